@@ -1,0 +1,21 @@
+"""corridors: a simulator of freight transport corridors.
+
+Stages, each its own module, with dependencies running one way::
+
+    errors <- network <- capacity <- scenario <- simulation <- results
+           <- bound <- maps / brief <- cli
+
+The simulation core (``simulation``) imports neither geopandas nor matplotlib.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("corridors")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+REGIONS: tuple[str, ...] = ("China", "Europe", "Russia", "South Asia")
+"""The four destination regions; a gateway node carries one of these in ``region``."""
+
+__all__ = ["REGIONS", "__version__"]

@@ -1,0 +1,240 @@
+"""The typed, resolved description of one run: what moves, how, and for how long.
+
+:mod:`corridors.scenario` turns YAML files into a :class:`RunSpec`; the
+simulation, the capacity bound and the reports read nothing else. Every object
+here is a frozen dataclass of plain values (the network included), so a
+``RunSpec`` pickles and can be shipped to another process or machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from corridors import REGIONS
+from corridors.network import Network
+
+#: Which region a node's country belongs to, for attributing a flow that starts
+#: or ends at a node rather than at a region. Transit countries (KZ, UZ, TM, KG,
+#: AZ, GE, BY) belong to none.
+COUNTRY_REGION: dict[str, str] = {
+    "CN": "China",
+    "RU": "Russia",
+    "PL": "Europe",
+    "DE": "Europe",
+    "TR": "Europe",
+    "AF": "South Asia",
+    "PK": "South Asia",
+    "IN": "South Asia",
+    "IR": "South Asia",
+}
+
+CARGO_NAMES: tuple[str, ...] = ("container", "grain", "ore_metals", "oil_products", "general")
+
+
+@dataclass(frozen=True, slots=True)
+class CargoClass:
+    """How one class of cargo is carried.
+
+    Attributes
+    ----------
+    name
+        One of :data:`CARGO_NAMES` (or a scenario's own class).
+    net_t_per_train
+        Net tonnes carried by one train.
+    wagons_per_train
+        Wagons in one train (ferries carry wagons, not trains).
+    teu_per_train
+        TEU per train, for classes whose volume is given in TEU.
+    speed_factor
+        Running speed as a share of a section's freight speed (container
+        trains run faster than heavy bulk trains), at most 1.2.
+    priority
+        Lower runs first where trains queue for the same resource.
+    """
+
+    name: str
+    net_t_per_train: float
+    wagons_per_train: int
+    teu_per_train: float | None = None
+    speed_factor: float = 1.0
+    priority: int = 2
+
+
+#: Default cargo classes; the figures and their sources are in networks/SOURCES.md
+#: (section "Cargo classes").
+DEFAULT_CARGO: dict[str, CargoClass] = {
+    # 57 flat wagons, ~100 TEU, ~10 t net per TEU (China-Europe average load).
+    "container": CargoClass("container", 1000.0, 57, teu_per_train=100.0, speed_factor=1.15, priority=1),
+    # ">50 wagons / 3,300 t" grain train (facts §6).
+    "grain": CargoClass("grain", 3300.0, 50, speed_factor=0.95, priority=2),
+    # 70 t gondolas (facts §6), 57 wagons.
+    "ore_metals": CargoClass("ore_metals", 3990.0, 57, speed_factor=0.9, priority=3),
+    # 60 t tank wagons, 57 wagons.
+    "oil_products": CargoClass("oil_products", 3420.0, 57, speed_factor=0.95, priority=2),
+    # Mixed wagonload, ~50 t net per wagon.
+    "general": CargoClass("general", 2850.0, 57, speed_factor=1.0, priority=2),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """One freight flow, turned into trains by the simulation.
+
+    Attributes
+    ----------
+    id
+        Unique within the run.
+    origin, destination
+        A node id or a region name. A region means "any gateway of that region".
+    cargo
+        Cargo class name (a key of :attr:`RunSpec.cargo`).
+    trains_per_year
+        Mean annual number of trains (volume divided by the class payload).
+    tonnes_per_year
+        The annual volume in tonnes (TEU flows are converted by the class).
+    monthly_profile
+        Twelve factors with mean 1 that shape arrivals over the year.
+    via
+        Corridor constraint: the route must touch at least one element of each
+        group. An element is a node id, a link id, or ``"ferry"`` (any ferry link).
+    avoid
+        Node or link ids the route must not use.
+    origin_region, destination_region
+        The regions this flow counts toward (``None`` for Central Asian ends).
+    """
+
+    id: str
+    origin: str
+    destination: str
+    cargo: str
+    trains_per_year: float
+    tonnes_per_year: float
+    monthly_profile: tuple[float, ...] = (1.0,) * 12
+    via: tuple[tuple[str, ...], ...] = ()
+    avoid: tuple[str, ...] = ()
+    origin_region: str | None = None
+    destination_region: str | None = None
+    source: str = ""
+
+    def scaled(self, factor: float) -> Flow:
+        """This flow with its volume multiplied by ``factor``."""
+        return replace(
+            self, trains_per_year=self.trains_per_year * factor, tonnes_per_year=self.tonnes_per_year * factor
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Disruption:
+    """A closure or slowdown of one element for a time.
+
+    Attributes
+    ----------
+    target
+        A link id, or a node id (meaning every link that touches the node).
+    start_day, end_day
+        Half-open interval ``[start_day, end_day)`` in simulation days.
+    factor
+        0 for a closure; otherwise the share of normal speed or handling
+        rate that remains (service times are divided by it).
+    reason
+        Free text carried into reports.
+    """
+
+    target: str
+    start_day: float
+    end_day: float
+    factor: float = 0.0
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Operations:
+    """Operating rules that apply network-wide.
+
+    Attributes
+    ----------
+    maintenance_h, maintenance_start_h
+        Daily maintenance window on rail sections: no train enters a block that
+        it could not leave before the window opens, until it closes.
+    meet_overhead_min
+        Single-track meeting overhead per train (calibrated; ``docs/capacity.md``).
+    k_routes
+        Candidate routes considered per origin-destination pair.
+    max_detour
+        Candidate routes longer (in free time) than this multiple of the best are dropped.
+    congestion_weight
+        Weight of the current queue estimate in a train's route choice (0 = static).
+    max_origin_backlog_days
+        A train is refused at entry when its flow already has more than this many
+        days of trains waiting to enter at the origin.
+    wagons_per_train_reference
+        Converts ferry wagon capacity into trains in reports.
+    """
+
+    maintenance_h: float = 2.0
+    maintenance_start_h: float = 10.0
+    meet_overhead_min: float = 20.0
+    k_routes: int = 4
+    max_detour: float = 1.6
+    congestion_weight: float = 1.0
+    max_origin_backlog_days: float = 10.0
+    wagons_per_train_reference: float = 57.0
+
+
+@dataclass(frozen=True, slots=True)
+class SimSettings:
+    """Horizon and randomness of a run.
+
+    Attributes
+    ----------
+    days
+        Simulated days in total, warm-up included.
+    warmup_days
+        Leading days excluded from statistics.
+    seed
+        Seeds the one random generator of the run.
+    replications
+        Independent runs (seeds ``seed``, ``seed + 1``, ...) for confidence intervals.
+    """
+
+    days: float = 365.0
+    warmup_days: float = 30.0
+    seed: int = 1
+    replications: int = 1
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything a run needs: the active network, demand, rules and horizon.
+
+    ``network`` holds only the links that are active in this scenario (planned
+    lines opened by a ``changes`` entry included).
+    """
+
+    name: str
+    network: Network
+    flows: tuple[Flow, ...]
+    cargo: dict[str, CargoClass] = field(default_factory=lambda: dict(DEFAULT_CARGO))
+    operations: Operations = field(default_factory=Operations)
+    disruptions: tuple[Disruption, ...] = ()
+    settings: SimSettings = field(default_factory=SimSettings)
+    description: str = ""
+    source_files: tuple[str, ...] = ()
+
+    def with_settings(self, **kw) -> RunSpec:
+        """A copy with some simulation settings replaced (``seed``, ``days``...)."""
+        return replace(self, settings=replace(self.settings, **kw))
+
+    def with_flows(self, flows) -> RunSpec:
+        """A copy with other flows."""
+        return replace(self, flows=tuple(flows))
+
+
+def region_of(place: str, network: Network) -> str | None:
+    """Region a flow end counts toward: the region itself, a gateway's tag, or the node's country."""
+    if place in REGIONS:
+        return place
+    node = network.nodes.get(place)
+    if node is None:
+        return None
+    return node.region or COUNTRY_REGION.get(node.country)
