@@ -101,6 +101,11 @@ class Flow:
         Node or link ids the route must not use.
     origin_region, destination_region
         The regions this flow counts toward (``None`` for Central Asian ends).
+    source
+        Where the volume comes from.
+    departures_h
+        Timetabled departures (hours from the start). When given, trains leave
+        exactly then instead of arriving at random around the annual rate.
     """
 
     id: str
@@ -115,6 +120,7 @@ class Flow:
     origin_region: str | None = None
     destination_region: str | None = None
     source: str = ""
+    departures_h: tuple[float, ...] = ()
 
     def scaled(self, factor: float) -> Flow:
         """This flow with its volume multiplied by ``factor``."""

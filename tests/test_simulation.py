@@ -1,0 +1,121 @@
+"""The engine against hand-computed timelines, queueing theory and capacity formulas."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from corridors.capacity import link_capacity
+from corridors.simulation import simulate
+
+from conftest import border, ferry, flow, make_network, make_spec, node, rail
+
+
+def by_flow(res):
+    return {r.flow: r for r in res.trains}
+
+
+def test_two_opposing_trains_meet_at_a_loop(line3):
+    """Blocks of 10 min, overhead 6 min: T2 waits at the second loop from 10 to 26 min."""
+    spec = make_spec(line3, [flow("east", "a", "b", departures_h=[0.0]), flow("west", "b", "a", departures_h=[0.0])],
+                     meet_overhead_min=6.0)
+    res = simulate(spec)
+    t = by_flow(res)
+    assert t["east"].arrived_h == pytest.approx(30 / 60)
+    assert t["west"].arrived_h == pytest.approx(46 / 60)
+    assert t["west"].wait_h == pytest.approx(16 / 60)
+    assert t["east"].wait_h == pytest.approx(0.0)
+    assert res.elements["ab"]["both"]["opposing_violations"] == 0
+
+
+def test_following_train_keeps_one_block_behind(line3):
+    """Same direction, 1 min apart: the second waits for block 0 to clear (10 + 6 min)."""
+    spec = make_spec(line3, [flow("f", "a", "b", departures_h=[0.0, 1 / 60])], meet_overhead_min=6.0)
+    res = simulate(spec)
+    arr = sorted(r.arrived_h for r in res.trains)
+    assert arr[0] == pytest.approx(0.5)
+    assert arr[1] == pytest.approx((16 + 30) / 60)
+
+
+def test_train_through_border_and_ferry():
+    """Rail 1 h + border 2 h + rail 0.5 h + ferry (1 h load, 10 h crossing, 1 h unload) = 15.5 h."""
+    net = make_network(
+        [node("a", 70.0), node("b", 70.5), node("c", 70.6, country="CN"),
+         node("p", 71.0, country="CN", node_type="port"), node("q", 73.0, country="AZ", node_type="port")],
+        [rail("ab", "a", "b", 60.0, tracks=2, headway_min=10.0), border("bc", "b", "c", dwell_h=2.0),
+         rail("cp", "c", "p", 30.0, tracks=2, headway_min=10.0), ferry("pq", "p", "q")],
+    )
+    res = simulate(make_spec(net, [flow("x", "a", "q", departures_h=[0.0])]))
+    (t,) = res.trains
+    assert t.status == "delivered"
+    assert t.arrived_h == pytest.approx(15.5)
+    assert t.border_h == pytest.approx(2.0)
+    assert t.ferry_h == pytest.approx(12.0)
+    assert t.route == "a>b>c>p>q"
+
+
+def test_ferry_splits_a_long_train_over_two_sailings():
+    """A 57-wagon train on a 30-wagon vessel: two round trips, the train is made up after the second."""
+    net = make_network([node("p", 50.0, node_type="port"), node("q", 52.0, node_type="port")],
+                       [ferry("pq", "p", "q", wagons=30, crossing_h=10.0, handling_h=1.0)])
+    res = simulate(make_spec(net, [flow("x", "p", "q", departures_h=[0.0])]))
+    (t,) = res.trains
+    # first sailing: 1 + 10 + 1 = 12 h; back empty 10 h (no load, no handling) -> 22 h;
+    # second sailing: 1 + 10 + 1 -> 34 h.
+    assert t.arrived_h == pytest.approx(34.0)
+
+
+@pytest.mark.parametrize("rho", [0.5, 0.8])
+def test_border_queue_matches_md1(rho):
+    """Poisson arrivals, deterministic dwell, one track: mean wait = rho / (2 mu (1 - rho))."""
+    dwell_h = 1.0
+    net = make_network([node("a", 70.0), node("b", 70.1, country="CN")], [border("ab", "a", "b", dwell_h=dwell_h)])
+    per_year = rho / dwell_h * 24 * 365
+    waits = []
+    for seed in range(8):
+        spec = make_spec(net, [flow("x", "a", "b", trains_per_year=per_year)], days=400, warmup_days=20,
+                         seed=seed, max_origin_backlog_days=1e9)
+        waits.append(simulate(spec).elements["ab"]["ab"]["wait_mean_h"])
+    theory = rho / (2 * (1 / dwell_h) * (1 - rho))
+    mean, se = np.mean(waits), np.std(waits, ddof=1) / math.sqrt(len(waits))
+    assert abs(mean - theory) < max(3 * se, 0.02 * theory), (mean, se, theory)
+
+
+def _saturate(net, link_id, flows, days=60):
+    spec = make_spec(net, flows, days=days, warmup_days=10, maintenance_h=2.0, meet_overhead_min=10.0)
+    res = simulate(spec)
+    e = res.elements[link_id]
+    return res, e["ab"]["trains_per_day"], e["ba"]["trains_per_day"], spec
+
+
+def test_single_track_saturates_at_formula():
+    """A 200 km single track (20 km loops) fed far beyond capacity from both ends."""
+    net = make_network([node("a", 70.0), node("b", 72.5)],
+                       [rail("ab", "a", "b", 200.0, loop_spacing_km=20.0, speed_kmh=50.0)])
+    flows = [flow("e", "a", "b", trains_per_year=40 * 365), flow("w", "b", "a", trains_per_year=40 * 365)]
+    res, ab, ba, spec = _saturate(net, "ab", flows)
+    cap = link_capacity(net.links["ab"], maintenance_h=2.0, meet_overhead_min=10.0)
+    assert (ab + ba) / 2 == pytest.approx(cap.trains_per_day, rel=0.10)
+    assert res.refused > 0  # overload is refused at entry, not lost
+
+
+def test_double_track_saturates_at_formula():
+    net = make_network([node("a", 70.0), node("b", 71.5)],
+                       [rail("ab", "a", "b", 120.0, tracks=2, headway_min=12.0)])
+    flows = [flow("e", "a", "b", trains_per_year=200 * 365), flow("w", "b", "a", trains_per_year=50 * 365)]
+    res, ab, ba, spec = _saturate(net, "ab", flows)
+    cap = link_capacity(net.links["ab"], maintenance_h=2.0)
+    assert ab == pytest.approx(cap.trains_per_day, rel=0.10)
+    assert ba == pytest.approx(50, rel=0.15)  # below capacity: carries its demand
+
+
+def test_counts_add_up_and_same_seed_same_result(line3):
+    flows = [flow("e", "a", "b", trains_per_year=20 * 365), flow("w", "b", "a", trains_per_year=20 * 365)]
+    spec = make_spec(line3, flows, days=20, seed=7)
+    r1, r2 = simulate(spec), simulate(spec)
+    assert r1.generated == r1.delivered + r1.in_network + r1.refused
+    assert r1 == r2
+    r3 = simulate(spec.with_settings(seed=8))
+    assert r3.trains != r1.trains
