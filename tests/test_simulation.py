@@ -119,3 +119,18 @@ def test_counts_add_up_and_same_seed_same_result(line3):
     assert r1 == r2
     r3 = simulate(spec.with_settings(seed=8))
     assert r3.trains != r1.trains
+
+
+def test_no_deadlock_under_heavy_opposing_traffic():
+    """Four flows, both directions, 4x capacity for five days on a chain of single tracks: all drain."""
+    nodes = [node(x, 70.0 + i) for i, x in enumerate("abcd")]
+    links = [rail("ab", "a", "b", 100.0, loop_spacing_km=10.0), rail("bc", "b", "c", 80.0, loop_spacing_km=20.0),
+             rail("cd", "c", "d", 100.0, loop_spacing_km=10.0)]
+    burst = [i * 24 / 60 for i in range(5 * 60)]  # 60 trains/day per flow for five days
+    flows = [flow("ad", "a", "d", departures_h=burst), flow("da", "d", "a", departures_h=burst),
+             flow("bd", "b", "d", departures_h=burst), flow("ca", "c", "a", departures_h=burst)]
+    res = simulate(make_spec(make_network(nodes, links), flows, days=90, maintenance_h=2.0, meet_overhead_min=8.0))
+    assert res.generated == 4 * len(burst)
+    assert res.in_network == 0 and res.refused == 0
+    assert res.delivered == res.generated
+    assert all(e["both"]["opposing_violations"] == 0 for e in res.elements.values())

@@ -160,6 +160,7 @@ class SimResult:
     elements: dict[str, dict[str, dict[str, float]]]
     route_shares: dict[str, dict[str, int]]
     in_network_where: dict[str, int]
+    trace: tuple[tuple[int, str, bool, float, float], ...] = ()
 
 
 # --------------------------------------------------------------------------- disruptions
@@ -658,8 +659,11 @@ class Simulation:
         Optional callable ``progress(sim_day)`` called once per simulated day.
     """
 
-    def __init__(self, spec: RunSpec, *, progress: Callable[[float], None] | None = None) -> None:
+    def __init__(
+        self, spec: RunSpec, *, progress: Callable[[float], None] | None = None, trace: bool = False
+    ) -> None:
         self.spec = spec
+        self.trace: list | None = [] if trace else None
         st = spec.settings
         self.rng = np.random.default_rng(st.seed)
         self.env = simpy.Environment()
@@ -793,7 +797,10 @@ class Simulation:
             self.route_shares[t.flow.id][route.label] += 1
         for lid, fwd in route.legs:
             t.where = lid
+            start = self.env.now
             yield from self.elements[lid].traverse(t, fwd)
+            if self.trace is not None:
+                self.trace.append((t.id, lid, fwd, start, self.env.now))
         t.arrived_h = self.env.now
         t.where = route.nodes[-1]
 
@@ -877,6 +884,7 @@ class Simulation:
             elements=elements,
             route_shares={f: dict(sorted(c.items())) for f, c in sorted(self.route_shares.items())},
             in_network_where=dict(sorted(where.items())),
+            trace=tuple(self.trace or ()),
         )
 
 
@@ -907,6 +915,19 @@ def _schedules(spec: RunSpec) -> dict[str, Schedule]:
     return {k: Schedule(v) for k, v in per.items()}
 
 
-def simulate(spec: RunSpec, *, progress: Callable[[float], None] | None = None) -> SimResult:
-    """Run ``spec`` once and return its :class:`SimResult`."""
-    return Simulation(spec, progress=progress).run()
+def simulate(
+    spec: RunSpec, *, progress: Callable[[float], None] | None = None, trace: bool = False
+) -> SimResult:
+    """Run ``spec`` once and return its :class:`SimResult`.
+
+    Parameters
+    ----------
+    spec
+        The resolved scenario.
+    progress
+        Called with the simulated day number once a day.
+    trace
+        Also record ``(train_id, link_id, forward, enter_h, leave_h)`` for every
+        link every train passes (for tests and time-space diagrams).
+    """
+    return Simulation(spec, progress=progress, trace=trace).run()

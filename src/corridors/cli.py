@@ -1,0 +1,167 @@
+"""Command-line interface: ``corridors network | validate | show | run | capacity | compare | brief``.
+
+The CLI only parses arguments, configures logging, orchestrates the stages and
+maps errors to exit codes: a :class:`~corridors.errors.CorridorsError` prints
+its message and exits 1 (click keeps 2 for usage errors). Anything else is a
+bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from corridors import REGIONS, __version__
+from corridors.errors import CorridorsError
+
+log = logging.getLogger(__name__)
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+
+
+def _friendly(fn):
+    """Turn user errors into a message and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except CorridorsError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(__version__, prog_name="corridors")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+def main(verbose: int) -> None:
+    """Simulate freight corridors: capacity, throughput and transit times per region."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+# --------------------------------------------------------------------------- network
+
+
+@main.command("network")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("--map", "map_file", type=click.Path(dir_okay=False), help="Draw the network to PNG/SVG/PDF.")
+@click.option("--export", "export_file", type=click.Path(dir_okay=False), help="Write nodes and links to a GeoPackage.")
+@_friendly
+def network_cmd(file: str | None, map_file: str | None, export_file: str | None) -> None:
+    """Check and summarise a network file (default: the shipped reference network)."""
+    from corridors.network import default_network_path, read_network
+
+    from corridors.reports import network_summary_tables
+
+    net = read_network(file or default_network_path())
+    for table in network_summary_tables(net):
+        console.print(table)
+    if map_file:
+        from corridors.maps import plot_network, save_figure
+
+        fig, _ = plot_network(net, title=f"{net.name} rail and transit network ({net.as_of})")
+        save_figure(fig, map_file)
+        console.print(f"map written to {map_file}")
+    if export_file:
+        from corridors.network import to_gdfs
+
+        nodes, links = to_gdfs(net)
+        out = Path(export_file)
+        if out.exists():
+            out.unlink()
+        nodes.to_file(out, layer="nodes", driver="GPKG")
+        links.to_file(out, layer="links", driver="GPKG")
+        console.print(f"GeoPackage written to {export_file} (layers: nodes, links)")
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_friendly
+def validate_cmd(files: tuple[str, ...]) -> None:
+    """Check scenario files without running them; exit 0 when all are clean."""
+    from corridors.scenario import validate_file
+
+    bad = 0
+    for f in files:
+        problems = validate_file(f)
+        if problems:
+            bad += 1
+            err_console.print(f"[red]{f}: {len(problems)} problem(s)[/]", highlight=False)
+            for p in problems:
+                err_console.print(f"  {p}", highlight=False, markup=False, soft_wrap=True)
+        else:
+            console.print(f"{f}: ok", highlight=False)
+    if bad:
+        sys.exit(1)
+
+
+@main.command("show")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_friendly
+def show_cmd(file: str) -> None:
+    """Print the fully resolved scenario (after extends and changes) as YAML."""
+    from corridors.scenario import dump_resolved_yaml
+
+    click.echo(dump_resolved_yaml(file), nl=False)
+
+
+# --------------------------------------------------------------------------- run
+
+
+def _load(scenario: str, seed: int | None, days: float | None):
+    from corridors.scenario import load_scenario
+
+    spec = load_scenario(scenario)
+    kw = {}
+    if seed is not None:
+        kw["seed"] = seed
+    if days is not None:
+        if days <= spec.settings.warmup_days:
+            raise CorridorsError(f"--days {days:g} must exceed the warm-up of {spec.settings.warmup_days:g} days")
+        kw["days"] = days
+    return spec.with_settings(**kw) if kw else spec
+
+
+def _simulate_with_progress(spec, label: str):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from corridors.simulation import simulate
+
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
+        TimeElapsedColumn(), console=err_console, transient=True, disable=not err_console.is_terminal,
+    ) as prog:
+        task = prog.add_task(label, total=spec.settings.days)
+        return simulate(spec, progress=lambda day: prog.update(task, completed=day))
+
+
+@main.command("run")
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default outputs/<scenario name>/).")
+@click.option("--seed", type=int, help="Override the scenario's seed.")
+@click.option("--days", type=float, help="Override the simulated days (warm-up included).")
+@_friendly
+def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None) -> None:
+    """Simulate SCENARIO and write its results."""
+    from corridors.reports import print_run_summary, write_run_folder
+
+    spec = _load(scenario, seed, days)
+    t0 = time.perf_counter()
+    res = _simulate_with_progress(spec, spec.name)
+    wall = time.perf_counter() - t0
+    folder = Path(out) if out else Path("outputs") / spec.name
+    doc = write_run_folder(spec, res, folder, wall_s=wall)
+    print_run_summary(console, doc)
+    console.print(f"results written to {folder}/ ({wall:.1f} s simulated time {spec.settings.days:g} days)")

@@ -1,0 +1,333 @@
+"""Turn a :class:`~corridors.simulation.SimResult` into tables, indicators and files.
+
+Output folder of ``corridors run`` (keys of ``summary.json`` are a contract)::
+
+    summary.json             scenario, seed, sim_days, trains{...}, regions{R: {inbound, outbound}}, ...
+    sections.csv / .gpkg     per rail section: trains/day each way, occupied share, waits, capacity
+    crossings.csv            borders and ferries: throughput, queue, waits, dwell
+    trains.csv.gz            one row per train
+    corridors.csv            CAREC CPMM indicators per flow (corridor)
+    scenario.resolved.yaml   the scenario after extends and changes
+    run.json                 version, seed, library versions, wall time, input hashes
+    map.png                  utilisation map (drawn by the CLI through corridors.maps)
+
+Everything except ``run.json`` is a pure function of scenario and seed, so a
+rerun with the same seed writes byte-identical files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gzip
+import hashlib
+import io
+import json
+import math
+import os
+import platform
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from corridors import REGIONS, __version__
+from corridors.capacity import link_capacity
+from corridors.model import RunSpec
+from corridors.network import BorderCrossing, FerryLink, RailSection
+from corridors.simulation import HOURS_PER_DAY, SimResult
+
+#: Format version of result folders; ``corridors brief`` refuses other majors.
+RESULT_FORMAT = "1.0"
+
+
+def _r(x: float, nd: int = 4) -> float:
+    """Round for stable, readable files (nan becomes None in JSON)."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return None  # type: ignore[return-value]
+    return round(float(x), nd)
+
+
+def capacities(spec: RunSpec) -> dict[str, object]:
+    """Analytic capacity of every active link under the run's operating rules."""
+    ops = spec.operations
+    return {
+        lid: link_capacity(
+            lk, maintenance_h=ops.maintenance_h, meet_overhead_min=ops.meet_overhead_min,
+            wagons_per_train=ops.wagons_per_train_reference,
+        )
+        for lid, lk in spec.network.links.items()
+    }
+
+
+def utilisation(link, cap, per: dict) -> float:
+    """Carried traffic over analytic capacity (single track: both directions on one budget)."""
+    ab, ba = per["ab"]["trains_per_day"], per["ba"]["trains_per_day"]
+    if isinstance(link, RailSection) and link.tracks == 1:
+        return (ab + ba) / (2 * cap.trains_per_day)
+    return max(ab, ba) / cap.trains_per_day
+
+
+def section_rows(spec: RunSpec, res: SimResult) -> list[dict]:
+    """One row per rail section (``sections.csv``)."""
+    caps = capacities(spec)
+    rows = []
+    for lid, lk in sorted(spec.network.links.items()):
+        if not isinstance(lk, RailSection):
+            continue
+        per = res.elements[lid]
+        rows.append({
+            "id": lid, "name": lk.name, "from_node": lk.from_node, "to_node": lk.to_node,
+            "country": lk.country, "length_km": lk.length_km, "tracks": lk.tracks, "status": lk.status,
+            "trains_per_day_ab": _r(per["ab"]["trains_per_day"], 3),
+            "trains_per_day_ba": _r(per["ba"]["trains_per_day"], 3),
+            "occupied_share_ab": _r(per["ab"]["busy_share"]),
+            "occupied_share_ba": _r(per["ba"]["busy_share"]),
+            "wait_mean_h_ab": _r(per["ab"]["wait_mean_h"], 3),
+            "wait_mean_h_ba": _r(per["ba"]["wait_mean_h"], 3),
+            "wait_max_h": _r(max(per["ab"]["wait_max_h"], per["ba"]["wait_max_h"]), 3),
+            "capacity_trains_per_day": _r(caps[lid].trains_per_day, 3),
+            "capacity_shared_by_directions": caps[lid].shared,
+            "utilisation": _r(utilisation(lk, caps[lid], per)),
+        })
+    return rows
+
+
+def crossing_rows(spec: RunSpec, res: SimResult) -> list[dict]:
+    """One row per border crossing and ferry link (``crossings.csv``)."""
+    caps = capacities(spec)
+    measured_h = (res.sim_days - res.warmup_days) * HOURS_PER_DAY
+    rows = []
+    for lid, lk in sorted(spec.network.links.items()):
+        if isinstance(lk, RailSection):
+            continue
+        per = res.elements[lid]
+        row = {"id": lid, "name": lk.name, "kind": lk.kind, "from_node": lk.from_node, "to_node": lk.to_node}
+        for d in ("ab", "ba"):
+            p = per[d]
+            row[f"trains_per_day_{d}"] = _r(p["trains_per_day"], 3)
+            row[f"wait_mean_h_{d}"] = _r(p["wait_mean_h"], 3)
+            row[f"wait_p95_h_{d}"] = _r(p["wait_p95_h"], 3)
+            # Little's law: mean number waiting = arrival rate x mean wait.
+            row[f"queue_mean_{d}"] = _r(p["trains"] / max(measured_h, 1e-9) * p["wait_mean_h"], 3)
+        if isinstance(lk, BorderCrossing):
+            row["dwell_h"] = lk.dwell_h
+            row["gauge_change"] = lk.gauge_change
+        elif isinstance(lk, FerryLink):
+            row["dwell_h"] = _r(lk.crossing_h + 2 * lk.port_handling_h, 3)
+            row["gauge_change"] = False
+            row["sailings"] = per["both"]["sailings"]
+            row["wagons_carried"] = per["both"]["wagons_carried"]
+        row["capacity_trains_per_day"] = _r(caps[lid].trains_per_day, 3)
+        row["utilisation"] = _r(utilisation(lk, caps[lid], per))
+        rows.append(row)
+    return rows
+
+
+def _measured(res: SimResult):
+    warm = res.warmup_days * HOURS_PER_DAY
+    return [t for t in res.trains if t.generated_h >= warm]
+
+
+def region_stats(spec: RunSpec, res: SimResult) -> dict:
+    """Per region and direction: offered and delivered Mt/yr, trains, transit days.
+
+    Inbound = flows whose destination is in the region; outbound = whose origin
+    is. Volumes are trains generated (offered) or delivered in the measured
+    period, annualised.
+    """
+    flows = {f.id: f for f in spec.flows}
+    warm = res.warmup_days * HOURS_PER_DAY
+    end = res.sim_days * HOURS_PER_DAY
+    years = max((end - warm) / (365 * HOURS_PER_DAY), 1e-9)
+    out = {}
+    for region in REGIONS:
+        out[region] = {}
+        for direction, attr in (("inbound", "destination_region"), ("outbound", "origin_region")):
+            ids = {f.id for f in flows.values() if getattr(f, attr) == region}
+            offered = [t for t in res.trains if t.flow in ids and t.generated_h >= warm]
+            delivered = [t for t in res.trains if t.flow in ids and t.status == "delivered" and t.arrived_h >= warm]
+            transit = np.array([(t.arrived_h - t.generated_h) / HOURS_PER_DAY for t in delivered])
+            out[region][direction] = {
+                "offered_mt": _r(sum(t.tonnes for t in offered) / 1e6 / years),
+                "delivered_mt": _r(sum(t.tonnes for t in delivered) / 1e6 / years),
+                "trains": len(delivered),
+                "transit_days_mean": _r(transit.mean(), 3) if len(transit) else None,
+                "transit_days_p95": _r(np.percentile(transit, 95), 3) if len(transit) else None,
+            }
+    return out
+
+
+def corridor_indicators(res: SimResult) -> list[dict]:
+    """CAREC CPMM rail indicators per flow, from trains delivered in the measured period.
+
+    Speed without delay = route km / moving hours; speed with delay = route km /
+    door-to-door hours; border crossing time = mean hours per crossing
+    (queue plus dwell).
+    """
+    warm = res.warmup_days * HOURS_PER_DAY
+    by_flow: dict[str, list] = {}
+    for t in res.trains:
+        if t.status == "delivered" and t.arrived_h >= warm:
+            by_flow.setdefault(t.flow, []).append(t)
+    rows = []
+    for fid, ts in sorted(by_flow.items()):
+        km = np.array([t.route_km for t in ts])
+        moving = np.array([t.moving_h for t in ts])
+        total = np.array([t.arrived_h - t.generated_h for t in ts])
+        crossings = sum(t.border_crossings for t in ts)
+        rows.append({
+            "corridor": fid,
+            "trains": len(ts),
+            "route_km_mean": _r(km.mean(), 1),
+            "speed_without_delay_kmh": _r((km / np.maximum(moving, 1e-9)).mean(), 2),
+            "speed_with_delay_kmh": _r((km / np.maximum(total, 1e-9)).mean(), 2),
+            "border_crossing_time_h": _r(sum(t.border_h for t in ts) / crossings, 2) if crossings else None,
+            "transit_days_mean": _r(total.mean() / HOURS_PER_DAY, 3),
+        })
+    return rows
+
+
+def summary(spec: RunSpec, res: SimResult) -> dict:
+    """The ``summary.json`` document (its top-level keys are a contract)."""
+    return {
+        "scenario": spec.name,
+        "seed": res.seed,
+        "sim_days": res.sim_days,
+        "warmup_days": res.warmup_days,
+        "version": __version__,
+        "result_format": RESULT_FORMAT,
+        "trains": {
+            "generated": res.generated, "delivered": res.delivered,
+            "in_network": res.in_network, "refused": res.refused,
+        },
+        "refused_by_reason": res.refused_by_reason,
+        "in_network_where": res.in_network_where,
+        "regions": region_stats(spec, res),
+        "corridor_indicators": corridor_indicators(res),
+        "route_shares": res.route_shares,
+    }
+
+
+def train_rows(res: SimResult) -> list[dict]:
+    """``trains.csv.gz`` rows, times rounded to the second."""
+    rows = []
+    for t in res.trains:
+        d = asdict(t)
+        for k, v in d.items():
+            if isinstance(v, float):
+                d[k] = _r(v, 4)
+        rows.append(d)
+    return rows
+
+
+def write_csv(path: Path, rows: list[dict], *, gz: bool = False) -> None:
+    """Write ``rows`` (dicts with the same keys) as CSV; gzip with a fixed mtime when asked."""
+    buf = io.StringIO()
+    if rows:
+        w = csv.DictWriter(buf, fieldnames=list(rows[0].keys()), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    data = buf.getvalue().encode("utf-8")
+    if gz:
+        with open(path, "wb") as fh, gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as g:
+            g.write(data)
+    else:
+        path.write_bytes(data)
+
+
+def write_json(path: Path, doc: dict) -> None:
+    """Stable JSON: sorted keys only where order carries no meaning (we keep insertion order)."""
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def write_sections_gpkg(path: Path, spec: RunSpec, rows: list[dict]) -> None:
+    """``sections.gpkg``: the section rows with their line geometry, for QGIS."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    net = spec.network
+    geoms = []
+    for row in rows:
+        lk = net.links[row["id"]]
+        coords = lk.coords or tuple((net.nodes[n].lon, net.nodes[n].lat) for n in lk.ends)
+        geoms.append(LineString(coords))
+    gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
+    gdf.to_file(path, layer="sections", driver="GPKG")
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def run_metadata(spec: RunSpec, *, wall_time_s: float, extra: dict | None = None) -> dict:
+    """``run.json``: what produced this result (the only file that varies between reruns)."""
+    import datetime
+    from importlib.metadata import PackageNotFoundError, version
+
+    libs = {}
+    for pkg in ("simpy", "networkx", "numpy", "scipy", "pydantic", "geopandas", "shapely", "matplotlib"):
+        try:
+            libs[pkg] = version(pkg)
+        except PackageNotFoundError:
+            libs[pkg] = None
+    files = {}
+    for f in (*spec.source_files, spec.network.source):
+        if f and Path(f).exists():
+            files[str(f)] = file_sha256(f)
+    return {
+        "corridors_version": __version__,
+        "result_format": RESULT_FORMAT,
+        "scenario": spec.name,
+        "seed": spec.settings.seed,
+        "sim_days": spec.settings.days,
+        "warmup_days": spec.settings.warmup_days,
+        "network": {"name": spec.network.name, "version": spec.network.version, "file": spec.network.source},
+        "input_sha256": files,
+        "python": platform.python_version(),
+        "libraries": libs,
+        "wall_time_s": round(wall_time_s, 3),
+        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        **(extra or {}),
+    }
+
+
+def write_run(out: Path, spec: RunSpec, res: SimResult) -> dict:
+    """Write the tables of one run into ``out`` (an existing, empty folder); return the summary."""
+    doc = summary(spec, res)
+    write_json(out / "summary.json", doc)
+    secs = section_rows(spec, res)
+    write_csv(out / "sections.csv", secs)
+    write_sections_gpkg(out / "sections.gpkg", spec, secs)
+    write_csv(out / "crossings.csv", crossing_rows(spec, res))
+    write_csv(out / "trains.csv.gz", train_rows(res), gz=True)
+    write_csv(out / "corridors.csv", doc["corridor_indicators"])
+    return doc
+
+
+@contextlib.contextmanager
+def staged_dir(final: Path) -> Iterator[Path]:
+    """Yield a fresh temporary folder beside ``final``; on success it replaces ``final``.
+
+    On any error the temporary folder is removed and ``final`` is left as it
+    was, so no half-written result folder is ever visible.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        final.rename(old)
+    tmp.rename(final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

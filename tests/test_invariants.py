@@ -1,0 +1,78 @@
+"""Property tests: random small networks and demands never break the engine's invariants."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from corridors.simulation import simulate
+
+from conftest import border, flow, make_network, make_spec, node, rail
+
+
+@st.composite
+def small_runs(draw):
+    """A random tree of 3-6 nodes (single/double track, maybe a border) with 1-4 random flows."""
+    n = draw(st.integers(3, 6))
+    nodes = [node(f"n{i}", 70.0 + 0.5 * i) for i in range(n)]
+    links = []
+    for i in range(1, n):
+        parent = draw(st.integers(0, i - 1))
+        kind = draw(st.sampled_from(["single", "double", "border"]))
+        length = draw(st.floats(10, 120))
+        lid = f"l{parent}_{i}"
+        if kind == "single":
+            links.append(rail(lid, f"n{parent}", f"n{i}", length, loop_spacing_km=draw(st.floats(5, 40))))
+        elif kind == "double":
+            links.append(rail(lid, f"n{parent}", f"n{i}", length, tracks=2, headway_min=draw(st.floats(5, 20))))
+        else:
+            links.append(border(lid, f"n{parent}", f"n{i}", tracks=draw(st.integers(1, 3)),
+                                dwell_h=draw(st.floats(0.5, 6)), cv=draw(st.floats(0, 1)),
+                                limit=draw(st.none() | st.integers(2, 20))))
+    flows = []
+    for k in range(draw(st.integers(1, 4))):
+        a, b = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True))
+        flows.append(flow(f"f{k}", f"n{a}", f"n{b}", trains_per_year=draw(st.floats(50, 20000))))
+    net = make_network(nodes, links)
+    return make_spec(net, flows, days=12, warmup_days=2, seed=draw(st.integers(0, 2**31)),
+                     maintenance_h=draw(st.sampled_from([0.0, 2.0])), meet_overhead_min=draw(st.floats(0, 20)))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_runs())
+def test_engine_invariants(spec):
+    res = simulate(spec, trace=True)
+    # Counts add up exactly.
+    assert res.generated == res.delivered + res.in_network + res.refused
+    assert res.generated == len(res.trains)
+    # No block ever held two trains (opposing or not).
+    for el in res.elements.values():
+        assert el.get("both", {}).get("opposing_violations", 0) == 0
+    # Every train passes the links of its route in order, none skipped, time moving forward.
+    legs: dict[int, list] = {}
+    for tid, lid, fwd, t0, t1 in res.trace:
+        assert t1 >= t0
+        legs.setdefault(tid, []).append((lid, fwd, t0, t1))
+    for t in res.trains:
+        got = legs.get(t.train_id, [])
+        if t.status == "refused":
+            assert not got
+            continue
+        nodes = t.route.split(">")
+        assert len(got) <= len(nodes) - 1
+        if t.status == "delivered":
+            assert len(got) == len(nodes) - 1
+            assert math.isclose(got[-1][3], t.arrived_h)
+        for (lid, fwd, t0, t1), (u, v) in zip(got, zip(nodes, nodes[1:])):
+            link = spec.network.links[lid]
+            assert (link.from_node, link.to_node) == ((u, v) if fwd else (v, u))
+        for a, b in zip(got, got[1:]):
+            assert b[2] == a[3]  # the next link starts when the previous one ends
+
+
+@settings(max_examples=5, deadline=None)
+@given(small_runs())
+def test_same_seed_same_result(spec):
+    assert simulate(spec) == simulate(spec)
