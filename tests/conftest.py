@@ -8,6 +8,8 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
+from corridors import REGIONS  # noqa: E402
+
 from corridors.model import DEFAULT_CARGO, Flow, Operations, RunSpec, SimSettings  # noqa: E402
 from corridors.network import BorderCrossing, FerryLink, Network, Node, RailSection  # noqa: E402
 
@@ -59,6 +61,8 @@ def make_spec(net, flows, *, days=10.0, warmup_days=0.0, seed=1, **ops):
 def flow(fid, origin, destination, *, cargo="general", trains_per_year=0.0, departures_h=(), **kw):
     """A flow; tonnes follow the cargo class payload."""
     t = DEFAULT_CARGO[cargo].net_t_per_train
+    kw.setdefault("origin_region", origin if origin in REGIONS else None)
+    kw.setdefault("destination_region", destination if destination in REGIONS else None)
     return Flow(id=fid, origin=origin, destination=destination, cargo=cargo, trains_per_year=trains_per_year,
                 tonnes_per_year=trains_per_year * t, departures_h=tuple(departures_h), **kw)
 

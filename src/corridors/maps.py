@@ -418,93 +418,139 @@ def _credit(fig, text: str, *, y: float = 0.012) -> None:
 
 @dataclass
 class _Label:
+    """A label to place: anchor point (map units), text and style.
+
+    ``mode`` is ``"offset"`` (beside a point), ``"leader"`` (further off, with a
+    leader line) or ``"centre"`` (on the point, nudged if needed; used for
+    country names, which must not sit on a line).
+    """
+
     x: float
     y: float
     text: str
     color: str = "#222222"
     size: float = 7.5
     weight: str = "normal"
-    required: bool = False
-    leader: bool = False
     style: str = "normal"
+    required: bool = False
+    mode: str = "offset"
+    gap: float = 5.0
     zorder: float = 9
+    halo: str = "white"
 
 
-_NEAR = [(5, 4, "left", "bottom"), (5, -4, "left", "top"), (-5, 4, "right", "bottom"), (-5, -4, "right", "top"),
-         (7, 0, "left", "center"), (-7, 0, "right", "center"), (0, 7, "center", "bottom"), (0, -7, "center", "top")]
+_DIRS8 = [(1, 1, "left", "bottom"), (1, -1, "left", "top"), (-1, 1, "right", "bottom"), (-1, -1, "right", "top"),
+          (1, 0, "left", "center"), (-1, 0, "right", "center"), (0, 1, "center", "bottom"), (0, -1, "center", "top")]
 
 
 def _candidates(label: _Label):
-    if label.leader:
-        for r in (16, 26, 38, 52):
-            for dx, dy, ha, va in _NEAR:
-                n = math.hypot(dx, dy)
-                yield dx / n * r, dy / n * r, ha, va
-    else:
-        yield from _NEAR
-        for dx, dy, ha, va in _NEAR[:4]:
-            yield dx * 3, dy * 3.5, ha, va
+    """Offsets (points) and alignments to try, best first."""
+    if label.mode == "centre":
+        for dx, dy in [(0, 0), (0, 9), (0, -9), (22, 0), (-22, 0), (18, 12), (-18, 12), (18, -12), (-18, -12),
+                       (0, 20), (0, -20)]:
+            yield dx, dy, "center", "center"
+        return
+    radii = (16, 24, 34, 46) if label.mode == "leader" else (label.gap, label.gap * 2.4, label.gap * 4)
+    for r in radii:
+        for ux, uy, ha, va in _DIRS8:
+            k = 0.75 if ux and uy else 1.0
+            yield ux * r * k, uy * r * k, ha, va
 
 
-def _place_labels(ax, labels: Sequence[_Label], obstacles: list[Bbox] | None = None) -> list:
-    """Greedy label placement: first candidate offset that overlaps nothing placed.
+def _line_samples(ax, lines: Iterable[np.ndarray], step_px: float = 3.0) -> np.ndarray:
+    """Points every ``step_px`` pixels along projected lines, in display coordinates."""
+    out = []
+    for xy in lines:
+        d = ax.transData.transform(xy)
+        for a, b in zip(d[:-1], d[1:]):
+            n = max(int(np.hypot(*(b - a)) / step_px), 1)
+            t = np.linspace(0.0, 1.0, n + 1)[:, None]
+            out.append(a + t * (b - a))
+    return np.concatenate(out) if out else np.zeros((0, 2))
 
-    Labels are tried in order (put the important ones first). A label that fits
-    nowhere is dropped unless ``required``, in which case it goes where it
-    overlaps least.
+
+def _count_inside(points: np.ndarray, bb: Bbox) -> int:
+    if len(points) == 0:
+        return 0
+    x, y = points[:, 0], points[:, 1]
+    return int(((x >= bb.x0) & (x <= bb.x1) & (y >= bb.y0) & (y <= bb.y1)).sum())
+
+
+def _place_labels(
+    ax,
+    labels: Sequence[_Label],
+    obstacles: list[Bbox] | None = None,
+    line_points: np.ndarray | None = None,
+) -> list[Bbox]:
+    """Greedy label placement; returns the boxes taken (obstacles included).
+
+    Labels are placed in the given order, so put the important ones first. Each
+    tries its candidate offsets and takes the first that overlaps no placed
+    label or obstacle and stays inside the axes, preferring one that covers
+    no line (``line_points``). A label that fits nowhere is dropped unless
+    ``required``, in which case it goes where it overlaps least. Country-name
+    labels (``mode="centre"``) never cover a line.
     """
     fig = ax.figure
     renderer = _renderer(fig)
     axbox = ax.get_window_extent(renderer)
     placed: list[Bbox] = list(obstacles or [])
-    artists = []
+    lines = np.zeros((0, 2)) if line_points is None else line_points
+    px_per_pt = fig.dpi / 72.0
+    probe = Text(0, 0, "", figure=fig)
+    xlim, ylim = sorted(ax.get_xlim()), sorted(ax.get_ylim())
     for lab in labels:
-        if not (ax.get_xlim()[0] <= lab.x <= ax.get_xlim()[1] and ax.get_ylim()[0] <= lab.y <= ax.get_ylim()[1]):
+        if not (xlim[0] <= lab.x <= xlim[1] and ylim[0] <= lab.y <= ylim[1]):
             continue
+        anchor = ax.transData.transform((lab.x, lab.y))
+        probe.set_text(lab.text)
+        probe.set_fontsize(lab.size)
+        probe.set_fontweight(lab.weight)
+        probe.set_fontstyle(lab.style)
         best = None
-        for dx, dy, ha, va in _candidates(lab):
-            far = lab.leader or abs(dx) > 12 or abs(dy) > 12
-            ann = ax.annotate(
-                lab.text,
-                (lab.x, lab.y),
-                xytext=(dx, dy),
-                textcoords="offset points",
-                ha=ha,
-                va=va,
-                fontsize=lab.size,
-                color=lab.color,
-                fontweight=lab.weight,
-                fontstyle=lab.style,
-                zorder=lab.zorder,
-                path_effects=_HALO,
-                arrowprops=(
-                    dict(arrowstyle="-", color="#555555", lw=0.6, shrinkA=0, shrinkB=2)
-                    if far
-                    else None
-                ),
-            )
-            ann.update_positions(renderer)
-            bb = Text.get_window_extent(ann, renderer).expanded(1.02, 1.04)
-            inside = axbox.contains(bb.x0, bb.y0) and axbox.contains(bb.x1, bb.y1)
-            score = sum(_overlap_area(bb, o) for o in placed) + (0 if inside else 1e9)
-            if best is None or score < best[2]:
-                if best is not None:
-                    best[0].remove()
-                best = (ann, bb, score)
-            else:
-                ann.remove()
-            if score == 0:
+        for i, (dx, dy, ha, va) in enumerate(_candidates(lab)):
+            probe.set_position((anchor[0] + dx * px_per_pt, anchor[1] + dy * px_per_pt))
+            probe.set_ha(ha)
+            probe.set_va(va)
+            bb = probe.get_window_extent(renderer).padded(1.5 * px_per_pt)
+            inside = axbox.x0 <= bb.x0 and bb.x1 <= axbox.x1 and axbox.y0 <= bb.y0 and bb.y1 <= axbox.y1
+            hard = sum(_overlap_area(bb, o) for o in placed) + (0.0 if inside else 1e9)
+            soft = _count_inside(lines, bb)
+            if lab.mode == "centre":
+                hard += soft * 1e6
+            key = (hard, soft, i)
+            if best is None or key < best[0]:
+                best = (key, dx, dy, ha, va, bb)
+            if hard == 0 and soft == 0:
                 break
         if best is None:
             continue
-        ann, bb, score = best
-        if score > 0 and not lab.required:
-            ann.remove()
+        (hard, _, _), dx, dy, ha, va, bb = best
+        if hard > 0 and not lab.required:
             log.debug("label %r dropped: no free place", lab.text)
             continue
+        far = lab.mode == "leader" or math.hypot(dx, dy) > 12
+        ax.annotate(
+            lab.text,
+            (lab.x, lab.y),
+            xytext=(dx, dy),
+            textcoords="offset points",
+            ha=ha,
+            va=va,
+            fontsize=lab.size,
+            color=lab.color,
+            fontweight=lab.weight,
+            fontstyle=lab.style,
+            zorder=lab.zorder,
+            path_effects=[pe.withStroke(linewidth=2.6, foreground=lab.halo)],
+            arrowprops=(
+                dict(arrowstyle="-", color="#555555", lw=0.6, shrinkA=1, shrinkB=2)
+                if far and lab.mode != "centre"
+                else None
+            ),
+        )
         placed.append(bb)
-        artists.append(ann)
-    return artists
+    return placed
 
 
 def _overlap_area(a: Bbox, b: Bbox) -> float:
@@ -513,68 +559,47 @@ def _overlap_area(a: Bbox, b: Bbox) -> float:
     return w * h if w > 0 and h > 0 else 0.0
 
 
-def _point_boxes(ax, points: Iterable[tuple[float, float]], r_px: float = 3.0) -> list[Bbox]:
+def _point_boxes(ax, points: Iterable[tuple[float, float]], r_pt: float = 2.5) -> list[Bbox]:
+    """Small boxes around marker points (display coordinates) that labels must not cover."""
     pts = list(points)
     if not pts:
         return []
+    r = r_pt * ax.figure.dpi / 72.0
     disp = ax.transData.transform(np.array(pts))
-    return [Bbox([[x - r_px, y - r_px], [x + r_px, y + r_px]]) for x, y in disp]
+    return [Bbox([[x - r, y - r], [x + r, y + r]]) for x, y in disp]
 
 
-def _country_labels(ax, countries, extent) -> list[_Label]:
-    """Country names at Natural Earth's label points, or inside the visible part."""
+def _country_labels(countries, extent) -> list[_Label]:
+    """Country names at Natural Earth's label points, or inside their visible part."""
     from shapely.geometry import Point, box
     from shapely.ops import polylabel
 
     x0, x1, y0, y1 = extent
     view = box(x0, y0, x1, y1)
-    inner = view.buffer(-0.04 * (x1 - x0))
+    inner = view.buffer(-0.03 * (x1 - x0))
     area = view.area
     tr = _transformer()
     out = []
     for _, row in countries.iterrows():
         part = row.geometry.intersection(inner)
-        if part.is_empty or part.area < 0.004 * area:
+        if part.is_empty or part.area < 0.003 * area:
             continue
         lx, ly = tr.transform(row["label_lon"], row["label_lat"])
         pt = Point(lx, ly)
         if not part.contains(pt):
             biggest = max(getattr(part, "geoms", [part]), key=lambda g: g.area)
-            if biggest.geom_type != "Polygon" or biggest.area < 0.004 * area:
+            if biggest.geom_type != "Polygon" or biggest.area < 0.003 * area:
                 continue
             pt = polylabel(biggest, tolerance=0.002 * (x1 - x0))
-        size = 8.5 if part.area > 0.03 * area else 7.0
+        share = part.area / area
+        size = 9.0 if share > 0.08 else 8.0 if share > 0.02 else 6.8
         out.append(
-            _Label(pt.x, pt.y, str(row["name"]).upper(), color="#8d8779", size=size, zorder=2.5)
+            _Label(pt.x, pt.y, str(row["name"]).upper(), color="#8d8779", size=size, zorder=2.5,
+                   mode="centre", halo=_LAND)
         )
     # big countries first: they matter most for orientation
     out.sort(key=lambda lab: -lab.size)
     return out
-
-
-def _place_country_labels(ax, labels: list[_Label], obstacles: list[Bbox]) -> None:
-    fig = ax.figure
-    renderer = _renderer(fig)
-    axbox = ax.get_window_extent(renderer)
-    placed = list(obstacles)
-    for lab in labels:
-        t = ax.text(
-            lab.x,
-            lab.y,
-            lab.text,
-            ha="center",
-            va="center",
-            fontsize=lab.size,
-            color=lab.color,
-            zorder=lab.zorder,
-            path_effects=[pe.withStroke(linewidth=2.2, foreground=_LAND)],
-        )
-        bb = t.get_window_extent(renderer)
-        inside = axbox.contains(bb.x0, bb.y0) and axbox.contains(bb.x1, bb.y1)
-        if not inside or any(_overlap_area(bb, o) > 0 for o in placed):
-            t.remove()
-            continue
-        placed.append(bb)
 
 
 # --------------------------------------------------------------------------- links
@@ -617,6 +642,39 @@ def _node_priority(net: Network, node_id: str) -> int:
     return 3
 
 
+def _finish_map(
+    ax,
+    extent,
+    *,
+    transformer,
+    points: np.ndarray,
+    lines: Iterable[np.ndarray],
+    handles: list,
+    labels: Sequence[_Label],
+    countries,
+    markers: Iterable[tuple[float, float]] = (),
+    obstacles: Sequence[Bbox] = (),
+    legend_kw: Mapping | None = None,
+) -> None:
+    """Legend (in the emptiest corner), scale bar, point labels, then country names."""
+    kw = dict(fontsize=7.2, frameon=True, framealpha=0.94, edgecolor="#999999", borderpad=0.7,
+              labelspacing=0.55, handlelength=2.6)
+    kw.update(legend_kw or {})
+    leg, corner = None, "upper left"
+    if handles:
+        leg, corner = _legend_corner(ax, lambda loc: ax.legend(handles=handles, loc=loc, **kw), points)
+        leg.set_zorder(12)
+    bar_corner = "lower right" if corner != "lower right" else "lower left"
+    _scale_bar(ax, extent, transformer, corner=bar_corner)
+    renderer = _renderer(ax.figure)
+    taken = list(obstacles) + _scale_box(ax, extent, bar_corner) + _point_boxes(ax, markers)
+    if leg is not None:
+        taken.append(leg.get_window_extent(renderer))
+    line_pts = _line_samples(ax, lines)
+    taken = _place_labels(ax, labels, obstacles=taken, line_points=line_pts)
+    _place_labels(ax, _country_labels(countries, extent), obstacles=taken, line_points=line_pts)
+
+
 # --------------------------------------------------------------------------- plot_network
 
 
@@ -645,30 +703,6 @@ def plot_network(net: Network, *, title: str | None = None, ax=None):
     handles = _draw_network_links(ax, net, geo)
     handles += _draw_network_nodes(ax, net, geo)
 
-    leg, corner = _legend_corner(
-        ax,
-        lambda loc: ax.legend(
-            handles=handles,
-            loc=loc,
-            fontsize=7.2,
-            title="Legend",
-            title_fontsize=8,
-            frameon=True,
-            framealpha=0.94,
-            edgecolor="#999999",
-            borderpad=0.7,
-            labelspacing=0.55,
-            handlelength=2.6,
-        ),
-        geo.all_points(),
-    )
-    leg.set_zorder(12)
-    bar_corner = "lower right" if corner != "lower right" else "lower left"
-    _scale_bar(ax, extent, geo.transformer, corner=bar_corner)
-
-    renderer = _renderer(ax.figure)
-    obstacles = [leg.get_window_extent(renderer)] + _scale_box(ax, extent, bar_corner)
-    obstacles += _point_boxes(ax, [geo.nodes[n] for n in _marked_nodes(net)])
     node_labels = []
     for nid in sorted(_major_nodes(net), key=lambda n: (_node_priority(net, n), n)):
         node = net.nodes[nid]
@@ -678,15 +712,18 @@ def plot_network(net: Network, *, title: str | None = None, ax=None):
         if node.region is not None:
             node_labels.append(
                 _Label(x, y, f"{node.name} \u2192 {node.region}", color=REGION_COLOURS.get(node.region, "#222"),
-                       size=8, weight="bold", required=True)
+                       size=8, weight="bold", required=True, gap=7)
             )
         elif node.node_type == "port":
             node_labels.append(_Label(x, y, node.name, color=_PORT_COLOUR, size=7.5, style="italic"))
         else:
             node_labels.append(_Label(x, y, node.name, size=7.5))
-    _place_labels(ax, node_labels, obstacles=obstacles)
-    placed = [t.get_window_extent(renderer) for t in ax.texts] + obstacles
-    _place_country_labels(ax, _country_labels(ax, countries, extent), placed)
+    _finish_map(
+        ax, extent, transformer=geo.transformer, points=geo.all_points(), lines=geo.lines.values(),
+        handles=handles, labels=node_labels, countries=countries,
+        markers=[geo.nodes[n] for n in _major_nodes(net) if n in geo.nodes],
+        legend_kw=dict(title="Legend", title_fontsize=8),
+    )
 
     ax.set_title(
         title or _default_title(net),
@@ -798,10 +835,10 @@ def _draw_network_nodes(ax, net: Network, geo: _Geo) -> list:
     plain = [p for p, g in borders if not g]
     gauge = [p for p, g in borders if g]
     if plain:
-        ax.scatter(*zip(*plain), zorder=5, **_BORDER_MARK)
+        ax.scatter(*zip(*plain), zorder=6.1, **_BORDER_MARK)
         handles.append(Line2D([], [], ls="", marker="D", ms=5, mfc="white", mec="#333333", label="Border crossing"))
     if gauge:
-        ax.scatter(*zip(*gauge), zorder=5.1, **_GAUGE_MARK)
+        ax.scatter(*zip(*gauge), zorder=6.2, **_GAUGE_MARK)
         handles.append(Line2D([], [], ls="", marker="h", ms=8, mfc="#ffd23f", mec="#333333",
                               label="Border crossing, gauge change"))
     ports = [geo.nodes[n.id] for n in net.nodes.values() if n.node_type == "port" and n.region is None]
@@ -820,8 +857,9 @@ def _draw_network_nodes(ax, net: Network, geo: _Geo) -> list:
         if not pts:
             continue
         colour = REGION_COLOURS[region]
-        ax.scatter(*zip(*pts), marker="o", s=70, facecolor=colour, edgecolor="white", linewidths=1.4, zorder=6)
-        handles.append(Line2D([], [], ls="", marker="o", ms=8, mfc=colour, mec="white",
+        # under the border symbols, and larger, so a gateway at a crossing shows as a coloured ring
+        ax.scatter(*zip(*pts), marker="o", s=150, facecolor=colour, edgecolor="white", linewidths=1.4, zorder=5.8)
+        handles.append(Line2D([], [], ls="", marker="o", ms=9, mfc=colour, mec="white",
                               label=f"Gateway to {region}"))
     return handles
 
@@ -965,26 +1003,23 @@ def plot_utilisation(
 
     handles = [Line2D([], [], color=_UNUSED, lw=1.0, label="Unused / no flow"),
                Line2D([], [], color=_SHARE_COLOURS[4], lw=3, label="Over 90 % of capacity")]
-    leg, corner = _legend_corner(
-        ax, lambda loc: ax.legend(handles=handles, loc=loc, fontsize=7.2, framealpha=0.94, edgecolor="#999999"),
-        geo.all_points(),
-    )
-    bar_corner = "lower right" if corner != "lower right" else "lower left"
-    _scale_bar(ax, extent, geo.transformer, corner=bar_corner)
-    renderer = _renderer(fig)
-    obstacles = [leg.get_window_extent(renderer)] + _scale_box(ax, extent, bar_corner)
     link_labels = []
+    anchors = []
     for lid, text in (labels or {}).items():
         if lid not in geo.lines:
             log.warning("label for unknown link %s ignored", lid)
             continue
         x, y = geo.midpoint(lid)
-        link_labels.append(_Label(x, y, str(text), size=7.8, weight="bold", required=True, leader=True,
+        anchors.append((x, y))
+        link_labels.append(_Label(x, y, str(text), size=7.8, weight="bold", required=True, mode="leader",
                                   zorder=11))
-        ax.scatter([x], [y], s=10, color="#222222", zorder=10)
-    _place_labels(ax, link_labels + gw_labels, obstacles=obstacles)
-    placed = [t.get_window_extent(renderer) for t in ax.texts] + obstacles
-    _place_country_labels(ax, _country_labels(ax, countries, extent), placed)
+    if anchors:
+        ax.scatter(*zip(*anchors), s=12, color="#222222", edgecolor="white", linewidths=0.6, zorder=10)
+    _finish_map(
+        ax, extent, transformer=geo.transformer, points=geo.all_points(), lines=geo.lines.values(),
+        handles=handles, labels=link_labels + gw_labels, countries=countries,
+        markers=[geo.nodes[n.id] for n in net.nodes.values() if n.region is not None and n.id in geo.nodes],
+    )
     ax.set_title(title or f"Utilisation \u2014 {net.name}", loc="left", fontsize=14, fontweight="bold", pad=8)
     return fig, ax
 
@@ -1050,11 +1085,21 @@ def plot_capacity_pair(
     -------
     (matplotlib.figure.Figure, numpy.ndarray of two Axes)
     """
-    fig = _new_figure(A4_LANDSCAPE)
-    axes = np.array([fig.add_axes([0.008, 0.16, 0.488, 0.76]), fig.add_axes([0.504, 0.16, 0.488, 0.76])])
     geos = [_project(base_net), _project(alt_net)]
     pts = np.concatenate([g.all_points() for g in geos])
-    extent = _extent(pts, _box_aspect(axes[0]))
+    # the figure is as tall as the two maps need (never taller than A4 landscape)
+    width = A4_LANDSCAPE[0]
+    map_w = width * 0.488
+    x0, x1, y0, y1 = _extent(pts, 1.0)
+    raw = pts.max(axis=0) - pts.min(axis=0) if len(pts) else np.array([1.0, 1.0])
+    net_aspect = float(max(raw[0], 1.0) / max(raw[1], 1.0))
+    map_h = float(np.clip(map_w / max(net_aspect, 1e-6), 3.0, 6.4))
+    top, bottom = 0.42, 1.05
+    height = map_h + top + bottom
+    fig = _new_figure((width, height))
+    rect_y, rect_h = bottom / height, map_h / height
+    axes = np.array([fig.add_axes([0.008, rect_y, 0.488, rect_h]), fig.add_axes([0.504, rect_y, 0.488, rect_h])])
+    extent = _extent(pts, map_w / map_h)
     vals = [float(v) for d in (base_values, alt_values) for v in d.values() if v is not None and np.isfinite(v)]
     vmin, vmax = (min(vals), max(vals)) if vals else (0.0, 1.0)
     if vmin == vmax:
@@ -1077,17 +1122,17 @@ def plot_capacity_pair(
         _gateway_dots(ax, net, geo, labels=False, size=30)
         ax.set_title(ttl, loc="left", fontsize=12, fontweight="bold", pad=6)
         _scale_bar(ax, extent, geo.transformer, corner="lower right")
-    cax = fig.add_axes([0.3, 0.085, 0.4, 0.022])
+    cax = fig.add_axes([0.3, 0.52 / height, 0.4, 0.18 / height])
     cb = fig.colorbar(mappable or _dummy_mappable(cmap, norm), cax=cax, orientation="horizontal")
     cb.set_label(value_label, fontsize=9)
     cb.ax.tick_params(labelsize=8)
     handles = [Line2D([], [], color=_UNUSED, lw=1, label="No value")]
     handles += [Line2D([], [], ls="", marker="o", ms=6, mfc=REGION_COLOURS[r], mec="white", label=f"Gateway: {r}")
                 for r in REGIONS if any(n.region == r for net in (base_net, alt_net) for n in net.nodes.values())]
-    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.01, 0.02), fontsize=7.5, ncol=3,
+    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.005, 0.2 / height), fontsize=7.5, ncol=2,
                frameon=False)
     _credit(fig, "Boundaries: Natural Earth (public domain), for orientation only. Same extent and colour "
-                 "scale in both maps.")
+                 "scale in both maps.", y=0.05 / height)
     return fig, axes
 
 
@@ -1180,7 +1225,7 @@ def plot_capacity_change(
         ax.scatter([x], [y], s=260, facecolor="none", edgecolor="#d7191c", linewidths=2.2, zorder=9)
         link = alt_net.links.get(lid) or base_net.links.get(lid)
         marks.append(_Label(x, y, link.name if link is not None else lid, color="#b2182b", size=7.8,
-                            weight="bold", required=True, leader=True, zorder=11))
+                            weight="bold", required=True, mode="leader", zorder=11))
     if marks:
         handles.append(Line2D([], [], ls="", marker="o", ms=12, mfc="none", mec="#d7191c", mew=2.2,
                               label="Bottleneck"))
@@ -1189,17 +1234,13 @@ def plot_capacity_change(
 
     arrow_boxes = _region_arrows(ax, alt_net, g_alt, extent, region_arrows or {}, fallback=(base_net, g_base))
 
-    leg, corner = _legend_corner(
-        ax, lambda loc: ax.legend(handles=handles, loc=loc, fontsize=7.4, framealpha=0.94, edgecolor="#999999"),
-        pts,
+    _finish_map(
+        ax, extent, transformer=g_alt.transformer, points=pts,
+        lines=list(g_alt.lines.values()) + [g_base.lines[i] for i in gone_ids if i in g_base.lines],
+        handles=handles, labels=marks + gw_labels, countries=countries,
+        markers=[g_alt.nodes[n.id] for n in alt_net.nodes.values() if n.region is not None and n.id in g_alt.nodes],
+        obstacles=arrow_boxes,
     )
-    bar_corner = "lower right" if corner != "lower right" else "lower left"
-    _scale_bar(ax, extent, g_alt.transformer, corner=bar_corner)
-    renderer = _renderer(fig)
-    obstacles = [leg.get_window_extent(renderer)] + _scale_box(ax, extent, bar_corner) + arrow_boxes
-    _place_labels(ax, marks + gw_labels, obstacles=obstacles)
-    placed = [t.get_window_extent(renderer) for t in ax.texts] + obstacles
-    _place_country_labels(ax, _country_labels(ax, countries, extent), placed)
     ax.set_title(title or "Change between base and alternative", loc="left", fontsize=14, fontweight="bold", pad=8)
     _credit(fig, "Boundaries: Natural Earth (public domain), shown for orientation only; they imply no endorsement.")
     return fig, ax
@@ -1219,27 +1260,27 @@ def _region_arrows(ax, net, geo, extent, arrows, *, fallback) -> list[Bbox]:
             continue
         colour = REGION_COLOURS.get(region, "#444444")
         x, y = xy
-        if region == "China":
-            end, text_xy, ha, va = (x1 - 0.01 * w, y), None, "right", "bottom"
-        elif region == "Europe":
-            end, text_xy, ha, va = (x0 + 0.01 * w, y), None, "left", "bottom"
-        elif region == "Russia":
-            end, text_xy, ha, va = (x, y1 - 0.01 * h), None, "left", "top"
-        elif region == "South Asia":
-            end, text_xy, ha, va = (x, y0 + 0.01 * h), None, "left", "bottom"
-        else:
+        direction = {"China": (1, 0), "Europe": (-1, 0), "Russia": (0, 1), "South Asia": (0, -1)}.get(region)
+        if direction is None:
             log.warning("region arrow: unknown region %s", region)
             continue
+        ux, uy = direction
+        # from the node toward the edge, at most 12 % of the map width, ending inside the frame
+        room = {(1, 0): x1 - x, (-1, 0): x - x0, (0, 1): y1 - y, (0, -1): y - y0}[direction] - 0.012 * w
+        length = min(max(room, 0.05 * w), 0.12 * w)
+        end = (x + ux * length, y + uy * length)
         arrow = FancyArrowPatch(
-            (x, y), end, arrowstyle="simple,head_width=1.1,head_length=1.0,tail_width=0.45",
-            mutation_scale=14, color=colour, alpha=0.85, shrinkA=7, shrinkB=0, zorder=7,
+            (x, y), end, arrowstyle="simple,head_width=1.2,head_length=1.0,tail_width=0.42",
+            mutation_scale=15, color=colour, alpha=0.9, shrinkA=8, shrinkB=0, zorder=7,
+            path_effects=[pe.withStroke(linewidth=1.5, foreground="white")],
         )
         ax.add_patch(arrow)
-        if region in ("China", "Europe"):
-            tx, ty = end[0], y + 0.012 * h
+        if ux:
+            tx, ty = end[0], y + 0.014 * h
+            ha, va = ("right" if ux > 0 else "left"), "bottom"
         else:
-            tx = x + 0.012 * w
-            ty = end[1] if region == "Russia" else end[1] + 0.01 * h
+            tx, ty = x + 0.014 * w, end[1]
+            ha, va = "left", ("top" if uy > 0 else "bottom")
         t = ax.text(tx, ty, spec.get("label", region), ha=ha, va=va, fontsize=9, fontweight="bold",
                     color=colour, zorder=12, path_effects=[pe.withStroke(linewidth=3, foreground="white")])
         boxes.append(t.get_window_extent(renderer))

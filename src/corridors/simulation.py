@@ -673,7 +673,7 @@ class Simulation:
         ops = spec.operations
         self.maint = (ops.maintenance_start_h % 24.0, ops.maintenance_h)
         net = spec.network
-        self.G = _route_graph(net)
+        self.G = route_graph(net)
         self.regions = {r: net.gateways(r) for r in REGIONS}
         sched = _schedules(spec)
         self.elements: dict[str, Element] = {}
@@ -888,7 +888,7 @@ class Simulation:
         )
 
 
-def _route_graph(net: Network) -> nx.Graph:
+def route_graph(net: Network) -> nx.Graph:
     """Undirected routing graph with free time as weight; expected ferry wait included."""
     G = nx.Graph()
     G.add_nodes_from(net.nodes)

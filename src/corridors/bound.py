@@ -1,0 +1,282 @@
+"""Analytic capacity bound per region: a multi-commodity flow linear programme.
+
+For a region R and a direction (inbound: flows whose destination is in R;
+outbound: whose origin is), find the largest uniform scaling ``lam`` of those
+flows that the network can carry while every other flow keeps its scenario
+demand, over the analytic capacities of :mod:`corridors.capacity`:
+
+* variables ``x[c, a]``: trains/day of flow ``c`` on directed arc ``a``
+  (each link gives two arcs; a region end is a virtual node joined to the
+  region's gateways);
+* conservation of each flow at every node;
+* double track, borders: per-direction capacity;
+* **single track: one budget for both directions**,
+  ``sum_c k_c (x[c, ab] + x[c, ba]) <= 2 * pairs/day``, where ``k_c`` scales a
+  train's block occupation by its cargo speed;
+* ferries: ``sum_c wagons_c x[c, dir] <= wagons/day``;
+* a flow with a corridor constraint (``via``) is carried on its candidate
+  routes (path columns, see ``_LP._commodity_arcs``), every other flow on
+  any route (arc columns).
+
+The other flows are first served as fully as the network allows (stage 1),
+then ``lam`` is maximised with that service held (stage 2). The binding
+elements (the cut) are the capacity rows with a non-zero dual value. Solved
+with HiGHS through :func:`scipy.optimize.linprog`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix, vstack
+
+from corridors import REGIONS
+from corridors.capacity import link_capacity
+from corridors.model import Flow, RunSpec
+from corridors.network import BorderCrossing, FerryLink, RailSection
+from corridors.simulation import route_graph, candidate_routes
+
+#: Scaling is capped here; a bound at the cap means "not limited by this network".
+LAM_CAP = 1000.0
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The LP bound for one region and direction.
+
+    Attributes
+    ----------
+    region, direction
+        What was scaled.
+    scale
+        The largest uniform scaling of the region's flows (1 = scenario demand).
+    demand_mt, bound_mt
+        Annual volume at scenario demand and at the bound (Mt/yr).
+    bound_trains_per_day
+        Trains/day of the region's flows at the bound.
+    binding
+        The cut: elements whose capacity binds, ``{"id", "kind", "utilisation", "dual"}``.
+    others_served_share
+        Share of the other flows' demand the network could serve (1 unless the
+        scenario is already infeasible without the region's flows).
+    """
+
+    region: str
+    direction: str
+    scale: float | None
+    demand_mt: float
+    bound_mt: float | None
+    bound_trains_per_day: float | None
+    binding: list[dict] = field(default_factory=list)
+    others_served_share: float = 1.0
+    note: str = ""
+
+
+def region_flows(spec: RunSpec, region: str, direction: str) -> list[Flow]:
+    """Flows counted toward ``region`` in ``direction`` (``inbound`` or ``outbound``)."""
+    attr = "destination_region" if direction == "inbound" else "origin_region"
+    return [f for f in spec.flows if getattr(f, attr) == region]
+
+
+class _LP:
+    """Builds the arc-flow LP of a spec once; solves it for any set of scaled flows."""
+
+    def __init__(self, spec: RunSpec) -> None:
+        self.spec = spec
+        net = spec.network
+        ops = spec.operations
+        self.nodes = sorted(net.nodes)
+        self.arcs: list[tuple[str, str, str | None, str]] = []  # (u, v, link_id, dir)
+        for lid in sorted(net.links):
+            lk = net.links[lid]
+            self.arcs.append((lk.from_node, lk.to_node, lid, "ab"))
+            self.arcs.append((lk.to_node, lk.from_node, lid, "ba"))
+        self.caps = {
+            lid: link_capacity(lk, maintenance_h=ops.maintenance_h, meet_overhead_min=ops.meet_overhead_min,
+                               wagons_per_train=ops.wagons_per_train_reference)
+            for lid, lk in net.links.items()
+        }
+        self.G = route_graph(net)
+
+    def _commodity_arcs(self, f: Flow) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
+        """Columns of one flow: ``(tail, head, legs)`` with the ``(link, direction)`` legs used.
+
+        A flow without a corridor constraint gets one column per directed arc
+        (arc-flow: every route is possible). A flow with ``via`` gets one column
+        per candidate route that honours it: an arc formulation cannot express
+        "passes the group on a simple path" in a linear programme, and the
+        candidates are a superset of those the simulation's trains choose from.
+        """
+        net = self.spec.network
+        src = "__src" if f.origin in REGIONS else f.origin
+        dst = "__dst" if f.destination in REGIONS else f.destination
+        if f.via:
+            ops = self.spec.operations
+            routes = candidate_routes(
+                self.G, f.origin, f.destination, k=3 * ops.k_routes, max_detour=1.5 * ops.max_detour,
+                via=f.via, avoid=f.avoid, regions={r: net.gateways(r) for r in REGIONS},
+            )
+            return [(src, dst, tuple((lid, "ab" if fwd else "ba") for lid, fwd in r.legs)) for r in routes]
+        cols = [(u, v, ((lid, d),)) for u, v, lid, d in self.arcs
+                if lid not in f.avoid and u not in f.avoid and v not in f.avoid]
+        if f.origin in REGIONS:
+            cols += [("__src", g, ()) for g in net.gateways(f.origin)]
+        if f.destination in REGIONS:
+            cols += [(g, "__dst", ()) for g in net.gateways(f.destination)]
+        return cols
+
+    def solve(self, scaled: list[Flow], fixed: list[Flow]) -> dict:
+        spec, net = self.spec, self.spec.network
+        flows = scaled + fixed
+        n_scaled = len(scaled)
+        # Per-commodity arc lists: real arcs plus virtual source/sink arcs for region ends.
+        comm_arcs: list[list[tuple[str, str, tuple]]] = []
+        for f in flows:
+            comm_arcs.append(self._commodity_arcs(f))
+        offsets = np.cumsum([0] + [len(a) for a in comm_arcs])
+        n_x = int(offsets[-1])
+        y0 = n_x  # one throughput variable per flow
+        lam = y0 + len(flows)
+        n_var = lam + 1
+        rows, cols, vals, b_eq = [], [], [], []
+        r = 0
+        for ci, (f, arcs) in enumerate(zip(flows, comm_arcs)):
+            src = "__src" if f.origin in REGIONS else f.origin
+            dst = "__dst" if f.destination in REGIONS else f.destination
+            node_row: dict[str, int] = {}
+            for j, (u, v, _legs) in enumerate(arcs):
+                for node, sign in ((u, 1.0), (v, -1.0)):
+                    if node not in node_row:
+                        node_row[node] = r
+                        r += 1
+                        b_eq.append(0.0)
+                    rows.append(node_row[node]); cols.append(int(offsets[ci]) + j); vals.append(sign)
+            for node, sign in ((src, -1.0), (dst, 1.0)):
+                if node not in node_row:
+                    node_row[node] = r
+                    r += 1
+                    b_eq.append(0.0)
+                rows.append(node_row[node]); cols.append(y0 + ci); vals.append(sign)
+        # Region flows: y_c = lam * d_c.
+        for ci, f in enumerate(scaled):
+            rows += [r, r]; cols += [y0 + ci, lam]; vals += [1.0, -f.trains_per_year / 365.0]
+            b_eq.append(0.0)
+            r += 1
+        A_eq = coo_matrix((vals, (rows, cols)), shape=(r, n_var)).tocsr()
+        # Capacity rows.
+        ub_rows, ub_cols, ub_vals, b_ub, ub_meta = [], [], [], [], []
+        q = 0
+        cap_rows: dict[tuple[str, str], int] = {}
+        for lid, cap in sorted(self.caps.items()):
+            lk = net.links[lid]
+            if isinstance(lk, RailSection) and lk.tracks == 1:
+                cap_rows[(lid, "ab")] = cap_rows[(lid, "ba")] = q
+                b_ub.append(2 * cap.trains_per_day); ub_meta.append((lid, "both")); q += 1
+            elif isinstance(lk, FerryLink):
+                for d in ("ab", "ba"):
+                    cap_rows[(lid, d)] = q
+                    b_ub.append(cap.wagons_per_day); ub_meta.append((lid, d)); q += 1
+            else:
+                for d in ("ab", "ba"):
+                    cap_rows[(lid, d)] = q
+                    b_ub.append(cap.trains_per_day); ub_meta.append((lid, d)); q += 1
+        for ci, (f, arcs) in enumerate(zip(flows, comm_arcs)):
+            cargo = spec.cargo[f.cargo]
+            for j, (_u, _v, legs) in enumerate(arcs):
+                for lid, d in legs:
+                    lk = net.links[lid]
+                    if isinstance(lk, RailSection) and lk.tracks == 1:
+                        coef = _single_track_coef(lk, cargo.speed_factor, spec.operations.meet_overhead_min)
+                    elif isinstance(lk, FerryLink):
+                        coef = float(cargo.wagons_per_train)
+                    else:
+                        coef = 1.0
+                    ub_rows.append(cap_rows[(lid, d)]); ub_cols.append(int(offsets[ci]) + j); ub_vals.append(coef)
+        A_ub = coo_matrix((ub_vals, (ub_rows, ub_cols)), shape=(len(b_ub), n_var)).tocsr()
+        bounds = [(0, None)] * n_x + [(0, None)] * n_scaled
+        bounds += [(0, f.trains_per_year / 365.0) for f in fixed] + [(0, LAM_CAP)]
+        # Stage 1: serve the other flows as fully as possible, with lam = 0.
+        c1 = np.zeros(n_var)
+        c1[y0 + n_scaled: lam] = -1.0
+        b1 = list(bounds)
+        b1[lam] = (0, 0)
+        s1 = linprog(c1, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=b1, method="highs")
+        served = -s1.fun if s1.status == 0 else 0.0
+        fixed_demand = sum(f.trains_per_year / 365.0 for f in fixed)
+        # Stage 2: hold that service, maximise lam.
+        c2 = np.zeros(n_var)
+        c2[lam] = -1.0
+        row = np.zeros(n_var)
+        row[y0 + n_scaled: lam] = -1.0
+        A2 = vstack([A_ub, coo_matrix(row)]).tocsr()
+        b2 = list(b_ub) + [-(served - 1e-6 * max(1.0, served))]
+        s2 = linprog(c2, A_ub=A2, b_ub=b2, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if s2.status != 0:
+            return {"lam": None, "binding": [], "served": served, "fixed_demand": fixed_demand}
+        x = s2.x
+        load = A_ub @ x
+        duals = s2.ineqlin.marginals[: len(b_ub)]
+        binding = []
+        for i, (lid, d) in enumerate(ub_meta):
+            if b_ub[i] > 0 and abs(duals[i]) > 1e-9 and load[i] >= b_ub[i] * (1 - 1e-6):
+                binding.append({"id": lid, "kind": _kind(net.links[lid]), "direction": d,
+                                "utilisation": round(float(load[i] / b_ub[i]), 4),
+                                "dual": round(float(-duals[i]), 6)})
+        binding.sort(key=lambda b: -b["dual"])
+        return {"lam": float(x[lam]), "binding": binding, "served": served, "fixed_demand": fixed_demand,
+                "loads": {ub_meta[i]: float(load[i] / b_ub[i]) for i in range(len(ub_meta)) if b_ub[i] > 0}}
+
+
+def _kind(link) -> str:
+    if isinstance(link, RailSection):
+        return "single_track" if link.tracks == 1 else "double_track"
+    if isinstance(link, BorderCrossing):
+        return "border"
+    return "ferry"
+
+
+def _single_track_coef(lk: RailSection, speed_factor: float, overhead_min: float) -> float:
+    """Block occupation of one train of this cargo, in units of the formula's standard train.
+
+    The simulation's blocks are ``length / round(length / spacing)`` long and a
+    faster train holds one for less time, so each train is charged its own
+    occupation against the formula's ``(24 - m) / (spacing / speed + tau)``.
+    """
+    spacing = min(lk.loop_spacing_km or lk.length_km, lk.length_km)
+    block = lk.length_km / max(1, round(lk.length_km / spacing))
+    own = block / (lk.speed_kmh * min(speed_factor, 1.2)) + overhead_min / 60
+    return own / (spacing / lk.speed_kmh + overhead_min / 60)
+
+
+def region_bounds(spec: RunSpec) -> dict[str, dict[str, Bound]]:
+    """The LP bound for every region and direction of ``spec``."""
+    lp = _LP(spec)
+    out: dict[str, dict[str, Bound]] = {}
+    for region in REGIONS:
+        out[region] = {}
+        for direction in ("inbound", "outbound"):
+            out[region][direction] = bound_for(spec, region, direction, lp=lp)
+    return out
+
+
+def bound_for(spec: RunSpec, region: str, direction: str, *, lp: _LP | None = None) -> Bound:
+    """The LP bound for one region and direction."""
+    lp = lp or _LP(spec)
+    scaled = region_flows(spec, region, direction)
+    demand_mt = sum(f.tonnes_per_year for f in scaled) / 1e6
+    if not scaled:
+        return Bound(region, direction, None, 0.0, None, None, note="no flows for this region and direction")
+    ids = {f.id for f in scaled}
+    fixed = [f for f in spec.flows if f.id not in ids]
+    sol = lp.solve(scaled, fixed)
+    lam = sol["lam"]
+    share = sol["served"] / sol["fixed_demand"] if sol["fixed_demand"] > 0 else 1.0
+    if lam is None:
+        return Bound(region, direction, None, demand_mt, None, None, others_served_share=share,
+                     note="the linear programme has no solution")
+    note = "not limited by the modelled network" if lam >= LAM_CAP * 0.999 else ""
+    trains = lam * sum(f.trains_per_year for f in scaled) / 365.0
+    return Bound(region, direction, lam, demand_mt, lam * demand_mt, trains, sol["binding"],
+                 others_served_share=min(1.0, share), note=note)
