@@ -271,7 +271,8 @@ def _style_map_axes(ax, extent) -> None:
     ax.set_aspect("equal", adjustable="box")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_facecolor(_SEA)
+    # outside the outlines' clip area nothing is known: show it as plain land, not as sea
+    ax.set_facecolor(_LAND)
     for s in ax.spines.values():
         s.set_color("#7a7a7a")
         s.set_linewidth(0.8)
@@ -308,8 +309,9 @@ def _draw_base(ax, extent, *, focus: Iterable[str] = (), graticule: bool = True,
 
     x0, x1, y0, y1 = extent
     if countries is None:
-        countries = load_countries().to_crs(MAP_CRS)
+        countries = _projected_countries()
     view = box(x0, y0, x1, y1)
+    ax.add_patch(PathPatch(_clip_area_path(countries), facecolor=_SEA, edgecolor="none", zorder=0.5))
     near = countries[countries.intersects(view.buffer(0.05 * (x1 - x0)))]
     focus = set(focus)
     patches, faces = [], []
@@ -325,6 +327,25 @@ def _draw_base(ax, extent, *, focus: Iterable[str] = (), graticule: bool = True,
     if graticule:
         _draw_graticule(ax, extent)
     return near
+
+
+def _projected_countries():
+    """Country outlines in :data:`MAP_CRS`, with the lon/lat clip box in ``attrs["lonlat_bounds"]``."""
+    gdf = load_countries()
+    bounds = tuple(float(b) for b in gdf.total_bounds)
+    out = gdf.to_crs(MAP_CRS)
+    out.attrs["lonlat_bounds"] = bounds
+    return out
+
+
+def _clip_area_path(countries) -> MplPath:
+    """The outlines' lon/lat clip box, projected: the area where 'not land' means sea."""
+    lon0, lat0, lon1, lat1 = countries.attrs.get("lonlat_bounds", (-180.0, -85.0, 180.0, 85.0))
+    n = 200
+    lon = np.concatenate([np.linspace(lon0, lon1, n), np.full(n, lon1), np.linspace(lon1, lon0, n), np.full(n, lon0)])
+    lat = np.concatenate([np.full(n, lat0), np.linspace(lat0, lat1, n), np.full(n, lat1), np.linspace(lat1, lat0, n)])
+    xs, ys = _transformer().transform(lon, lat)
+    return MplPath(np.column_stack([xs, ys]), closed=False)
 
 
 def _draw_graticule(ax, extent, step: int = 10) -> None:
@@ -437,6 +458,7 @@ class _Label:
     gap: float = 5.0
     zorder: float = 9
     halo: str = "white"
+    alts: tuple[tuple[float, float], ...] = ()
 
 
 _DIRS8 = [(1, 1, "left", "bottom"), (1, -1, "left", "top"), (-1, 1, "right", "bottom"), (-1, -1, "right", "top"),
@@ -444,17 +466,17 @@ _DIRS8 = [(1, 1, "left", "bottom"), (1, -1, "left", "top"), (-1, 1, "right", "bo
 
 
 def _candidates(label: _Label):
-    """Offsets (points) and alignments to try, best first."""
+    """``(anchor, dx, dy, ha, va, cost)`` to try, best first; offsets in points."""
+    anchor = (label.x, label.y)
     if label.mode == "centre":
-        for dx, dy in [(0, 0), (0, 9), (0, -9), (22, 0), (-22, 0), (18, 12), (-18, 12), (18, -12), (-18, -12),
-                       (0, 20), (0, -20)]:
-            yield dx, dy, "center", "center"
+        for i, xy in enumerate([anchor, *label.alts]):
+            yield xy, 0.0, 0.0, "center", "center", float(i)
         return
-    radii = (16, 24, 34, 46) if label.mode == "leader" else (label.gap, label.gap * 2.4, label.gap * 4)
-    for r in radii:
+    radii = (16, 24, 34, 46) if label.mode == "leader" else (label.gap, label.gap * 2.2, label.gap * 3.6)
+    for ring, r in enumerate(radii):
         for ux, uy, ha, va in _DIRS8:
             k = 0.75 if ux and uy else 1.0
-            yield ux * r * k, uy * r * k, ha, va
+            yield anchor, ux * r * k, uy * r * k, ha, va, 12.0 * ring
 
 
 def _line_samples(ax, lines: Iterable[np.ndarray], step_px: float = 3.0) -> np.ndarray:
@@ -498,41 +520,46 @@ def _place_labels(
     lines = np.zeros((0, 2)) if line_points is None else line_points
     px_per_pt = fig.dpi / 72.0
     probe = Text(0, 0, "", figure=fig)
+    boxes = np.zeros((len(placed) + len(labels), 4))
+    for n_boxes, o in enumerate(placed):
+        boxes[n_boxes] = (o.x0, o.y0, o.x1, o.y1)
+    n_boxes = len(placed)
     xlim, ylim = sorted(ax.get_xlim()), sorted(ax.get_ylim())
     for lab in labels:
         if not (xlim[0] <= lab.x <= xlim[1] and ylim[0] <= lab.y <= ylim[1]):
             continue
-        anchor = ax.transData.transform((lab.x, lab.y))
         probe.set_text(lab.text)
         probe.set_fontsize(lab.size)
         probe.set_fontweight(lab.weight)
         probe.set_fontstyle(lab.style)
         best = None
-        for i, (dx, dy, ha, va) in enumerate(_candidates(lab)):
+        for i, (xy, dx, dy, ha, va, cost) in enumerate(_candidates(lab)):
+            anchor = ax.transData.transform(xy)
             probe.set_position((anchor[0] + dx * px_per_pt, anchor[1] + dy * px_per_pt))
             probe.set_ha(ha)
             probe.set_va(va)
             bb = probe.get_window_extent(renderer).padded(1.5 * px_per_pt)
             inside = axbox.x0 <= bb.x0 and bb.x1 <= axbox.x1 and axbox.y0 <= bb.y0 and bb.y1 <= axbox.y1
-            hard = sum(_overlap_area(bb, o) for o in placed) + (0.0 if inside else 1e9)
+            hard = _overlap_total(bb, boxes[:n_boxes]) + (0.0 if inside else 1e9)
             soft = _count_inside(lines, bb)
             if lab.mode == "centre":
                 hard += soft * 1e6
-            key = (hard, soft, i)
+                soft = 0
+            key = (hard, soft + cost, i)
             if best is None or key < best[0]:
-                best = (key, dx, dy, ha, va, bb)
+                best = (key, xy, dx, dy, ha, va, bb)
             if hard == 0 and soft == 0:
                 break
         if best is None:
             continue
-        (hard, _, _), dx, dy, ha, va, bb = best
+        (hard, _, _), xy, dx, dy, ha, va, bb = best
         if hard > 0 and not lab.required:
             log.debug("label %r dropped: no free place", lab.text)
             continue
-        far = lab.mode == "leader" or math.hypot(dx, dy) > 12
+        far = lab.mode == "leader" or math.hypot(dx, dy) > 9
         ax.annotate(
             lab.text,
-            (lab.x, lab.y),
+            xy,
             xytext=(dx, dy),
             textcoords="offset points",
             ha=ha,
@@ -550,13 +577,18 @@ def _place_labels(
             ),
         )
         placed.append(bb)
+        boxes[n_boxes] = (bb.x0, bb.y0, bb.x1, bb.y1)
+        n_boxes += 1
     return placed
 
 
-def _overlap_area(a: Bbox, b: Bbox) -> float:
-    w = min(a.x1, b.x1) - max(a.x0, b.x0)
-    h = min(a.y1, b.y1) - max(a.y0, b.y0)
-    return w * h if w > 0 and h > 0 else 0.0
+def _overlap_total(bb: Bbox, boxes: np.ndarray) -> float:
+    """Summed overlap area of ``bb`` with each row ``(x0, y0, x1, y1)`` of ``boxes``."""
+    if len(boxes) == 0:
+        return 0.0
+    w = np.minimum(bb.x1, boxes[:, 2]) - np.maximum(bb.x0, boxes[:, 0])
+    h = np.minimum(bb.y1, boxes[:, 3]) - np.maximum(bb.y0, boxes[:, 1])
+    return float((np.clip(w, 0, None) * np.clip(h, 0, None)).sum())
 
 
 def _point_boxes(ax, points: Iterable[tuple[float, float]], r_pt: float = 2.5) -> list[Bbox]:
@@ -567,6 +599,24 @@ def _point_boxes(ax, points: Iterable[tuple[float, float]], r_pt: float = 2.5) -
     r = r_pt * ax.figure.dpi / 72.0
     disp = ax.transData.transform(np.array(pts))
     return [Bbox([[x - r, y - r], [x + r, y + r]]) for x, y in disp]
+
+
+def _points_inside(geom, near, *, step: float, limit: int = 80) -> tuple[tuple[float, float], ...]:
+    """Grid points well inside ``geom``, nearest to ``near`` first (alternative label spots)."""
+    import shapely
+
+    core = geom.simplify(step / 2).buffer(-1.5 * step)
+    if core.is_empty:
+        core = geom
+    bx0, by0, bx1, by1 = core.bounds
+    gx, gy = np.meshgrid(np.arange(bx0, bx1 + step, step), np.arange(by0, by1 + step, step))
+    pts = shapely.points(gx.ravel(), gy.ravel())
+    inside = shapely.contains(core, pts)
+    xy = np.column_stack([gx.ravel()[inside], gy.ravel()[inside]])
+    if len(xy) == 0:
+        return ()
+    order = np.argsort(np.hypot(xy[:, 0] - near.x, xy[:, 1] - near.y))
+    return tuple((float(a), float(b)) for a, b in xy[order[:limit]])
 
 
 def _country_labels(countries, extent) -> list[_Label]:
@@ -595,7 +645,7 @@ def _country_labels(countries, extent) -> list[_Label]:
         size = 9.0 if share > 0.08 else 8.0 if share > 0.02 else 6.8
         out.append(
             _Label(pt.x, pt.y, str(row["name"]).upper(), color="#8d8779", size=size, zorder=2.5,
-                   mode="centre", halo=_LAND)
+                   mode="centre", halo=_LAND, alts=_points_inside(part, pt, step=min((x1 - x0) / 40, math.sqrt(part.area) / 8)))
         )
     # big countries first: they matter most for orientation
     out.sort(key=lambda lab: -lab.size)
@@ -743,8 +793,16 @@ def plot_network(net: Network, *, title: str | None = None, ax=None):
     return fig, ax
 
 
+def _pretty_name(net: Network) -> str:
+    """``central-asia`` -> ``Central Asia``; a name with capitals is kept as it is."""
+    name = net.name or "network"
+    if name == name.lower():
+        name = name.replace("-", " ").replace("_", " ").title()
+    return name
+
+
 def _default_title(net: Network) -> str:
-    return net.name + (f" (as of {net.as_of})" if net.as_of else "")
+    return f"Freight rail network: {_pretty_name(net)}" + (f" (as of {net.as_of})" if net.as_of else "")
 
 
 def _figure_and_axes(ax, figsize=A4_LANDSCAPE):
@@ -870,7 +928,7 @@ def _draw_network_nodes(ax, net: Network, geo: _Geo) -> list:
 def _value_base(ax, nets: Sequence[Network], geos: Sequence[_Geo], extent) -> None:
     _style_map_axes(ax, extent)
     focus = {n.country for net in nets for n in net.nodes.values()}
-    countries = load_countries().to_crs(MAP_CRS)
+    countries = _projected_countries()
     _draw_base(ax, extent, focus=focus, countries=countries)
     return countries
 
@@ -1020,7 +1078,7 @@ def plot_utilisation(
         handles=handles, labels=link_labels + gw_labels, countries=countries,
         markers=[geo.nodes[n.id] for n in net.nodes.values() if n.region is not None and n.id in geo.nodes],
     )
-    ax.set_title(title or f"Utilisation \u2014 {net.name}", loc="left", fontsize=14, fontweight="bold", pad=8)
+    ax.set_title(title or f"Utilisation of the network: {_pretty_name(net)}", loc="left", fontsize=14, fontweight="bold", pad=8)
     return fig, ax
 
 
@@ -1111,7 +1169,7 @@ def plot_capacity_pair(
     def width(link, v):
         return 0.9 + 3.6 * float(np.clip(norm(v), 0, 1))
 
-    countries = load_countries().to_crs(MAP_CRS)
+    countries = _projected_countries()
     mappable = None
     for ax, net, geo, values, ttl in zip(axes, (base_net, alt_net), geos, (base_values, alt_values), titles):
         _style_map_axes(ax, extent)

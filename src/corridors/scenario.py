@@ -317,6 +317,8 @@ def _expected(err: dict) -> str:
         if lo is not None and lo == hi:
             return f"exactly {lo} items"
         return f"at least {lo} items" if typ == "too_short" else f"at most {hi} items"
+    if typ in ("model_type", "dict_type", "model_attributes_type"):
+        return "a mapping"
     if typ == "string_too_short":
         return "a non-empty text"
     if typ == "value_error":

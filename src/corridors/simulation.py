@@ -52,7 +52,7 @@ picklable data.
 
 from __future__ import annotations
 
-import bisect
+import heapq
 import itertools
 import logging
 import math
@@ -290,6 +290,63 @@ class Element:
         raise NotImplementedError
 
 
+class Block:
+    """One block between passing loops: held by at most one train at a time.
+
+    A light replacement for ``simpy.PriorityResource`` on the engine's hot
+    path: an uncontended request costs no event. Waiting trains are served
+    by ``(priority, arrival order)``; the block becomes free ``overhead``
+    after its holder has left it.
+    """
+
+    __slots__ = ("env", "held", "free_at", "queue", "seq", "wake_pending", "holder_dir")
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.held = False
+        self.free_at = -math.inf
+        self.queue: list = []
+        self.seq = 0
+        self.wake_pending = False
+        self.holder_dir: str | None = None
+
+    def acquire(self, priority: float) -> simpy.Event | None:
+        """Take the block now (returns ``None``) or get an event that fires when granted."""
+        now = self.env.now
+        if not self.held and not self.queue and self.free_at <= now:
+            self.held = True
+            return None
+        ev = self.env.event()
+        self.seq += 1
+        heapq.heappush(self.queue, (priority, self.seq, ev))
+        self._schedule_wake()
+        return ev
+
+    def release(self, free_at: float) -> None:
+        """The holder has left; the block is free for others from ``free_at``."""
+        self.held = False
+        self.holder_dir = None
+        self.free_at = free_at
+        self._schedule_wake()
+
+    def _schedule_wake(self) -> None:
+        if self.held or not self.queue or self.wake_pending:
+            return
+        self.wake_pending = True
+        delay = max(0.0, self.free_at - self.env.now)
+        self.env.timeout(delay).callbacks.append(self._grant)
+
+    def _grant(self, _event) -> None:
+        self.wake_pending = False
+        if self.held or not self.queue:
+            return
+        if self.free_at > self.env.now:
+            self._schedule_wake()
+            return
+        self.held = True
+        heapq.heappop(self.queue)[2].succeed()
+
+
 class SingleTrack(Element):
     """A single-track section cut into blocks between passing loops."""
 
@@ -301,9 +358,8 @@ class SingleTrack(Element):
         self.n_blocks = max(1, round(link.length_km / spacing))
         self.block_km = link.length_km / self.n_blocks
         self.overhead_h = sim.spec.operations.meet_overhead_min / 60.0
-        self.blocks = [simpy.PriorityResource(self.env, capacity=1) for _ in range(self.n_blocks)]
+        self.blocks = [Block(self.env) for _ in range(self.n_blocks)]
         self.block_busy = [0.0] * self.n_blocks
-        self.occupant_dir: list[str | None] = [None] * self.n_blocks
         self.max_opposing = 0  # invariant check: never > 0
 
     def delay_estimate_h(self, d: str) -> float:
@@ -318,38 +374,38 @@ class SingleTrack(Element):
         arrived = env.now
         waited = 0.0
         for progress, i in enumerate(order):
-            self.waiting[d] += 1
+            block = self.blocks[i]
             req_t = env.now
             # Trains further into the section go first: clearing the line keeps
             # the loops from filling with trains that block each other.
-            req = self.blocks[i].request(priority=t.cargo.priority - 100 * progress)
-            yield req
-            self.waiting[d] -= 1
-            yield from self._wait_open(t)
+            ev = block.acquire(t.cargo.priority - 100 * progress)
+            if ev is not None:
+                self.waiting[d] += 1
+                yield ev
+                self.waiting[d] -= 1
+            if self.schedule is not _NO_DISRUPTION:
+                yield from self._wait_open(t)
             run_h = self.block_km / (speed * self.schedule.factor(env.now))
-            yield from sim.wait_maintenance(run_h)
-            if self.occupant_dir[i] is not None:
+            delay = sim.maintenance_delay(run_h)
+            if delay > 0:
+                yield env.timeout(delay)
+            if block.holder_dir is not None:
                 self.max_opposing += 1  # two trains in one block: must never happen
-            self.occupant_dir[i] = d
-            t.entered(env.now)
-            t.wait_h += env.now - req_t
-            waited += env.now - req_t
+            block.holder_dir = d
+            if progress == 0:
+                t.entered(env.now)
+            w = env.now - req_t
+            t.wait_h += w
+            waited += w
             start = env.now
             yield env.timeout(run_h)
             t.moving_h += run_h
             hold = run_h + self.overhead_h
             self.block_busy[i] += hold
             self._busy(d, start, hold / self.n_blocks)
-            env.timeout(self.overhead_h).callbacks.append(self._releaser(i, req))
+            block.release(env.now + self.overhead_h)
         self._waited(d, arrived, arrived + waited)
         self._passed(d)
-
-    def _releaser(self, i: int, req) -> Callable:
-        def release(_event) -> None:
-            self.occupant_dir[i] = None
-            self.blocks[i].release(req)
-
-        return release
 
 
 class DoubleTrack(Element):
@@ -376,7 +432,9 @@ class DoubleTrack(Element):
         yield req
         self.waiting[d] -= 1
         yield from self._wait_open(t)
-        yield from self.sim.wait_maintenance(0.0)
+        delay = self.sim.maintenance_delay(0.0)
+        if delay > 0:
+            yield self.env.timeout(delay)
         t.entered(env.now)
         t.wait_h += env.now - arrived
         self._waited(d, arrived, env.now)
@@ -695,19 +753,21 @@ class Simulation:
 
     # -- time rules -------------------------------------------------------------------
 
-    def wait_maintenance(self, run_h: float) -> Iterator:
-        """Delay entry so that ``[now, now + run_h]`` does not overlap the daily window."""
+    def maintenance_delay(self, run_h: float) -> float:
+        """Hours to wait so that ``[now, now + run_h]`` does not overlap a daily window."""
         start, dur = self.maint
         if dur <= 0:
-            return
-        now = self.env.now
-        day0 = math.floor(now / HOURS_PER_DAY) * HOURS_PER_DAY
-        for base in (day0 - HOURS_PER_DAY, day0, day0 + HOURS_PER_DAY):
-            ws, we = base + start, base + start + dur
-            if now < we and now + run_h > ws:
-                yield self.env.timeout(we - now)
-                yield from self.wait_maintenance(run_h)
-                return
+            return 0.0
+        now = t = self.env.now
+        while True:
+            day0 = math.floor(t / HOURS_PER_DAY) * HOURS_PER_DAY
+            for base in (day0 - HOURS_PER_DAY, day0, day0 + HOURS_PER_DAY):
+                ws, we = base + start, base + start + dur
+                if t < we and t + run_h > ws:
+                    t = we
+                    break
+            else:
+                return t - now
 
     # -- demand -------------------------------------------------------------------------
 
