@@ -23,4 +23,3 @@ def test_simulated_capacity_close_to_and_not_above_bound():
     # a random dwell queue needs slack below the deterministic bound, but not much more than a third
     assert sc.simulated_mt >= 0.6 * b.bound_mt
     assert sc.precision_mt <= 0.06 * b.bound_mt
-    print(sc)

@@ -221,7 +221,7 @@ class _LP:
         binding = []
         for i, (lid, d) in enumerate(ub_meta):
             if b_ub[i] > 0 and abs(duals[i]) > 1e-9 and load[i] >= b_ub[i] * (1 - 1e-6):
-                binding.append({"id": lid, "kind": _kind(net.links[lid]), "direction": d,
+                binding.append({"id": lid, "kind": element_kind(net.links[lid]), "direction": d,
                                 "utilisation": round(float(load[i] / b_ub[i]), 4),
                                 "dual": round(float(-duals[i]), 6)})
         binding.sort(key=lambda b: -b["dual"])
@@ -229,7 +229,8 @@ class _LP:
                 "loads": {ub_meta[i]: float(load[i] / b_ub[i]) for i in range(len(ub_meta)) if b_ub[i] > 0}}
 
 
-def _kind(link) -> str:
+def element_kind(link) -> str:
+    """``single_track``, ``double_track``, ``border`` or ``ferry``."""
     if isinstance(link, RailSection):
         return "single_track" if link.tracks == 1 else "double_track"
     if isinstance(link, BorderCrossing):

@@ -165,3 +165,111 @@ def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None
     doc = write_run_folder(spec, res, folder, wall_s=wall)
     print_run_summary(console, doc)
     console.print(f"results written to {folder}/ ({wall:.1f} s simulated time {spec.settings.days:g} days)")
+
+
+# --------------------------------------------------------------------------- capacity / compare
+
+
+def _pool(workers: int):
+    """A process pool for simulation runs (``forkserver``: safe beside the progress thread)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if workers <= 1:
+        return None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+
+
+_search_options = [
+    click.option("--rounds", type=click.IntRange(1, 8), default=3, show_default=True,
+                 help="Search rounds (two runs each); the bracket shrinks threefold per round."),
+    click.option("--search-days", type=float, default=150.0, show_default=True,
+                 help="Simulated days of each search run (warm-up included)."),
+    click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+                 help="Parallel simulation processes."),
+]
+
+
+def _with_search_options(fn):
+    for opt in reversed(_search_options):
+        fn = opt(fn)
+    return fn
+
+
+@main.command("capacity")
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default outputs/capacity-<name>/).")
+@click.option("--seed", type=int, help="Override the scenario's seed.")
+@_with_search_options
+@_friendly
+def capacity_cmd(scenario, out, seed, rounds, search_days, workers) -> None:
+    """Capacity to and from each region: LP bound, simulated capacity, bottlenecks."""
+    from corridors.comparison import assess_many
+    from corridors.reports import print_capacity, write_capacity_folder
+
+    spec = _load(scenario, seed, None)
+    warm = min(spec.settings.warmup_days, search_days / 3)
+    pool = _pool(workers)
+    try:
+        with err_console.status(f"searching capacity of {spec.name} ..."):
+            (doc,) = assess_many([spec], executor=pool, rounds=rounds, days=search_days, warmup_days=warm)
+    finally:
+        if pool:
+            pool.shutdown()
+    folder = Path(out) if out else Path("outputs") / f"capacity-{spec.name}"
+    write_capacity_folder(doc, folder)
+    print_capacity(console, doc)
+    console.print(f"capacity written to {folder}/")
+
+
+@main.command("compare")
+@click.argument("base", type=click.Path(dir_okay=False))
+@click.argument("alt", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default outputs/compare-<base>-vs-<alt>/).")
+@click.option("--seed", type=int, help="Override both scenarios' seed.")
+@click.option("--attribute/--no-attribute", default=True, show_default=True,
+              help="Attribute the change to each overlay of ALT (each alone against BASE, LP bound).")
+@_with_search_options
+@_friendly
+def compare_cmd(base, alt, out, seed, attribute, rounds, search_days, workers) -> None:
+    """Run BASE and ALT, find their capacities and write the comparison, maps and charts."""
+    from corridors.comparison import assess_many
+    from corridors.reports import compare_run
+
+    base_spec, alt_spec = _load(base, seed, None), _load(alt, seed, None)
+    folder = Path(out) if out else Path("outputs") / f"compare-{base_spec.name}-vs-{alt_spec.name}"
+    pool = _pool(workers)
+    try:
+        with err_console.status(f"comparing {base_spec.name} and {alt_spec.name} ..."):
+            doc = compare_run(base_spec, alt_spec, folder, executor=pool, rounds=rounds, search_days=search_days,
+                              attribute_overlays=_overlays(alt) if attribute else [])
+    finally:
+        if pool:
+            pool.shutdown()
+    from corridors.reports import print_comparison
+
+    print_comparison(console, doc)
+    console.print(f"comparison written to {folder}/")
+
+
+def _overlays(path: str) -> list[Path]:
+    """Overlay files that ``path`` extends directly (the projects of a build-out)."""
+    from ruamel.yaml import YAML
+
+    here = Path(path)
+    try:
+        doc = YAML(typ="safe", pure=True).load(here.read_text(encoding="utf-8")) or {}
+    except Exception:  # noqa: BLE001 - the scenario already loaded; an odd file just has no overlays
+        return []
+    ext = doc.get("extends") or []
+    ext = [ext] if isinstance(ext, str) else ext
+    out = []
+    for e in ext:
+        p = (here.parent / e).resolve()
+        try:
+            d = YAML(typ="safe", pure=True).load(p.read_text(encoding="utf-8")) or {}
+        except Exception:  # noqa: BLE001
+            continue
+        if d.get("overlay"):
+            out.append(p)
+    return out

@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -472,7 +473,7 @@ def _candidates(label: _Label):
         for i, xy in enumerate([anchor, *label.alts]):
             yield xy, 0.0, 0.0, "center", "center", float(i)
         return
-    radii = (16, 24, 34, 46) if label.mode == "leader" else (label.gap, label.gap * 2.2, label.gap * 3.6)
+    radii = (16, 24, 34, 46) if label.mode == "leader" else (label.gap, label.gap * 2.2, label.gap * 3.6, label.gap * 5.4)
     for ring, r in enumerate(radii):
         for ux, uy, ha, va in _DIRS8:
             k = 0.75 if ux and uy else 1.0
@@ -601,7 +602,7 @@ def _point_boxes(ax, points: Iterable[tuple[float, float]], r_pt: float = 2.5) -
     return [Bbox([[x - r, y - r], [x + r, y + r]]) for x, y in disp]
 
 
-def _points_inside(geom, near, *, step: float, limit: int = 80) -> tuple[tuple[float, float], ...]:
+def _points_inside(geom, near, *, step: float, limit: int = 300) -> tuple[tuple[float, float], ...]:
     """Grid points well inside ``geom``, nearest to ``near`` first (alternative label spots)."""
     import shapely
 
@@ -609,7 +610,8 @@ def _points_inside(geom, near, *, step: float, limit: int = 80) -> tuple[tuple[f
     if core.is_empty:
         core = geom
     bx0, by0, bx1, by1 = core.bounds
-    gx, gy = np.meshgrid(np.arange(bx0, bx1 + step, step), np.arange(by0, by1 + step, step))
+    fine = step / 2
+    gx, gy = np.meshgrid(np.arange(bx0, bx1 + fine, fine), np.arange(by0, by1 + fine, fine))
     pts = shapely.points(gx.ravel(), gy.ravel())
     inside = shapely.contains(core, pts)
     xy = np.column_stack([gx.ravel()[inside], gy.ravel()[inside]])
@@ -619,37 +621,46 @@ def _points_inside(geom, near, *, step: float, limit: int = 80) -> tuple[tuple[f
     return tuple((float(a), float(b)) for a, b in xy[order[:limit]])
 
 
-def _country_labels(countries, extent) -> list[_Label]:
-    """Country names at Natural Earth's label points, or inside their visible part."""
+def _country_labels(countries, extent, focus: Iterable[str] = ()) -> tuple[list[_Label], list[_Label]]:
+    """Country names at Natural Earth's label points, or inside their visible part.
+
+    Returns the labels of the ``focus`` countries (ISO A2 codes; shown even
+    when small) and of the others, each list biggest country first.
+    """
     from shapely.geometry import Point, box
     from shapely.ops import polylabel
 
+    focus = set(focus)
     x0, x1, y0, y1 = extent
     view = box(x0, y0, x1, y1)
     inner = view.buffer(-0.03 * (x1 - x0))
     area = view.area
     tr = _transformer()
-    out = []
+    mine, others = [], []
     for _, row in countries.iterrows():
+        is_focus = row["ISO_A2"] in focus
+        least = (0.0006 if is_focus else 0.003) * area
         part = row.geometry.intersection(inner)
-        if part.is_empty or part.area < 0.003 * area:
+        if part.is_empty or part.area < least:
             continue
         lx, ly = tr.transform(row["label_lon"], row["label_lat"])
         pt = Point(lx, ly)
         if not part.contains(pt):
             biggest = max(getattr(part, "geoms", [part]), key=lambda g: g.area)
-            if biggest.geom_type != "Polygon" or biggest.area < 0.003 * area:
+            if biggest.geom_type != "Polygon" or biggest.area < least:
                 continue
             pt = polylabel(biggest, tolerance=0.002 * (x1 - x0))
         share = part.area / area
-        size = 9.0 if share > 0.08 else 8.0 if share > 0.02 else 6.8
-        out.append(
+        size = 9.0 if share > 0.08 else 8.0 if share > 0.02 else 6.8 if share > 0.004 else 6.2
+        step = min((x1 - x0) / 40, math.sqrt(part.area) / 8)
+        (mine if is_focus else others).append(
             _Label(pt.x, pt.y, str(row["name"]).upper(), color="#8d8779", size=size, zorder=2.5,
-                   mode="centre", halo=_LAND, alts=_points_inside(part, pt, step=min((x1 - x0) / 40, math.sqrt(part.area) / 8)))
+                   mode="centre", halo=_LAND, alts=_points_inside(part, pt, step=step))
         )
     # big countries first: they matter most for orientation
-    out.sort(key=lambda lab: -lab.size)
-    return out
+    mine.sort(key=lambda lab: -lab.size)
+    others.sort(key=lambda lab: -lab.size)
+    return mine, others
 
 
 # --------------------------------------------------------------------------- links
@@ -659,11 +670,6 @@ def _line_width(link, *, base: float = 1.0) -> float:
     if isinstance(link, RailSection):
         return base * (2.6 if link.tracks == 2 else 1.3)
     return base * 1.3
-
-
-def _short_name(net: Network, node_id: str) -> str:
-    node = net.nodes.get(node_id)
-    return node.name if node is not None else node_id
 
 
 def _major_nodes(net: Network) -> list[str]:
@@ -681,15 +687,34 @@ def _major_nodes(net: Network) -> list[str]:
     return out
 
 
-def _node_priority(net: Network, node_id: str) -> int:
-    node = net.nodes[node_id]
-    if node.region is not None:
-        return 0
-    if node.node_type == "port":
-        return 1
-    if node.node_type == "hub":
-        return 2
-    return 3
+def _label_order(net: Network, node_ids: Iterable[str]) -> list[str]:
+    """Gateways, then ports, then hubs, then junctions; best-connected first within each."""
+    degree: dict[str, int] = {}
+    for link in net.links.values():
+        for n in link.ends:
+            degree[n] = degree.get(n, 0) + 1
+
+    def key(nid):
+        node = net.nodes[nid]
+        rank = 0 if node.region is not None else 1 if node.node_type == "port" else 2
+        return (rank, node.node_type != "hub", -degree.get(nid, 0), nid)
+
+    return sorted(node_ids, key=key)
+
+
+def _display_name(name: str) -> str:
+    """A node name for a map label: drop a long parenthetical (``Urumqi (Sanping hub)``).
+
+    A short qualifier that tells sides of a border apart (``Khorgos (CN)``,
+    ``Torugart (CN side)``) is kept.
+    """
+    m = re.match(r"^(.*\S)\s*\(([^()]*)\)\s*$", name)
+    if not m:
+        return name
+    inner = m.group(2)
+    if len(inner) <= 3 or "side" in inner.lower():
+        return name
+    return m.group(1)
 
 
 def _finish_map(
@@ -705,8 +730,9 @@ def _finish_map(
     markers: Iterable[tuple[float, float]] = (),
     obstacles: Sequence[Bbox] = (),
     legend_kw: Mapping | None = None,
+    focus: Iterable[str] = (),
 ) -> None:
-    """Legend (in the emptiest corner), scale bar, point labels, then country names."""
+    """Legend (in the emptiest corner), scale bar, then labels and country names."""
     kw = dict(fontsize=7.2, frameon=True, framealpha=0.94, edgecolor="#999999", borderpad=0.7,
               labelspacing=0.55, handlelength=2.6)
     kw.update(legend_kw or {})
@@ -721,8 +747,10 @@ def _finish_map(
     if leg is not None:
         taken.append(leg.get_window_extent(renderer))
     line_pts = _line_samples(ax, lines)
-    taken = _place_labels(ax, labels, obstacles=taken, line_points=line_pts)
-    _place_labels(ax, _country_labels(countries, extent), obstacles=taken, line_points=line_pts)
+    mine, others = _country_labels(countries, extent, focus)
+    # required labels, then the names of the network's countries, then the rest
+    ordered = [lab for lab in labels if lab.required] + mine + [lab for lab in labels if not lab.required] + others
+    _place_labels(ax, ordered, obstacles=taken, line_points=line_pts)
 
 
 # --------------------------------------------------------------------------- plot_network
@@ -754,25 +782,25 @@ def plot_network(net: Network, *, title: str | None = None, ax=None):
     handles += _draw_network_nodes(ax, net, geo)
 
     node_labels = []
-    for nid in sorted(_major_nodes(net), key=lambda n: (_node_priority(net, n), n)):
+    for nid in _label_order(net, _major_nodes(net)):
         node = net.nodes[nid]
         if nid not in geo.nodes:
             continue
         x, y = geo.nodes[nid]
         if node.region is not None:
             node_labels.append(
-                _Label(x, y, f"{node.name} \u2192 {node.region}", color=REGION_COLOURS.get(node.region, "#222"),
+                _Label(x, y, f"{_display_name(node.name)} \u2192 {node.region}", color=REGION_COLOURS.get(node.region, "#222"),
                        size=8, weight="bold", required=True, gap=7)
             )
         elif node.node_type == "port":
-            node_labels.append(_Label(x, y, node.name, color=_PORT_COLOUR, size=7.5, style="italic"))
+            node_labels.append(_Label(x, y, _display_name(node.name), color=_PORT_COLOUR, size=7.5, style="italic"))
         else:
-            node_labels.append(_Label(x, y, node.name, size=7.5))
+            node_labels.append(_Label(x, y, _display_name(node.name), size=7.5))
     _finish_map(
         ax, extent, transformer=geo.transformer, points=geo.all_points(), lines=geo.lines.values(),
         handles=handles, labels=node_labels, countries=countries,
         markers=[geo.nodes[n] for n in _major_nodes(net) if n in geo.nodes],
-        legend_kw=dict(title="Legend", title_fontsize=8),
+        legend_kw=dict(title="Legend", title_fontsize=8), focus={n.country for n in net.nodes.values()},
     )
 
     ax.set_title(
@@ -1003,7 +1031,7 @@ def _gateway_dots(ax, net: Network, geo: _Geo, *, labels: bool = True, size: flo
         ax.scatter([p[1][0] for p in pts], [p[1][1] for p in pts], marker="o", s=size, facecolor=colour,
                    edgecolor="white", linewidths=1.1, zorder=6)
         if labels:
-            out += [_Label(xy[0], xy[1], n.name, color=colour, size=7, weight="bold") for n, xy in pts]
+            out += [_Label(xy[0], xy[1], _display_name(n.name), color=colour, size=7, weight="bold") for n, xy in pts]
     return out
 
 
@@ -1077,6 +1105,7 @@ def plot_utilisation(
         ax, extent, transformer=geo.transformer, points=geo.all_points(), lines=geo.lines.values(),
         handles=handles, labels=link_labels + gw_labels, countries=countries,
         markers=[geo.nodes[n.id] for n in net.nodes.values() if n.region is not None and n.id in geo.nodes],
+        focus={n.country for n in net.nodes.values()},
     )
     ax.set_title(title or f"Utilisation of the network: {_pretty_name(net)}", loc="left", fontsize=14, fontweight="bold", pad=8)
     return fig, ax
@@ -1297,7 +1326,7 @@ def plot_capacity_change(
         lines=list(g_alt.lines.values()) + [g_base.lines[i] for i in gone_ids if i in g_base.lines],
         handles=handles, labels=marks + gw_labels, countries=countries,
         markers=[g_alt.nodes[n.id] for n in alt_net.nodes.values() if n.region is not None and n.id in g_alt.nodes],
-        obstacles=arrow_boxes,
+        obstacles=arrow_boxes, focus={n.country for net in (base_net, alt_net) for n in net.nodes.values()},
     )
     ax.set_title(title or "Change between base and alternative", loc="left", fontsize=14, fontweight="bold", pad=8)
     _credit(fig, "Boundaries: Natural Earth (public domain), shown for orientation only; they imply no endorsement.")

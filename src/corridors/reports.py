@@ -122,3 +122,172 @@ def write_run_folder(spec, res, out: Path, *, wall_s: float, extra_meta: dict | 
                              title=f"{spec.name}: utilisation of analytic capacity (seed {res.seed})")
         results.write_json(tmp / "run.json", results.run_metadata(spec, wall_time_s=wall_s, extra=extra_meta))
     return doc
+
+
+# --------------------------------------------------------------------------- capacity / compare
+
+
+def print_capacity(console, doc: dict) -> None:
+    """Screen table of ``capacity.json``."""
+    t = Table(title=f"{doc['scenario']}: capacity per region (Mt/yr)", title_justify="left")
+    for c in ["region", "direction", "demand", "LP bound", "simulated", "±", "binding (LP cut)", "bottlenecks >90%"]:
+        t.add_column(c, justify="left" if c in ("region", "direction") or "bind" in c or "bottle" in c else "right")
+    for r in REGIONS:
+        for d in ("inbound", "outbound"):
+            c = doc["regions"][r][d]
+            t.add_row(r, d, _fmt(c["demand_mt"], 1), _fmt(c["bound_mt"], 1), _fmt(c["simulated_mt"], 1),
+                      _fmt(c["precision_mt"], 1), " ".join(e["id"] for e in c["binding"][:2]) or c["note"] or "-",
+                      " ".join(f"{e['id']} {e['utilisation']:.0%}" for e in c["bottlenecks"][:3]) or "-")
+    console.print(t)
+
+
+def print_comparison(console, doc: dict) -> None:
+    """Screen table of ``comparison.json``."""
+    t = Table(title=f"{doc['base']} -> {doc['alt']}: capacity per region (Mt/yr)", title_justify="left")
+    for c in ["region", "direction", "bound before", "bound after", "change", "simulated before",
+              "simulated after", "limit before", "limit after"]:
+        t.add_column(c, justify="left" if c in ("region", "direction") or "limit" in c else "right")
+    for r in REGIONS:
+        for d in ("inbound", "outbound"):
+            k = doc["regions"][r][d]
+            rel = k["bound_change_rel"]
+            t.add_row(r, d, _fmt(k["before"]["bound_mt"], 1), _fmt(k["after"]["bound_mt"], 1),
+                      "-" if rel is None else f"{rel:+.0%}", _fmt(k["before"]["simulated_mt"], 1),
+                      _fmt(k["after"]["simulated_mt"], 1), k["bottleneck_before"] or "-", k["bottleneck_after"] or "-")
+    console.print(t)
+
+
+def write_capacity_folder(doc: dict, out: Path) -> None:
+    """``capacity.json`` and ``capacity.csv`` written atomically into ``out``."""
+    from corridors import results
+    from corridors.comparison import capacity_rows
+
+    with results.staged_dir(Path(out)) as tmp:
+        results.write_json(tmp / "capacity.json", doc)
+        results.write_csv(tmp / "capacity.csv", capacity_rows(doc))
+
+
+def link_capacity_values(spec) -> dict[str, float]:
+    """Analytic capacity per link in trains/day per direction (both directions for single track)."""
+    from corridors.results import capacities
+
+    out = {}
+    for lid, cap in capacities(spec).items():
+        out[lid] = cap.trains_per_day
+    return out
+
+
+def _arrow_anchor(net, region: str) -> str | None:
+    """A gateway to hang a region's arrow on: the outermost one toward the region."""
+    used = {n for lk in net.links.values() for n in lk.ends}
+    gws = [net.nodes[g] for g in net.gateways(region) if g in used]
+    if not gws:
+        return None
+    key = {"China": lambda n: n.lon, "Europe": lambda n: -n.lon, "Russia": lambda n: n.lat,
+           "South Asia": lambda n: -n.lat}[region]
+    return max(gws, key=key).id
+
+
+def draw_compare_maps(base_spec, alt_spec, cmp_doc: dict, folder: Path) -> list[str]:
+    """Before/after pair, change map and bar chart, each as PNG and SVG; returns the file names."""
+    from corridors.maps import plot_capacity_change, plot_capacity_pair, plot_region_bars, save_figure
+
+    base_vals, alt_vals = link_capacity_values(base_spec), link_capacity_values(alt_spec)
+    files = []
+    fig, _ = plot_capacity_pair(base_spec.network, alt_spec.network, base_vals, alt_vals,
+                                titles=(f"Before: {cmp_doc['base']}", f"After: {cmp_doc['alt']}"),
+                                value_label="Analytic capacity (trains/day per direction)")
+    files += [p.name for p in save_figure(fig, folder / "capacity-before-after", formats=("png", "svg"))]
+    bottlenecks = sorted({k["bottleneck_after"] for r in REGIONS for k in cmp_doc["regions"][r].values()
+                          if k["bottleneck_after"]})
+    arrows = {}
+    for r in REGIONS:
+        k = cmp_doc["regions"][r]["inbound"]
+        at = _arrow_anchor(alt_spec.network, r)
+        b, a = k["before"]["simulated_mt"], k["after"]["simulated_mt"]
+        if at and b is not None and a is not None:
+            arrows[r] = {"label": f"to {r}: {b:.0f} → {a:.0f} Mt/yr", "at": at}
+    fig, _ = plot_capacity_change(base_spec.network, alt_spec.network, base_vals, alt_vals,
+                                  bottlenecks=bottlenecks, region_arrows=arrows,
+                                  title=f"Capacity change: {cmp_doc['base']} → {cmp_doc['alt']}")
+    files += [p.name for p in save_figure(fig, folder / "capacity-change", formats=("png", "svg"))]
+    rows = []
+    for r in REGIONS:
+        for d in ("inbound", "outbound"):
+            k = cmp_doc["regions"][r][d]
+            if k["before"]["simulated_mt"] is None and k["after"]["simulated_mt"] is None:
+                continue
+            rows.append({"region": r, "direction": d, "before": k["before"]["simulated_mt"] or 0.0,
+                         "after": k["after"]["simulated_mt"] or 0.0})
+    fig, _ = plot_region_bars(rows, title="Simulated capacity per region and direction, before and after")
+    files += [p.name for p in save_figure(fig, folder / "capacity-bars", formats=("png", "svg"))]
+    return files
+
+
+def compare_run(base_spec, alt_spec, folder: Path, *, executor=None, rounds: int = 3, search_days: float = 150.0,
+                attribute_overlays=()) -> dict:
+    """Everything ``corridors compare`` writes, into ``folder`` atomically; returns comparison.json."""
+    import time
+
+    from corridors import results
+    from corridors.bound import region_bounds
+    from corridors.comparison import assess_many, attribution_rows, compare_docs, comparison_rows
+    from corridors.simulation import simulate
+
+    t0 = time.perf_counter()
+    futures = None
+    if executor is not None:
+        futures = [executor.submit(simulate, s) for s in (base_spec, alt_spec)]
+    warm = min(base_spec.settings.warmup_days, search_days / 3)
+    base_cap, alt_cap = assess_many([base_spec, alt_spec], executor=executor, rounds=rounds,
+                                    days=search_days, warmup_days=warm)
+    if futures:
+        base_res, alt_res = (f.result() for f in futures)
+    else:
+        base_res, alt_res = simulate(base_spec), simulate(alt_spec)
+    attribution = []
+    if attribute_overlays:
+        project_caps = {}
+        for ov in attribute_overlays:
+            spec = _base_plus(base_spec, ov)
+            bounds = region_bounds(spec)
+            project_caps[Path(ov).stem] = {"regions": {r: {d: {"bound_mt": bounds[r][d].bound_mt}
+                                                           for d in ("inbound", "outbound")} for r in REGIONS}}
+        attribution = attribution_rows(base_cap, project_caps, alt_cap)
+    wall = time.perf_counter() - t0
+    with results.staged_dir(Path(folder)) as tmp:
+        base_sum = write_run_folder(base_spec, base_res, tmp / "base", wall_s=wall)
+        alt_sum = write_run_folder(alt_spec, alt_res, tmp / "alt", wall_s=wall)
+        doc = compare_docs(base_cap, alt_cap, base_sum, alt_sum)
+        results.write_json(tmp / "capacity-before.json", base_cap)
+        results.write_json(tmp / "capacity-after.json", alt_cap)
+        results.write_json(tmp / "comparison.json", doc)
+        results.write_csv(tmp / "comparison.csv", comparison_rows(doc))
+        if attribution:
+            results.write_csv(tmp / "attribution.csv", attribution)
+        draw_compare_maps(base_spec, alt_spec, doc, tmp)
+        results.write_json(tmp / "run.json", {
+            **results.run_metadata(alt_spec, wall_time_s=time.perf_counter() - t0),
+            "base": base_spec.name, "alt": alt_spec.name, "search_rounds": rounds, "search_days": search_days,
+            "attributed_overlays": [str(p) for p in attribute_overlays],
+        })
+    return doc
+
+
+def _base_plus(base_spec, overlay: Path):
+    """``base_spec``'s file extended by one overlay, loaded through a temporary scenario file."""
+    import tempfile
+
+    from corridors.scenario import load_scenario
+
+    base_file = Path(base_spec.source_files[0]).resolve() if base_spec.source_files else None
+    if base_file is None:
+        raise ValueError("the base scenario has no source file to extend")
+    with tempfile.TemporaryDirectory() as d:
+        f = Path(d) / "attribution.yaml"
+        f.write_text(
+            f"name: {base_spec.name}-plus-{Path(overlay).stem}\n"
+            f"description: attribution run\nextends: [{base_file}, {Path(overlay).resolve()}]\n",
+            encoding="utf-8",
+        )
+        return load_scenario(f)

@@ -25,7 +25,7 @@ import logging
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 
-from corridors.bound import Bound, region_flows
+from corridors.bound import Bound, element_kind, region_flows
 from corridors.model import RunSpec
 from corridors.simulation import HOURS_PER_DAY, SimResult, route_graph, simulate
 
@@ -107,65 +107,114 @@ def judge(spec: RunSpec, res: SimResult, ids: set[str], *, tolerance: float, mar
 def _probe(args) -> Probe:
     spec, region, direction, scale, tolerance, margin_h = args
     ids = {f.id for f in region_flows(spec, region, direction)}
-    res = simulate(scaled_spec(spec, region, direction, scale))
+    run = scaled_spec(spec, region, direction, scale)
+    res = simulate(run)
     p = judge(spec, res, ids, tolerance=tolerance, margin_h=margin_h)
-    return replace(p, scale=scale)
+    return replace(p, scale=scale, utilisation=busy_elements(run, res))
 
 
-def search_capacity(
-    spec: RunSpec,
-    bound: Bound,
+def busy_elements(spec: RunSpec, res: SimResult, threshold: float = 0.9) -> dict[str, float]:
+    """Elements carrying at least ``threshold`` of their analytic capacity, busiest first."""
+    from corridors.results import capacities, utilisation
+
+    caps = capacities(spec)
+    out = {lid: utilisation(spec.network.links[lid], caps[lid], res.elements[lid]) for lid in caps}
+    busy = {k: round(v, 4) for k, v in out.items() if v >= threshold}
+    return dict(sorted(busy.items(), key=lambda kv: -kv[1]))
+
+
+def search_capacity(spec: RunSpec, bound: Bound, **kw) -> SimulatedCapacity:
+    """Find the simulated capacity of one region and direction (see :func:`search_many`)."""
+    return search_many([(spec, bound)], **kw)[0]
+
+
+def search_many(
+    items: list[tuple[RunSpec, Bound]],
     *,
     rounds: int = 3,
     tolerance: float = 0.05,
     days: float | None = None,
     warmup_days: float | None = None,
     executor: Executor | None = None,
-) -> SimulatedCapacity:
-    """Find the simulated capacity of one region and direction.
+) -> list[SimulatedCapacity]:
+    """Search several ``(scenario, bound)`` pairs in lock-step, so a pool stays busy.
 
     Parameters
     ----------
-    spec
-        The scenario.
-    bound
-        Its LP bound for the same region and direction: the search starts there.
+    items
+        Scenario and its LP bound for one region and direction; the search
+        starts from the bound.
     rounds
-        Rounds of two runs each; the bracket shrinks threefold per round.
+        Rounds of two runs each; every bracket shrinks threefold per round.
     tolerance
         Share of the cohort that may stay undelivered in a stable run.
     days, warmup_days
-        Horizon of the search runs (default: the scenario's).
+        Horizon of the search runs (default: each scenario's own).
     executor
-        Runs the two probes of a round in parallel (a process pool); serial when ``None``.
+        Runs the probes of a round in parallel (a process pool); serial when ``None``.
     """
-    region, direction = bound.region, bound.direction
-    if bound.scale is None or bound.demand_mt <= 0:
-        return SimulatedCapacity(region, direction, None, None, None, note=bound.note or "no flows")
-    kw = {}
-    if days is not None:
-        kw["days"] = days
-    if warmup_days is not None:
-        kw["warmup_days"] = warmup_days
-    run_spec = spec.with_settings(**kw) if kw else spec
-    ids = {f.id for f in region_flows(spec, region, direction)}
-    margin = _margin_h(spec, ids)
-    if run_spec.settings.days * HOURS_PER_DAY - margin <= run_spec.settings.warmup_days * HOURS_PER_DAY:
-        run_spec = run_spec.with_settings(days=run_spec.settings.warmup_days + margin / HOURS_PER_DAY + 30)
-    lo, hi = 0.0, bound.scale * 1.05
-    probes: list[Probe] = []
+    states = []
+    for spec, bound in items:
+        if bound.scale is None or bound.demand_mt <= 0:
+            states.append(None)
+            continue
+        kw = {}
+        if days is not None:
+            kw["days"] = days
+        if warmup_days is not None:
+            kw["warmup_days"] = warmup_days
+        run_spec = spec.with_settings(**kw) if kw else spec
+        ids = {f.id for f in region_flows(spec, bound.region, bound.direction)}
+        margin = _margin_h(spec, ids)
+        st = run_spec.settings
+        if st.days * HOURS_PER_DAY - margin <= st.warmup_days * HOURS_PER_DAY:
+            run_spec = run_spec.with_settings(days=st.warmup_days + margin / HOURS_PER_DAY + 30)
+        states.append({"spec": run_spec, "bound": bound, "margin": margin, "lo": 0.0,
+                       "hi": bound.scale * 1.05, "probes": []})
     for _ in range(rounds):
-        points = [lo + (hi - lo) / 3, lo + 2 * (hi - lo) / 3]
-        args = [(run_spec, region, direction, s, tolerance, margin) for s in points]
+        args, owners = [], []
+        for k, stt in enumerate(states):
+            if stt is None:
+                continue
+            lo, hi = stt["lo"], stt["hi"]
+            for s in (lo + (hi - lo) / 3, lo + 2 * (hi - lo) / 3):
+                b = stt["bound"]
+                args.append((stt["spec"], b.region, b.direction, s, tolerance, stt["margin"]))
+                owners.append(k)
         results = list(executor.map(_probe, args)) if executor else [_probe(a) for a in args]
-        probes += results
-        a, b = results
-        if b.stable:
-            lo = points[1]
-        elif a.stable:
-            lo, hi = points[0], points[1]
-        else:
-            hi = points[0]
-        log.info("%s %s: bracket [%.3f, %.3f]", region, direction, lo, hi)
-    d = bound.demand_mt
-    return SimulatedCapacity(region, direction, lo, lo * d, (hi - lo) * d, tuple(probes))
+        for k, stt in enumerate(states):
+            if stt is None:
+                continue
+            a, b = [r for r, o in zip(results, owners) if o == k]
+            stt["probes"] += [a, b]
+            if b.stable:
+                stt["lo"] = b.scale
+            elif a.stable:
+                stt["lo"], stt["hi"] = a.scale, b.scale
+            else:
+                stt["hi"] = a.scale
+    out = []
+    for (spec, bound), stt in zip(items, states):
+        if stt is None:
+            out.append(SimulatedCapacity(bound.region, bound.direction, None, None, None,
+                                         note=bound.note or "no flows"))
+            continue
+        d = bound.demand_mt
+        lo, hi = stt["lo"], stt["hi"]
+        out.append(SimulatedCapacity(bound.region, bound.direction, lo, lo * d, (hi - lo) * d,
+                                     tuple(stt["probes"])))
+    return out
+
+
+def bottlenecks_at(sc: SimulatedCapacity, spec: RunSpec) -> list[dict]:
+    """Elements above 90% of capacity in the run at the simulated capacity.
+
+    That is the stable probe at the answer; when no scaling was stable, the
+    smallest unstable probe stands in.
+    """
+    if not sc.probes:
+        return []
+    stable = [p for p in sc.probes if p.stable and abs(p.scale - sc.scale) < 1e-12]
+    probe = stable[0] if stable else min(sc.probes, key=lambda p: p.scale)
+    return [{"id": lid, "kind": element_kind(spec.network.links[lid]), "utilisation": u}
+            for lid, u in probe.utilisation.items()]
