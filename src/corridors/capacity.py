@@ -30,9 +30,11 @@ from dataclasses import dataclass
 from corridors.network import BorderCrossing, FerryLink, Link, RailSection
 
 #: Meeting overhead per train on single track, minutes. Calibrated on
-#: Dostyk–Moyinty 2023 (12 pairs/day); see docs/capacity.md. A scenario can
-#: override it under ``operations.meet_overhead_min``.
-DEFAULT_MEET_OVERHEAD_MIN = 20.0
+#: Dostyk–Moyinty 2023 (at most ~12 pairs/day over 26 km loop spacing at
+#: 50 km/h gives 23.8 min; see docs/capacity.md, pinned by
+#: tests/test_capacity.py). A scenario can override it under
+#: ``operations.meet_overhead_min``.
+DEFAULT_MEET_OVERHEAD_MIN = 24.0
 
 #: Daily maintenance window, hours, when a scenario does not set one
 #: (a 2-hour "window" is the usual 1520-network practice; ASSUMPTION in SOURCES.md).

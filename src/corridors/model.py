@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from corridors import REGIONS
+from corridors.capacity import DEFAULT_MAINTENANCE_H, DEFAULT_MEET_OVERHEAD_MIN
 from corridors.network import Network
 
 #: Which region a node's country belongs to, for attributing a flow that starts
@@ -177,9 +178,9 @@ class Operations:
         Converts ferry wagon capacity into trains in reports.
     """
 
-    maintenance_h: float = 2.0
+    maintenance_h: float = DEFAULT_MAINTENANCE_H
     maintenance_start_h: float = 10.0
-    meet_overhead_min: float = 20.0
+    meet_overhead_min: float = DEFAULT_MEET_OVERHEAD_MIN
     k_routes: int = 4
     max_detour: float = 1.6
     congestion_weight: float = 1.0
