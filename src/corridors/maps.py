@@ -1196,7 +1196,7 @@ def plot_capacity_pair(
     cmap = _capacity_cmap()
 
     def width(link, v):
-        return 0.9 + 3.6 * float(np.clip(norm(v), 0, 1))
+        return 0.9 + 2.6 * float(np.clip(norm(v), 0, 1))
 
     countries = _projected_countries()
     mappable = None
@@ -1266,7 +1266,7 @@ def plot_capacity_change(
     _DIRS = {"China": "east", "Europe": "west", "Russia": "north", "South Asia": "south"}
     for region in region_arrows or {}:
         if region in _DIRS:
-            pad[_DIRS[region]] = 0.13
+            pad[_DIRS[region]] = 0.05
     change: dict[str, float] = {}
     new_ids = [lid for lid in alt_net.links if lid not in base_net.links]
     gone_ids = [lid for lid in base_net.links if lid not in alt_net.links]
@@ -1352,9 +1352,9 @@ def _region_arrows(ax, net, geo, extent, arrows, *, fallback) -> list[Bbox]:
             log.warning("region arrow: unknown region %s", region)
             continue
         ux, uy = direction
-        # from the node toward the edge, at most 12 % of the map width, ending inside the frame
+        # from the node toward the edge, at most 9 % of the map width, ending inside the frame
         room = {(1, 0): x1 - x, (-1, 0): x - x0, (0, 1): y1 - y, (0, -1): y - y0}[direction] - 0.012 * w
-        length = min(max(room, 0.05 * w), 0.12 * w)
+        length = min(max(room, 0.05 * w), 0.09 * w)
         end = (x + ux * length, y + uy * length)
         arrow = FancyArrowPatch(
             (x, y), end, arrowstyle="simple,head_width=1.2,head_length=1.0,tail_width=0.42",

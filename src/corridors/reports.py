@@ -26,8 +26,9 @@ def _table(title: str, columns: list[str], rows: list[list]) -> Table:
 
 def network_summary_tables(net: Network) -> list[Table]:
     """Route-km by country, track count and status; crossings; ferries; gateways per region."""
-    out = [
-        _table(f"{net.name} {net.version}: rail route-km by country", ["country", "route-km"],
+    out: list = [
+        f"[bold]{net.name}[/] network, version {net.version}, as of {net.as_of} (all statuses; see 'by status')",
+        _table("route-km by country", ["country", "route-km"],
                [[k, v] for k, v in route_km(net, "country").items()]),
         _table("route-km by track count", ["tracks", "route-km"], [[k, v] for k, v in route_km(net, "tracks").items()]),
         _table("route-km by status", ["status", "route-km"], [[k, v] for k, v in route_km(net, "status").items()]),

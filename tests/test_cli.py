@@ -1,0 +1,110 @@
+"""The command-line contract: commands, options, output files and their keys, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from corridors import REGIONS
+from corridors.cli import main
+
+DATA = Path(__file__).parent / "data"
+BASE = DATA / "scenario" / "base.yaml"
+CHILD = DATA / "scenario" / "child.yaml"
+RUN_FILES = {"summary.json", "sections.csv", "sections.gpkg", "crossings.csv", "trains.csv.gz", "corridors.csv",
+             "map.png", "scenario.resolved.yaml", "run.json"}
+D_KEYS = {"offered_mt", "delivered_mt", "trains", "transit_days_mean", "transit_days_p95"}
+C_KEYS = {"bound_mt", "simulated_mt", "precision_mt", "bottlenecks"}
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "mini"
+    r = invoke("run", BASE, "--out", out, "--days", 60)
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_run_writes_every_file_with_the_contract_keys(run_dir):
+    assert RUN_FILES <= {p.name for p in run_dir.iterdir()}
+    s = json.loads((run_dir / "summary.json").read_text())
+    assert isinstance(s["scenario"], str) and isinstance(s["seed"], int) and s["sim_days"] == 60
+    t = s["trains"]
+    assert set(t) == {"generated", "delivered", "in_network", "refused"}
+    assert t["generated"] == t["delivered"] + t["in_network"] + t["refused"] > 0
+    assert set(s["regions"]) == set(REGIONS)
+    for r in REGIONS:
+        for d in ("inbound", "outbound"):
+            assert D_KEYS <= set(s["regions"][r][d])
+    meta = json.loads((run_dir / "run.json").read_text())
+    assert {"corridors_version", "seed", "libraries", "wall_time_s", "scenario"} <= set(meta)
+
+
+def test_same_seed_gives_identical_files(run_dir, tmp_path):
+    again = tmp_path / "again"
+    assert invoke("run", BASE, "--out", again, "--days", 60).exit_code == 0
+    for name in RUN_FILES - {"run.json", "sections.gpkg"}:
+        assert (again / name).read_bytes() == (run_dir / name).read_bytes(), name
+
+
+def test_other_seed_changes_results(run_dir, tmp_path):
+    other = tmp_path / "other"
+    assert invoke("run", BASE, "--out", other, "--days", 60, "--seed", 99).exit_code == 0
+    assert (other / "trains.csv.gz").read_bytes() != (run_dir / "trains.csv.gz").read_bytes()
+    assert json.loads((other / "summary.json").read_text())["seed"] == 99
+
+
+def test_bad_scenario_is_a_message_not_a_traceback(tmp_path):
+    out = tmp_path / "never"
+    r = CliRunner().invoke(main, ["run", str(DATA / "bad" / "unknown_node.yaml"), "--out", str(out)])
+    assert r.exit_code == 1
+    assert "Traceback" not in r.output and "unknown_node.yaml:" in r.output
+    assert not out.exists() and not any(tmp_path.iterdir())
+
+
+def test_validate_and_show(tmp_path):
+    assert invoke("validate", BASE, CHILD).exit_code == 0
+    r = CliRunner().invoke(main, ["validate", str(DATA / "bad" / "negative_volume.yaml")])
+    assert r.exit_code == 1
+    shown = invoke("show", CHILD)
+    assert shown.exit_code == 0 and "mini-child" in shown.output
+
+
+def test_network_summary_map_and_export(tmp_path):
+    r = invoke("network", "--map", tmp_path / "net.png", "--export", tmp_path / "net.gpkg")
+    assert r.exit_code == 0, r.output
+    assert "route-km by country" in r.output and "gateways per region" in r.output
+    assert (tmp_path / "net.png").stat().st_size > 50_000
+    import geopandas as gpd
+
+    assert len(gpd.read_file(tmp_path / "net.gpkg", layer="links")) > 100
+
+
+def test_capacity_and_compare_contracts(tmp_path):
+    r = invoke("capacity", BASE, "--out", tmp_path / "cap", "--rounds", 1, "--search-days", 60, "--workers", 1)
+    assert r.exit_code == 0, r.output
+    cap = json.loads((tmp_path / "cap" / "capacity.json").read_text())
+    assert cap["scenario"] == "mini-base"
+    for reg in REGIONS:
+        for d in ("inbound", "outbound"):
+            assert C_KEYS <= set(cap["regions"][reg][d])
+    out = tmp_path / "cmp"
+    r = invoke("compare", BASE, CHILD, "--out", out, "--rounds", 1, "--search-days", 60, "--workers", 1)
+    assert r.exit_code == 0, r.output
+    doc = json.loads((out / "comparison.json").read_text())
+    assert doc["base"] == "mini-base" and doc["alt"] == "mini-child"
+    for reg in REGIONS:
+        for d in ("inbound", "outbound"):
+            k = doc["regions"][reg][d]
+            for side in ("before", "after"):
+                assert C_KEYS | {"delivered_mt", "transit_days_mean"} <= set(k[side])
+    names = {p.name for p in out.iterdir()}
+    assert {"comparison.csv", "capacity-before-after.png", "capacity-before-after.svg", "capacity-change.png",
+            "capacity-change.svg", "capacity-bars.png", "capacity-bars.svg", "base", "alt"} <= names
