@@ -21,15 +21,38 @@ from corridors.network import BorderCrossing, FerryLink, Network, Node, RailSect
 
 
 def _node(i, name, country, node_type, gauge, lon, lat, region=None):
-    return Node(id=i, name=name, country=country, node_type=node_type, gauge_mm=gauge, lon=lon, lat=lat,
-                region=region, source="test")
+    return Node(
+        id=i,
+        name=name,
+        country=country,
+        node_type=node_type,
+        gauge_mm=gauge,
+        lon=lon,
+        lat=lat,
+        region=region,
+        source="test",
+    )
 
 
 def _rail(i, a, b, km, *, tracks=1, status="existing", coords=()):
     extra = {"loop_spacing_km": 15.0} if tracks == 1 else {"headway_min": 10.0}
-    return RailSection(id=i, name=f"{a}–{b}", from_node=a, to_node=b, length_km=km, status=status,
-                       opening_year=2000, source="test", country="KZ", tracks=tracks, speed_kmh=60,
-                       electrified=False, gauge_mm=1520, coords=coords, **extra)
+    return RailSection(
+        id=i,
+        name=f"{a}–{b}",
+        from_node=a,
+        to_node=b,
+        length_km=km,
+        status=status,
+        opening_year=2000,
+        source="test",
+        country="KZ",
+        tracks=tracks,
+        speed_kmh=60,
+        electrified=False,
+        gauge_mm=1520,
+        coords=coords,
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -47,17 +70,50 @@ def net() -> Network:
         _node("alat", "Alat port", "AZ", "port", 1520, 49.42, 39.94, region="Europe"),
     ]
     links = [
-        BorderCrossing(id="b1", name="Dostyk border", from_node="cn", to_node="kz", length_km=12, status="existing",
-                       opening_year=1990, source="test", countries="CN-KZ", gauge_change=True, handling_tracks=4,
-                       dwell_h=10, dwell_cv=0.5, handling_trains_per_day=20),
-        _rail("r1", "kz", "hub", 310, tracks=2, coords=((82.49, 45.25), (81.5, 46.2), (79.98, 46.95))),
+        BorderCrossing(
+            id="b1",
+            name="Dostyk border",
+            from_node="cn",
+            to_node="kz",
+            length_km=12,
+            status="existing",
+            opening_year=1990,
+            source="test",
+            countries="CN-KZ",
+            gauge_change=True,
+            handling_tracks=4,
+            dwell_h=10,
+            dwell_cv=0.5,
+            handling_trains_per_day=20,
+        ),
+        _rail(
+            "r1", "kz", "hub", 310, tracks=2, coords=((82.49, 45.25), (81.5, 46.2), (79.98, 46.95))
+        ),
         _rail("r2", "hub", "aktau", 2500, status="planned"),
-        FerryLink(id="f1", name="Aktau–Alat ferry", from_node="aktau", to_node="alat", length_km=470,
-                  status="existing", opening_year=2000, source="test", crossing_h=18, vessels=5,
-                  wagons_per_vessel=50, port_handling_h=6, max_wait_h=48, weather_downtime_share=0.1),
+        FerryLink(
+            id="f1",
+            name="Aktau–Alat ferry",
+            from_node="aktau",
+            to_node="alat",
+            length_km=470,
+            status="existing",
+            opening_year=2000,
+            source="test",
+            crossing_h=18,
+            vessels=5,
+            wagons_per_vessel=50,
+            port_handling_h=6,
+            max_wait_h=48,
+            weather_downtime_share=0.1,
+        ),
     ]
-    return Network(name="tiny", version="1", as_of="2024", nodes={n.id: n for n in nodes},
-                   links={link.id: link for link in links})
+    return Network(
+        name="tiny",
+        version="1",
+        as_of="2024",
+        nodes={n.id: n for n in nodes},
+        links={link.id: link for link in links},
+    )
 
 
 @pytest.fixture
@@ -74,8 +130,11 @@ def _legend_texts(ax) -> list[str]:
 
 
 def _all_texts(fig) -> str:
-    return "\n".join(t.get_text() for ax in fig.axes for t in ax.texts) + "\n" + "\n".join(
-        t.get_text() for t in fig.texts)
+    return (
+        "\n".join(t.get_text() for ax in fig.axes for t in ax.texts)
+        + "\n"
+        + "\n".join(t.get_text() for t in fig.texts)
+    )
 
 
 # --------------------------------------------------------------------------- outlines
@@ -103,8 +162,15 @@ def test_plot_network(net):
     assert isinstance(fig, Figure)
     assert ax.get_title(loc="left") == "Tiny network"
     legend = _legend_texts(ax)
-    for entry in ("Double track", "Line planned", "Rail ferry (Caspian)", "Border crossing, gauge change",
-                  "Port", "Gateway to China", "Gateway to Europe"):
+    for entry in (
+        "Double track",
+        "Line planned",
+        "Rail ferry (Caspian)",
+        "Border crossing, gauge change",
+        "Port",
+        "Gateway to China",
+        "Gateway to Europe",
+    ):
         assert entry in legend
     # projected metres, not degrees
     assert max(abs(v) for v in ax.get_xlim()) > 1e4
@@ -139,9 +205,14 @@ def test_plot_capacity_pair_same_norm_and_extent(net, alt):
     assert len(axes) == 2
     assert axes[0].get_xlim() == axes[1].get_xlim()
     assert axes[0].get_ylim() == axes[1].get_ylim()
-    scales = {(c.norm.vmin, c.norm.vmax) for ax in axes for c in ax.collections if c.get_array() is not None}
+    scales = {
+        (c.norm.vmin, c.norm.vmax)
+        for ax in axes
+        for c in ax.collections
+        if c.get_array() is not None
+    }
     assert len(scales) == 1
-    (vmin, vmax), = scales
+    ((vmin, vmax),) = scales
     assert vmin <= 4.0 and vmax >= 40.0
     assert [ax.get_title(loc="left") for ax in axes] == ["Before", "After"]
 
@@ -149,10 +220,13 @@ def test_plot_capacity_pair_same_norm_and_extent(net, alt):
 def test_plot_capacity_change(net, alt):
     base = {"r1": 12.0, "b1": 20.0, "f1": 4.0}
     new = {"r1": 40.0, "b1": 15.0, "f1": 4.0, "r3": 10.0}
-    arrows = {"China": {"label": "China: 30 \u2192 45 Mt/yr", "at": "cn"},
-              "Europe": {"label": "Europe: 10 \u2192 12 Mt/yr", "at": "alat"}}
-    fig, ax = maps.plot_capacity_change(net, alt, base, new, bottlenecks=["b1"], region_arrows=arrows,
-                                        title="Change")
+    arrows = {
+        "China": {"label": "China: 30 \u2192 45 Mt/yr", "at": "cn"},
+        "Europe": {"label": "Europe: 10 \u2192 12 Mt/yr", "at": "alat"},
+    }
+    fig, ax = maps.plot_capacity_change(
+        net, alt, base, new, bottlenecks=["b1"], region_arrows=arrows, title="Change"
+    )
     legend = _legend_texts(ax)
     assert any(t.startswith("New line") for t in legend)
     assert "Bottleneck" in legend
@@ -187,13 +261,18 @@ def test_maps_without_values_or_labels(net):
 
 
 def test_save_figure_png_and_svg(net, tmp_path):
-    fig, _ = maps.plot_region_bars([{"region": "China", "direction": "inbound", "before": 1, "after": 2}])
+    fig, _ = maps.plot_region_bars(
+        [{"region": "China", "direction": "inbound", "before": 1, "after": 2}]
+    )
     written = maps.save_figure(fig, tmp_path / "out" / "bars", formats=("png", "svg"))
     png, svg = tmp_path / "out" / "bars.png", tmp_path / "out" / "bars.svg"
     assert written == [png, svg]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"<svg" in svg.read_bytes()[:2000]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["bars.png", "bars.svg"]  # no temp files
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "bars.png",
+        "bars.svg",
+    ]  # no temp files
 
 
 def test_save_figure_by_suffix_closes_pyplot_figure(tmp_path):
@@ -205,7 +284,9 @@ def test_save_figure_by_suffix_closes_pyplot_figure(tmp_path):
 
 
 def test_save_figure_failure_leaves_nothing(tmp_path):
-    fig, _ = maps.plot_region_bars([{"region": "China", "direction": "inbound", "before": 1, "after": 2}])
+    fig, _ = maps.plot_region_bars(
+        [{"region": "China", "direction": "inbound", "before": 1, "after": 2}]
+    )
     with pytest.raises(ValueError):
         maps.save_figure(fig, tmp_path / "x.notaformat")
     assert list(tmp_path.iterdir()) == []

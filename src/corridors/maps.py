@@ -174,7 +174,9 @@ def _project(net: Network, transformer=None) -> _Geo:
     if net.nodes:
         ids = list(net.nodes)
         xs, ys = tr.transform([net.nodes[i].lon for i in ids], [net.nodes[i].lat for i in ids])
-        nodes = {i: (float(x), float(y)) for i, x, y in zip(ids, np.atleast_1d(xs), np.atleast_1d(ys))}
+        nodes = {
+            i: (float(x), float(y)) for i, x, y in zip(ids, np.atleast_1d(xs), np.atleast_1d(ys))
+        }
     lines = {}
     for link in net.links.values():
         coords = link.coords
@@ -217,10 +219,11 @@ def _extent(
     m = margin * span
     x0, x1, y0, y1 = x0 - m, x1 + m, y0 - m, y1 + m
     pad = pad or {}
-    x0 -= pad.get("west", 0.0) * span
-    x1 += pad.get("east", 0.0) * span
-    y0 -= pad.get("south", 0.0) * span
-    y1 += pad.get("north", 0.0) * span
+    dx, dy = x1 - x0, y1 - y0
+    x0 -= pad.get("west", 0.0) * dx
+    x1 += pad.get("east", 0.0) * dx
+    y0 -= pad.get("south", 0.0) * dy
+    y1 += pad.get("north", 0.0) * dy
     w, h = max(x1 - x0, min_span), max(y1 - y0, min_span / aspect)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     if w / h < aspect:
@@ -240,26 +243,19 @@ def _new_figure(figsize) -> Figure:
 
 
 def _renderer(fig):
+    """A renderer to measure text with (the Agg canvas's, or matplotlib's fallback)."""
     get = getattr(fig.canvas, "get_renderer", None)
-    if get is not None:
-        try:
-            return get()
-        except Exception:  # pragma: no cover - exotic canvases
-            pass
-    return fig._get_renderer()  # noqa: SLF001 - the documented fallback for non-Agg canvases
+    return get() if get is not None else fig._get_renderer()
 
 
 def _map_axes(fig, rect=(0.012, 0.035, 0.976, 0.895)):
-    ax = fig.add_axes(rect)
-    return ax
+    return fig.add_axes(rect)
 
 
 def _box_aspect(ax) -> float:
+    """Width / height of the axes box once the figure's layout has run."""
     fig = ax.figure
-    try:
-        fig.draw_without_rendering()
-    except Exception:  # pragma: no cover
-        pass
+    fig.draw_without_rendering()
     pos = ax.get_position()
     w, h = fig.get_size_inches()
     return max(pos.width * w, 1e-6) / max(pos.height * h, 1e-6)
@@ -312,7 +308,9 @@ def _draw_base(ax, extent, *, focus: Iterable[str] = (), graticule: bool = True,
     if countries is None:
         countries = _projected_countries()
     view = box(x0, y0, x1, y1)
-    ax.add_patch(PathPatch(_clip_area_path(countries), facecolor=_SEA, edgecolor="none", zorder=0.5))
+    ax.add_patch(
+        PathPatch(_clip_area_path(countries), facecolor=_SEA, edgecolor="none", zorder=0.5)
+    )
     near = countries[countries.intersects(view.buffer(0.05 * (x1 - x0)))]
     focus = set(focus)
     patches, faces = [], []
@@ -331,7 +329,7 @@ def _draw_base(ax, extent, *, focus: Iterable[str] = (), graticule: bool = True,
 
 
 def _projected_countries():
-    """Country outlines in :data:`MAP_CRS`, with the lon/lat clip box in ``attrs["lonlat_bounds"]``."""
+    """Country outlines in :data:`MAP_CRS`; lon/lat clip box in ``attrs["lonlat_bounds"]``."""
     gdf = load_countries()
     bounds = tuple(float(b) for b in gdf.total_bounds)
     out = gdf.to_crs(MAP_CRS)
@@ -343,8 +341,12 @@ def _clip_area_path(countries) -> MplPath:
     """The outlines' lon/lat clip box, projected: the area where 'not land' means sea."""
     lon0, lat0, lon1, lat1 = countries.attrs.get("lonlat_bounds", (-180.0, -85.0, 180.0, 85.0))
     n = 200
-    lon = np.concatenate([np.linspace(lon0, lon1, n), np.full(n, lon1), np.linspace(lon1, lon0, n), np.full(n, lon0)])
-    lat = np.concatenate([np.full(n, lat0), np.linspace(lat0, lat1, n), np.full(n, lat1), np.linspace(lat1, lat0, n)])
+    lon = np.concatenate(
+        [np.linspace(lon0, lon1, n), np.full(n, lon1), np.linspace(lon1, lon0, n), np.full(n, lon0)]
+    )
+    lat = np.concatenate(
+        [np.full(n, lat0), np.linspace(lat0, lat1, n), np.full(n, lat1), np.linspace(lat1, lat0, n)]
+    )
     xs, ys = _transformer().transform(lon, lat)
     return MplPath(np.column_stack([xs, ys]), closed=False)
 
@@ -376,11 +378,8 @@ def _scale_bar(ax, extent, geo_tr, *, corner: str = "lower right") -> None:
     bx = x1 - 0.035 * w if right else x0 + 0.035 * w
     by = y0 + 0.045 * h
     lon, lat = geo_tr.transform(bx, by, direction="INVERSE")
-    try:
-        k = float(Proj(MAP_CRS).get_factors(lon, lat).meridional_scale)
-        if not np.isfinite(k) or k <= 0:
-            k = 1.0
-    except Exception:  # pragma: no cover
+    k = float(Proj(MAP_CRS).get_factors(lon, lat).meridional_scale)
+    if not np.isfinite(k) or k <= 0:  # outside the projection's domain: plain metres
         k = 1.0
     km = _nice(0.2 * w / 1000 / k)
     length = km * 1000 * k
@@ -399,12 +398,11 @@ def _scale_bar(ax, extent, geo_tr, *, corner: str = "lower right") -> None:
                 zorder=8,
             )
         )
-    fmt = (lambda v: f"{v:g}")
     for v in (0, km / 2, km):
         ax.text(
             start + v * 1000 * k,
             by + seg_h * 1.6,
-            fmt(v) + (" km" if v == km else ""),
+            f"{v:g}" + (" km" if v == km else ""),
             ha="center",
             va="bottom",
             fontsize=7,
@@ -414,7 +412,12 @@ def _scale_bar(ax, extent, geo_tr, *, corner: str = "lower right") -> None:
         )
 
 
-def _legend_corner(ax, legend_fn, points: np.ndarray, order=("lower left", "upper left", "lower right", "upper right")):
+def _legend_corner(
+    ax,
+    legend_fn,
+    points: np.ndarray,
+    order=("lower left", "upper left", "lower right", "upper right"),
+):
     """Draw the legend in the corner that covers the fewest map points."""
     fig = ax.figure
     renderer = _renderer(fig)
@@ -423,7 +426,14 @@ def _legend_corner(ax, legend_fn, points: np.ndarray, order=("lower left", "uppe
     for loc in order:
         leg = legend_fn(loc)
         bb = leg.get_window_extent(renderer).expanded(1.04, 1.06)
-        n = int(((disp[:, 0] >= bb.x0) & (disp[:, 0] <= bb.x1) & (disp[:, 1] >= bb.y0) & (disp[:, 1] <= bb.y1)).sum())
+        n = int(
+            (
+                (disp[:, 0] >= bb.x0)
+                & (disp[:, 0] <= bb.x1)
+                & (disp[:, 1] >= bb.y0)
+                & (disp[:, 1] <= bb.y1)
+            ).sum()
+        )
         leg.remove()
         if best_n is None or n < best_n:
             best, best_n = loc, n
@@ -462,8 +472,16 @@ class _Label:
     alts: tuple[tuple[float, float], ...] = ()
 
 
-_DIRS8 = [(1, 1, "left", "bottom"), (1, -1, "left", "top"), (-1, 1, "right", "bottom"), (-1, -1, "right", "top"),
-          (1, 0, "left", "center"), (-1, 0, "right", "center"), (0, 1, "center", "bottom"), (0, -1, "center", "top")]
+_DIRS8 = [
+    (1, 1, "left", "bottom"),
+    (1, -1, "left", "top"),
+    (-1, 1, "right", "bottom"),
+    (-1, -1, "right", "top"),
+    (1, 0, "left", "center"),
+    (-1, 0, "right", "center"),
+    (0, 1, "center", "bottom"),
+    (0, -1, "center", "top"),
+]
 
 
 def _candidates(label: _Label):
@@ -473,7 +491,11 @@ def _candidates(label: _Label):
         for i, xy in enumerate([anchor, *label.alts]):
             yield xy, 0.0, 0.0, "center", "center", float(i)
         return
-    radii = (16, 24, 34, 46) if label.mode == "leader" else (label.gap, label.gap * 2.2, label.gap * 3.6, label.gap * 5.4)
+    radii = (
+        (16, 24, 34, 46)
+        if label.mode == "leader"
+        else (label.gap, label.gap * 2.2, label.gap * 3.6, label.gap * 5.4)
+    )
     for ring, r in enumerate(radii):
         for ux, uy, ha, va in _DIRS8:
             k = 0.75 if ux and uy else 1.0
@@ -540,7 +562,9 @@ def _place_labels(
             probe.set_ha(ha)
             probe.set_va(va)
             bb = probe.get_window_extent(renderer).padded(1.5 * px_per_pt)
-            inside = axbox.x0 <= bb.x0 and bb.x1 <= axbox.x1 and axbox.y0 <= bb.y0 and bb.y1 <= axbox.y1
+            inside = (
+                axbox.x0 <= bb.x0 and bb.x1 <= axbox.x1 and axbox.y0 <= bb.y0 and bb.y1 <= axbox.y1
+            )
             hard = _overlap_total(bb, boxes[:n_boxes]) + (0.0 if inside else 1e9)
             soft = _count_inside(lines, bb)
             if lab.mode == "centre":
@@ -621,7 +645,9 @@ def _points_inside(geom, near, *, step: float, limit: int = 300) -> tuple[tuple[
     return tuple((float(a), float(b)) for a, b in xy[order[:limit]])
 
 
-def _country_labels(countries, extent, focus: Iterable[str] = ()) -> tuple[list[_Label], list[_Label]]:
+def _country_labels(
+    countries, extent, focus: Iterable[str] = ()
+) -> tuple[list[_Label], list[_Label]]:
     """Country names at Natural Earth's label points, or inside their visible part.
 
     Returns the labels of the ``focus`` countries (ISO A2 codes; shown even
@@ -654,8 +680,17 @@ def _country_labels(countries, extent, focus: Iterable[str] = ()) -> tuple[list[
         size = 9.0 if share > 0.08 else 8.0 if share > 0.02 else 6.8 if share > 0.004 else 6.2
         step = min((x1 - x0) / 40, math.sqrt(part.area) / 8)
         (mine if is_focus else others).append(
-            _Label(pt.x, pt.y, str(row["name"]).upper(), color="#8d8779", size=size, zorder=2.5,
-                   mode="centre", halo=_LAND, alts=_points_inside(part, pt, step=step))
+            _Label(
+                pt.x,
+                pt.y,
+                str(row["name"]).upper(),
+                color="#8d8779",
+                size=size,
+                zorder=2.5,
+                mode="centre",
+                halo=_LAND,
+                alts=_points_inside(part, pt, step=step),
+            )
         )
     # big countries first: they matter most for orientation
     mine.sort(key=lambda lab: -lab.size)
@@ -733,12 +768,21 @@ def _finish_map(
     focus: Iterable[str] = (),
 ) -> None:
     """Legend (in the emptiest corner), scale bar, then labels and country names."""
-    kw = dict(fontsize=7.2, frameon=True, framealpha=0.94, edgecolor="#999999", borderpad=0.7,
-              labelspacing=0.55, handlelength=2.6)
+    kw = dict(
+        fontsize=7.2,
+        frameon=True,
+        framealpha=0.94,
+        edgecolor="#999999",
+        borderpad=0.7,
+        labelspacing=0.55,
+        handlelength=2.6,
+    )
     kw.update(legend_kw or {})
     leg, corner = None, "upper left"
     if handles:
-        leg, corner = _legend_corner(ax, lambda loc: ax.legend(handles=handles, loc=loc, **kw), points)
+        leg, corner = _legend_corner(
+            ax, lambda loc: ax.legend(handles=handles, loc=loc, **kw), points
+        )
         leg.set_zorder(12)
     bar_corner = "lower right" if corner != "lower right" else "lower left"
     _scale_bar(ax, extent, transformer, corner=bar_corner)
@@ -749,7 +793,12 @@ def _finish_map(
     line_pts = _line_samples(ax, lines)
     mine, others = _country_labels(countries, extent, focus)
     # required labels, then the names of the network's countries, then the rest
-    ordered = [lab for lab in labels if lab.required] + mine + [lab for lab in labels if not lab.required] + others
+    ordered = (
+        [lab for lab in labels if lab.required]
+        + mine
+        + [lab for lab in labels if not lab.required]
+        + others
+    )
     _place_labels(ax, ordered, obstacles=taken, line_points=line_pts)
 
 
@@ -789,18 +838,35 @@ def plot_network(net: Network, *, title: str | None = None, ax=None):
         x, y = geo.nodes[nid]
         if node.region is not None:
             node_labels.append(
-                _Label(x, y, f"{_display_name(node.name)} \u2192 {node.region}", color=REGION_COLOURS.get(node.region, "#222"),
-                       size=8, weight="bold", required=True, gap=7)
+                _Label(
+                    x,
+                    y,
+                    f"{_display_name(node.name)} \u2192 {node.region}",
+                    color=REGION_COLOURS.get(node.region, "#222"),
+                    size=8,
+                    weight="bold",
+                    required=True,
+                    gap=7,
+                )
             )
         elif node.node_type == "port":
-            node_labels.append(_Label(x, y, _display_name(node.name), color=_PORT_COLOUR, size=7.5, style="italic"))
+            node_labels.append(
+                _Label(x, y, _display_name(node.name), color=_PORT_COLOUR, size=7.5, style="italic")
+            )
         else:
             node_labels.append(_Label(x, y, _display_name(node.name), size=7.5))
     _finish_map(
-        ax, extent, transformer=geo.transformer, points=geo.all_points(), lines=geo.lines.values(),
-        handles=handles, labels=node_labels, countries=countries,
+        ax,
+        extent,
+        transformer=geo.transformer,
+        points=geo.all_points(),
+        lines=geo.lines.values(),
+        handles=handles,
+        labels=node_labels,
+        countries=countries,
         markers=[geo.nodes[n] for n in _major_nodes(net) if n in geo.nodes],
-        legend_kw=dict(title="Legend", title_fontsize=8), focus={n.country for n in net.nodes.values()},
+        legend_kw=dict(title="Legend", title_fontsize=8),
+        focus={n.country for n in net.nodes.values()},
     )
 
     ax.set_title(
@@ -830,7 +896,9 @@ def _pretty_name(net: Network) -> str:
 
 
 def _default_title(net: Network) -> str:
-    return f"Freight rail network: {_pretty_name(net)}" + (f" (as of {net.as_of})" if net.as_of else "")
+    return f"Freight rail network: {_pretty_name(net)}" + (
+        f" (as of {net.as_of})" if net.as_of else ""
+    )
 
 
 def _figure_and_axes(ax, figsize=A4_LANDSCAPE):
@@ -853,10 +921,6 @@ def _scale_box(ax, extent, corner) -> list[Bbox]:
     return [Bbox(bb)]
 
 
-def _marked_nodes(net: Network) -> list[str]:
-    return [n.id for n in net.nodes.values() if n.region is not None or n.node_type == "port"]
-
-
 def _draw_network_links(ax, net: Network, geo: _Geo) -> list:
     groups: dict[tuple, list] = {}
     for link in net.links.values():
@@ -872,7 +936,9 @@ def _draw_network_links(ax, net: Network, geo: _Geo) -> list:
     present_status, tracks_seen = set(), set()
     for key, segs in sorted(groups.items(), key=lambda kv: str(kv[0])):
         if key[0] == "ferry":
-            style = dict(colors=_FERRY_COLOUR, linewidths=1.6, linestyles=(0, (0.1, 2.2)), capstyle="round")
+            style = dict(
+                colors=_FERRY_COLOUR, linewidths=1.6, linestyles=(0, (0.1, 2.2)), capstyle="round"
+            )
             ax.add_collection(LineCollection(segs, zorder=3.2, **style), autolim=False)
             continue
         _, status, tracks = key
@@ -881,30 +947,57 @@ def _draw_network_links(ax, net: Network, geo: _Geo) -> list:
         if status == "existing":
             # white casing under double track so that it reads as a main line
             ax.add_collection(
-                LineCollection(segs, colors="white", linewidths=lw + 1.4, zorder=3, capstyle="round"),
+                LineCollection(
+                    segs, colors="white", linewidths=lw + 1.4, zorder=3, capstyle="round"
+                ),
                 autolim=False,
             )
         ax.add_collection(
-            LineCollection(segs, colors=st["color"], linewidths=lw, linestyles=st["ls"], zorder=3.4,
-                           capstyle="butt" if status != "existing" else "round"),
+            LineCollection(
+                segs,
+                colors=st["color"],
+                linewidths=lw,
+                linestyles=st["ls"],
+                zorder=3.4,
+                capstyle="butt" if status != "existing" else "round",
+            ),
             autolim=False,
         )
         present_status.add(status)
         if status == "existing":
             tracks_seen.add(tracks)
     if 2 in tracks_seen:
-        handles.append(Line2D([], [], color=_STATUS_STYLE["existing"]["color"], lw=2.6, label="Double track"))
+        handles.append(
+            Line2D([], [], color=_STATUS_STYLE["existing"]["color"], lw=2.6, label="Double track")
+        )
     if 1 in tracks_seen:
-        handles.append(Line2D([], [], color=_STATUS_STYLE["existing"]["color"], lw=1.3, label="Single track"))
+        handles.append(
+            Line2D([], [], color=_STATUS_STYLE["existing"]["color"], lw=1.3, label="Single track")
+        )
     for status in ("under_construction", "planned"):
         if status in present_status:
             st = _STATUS_STYLE[status]
-            handles.append(Line2D([], [], color=st["color"], lw=2.0, ls=st["ls"],
-                                  label=f"Line {_STATUS_LABEL[status]}"))
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color=st["color"],
+                    lw=2.0,
+                    ls=st["ls"],
+                    label=f"Line {_STATUS_LABEL[status]}",
+                )
+            )
     if any(k[0] == "ferry" for k in groups):
         handles.append(
-            Line2D([], [], color=_FERRY_COLOUR, lw=1.6, ls=(0, (0.1, 2.2)), dash_capstyle="round",
-                   label="Rail ferry (Caspian)")
+            Line2D(
+                [],
+                [],
+                color=_FERRY_COLOUR,
+                lw=1.6,
+                ls=(0, (0.1, 2.2)),
+                dash_capstyle="round",
+                label="Rail ferry (Caspian)",
+            )
         )
     return handles
 
@@ -916,44 +1009,104 @@ _PORT_MARK = dict(marker="o", s=42, facecolor=_PORT_COLOUR, edgecolor="white", l
 
 def _draw_network_nodes(ax, net: Network, geo: _Geo) -> list:
     handles = []
-    borders = [(geo.midpoint(l.id), l.gauge_change) for l in net.links.values()
-               if isinstance(l, BorderCrossing) and l.id in geo.lines]
+    borders = [
+        (geo.midpoint(link.id), link.gauge_change)
+        for link in net.links.values()
+        if isinstance(link, BorderCrossing) and link.id in geo.lines
+    ]
     plain = [p for p, g in borders if not g]
     gauge = [p for p, g in borders if g]
     if plain:
         ax.scatter(*zip(*plain), zorder=6.1, **_BORDER_MARK)
-        handles.append(Line2D([], [], ls="", marker="D", ms=5, mfc="white", mec="#333333", label="Border crossing"))
+        handles.append(
+            Line2D(
+                [], [], ls="", marker="D", ms=5, mfc="white", mec="#333333", label="Border crossing"
+            )
+        )
     if gauge:
         ax.scatter(*zip(*gauge), zorder=6.2, **_GAUGE_MARK)
-        handles.append(Line2D([], [], ls="", marker="h", ms=8, mfc="#ffd23f", mec="#333333",
-                              label="Border crossing, gauge change"))
-    ports = [geo.nodes[n.id] for n in net.nodes.values() if n.node_type == "port" and n.region is None]
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="h",
+                ms=8,
+                mfc="#ffd23f",
+                mec="#333333",
+                label="Border crossing, gauge change",
+            )
+        )
+    ports = [
+        geo.nodes[n.id] for n in net.nodes.values() if n.node_type == "port" and n.region is None
+    ]
     if ports:
         ax.scatter(*zip(*ports), zorder=5.5, **_PORT_MARK)
-        handles.append(Line2D([], [], ls="", marker="o", ms=6.5, mfc=_PORT_COLOUR, mec="white", label="Port"))
-    junctions = [geo.nodes[n] for n in _major_nodes(net)
-                 if net.nodes[n].region is None and net.nodes[n].node_type != "port"]
+        handles.append(
+            Line2D([], [], ls="", marker="o", ms=6.5, mfc=_PORT_COLOUR, mec="white", label="Port")
+        )
+    junctions = [
+        geo.nodes[n]
+        for n in _major_nodes(net)
+        if net.nodes[n].region is None and net.nodes[n].node_type != "port"
+    ]
     if junctions:
-        ax.scatter(*zip(*junctions), marker="o", s=16, facecolor="white", edgecolor="#333333",
-                   linewidths=0.9, zorder=5.2)
-        handles.append(Line2D([], [], ls="", marker="o", ms=4.5, mfc="white", mec="#333333",
-                              label="Junction / hub"))
+        ax.scatter(
+            *zip(*junctions),
+            marker="o",
+            s=16,
+            facecolor="white",
+            edgecolor="#333333",
+            linewidths=0.9,
+            zorder=5.2,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                ms=4.5,
+                mfc="white",
+                mec="#333333",
+                label="Junction / hub",
+            )
+        )
     for region in REGIONS:
         pts = [geo.nodes[n.id] for n in net.nodes.values() if n.region == region]
         if not pts:
             continue
         colour = REGION_COLOURS[region]
         # under the border symbols, and larger, so a gateway at a crossing shows as a coloured ring
-        ax.scatter(*zip(*pts), marker="o", s=150, facecolor=colour, edgecolor="white", linewidths=1.4, zorder=5.8)
-        handles.append(Line2D([], [], ls="", marker="o", ms=9, mfc=colour, mec="white",
-                              label=f"Gateway to {region}"))
+        ax.scatter(
+            *zip(*pts),
+            marker="o",
+            s=150,
+            facecolor=colour,
+            edgecolor="white",
+            linewidths=1.4,
+            zorder=5.8,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                ms=9,
+                mfc=colour,
+                mec="white",
+                label=f"Gateway to {region}",
+            )
+        )
     return handles
 
 
 # --------------------------------------------------------------------------- value maps
 
 
-def _value_base(ax, nets: Sequence[Network], geos: Sequence[_Geo], extent) -> None:
+def _value_base(ax, nets: Sequence[Network], extent):
+    """Axes style and base map of a value map; returns the projected countries."""
     _style_map_axes(ax, extent)
     focus = {n.country for net in nets for n in net.nodes.values()}
     countries = _projected_countries()
@@ -1000,38 +1153,78 @@ def _draw_value_links(
             grey_styles.append(ls)
     if grey:
         ax.add_collection(
-            LineCollection(grey, colors=_UNUSED, linewidths=0.9, linestyles=grey_styles, zorder=zorder - 0.5),
+            LineCollection(
+                grey, colors=_UNUSED, linewidths=0.9, linestyles=grey_styles, zorder=zorder - 0.5
+            ),
             autolim=False,
         )
     lc = sc = None
     if valued:
         if casing:
             ax.add_collection(
-                LineCollection(valued, colors="#4d4d4d", linewidths=[w + 1.3 for w in lws], zorder=zorder - 0.1,
-                               linestyles=styles),
+                LineCollection(
+                    valued,
+                    colors="#4d4d4d",
+                    linewidths=[w + 1.3 for w in lws],
+                    zorder=zorder - 0.1,
+                    linestyles=styles,
+                ),
                 autolim=False,
             )
-        lc = LineCollection(valued, cmap=cmap, norm=norm, linewidths=lws, linestyles=styles, zorder=zorder,
-                            capstyle="round")
+        lc = LineCollection(
+            valued,
+            cmap=cmap,
+            norm=norm,
+            linewidths=lws,
+            linestyles=styles,
+            zorder=zorder,
+            capstyle="round",
+        )
         lc.set_array(np.asarray(val))
         ax.add_collection(lc, autolim=False)
     if bpts:
-        sc = ax.scatter(*zip(*bpts), c=bval, cmap=cmap, norm=norm, marker="D", s=34, edgecolors="#333333",
-                        linewidths=0.8, zorder=zorder + 1)
+        sc = ax.scatter(
+            *zip(*bpts),
+            c=bval,
+            cmap=cmap,
+            norm=norm,
+            marker="D",
+            s=34,
+            edgecolors="#333333",
+            linewidths=0.8,
+            zorder=zorder + 1,
+        )
     return lc, sc
 
 
-def _gateway_dots(ax, net: Network, geo: _Geo, *, labels: bool = True, size: float = 40) -> list[_Label]:
+def _gateway_dots(
+    ax, net: Network, geo: _Geo, *, labels: bool = True, size: float = 40
+) -> list[_Label]:
     out = []
     for region in REGIONS:
-        pts = [(n, geo.nodes[n.id]) for n in net.nodes.values() if n.region == region and n.id in geo.nodes]
+        pts = [
+            (n, geo.nodes[n.id])
+            for n in net.nodes.values()
+            if n.region == region and n.id in geo.nodes
+        ]
         if not pts:
             continue
         colour = REGION_COLOURS[region]
-        ax.scatter([p[1][0] for p in pts], [p[1][1] for p in pts], marker="o", s=size, facecolor=colour,
-                   edgecolor="white", linewidths=1.1, zorder=6)
+        ax.scatter(
+            [p[1][0] for p in pts],
+            [p[1][1] for p in pts],
+            marker="o",
+            s=size,
+            facecolor=colour,
+            edgecolor="white",
+            linewidths=1.1,
+            zorder=6,
+        )
         if labels:
-            out += [_Label(xy[0], xy[1], _display_name(n.name), color=colour, size=7, weight="bold") for n, xy in pts]
+            out += [
+                _Label(xy[0], xy[1], _display_name(n.name), color=colour, size=7, weight="bold")
+                for n, xy in pts
+            ]
     return out
 
 
@@ -1078,17 +1271,26 @@ def plot_utilisation(
     cb.set_ticklabels([f"{b:.0%}" for b in _SHARE_BOUNDS[:-1]])
     geo = _project(net)
     extent = _extent(geo.all_points(), _box_aspect(ax))
-    countries = _value_base(ax, [net], [geo], extent)
-    used = {k: float(v) for k, v in utilisation.items() if v is not None and np.isfinite(v) and v > 0}
-    lc, sc = _draw_value_links(
-        ax, net, geo, used, cmap=cmap, norm=norm,
+    countries = _value_base(ax, [net], extent)
+    used = {
+        k: float(v) for k, v in utilisation.items() if v is not None and np.isfinite(v) and v > 0
+    }
+    _draw_value_links(
+        ax,
+        net,
+        geo,
+        used,
+        cmap=cmap,
+        norm=norm,
         widths=lambda link, v: _line_width(link, base=1.2) + (1.2 if v >= 0.9 else 0.0),
         casing=True,
     )
     gw_labels = _gateway_dots(ax, net, geo)
 
-    handles = [Line2D([], [], color=_UNUSED, lw=1.0, label="Unused / no flow"),
-               Line2D([], [], color=_SHARE_COLOURS[4], lw=3, label="Over 90 % of capacity")]
+    handles = [
+        Line2D([], [], color=_UNUSED, lw=1.0, label="Unused / no flow"),
+        Line2D([], [], color=_SHARE_COLOURS[4], lw=3, label="Over 90 % of capacity"),
+    ]
     link_labels = []
     anchors = []
     for lid, text in (labels or {}).items():
@@ -1097,17 +1299,38 @@ def plot_utilisation(
             continue
         x, y = geo.midpoint(lid)
         anchors.append((x, y))
-        link_labels.append(_Label(x, y, str(text), size=7.8, weight="bold", required=True, mode="leader",
-                                  zorder=11))
+        link_labels.append(
+            _Label(
+                x, y, str(text), size=7.8, weight="bold", required=True, mode="leader", zorder=11
+            )
+        )
     if anchors:
-        ax.scatter(*zip(*anchors), s=12, color="#222222", edgecolor="white", linewidths=0.6, zorder=10)
+        ax.scatter(
+            *zip(*anchors), s=12, color="#222222", edgecolor="white", linewidths=0.6, zorder=10
+        )
     _finish_map(
-        ax, extent, transformer=geo.transformer, points=geo.all_points(), lines=geo.lines.values(),
-        handles=handles, labels=link_labels + gw_labels, countries=countries,
-        markers=[geo.nodes[n.id] for n in net.nodes.values() if n.region is not None and n.id in geo.nodes],
+        ax,
+        extent,
+        transformer=geo.transformer,
+        points=geo.all_points(),
+        lines=geo.lines.values(),
+        handles=handles,
+        labels=link_labels + gw_labels,
+        countries=countries,
+        markers=[
+            geo.nodes[n.id]
+            for n in net.nodes.values()
+            if n.region is not None and n.id in geo.nodes
+        ],
         focus={n.country for n in net.nodes.values()},
     )
-    ax.set_title(title or f"Utilisation of the network: {_pretty_name(net)}", loc="left", fontsize=14, fontweight="bold", pad=8)
+    ax.set_title(
+        title or f"Utilisation of the network: {_pretty_name(net)}",
+        loc="left",
+        fontsize=14,
+        fontweight="bold",
+        pad=8,
+    )
     return fig, ax
 
 
@@ -1142,7 +1365,9 @@ def _dummy_mappable(cmap, norm):
 
 def _capacity_cmap():
     base = matplotlib.colormaps["YlGnBu"]
-    return mcolors.LinearSegmentedColormap.from_list("corridors_capacity", base(np.linspace(0.28, 1.0, 256)))
+    return mcolors.LinearSegmentedColormap.from_list(
+        "corridors_capacity", base(np.linspace(0.28, 1.0, 256))
+    )
 
 
 def plot_capacity_pair(
@@ -1177,7 +1402,6 @@ def plot_capacity_pair(
     # the figure is as tall as the two maps need (never taller than A4 landscape)
     width = A4_LANDSCAPE[0]
     map_w = width * 0.488
-    x0, x1, y0, y1 = _extent(pts, 1.0)
     raw = pts.max(axis=0) - pts.min(axis=0) if len(pts) else np.array([1.0, 1.0])
     net_aspect = float(max(raw[0], 1.0) / max(raw[1], 1.0))
     map_h = float(np.clip(map_w / max(net_aspect, 1e-6), 3.0, 6.4))
@@ -1185,9 +1409,16 @@ def plot_capacity_pair(
     height = map_h + top + bottom
     fig = _new_figure((width, height))
     rect_y, rect_h = bottom / height, map_h / height
-    axes = np.array([fig.add_axes([0.008, rect_y, 0.488, rect_h]), fig.add_axes([0.504, rect_y, 0.488, rect_h])])
+    axes = np.array(
+        [fig.add_axes([0.008, rect_y, 0.488, rect_h]), fig.add_axes([0.504, rect_y, 0.488, rect_h])]
+    )
     extent = _extent(pts, map_w / map_h)
-    vals = [float(v) for d in (base_values, alt_values) for v in d.values() if v is not None and np.isfinite(v)]
+    vals = [
+        float(v)
+        for d in (base_values, alt_values)
+        for v in d.values()
+        if v is not None and np.isfinite(v)
+    ]
     vmin, vmax = (min(vals), max(vals)) if vals else (0.0, 1.0)
     if vmin == vmax:
         vmin, vmax = vmin - 0.5, vmax + 0.5
@@ -1200,11 +1431,15 @@ def plot_capacity_pair(
 
     countries = _projected_countries()
     mappable = None
-    for ax, net, geo, values, ttl in zip(axes, (base_net, alt_net), geos, (base_values, alt_values), titles):
+    for ax, net, geo, values, ttl in zip(
+        axes, (base_net, alt_net), geos, (base_values, alt_values), titles
+    ):
         _style_map_axes(ax, extent)
         _draw_base(ax, extent, focus={n.country for n in net.nodes.values()}, countries=countries)
         clean = {k: float(v) for k, v in values.items() if v is not None and np.isfinite(v)}
-        lc, sc = _draw_value_links(ax, net, geo, clean, cmap=cmap, norm=norm, widths=width, casing=True)
+        lc, sc = _draw_value_links(
+            ax, net, geo, clean, cmap=cmap, norm=norm, widths=width, casing=True
+        )
         mappable = mappable or lc or sc
         _gateway_dots(ax, net, geo, labels=False, size=30)
         ax.set_title(ttl, loc="left", fontsize=12, fontweight="bold", pad=6)
@@ -1214,12 +1449,34 @@ def plot_capacity_pair(
     cb.set_label(value_label, fontsize=9)
     cb.ax.tick_params(labelsize=8)
     handles = [Line2D([], [], color=_UNUSED, lw=1, label="No value")]
-    handles += [Line2D([], [], ls="", marker="o", ms=6, mfc=REGION_COLOURS[r], mec="white", label=f"Gateway: {r}")
-                for r in REGIONS if any(n.region == r for net in (base_net, alt_net) for n in net.nodes.values())]
-    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.005, 0.2 / height), fontsize=7.5, ncol=2,
-               frameon=False)
-    _credit(fig, "Boundaries: Natural Earth (public domain), for orientation only. Same extent and colour "
-                 "scale in both maps.", y=0.05 / height)
+    handles += [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            ms=6,
+            mfc=REGION_COLOURS[r],
+            mec="white",
+            label=f"Gateway: {r}",
+        )
+        for r in REGIONS
+        if any(n.region == r for net in (base_net, alt_net) for n in net.nodes.values())
+    ]
+    fig.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.005, 0.2 / height),
+        fontsize=7.5,
+        ncol=2,
+        frameon=False,
+    )
+    _credit(
+        fig,
+        "Boundaries: Natural Earth (public domain), for orientation only. Same extent and colour "
+        "scale in both maps.",
+        y=0.05 / height,
+    )
     return fig, axes
 
 
@@ -1262,11 +1519,6 @@ def plot_capacity_change(
     """
     fig, ax, cax = _value_axes(None)
     g_base, g_alt = _project(base_net), _project(alt_net)
-    pad = {}
-    _DIRS = {"China": "east", "Europe": "west", "Russia": "north", "South Asia": "south"}
-    for region in region_arrows or {}:
-        if region in _DIRS:
-            pad[_DIRS[region]] = 0.05
     change: dict[str, float] = {}
     new_ids = [lid for lid in alt_net.links if lid not in base_net.links]
     gone_ids = [lid for lid in base_net.links if lid not in alt_net.links]
@@ -1275,29 +1527,52 @@ def plot_capacity_change(
         b = base_values.get(lid) if lid in base_net.links else 0.0
         if a is not None and b is not None and np.isfinite(a) and np.isfinite(b):
             change[lid] = float(a) - float(b)
-    span = max([abs(v) for v in change.values()] + [abs(float(base_values.get(i, 0) or 0)) for i in gone_ids] + [1e-9])
+    span = max(
+        [abs(v) for v in change.values()]
+        + [abs(float(base_values.get(i, 0) or 0)) for i in gone_ids]
+        + [1e-9]
+    )
     norm = mcolors.TwoSlopeNorm(vcenter=0.0, vmin=-span, vmax=span)
     cmap = matplotlib.colormaps["BrBG"]
     cb = _colorbar(fig, ax, cax, cmap, norm)
     cb.set_label("Change (alternative \u2212 base)", fontsize=8)
     pts = np.concatenate([g_base.all_points(), g_alt.all_points()])
-    extent = _extent(pts, _box_aspect(ax), pad=pad)
-    countries = _value_base(ax, [base_net, alt_net], [g_base, g_alt], extent)
+    aspect = _box_aspect(ax)
+    extent = _extent(
+        pts, aspect, pad=_arrow_pad(_extent(pts, aspect), region_arrows or {}, (g_alt, g_base))
+    )
+    countries = _value_base(ax, [base_net, alt_net], extent)
 
     handles = []
     if new_ids:
         segs = [g_alt.lines[i] for i in new_ids if i in g_alt.lines]
         ax.add_collection(
-            LineCollection(segs, colors="#ffd400", linewidths=9, alpha=0.75, zorder=3.5, capstyle="round"),
+            LineCollection(
+                segs, colors="#ffd400", linewidths=9, alpha=0.75, zorder=3.5, capstyle="round"
+            ),
             autolim=False,
         )
-        handles.append(Line2D([], [], color="#ffd400", lw=7, alpha=0.75, label="New line (only in alternative)"))
-    lc, sc = _draw_value_links(ax, alt_net, g_alt, change, cmap=cmap, norm=norm, casing=True,
-                               widths=lambda link, v: _line_width(link, base=1.4))
+        handles.append(
+            Line2D(
+                [], [], color="#ffd400", lw=7, alpha=0.75, label="New line (only in alternative)"
+            )
+        )
+    _draw_value_links(
+        ax,
+        alt_net,
+        g_alt,
+        change,
+        cmap=cmap,
+        norm=norm,
+        casing=True,
+        widths=lambda link, v: _line_width(link, base=1.4),
+    )
     if gone_ids:
         segs = [g_base.lines[i] for i in gone_ids if i in g_base.lines]
-        ax.add_collection(LineCollection(segs, colors="#8c510a", linewidths=1.4, linestyles="--", zorder=4),
-                          autolim=False)
+        ax.add_collection(
+            LineCollection(segs, colors="#8c510a", linewidths=1.4, linestyles="--", zorder=4),
+            autolim=False,
+        )
         handles.append(Line2D([], [], color="#8c510a", lw=1.4, ls="--", label="Line removed"))
     gw_labels = _gateway_dots(ax, alt_net, g_alt)
 
@@ -1311,26 +1586,101 @@ def plot_capacity_change(
         x, y = geo.midpoint(lid)
         ax.scatter([x], [y], s=260, facecolor="none", edgecolor="#d7191c", linewidths=2.2, zorder=9)
         link = alt_net.links.get(lid) or base_net.links.get(lid)
-        marks.append(_Label(x, y, link.name if link is not None else lid, color="#b2182b", size=7.8,
-                            weight="bold", required=True, mode="leader", zorder=11))
+        marks.append(
+            _Label(
+                x,
+                y,
+                link.name if link is not None else lid,
+                color="#b2182b",
+                size=7.8,
+                weight="bold",
+                required=True,
+                mode="leader",
+                zorder=11,
+            )
+        )
     if marks:
-        handles.append(Line2D([], [], ls="", marker="o", ms=12, mfc="none", mec="#d7191c", mew=2.2,
-                              label="Bottleneck"))
-    handles.append(Line2D([], [], color=cmap(0.5), lw=2.5, path_effects=[pe.withStroke(linewidth=4, foreground="#4d4d4d")],
-                          label="No change"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                ms=12,
+                mfc="none",
+                mec="#d7191c",
+                mew=2.2,
+                label="Bottleneck",
+            )
+        )
+    handles.append(
+        Line2D(
+            [],
+            [],
+            color=cmap(0.5),
+            lw=2.5,
+            path_effects=[pe.withStroke(linewidth=4, foreground="#4d4d4d")],
+            label="No change",
+        )
+    )
 
-    arrow_boxes = _region_arrows(ax, alt_net, g_alt, extent, region_arrows or {}, fallback=(base_net, g_base))
+    arrow_boxes = _region_arrows(
+        ax, alt_net, g_alt, extent, region_arrows or {}, fallback=(base_net, g_base)
+    )
 
     _finish_map(
-        ax, extent, transformer=g_alt.transformer, points=pts,
+        ax,
+        extent,
+        transformer=g_alt.transformer,
+        points=pts,
         lines=list(g_alt.lines.values()) + [g_base.lines[i] for i in gone_ids if i in g_base.lines],
-        handles=handles, labels=marks + gw_labels, countries=countries,
-        markers=[g_alt.nodes[n.id] for n in alt_net.nodes.values() if n.region is not None and n.id in g_alt.nodes],
-        obstacles=arrow_boxes, focus={n.country for net in (base_net, alt_net) for n in net.nodes.values()},
+        handles=handles,
+        labels=marks + gw_labels,
+        countries=countries,
+        markers=[
+            g_alt.nodes[n.id]
+            for n in alt_net.nodes.values()
+            if n.region is not None and n.id in g_alt.nodes
+        ],
+        obstacles=arrow_boxes,
+        focus={n.country for net in (base_net, alt_net) for n in net.nodes.values()},
     )
-    ax.set_title(title or "Change between base and alternative", loc="left", fontsize=14, fontweight="bold", pad=8)
-    _credit(fig, "Boundaries: Natural Earth (public domain), shown for orientation only; they imply no endorsement.")
+    ax.set_title(
+        title or "Change between base and alternative",
+        loc="left",
+        fontsize=14,
+        fontweight="bold",
+        pad=8,
+    )
+    _credit(
+        fig,
+        "Boundaries: Natural Earth (public domain), shown for orientation only; "
+        "they imply no endorsement.",
+    )
     return fig, ax
+
+
+#: Direction of each region, seen from Central Asia, as a unit vector on the map.
+_REGION_DIRECTION = {"China": (1, 0), "Europe": (-1, 0), "Russia": (0, 1), "South Asia": (0, -1)}
+
+
+def _arrow_pad(extent, arrows, geos) -> dict[str, float]:
+    """Extra margin (share of the extent) where a region arrow would not fit."""
+    x0, x1, y0, y1 = extent
+    w, h = x1 - x0, y1 - y0
+    pad: dict[str, float] = {}
+    names = {(1, 0): "east", (-1, 0): "west", (0, 1): "north", (0, -1): "south"}
+    for region, spec in arrows.items():
+        d = _REGION_DIRECTION.get(region)
+        xy = next((g.nodes[spec.get("at")] for g in geos if spec.get("at") in g.nodes), None)
+        if d is None or xy is None:
+            continue
+        room = {(1, 0): x1 - xy[0], (-1, 0): xy[0] - x0, (0, 1): y1 - xy[1], (0, -1): xy[1] - y0}[d]
+        need = 0.11 * w
+        if room < need:
+            dim = w if d[0] else h
+            pad[names[d]] = max(pad.get(names[d], 0.0), (need - room) / dim)
+    return pad
 
 
 def _region_arrows(ax, net, geo, extent, arrows, *, fallback) -> list[Bbox]:
@@ -1347,18 +1697,27 @@ def _region_arrows(ax, net, geo, extent, arrows, *, fallback) -> list[Bbox]:
             continue
         colour = REGION_COLOURS.get(region, "#444444")
         x, y = xy
-        direction = {"China": (1, 0), "Europe": (-1, 0), "Russia": (0, 1), "South Asia": (0, -1)}.get(region)
+        direction = _REGION_DIRECTION.get(region)
         if direction is None:
             log.warning("region arrow: unknown region %s", region)
             continue
         ux, uy = direction
-        # from the node toward the edge, at most 9 % of the map width, ending inside the frame
-        room = {(1, 0): x1 - x, (-1, 0): x - x0, (0, 1): y1 - y, (0, -1): y - y0}[direction] - 0.012 * w
-        length = min(max(room, 0.05 * w), 0.09 * w)
+        # from the node toward the edge, at most 8 % of the map width, ending inside the frame
+        room = {(1, 0): x1 - x, (-1, 0): x - x0, (0, 1): y1 - y, (0, -1): y - y0}[
+            direction
+        ] - 0.012 * w
+        length = min(max(room, 0.05 * w), 0.08 * w)
         end = (x + ux * length, y + uy * length)
         arrow = FancyArrowPatch(
-            (x, y), end, arrowstyle="simple,head_width=1.2,head_length=1.0,tail_width=0.42",
-            mutation_scale=15, color=colour, alpha=0.9, shrinkA=8, shrinkB=0, zorder=7,
+            (x, y),
+            end,
+            arrowstyle="simple,head_width=1.2,head_length=1.0,tail_width=0.42",
+            mutation_scale=15,
+            color=colour,
+            alpha=0.9,
+            shrinkA=8,
+            shrinkB=0,
+            zorder=7,
             path_effects=[pe.withStroke(linewidth=1.5, foreground="white")],
         )
         ax.add_patch(arrow)
@@ -1368,8 +1727,18 @@ def _region_arrows(ax, net, geo, extent, arrows, *, fallback) -> list[Bbox]:
         else:
             tx, ty = x + 0.014 * w, end[1]
             ha, va = "left", ("top" if uy > 0 else "bottom")
-        t = ax.text(tx, ty, spec.get("label", region), ha=ha, va=va, fontsize=9, fontweight="bold",
-                    color=colour, zorder=12, path_effects=[pe.withStroke(linewidth=3, foreground="white")])
+        t = ax.text(
+            tx,
+            ty,
+            spec.get("label", region),
+            ha=ha,
+            va=va,
+            fontsize=9,
+            fontweight="bold",
+            color=colour,
+            zorder=12,
+            path_effects=[pe.withStroke(linewidth=3, foreground="white")],
+        )
         boxes.append(t.get_window_extent(renderer))
         boxes.append(arrow.get_window_extent(renderer))
     return boxes
@@ -1399,8 +1768,15 @@ def plot_region_bars(rows: Sequence[Mapping], *, title: str | None = None, unit:
     ax = fig.add_axes([0.075, 0.17, 0.9, 0.72])
     order = {r: i for i, r in enumerate(REGIONS)}
     dorder = {"inbound": 0, "outbound": 1}
-    rows = sorted(rows, key=lambda r: (order.get(r["region"], 99), str(r["region"]),
-                                       dorder.get(r["direction"], 9), str(r["direction"])))
+    rows = sorted(
+        rows,
+        key=lambda r: (
+            order.get(r["region"], 99),
+            str(r["region"]),
+            dorder.get(r["direction"], 9),
+            str(r["direction"]),
+        ),
+    )
     x = np.arange(len(rows), dtype=float)
     # a gap between regions
     region_idx = 0
@@ -1417,8 +1793,12 @@ def plot_region_bars(rows: Sequence[Mapping], *, title: str | None = None, unit:
     cols = [REGION_COLOURS.get(r["region"], "#2b6ca3") for r in rows]
     b2 = ax.bar(x + wbar / 2, after, wbar, color=cols, edgecolor="white", label="After")
     fmt = "{:,.1f}" if max(np.concatenate([before, after, [0]])) < 100 else "{:,.0f}"
-    ax.bar_label(b1, labels=[fmt.format(v) for v in before], padding=2, fontsize=7.5, color="#555555")
-    ax.bar_label(b2, labels=[fmt.format(v) for v in after], padding=2, fontsize=7.5, fontweight="bold")
+    ax.bar_label(
+        b1, labels=[fmt.format(v) for v in before], padding=2, fontsize=7.5, color="#555555"
+    )
+    ax.bar_label(
+        b2, labels=[fmt.format(v) for v in after], padding=2, fontsize=7.5, fontweight="bold"
+    )
     ax.set_xticks(x)
     ax.set_xticklabels([f"{r['region']}\n{r['direction']}" for r in rows], fontsize=8.5)
     ax.set_ylabel(unit, fontsize=9)
@@ -1427,17 +1807,27 @@ def plot_region_bars(rows: Sequence[Mapping], *, title: str | None = None, unit:
     ax.spines[["top", "right"]].set_visible(False)
     ax.yaxis.grid(True, color="#e3e3e3", lw=0.7)
     ax.set_axisbelow(True)
-    handles = [Patch(facecolor="#b8b8b8", label="Before"), Patch(facecolor="#555555", label="After (colour = region)")]
+    handles = [
+        Patch(facecolor="#b8b8b8", label="Before"),
+        Patch(facecolor="#555555", label="After (colour = region)"),
+    ]
     ax.legend(handles=handles, loc="upper right", fontsize=8, frameon=False)
-    ax.set_title(title or f"Volumes by region and direction ({unit})", loc="left", fontsize=13,
-                 fontweight="bold", pad=10)
+    ax.set_title(
+        title or f"Volumes by region and direction ({unit})",
+        loc="left",
+        fontsize=13,
+        fontweight="bold",
+        pad=10,
+    )
     return fig, ax
 
 
 # --------------------------------------------------------------------------- saving
 
 
-def save_figure(fig, path: str | os.PathLike, *, formats: Sequence[str] | None = None) -> list[Path]:
+def save_figure(
+    fig, path: str | os.PathLike, *, formats: Sequence[str] | None = None
+) -> list[Path]:
     """Write a figure to disk and close it.
 
     Parameters
@@ -1473,11 +1863,21 @@ def save_figure(fig, path: str | os.PathLike, *, formats: Sequence[str] | None =
         for target in targets:
             fmt = target.suffix.lstrip(".").lower()
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".{fmt}.tmp", dir=target.parent)
+            fd, tmp = tempfile.mkstemp(
+                prefix=f".{target.stem}.", suffix=f".{fmt}.tmp", dir=target.parent
+            )
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    fig.savefig(fh, format=fmt, dpi=SAVE_DPI, bbox_inches="tight", pad_inches=0.08,
-                                facecolor="white")
+                    fig.savefig(
+                        fh,
+                        format=fmt,
+                        dpi=SAVE_DPI,
+                        bbox_inches="tight",
+                        pad_inches=0.08,
+                        facecolor="white",
+                    )
+                # mkstemp makes the file private (0600); give it the usual mode of a document
+                os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
                 os.replace(tmp, target)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)

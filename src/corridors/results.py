@@ -116,6 +116,7 @@ def crossing_rows(spec: RunSpec, res: SimResult) -> list[dict]:
         if isinstance(lk, BorderCrossing):
             row["dwell_h"] = lk.dwell_h
             row["gauge_change"] = lk.gauge_change
+            row["sailings"] = row["wagons_carried"] = None
         elif isinstance(lk, FerryLink):
             row["dwell_h"] = _r(lk.crossing_h + 2 * lk.port_handling_h, 3)
             row["gauge_change"] = False

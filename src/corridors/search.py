@@ -84,10 +84,14 @@ def judge(spec: RunSpec, res: SimResult, ids: set[str], *, tolerance: float, mar
     """Is the run stable for the flows ``ids``? (see the module docstring)."""
     warm = res.warmup_days * HOURS_PER_DAY
     last = res.sim_days * HOURS_PER_DAY - margin_h
+    # Any refusal of the region's trains, warm-up included, means the origin
+    # queue overflowed (and may have ended the run early).
+    refused = sum(t.status == "refused" for t in res.trains if t.flow in ids)
+    if refused:
+        return Probe(0.0, False, 0.0, refused, f"{refused} trains refused at entry")
     cohort = [t for t in res.trains if t.flow in ids and warm <= t.generated_h < last]
     if not cohort:
         return Probe(0.0, True, 1.0, 0, "no trains in the cohort")
-    refused = sum(t.status == "refused" for t in cohort)
     delivered = [t for t in cohort if t.status == "delivered"]
     share = len(delivered) / len(cohort)
     half = len(cohort) // 2
@@ -95,8 +99,6 @@ def judge(spec: RunSpec, res: SimResult, ids: set[str], *, tolerance: float, mar
         done = [t.arrived_h - t.generated_h - t.moving_h for t in ts if t.status == "delivered"]
         return sum(done) / len(done) if done else float("inf")
     w1, w2 = mean_wait(cohort[:half] or cohort), mean_wait(cohort[half:])
-    if refused:
-        return Probe(0.0, False, share, refused, f"{refused} trains refused at entry")
     if share < 1 - tolerance:
         return Probe(0.0, False, share, 0, f"only {share:.1%} delivered")
     if w2 > 1.5 * w1 + HOURS_PER_DAY:
@@ -108,7 +110,7 @@ def _probe(args) -> Probe:
     spec, region, direction, scale, tolerance, margin_h = args
     ids = {f.id for f in region_flows(spec, region, direction)}
     run = scaled_spec(spec, region, direction, scale)
-    res = simulate(run)
+    res = simulate(run, stop_on_refusal=frozenset(ids))
     p = judge(spec, res, ids, tolerance=tolerance, margin_h=margin_h)
     return replace(p, scale=scale, utilisation=busy_elements(run, res))
 

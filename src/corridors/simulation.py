@@ -718,10 +718,16 @@ class Simulation:
     """
 
     def __init__(
-        self, spec: RunSpec, *, progress: Callable[[float], None] | None = None, trace: bool = False
+        self,
+        spec: RunSpec,
+        *,
+        progress: Callable[[float], None] | None = None,
+        trace: bool = False,
+        stop_on_refusal: frozenset[str] = frozenset(),
     ) -> None:
         self.spec = spec
         self.trace: list | None = [] if trace else None
+        self.stop_on_refusal = stop_on_refusal
         st = spec.settings
         self.rng = np.random.default_rng(st.seed)
         self.env = simpy.Environment()
@@ -758,16 +764,13 @@ class Simulation:
         start, dur = self.maint
         if dur <= 0:
             return 0.0
-        now = t = self.env.now
-        while True:
-            day0 = math.floor(t / HOURS_PER_DAY) * HOURS_PER_DAY
-            for base in (day0 - HOURS_PER_DAY, day0, day0 + HOURS_PER_DAY):
-                ws, we = base + start, base + start + dur
-                if t < we and t + run_h > ws:
-                    t = we
-                    break
-            else:
-                return t - now
+        # phase: hours since the latest window opened (0 <= phase < 24)
+        phase = (self.env.now - start) % HOURS_PER_DAY
+        if phase < dur:
+            return dur - phase  # inside the window: wait for it to close
+        if run_h <= HOURS_PER_DAY - phase:
+            return 0.0  # clears the block before the next window opens
+        return HOURS_PER_DAY - phase + dur  # would run into it: wait until it has closed
 
     # -- demand -------------------------------------------------------------------------
 
@@ -818,6 +821,8 @@ class Simulation:
             if self.waiting_at_origin[flow.id] >= backlog_cap:
                 self.refused[t.id] = "origin_backlog"
                 t.where = "origin_backlog"
+                if flow.id in self.stop_on_refusal and not self.aborted.triggered:
+                    self.aborted.succeed()
                 continue
             self.waiting_at_origin[flow.id] += 1
             self.env.process(self._run_train(t, routes))
@@ -875,11 +880,12 @@ class Simulation:
 
     def run(self) -> SimResult:
         """Simulate the horizon and return the results."""
+        self.aborted = self.env.event()
         for flow in self.spec.flows:
             self.env.process(self._source(flow))
         if self.progress is not None:
             self.env.process(self._ticker())
-        self.env.run(until=self.end_h)
+        self.env.run(until=self.env.any_of([self.env.timeout(self.end_h), self.aborted]))
         return self._result()
 
     def _result(self) -> SimResult:
@@ -976,7 +982,11 @@ def _schedules(spec: RunSpec) -> dict[str, Schedule]:
 
 
 def simulate(
-    spec: RunSpec, *, progress: Callable[[float], None] | None = None, trace: bool = False
+    spec: RunSpec,
+    *,
+    progress: Callable[[float], None] | None = None,
+    trace: bool = False,
+    stop_on_refusal: frozenset[str] = frozenset(),
 ) -> SimResult:
     """Run ``spec`` once and return its :class:`SimResult`.
 
@@ -989,5 +999,9 @@ def simulate(
     trace
         Also record ``(train_id, link_id, forward, enter_h, leave_h)`` for every
         link every train passes (for tests and time-space diagrams).
+    stop_on_refusal
+        Flow ids whose first refusal at entry ends the run early (the capacity
+        search only needs to know that demand outran capacity). The result then
+        covers the time simulated so far.
     """
-    return Simulation(spec, progress=progress, trace=trace).run()
+    return Simulation(spec, progress=progress, trace=trace, stop_on_refusal=stop_on_refusal).run()
