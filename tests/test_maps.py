@@ -268,6 +268,7 @@ def test_save_figure_png_and_svg(net, tmp_path):
     png, svg = tmp_path / "out" / "bars.png", tmp_path / "out" / "bars.svg"
     assert written == [png, svg]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png.stat().st_mode & 0o044 == 0o044  # readable by others, not a private temp file
     assert b"<svg" in svg.read_bytes()[:2000]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "bars.png",

@@ -99,7 +99,8 @@ _LAND_FOCUS = "#ece7da"
 _BORDER = "#9c968c"
 _UNUSED = "#b9b9b9"
 _HALO = [pe.withStroke(linewidth=2.6, foreground="white")]
-_SHARE_BOUNDS = [0.0, 0.3, 0.5, 0.7, 0.9, 1.0, 1.2]
+#: Classes of the utilisation map: below 30 %, ..., 90-100 % (red), above 100 % (dark red).
+_SHARE_BOUNDS = [0.0, 0.3, 0.5, 0.7, 0.9, 1.0]
 _SHARE_COLOURS = ["#ffe699", "#fec44f", "#fe9929", "#ec7014", "#d7191c", "#7f0000"]
 
 
@@ -113,8 +114,8 @@ def load_countries():
     -------
     geopandas.GeoDataFrame
         One row per country (``name``, ``ISO_A2``, ``ISO_A3``, ``label_lon``,
-        ``label_lat``, ``geometry``) in EPSG:4326, clipped to about 12-116 E,
-        20-62 N. Natural Earth 1:10m admin-0 (German point of view),
+        ``label_lat``, ``geometry``) in EPSG:4326, clipped to 0-145 E,
+        10-75 N. Natural Earth 1:10m admin-0 (German point of view),
         simplified; see ``corridors/data/README.md``. Read from the installed
         package, never from the network.
     """
@@ -375,7 +376,7 @@ def _scale_bar(ax, extent, geo_tr, *, corner: str = "lower right") -> None:
     x0, x1, y0, y1 = extent
     w, h = x1 - x0, y1 - y0
     right = corner.endswith("right")
-    bx = x1 - 0.035 * w if right else x0 + 0.035 * w
+    bx = x1 - 0.05 * w if right else x0 + 0.03 * w
     by = y0 + 0.045 * h
     lon, lat = geo_tr.transform(bx, by, direction="INVERSE")
     k = float(Proj(MAP_CRS).get_factors(lon, lat).meridional_scale)
@@ -1230,7 +1231,7 @@ def _gateway_dots(
 
 def _share_scale():
     cmap = mcolors.ListedColormap(_SHARE_COLOURS, name="corridors_share")
-    norm = mcolors.BoundaryNorm(_SHARE_BOUNDS[:-1], cmap.N, extend="max")
+    norm = mcolors.BoundaryNorm(_SHARE_BOUNDS, cmap.N, extend="max")
     return cmap, norm
 
 
@@ -1267,8 +1268,8 @@ def plot_utilisation(
     cmap, norm = _share_scale()
     cb = _colorbar(fig, ax, cax, cmap, norm)
     cb.set_label("Utilisation (flow / capacity)", fontsize=8)
-    cb.set_ticks(_SHARE_BOUNDS[:-1])
-    cb.set_ticklabels([f"{b:.0%}" for b in _SHARE_BOUNDS[:-1]])
+    cb.set_ticks(_SHARE_BOUNDS)
+    cb.set_ticklabels([f"{b:.0%}" for b in _SHARE_BOUNDS])
     geo = _project(net)
     extent = _extent(geo.all_points(), _box_aspect(ax))
     countries = _value_base(ax, [net], extent)

@@ -77,7 +77,14 @@ from corridors.network import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["load_scenario", "validate_file", "resolved_dict", "dump_resolved_yaml", "TOP_LEVEL_KEYS", "CHANGE_KINDS"]
+__all__ = [
+    "CHANGE_KINDS",
+    "TOP_LEVEL_KEYS",
+    "dump_resolved_yaml",
+    "load_scenario",
+    "resolved_dict",
+    "validate_file",
+]
 
 KeyPath = tuple[Any, ...]
 #: Where a key came from: display file name, 1-based line, and its path inside that file.
@@ -115,7 +122,9 @@ CHANGE_KINDS: tuple[str, ...] = (
 )
 
 #: Top-level mappings that are deep-merged along ``extends`` (child wins key by key).
-DEEP_MERGED: frozenset[str] = frozenset({"operations", "simulation", "cargo_classes", "demand_scale_by_region"})
+DEEP_MERGED: frozenset[str] = frozenset(
+    {"operations", "simulation", "cargo_classes", "demand_scale_by_region"}
+)
 
 #: The ``via`` element that stands for any ferry link.
 FERRY = "ferry"
@@ -127,14 +136,27 @@ _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 _MMDD_PATTERN = r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 _PATTERN_HINTS = {
     _ID_PATTERN: "letters, digits, '.', '_' or '-' (it names a folder or an id)",
-    _MMDD_PATTERN: "a day of the year as \"MM-DD\" in quotes, e.g. \"12-15\"",
-    r"^[A-Z]{2}$": "a two-letter upper-case country code, e.g. \"KZ\"",
+    _MMDD_PATTERN: 'a day of the year as "MM-DD" in quotes, e.g. "12-15"',
+    r"^[A-Z]{2}$": 'a two-letter upper-case country code, e.g. "KZ"',
 }
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 _UPGRADE_KEYS = ("tracks", "loop_spacing_km", "headway_min", "speed_kmh", "electrified")
-_SET_BORDER_KEYS = ("handling_tracks", "dwell_h", "dwell_cv", "handling_trains_per_day", "exchange_limit_trains_per_day")
-_SET_FERRY_KEYS = ("vessels", "wagons_per_vessel", "crossing_h", "port_handling_h", "max_wait_h", "weather_downtime_share")
+_SET_BORDER_KEYS = (
+    "handling_tracks",
+    "dwell_h",
+    "dwell_cv",
+    "handling_trains_per_day",
+    "exchange_limit_trains_per_day",
+)
+_SET_FERRY_KEYS = (
+    "vessels",
+    "wagons_per_vessel",
+    "crossing_h",
+    "port_handling_h",
+    "max_wait_h",
+    "weather_downtime_share",
+)
 _ADD_RECORD: dict[str, type[BaseModel]] = {
     "add_node": Node,
     "add_section": RailSection,
@@ -324,7 +346,11 @@ def _expected(err: dict) -> str:
     if typ == "value_error":
         return msg.removeprefix("Value error, ")
     if msg.startswith("Input should be "):
-        rest = msg[len("Input should be ") :].replace("a valid integer", "an integer").replace("a valid ", "a ")
+        rest = (
+            msg[len("Input should be ") :]
+            .replace("a valid integer", "an integer")
+            .replace("a valid ", "a ")
+        )
         rest = rest.replace("a number, unable to parse string as a number", "a number")
         if rest.startswith(("greater", "less")):
             rest = "a number " + rest
@@ -334,7 +360,9 @@ def _expected(err: dict) -> str:
     return msg[:1].lower() + msg[1:]
 
 
-def _pydantic_messages(exc: PydanticValidationError, model: type[BaseModel] | None) -> list[tuple[KeyPath, str]]:
+def _pydantic_messages(
+    exc: PydanticValidationError, model: type[BaseModel] | None
+) -> list[tuple[KeyPath, str]]:
     """Turn a pydantic error into ``(path, message)`` pairs in the scenario's own terms."""
     out = []
     for err in exc.errors(include_url=False):
@@ -357,7 +385,9 @@ def _sub(prov: dict[KeyPath, Origin], prefix: KeyPath) -> dict[KeyPath, Origin]:
     return {p[n:]: v for p, v in prov.items() if p[:n] == prefix}
 
 
-def _replace_under(prov: dict[KeyPath, Origin], prefix: KeyPath, sub: dict[KeyPath, Origin]) -> None:
+def _replace_under(
+    prov: dict[KeyPath, Origin], prefix: KeyPath, sub: dict[KeyPath, Origin]
+) -> None:
     n = len(prefix)
     for p in [p for p in prov if p[:n] == prefix]:
         del prov[p]
@@ -470,10 +500,14 @@ def _is_number(x: Any) -> bool:
 # --------------------------------------------------------------------------- reading YAML
 
 
-def _plain(node: Any, path: KeyPath, lines: dict[KeyPath, int], bad_tags: list[tuple[KeyPath, str]]) -> Any:
+def _plain(
+    node: Any, path: KeyPath, lines: dict[KeyPath, int], bad_tags: list[tuple[KeyPath, str]]
+) -> Any:
     """Plain Python data from a round-trip node, recording the line of every key and item."""
     tag = getattr(getattr(node, "tag", None), "value", None)
-    if isinstance(node, TaggedScalar) or (tag is not None and isinstance(node, (CommentedMap, CommentedSeq))):
+    if isinstance(node, TaggedScalar) or (
+        tag is not None and isinstance(node, (CommentedMap, CommentedSeq))
+    ):
         bad_tags.append((path, str(tag or getattr(node, "tag", ""))))
         return None
     if isinstance(node, CommentedMap):
@@ -506,13 +540,16 @@ class _Resolution:
     """One resolution of a scenario file: collects every problem, builds the RunSpec."""
 
     def __init__(self, path: str | Path, *, mode: str) -> None:
-        # mode: "load" (a full scenario), "load_overlay" (overlay_ok), "validate" (either, as it is)
+        # mode: "load" (a full scenario), "load_overlay" (an overlay is accepted too: overlay_ok),
+        # "validate" (either, each checked as what it is)
         self.path = str(path)
         self.mode = mode
         self.problems: list[str] = []
         self.prov: dict[KeyPath, Origin] = {}
         self.overlay = False
-        self.chain_broken = False  # a parent could not be read: skip checks that need the whole chain
+        self.chain_broken = (
+            False  # a parent could not be read: skip checks that need the whole chain
+        )
 
     # -- problem reporting
 
@@ -565,10 +602,14 @@ class _Resolution:
             self.problems.append(f"{display}:1: invalid YAML: {exc}")
             return None
         if node is None:
-            self.problems.append(f"{display}:1: the file is empty, expected a mapping of scenario keys")
+            self.problems.append(
+                f"{display}:1: the file is empty, expected a mapping of scenario keys"
+            )
             return None
         if not isinstance(node, CommentedMap):
-            self.problems.append(f"{display}:1: got {_show(_plain(node, (), {}, []))} at the top level, expected a mapping")
+            self.problems.append(
+                f"{display}:1: got {_show(_plain(node, (), {}, []))} at the top level, expected a mapping"
+            )
             return None
         lines: dict[KeyPath, int] = {(): 1}
         bad_tags: list[tuple[KeyPath, str]] = []
@@ -583,24 +624,42 @@ class _Resolution:
             raw = [raw]
             extends_paths: list[KeyPath] = [("extends",)]
         else:
-            extends_paths = [("extends", i) for i in range(len(raw))] if isinstance(raw, list) else []
+            extends_paths = (
+                [("extends", i) for i in range(len(raw))] if isinstance(raw, list) else []
+            )
         if raw is not None and not isinstance(raw, list):
-            self.err_in(prov, ("extends",), f"got {_show(raw)}, expected a file name or a list of file names")
-        for item, p in zip(raw or [], extends_paths):
+            self.err_in(
+                prov,
+                ("extends",),
+                f"got {_show(raw)}, expected a file name or a list of file names",
+            )
+        for item, p in zip(raw or [], extends_paths, strict=True):
             if isinstance(item, str) and item.strip():
                 extends.append((item, p))
             else:
-                self.err_in(prov, p, f"got {_show(item)}, expected a file name (relative to this file)")
+                self.err_in(
+                    prov, p, f"got {_show(item)}, expected a file name (relative to this file)"
+                )
         overlay = data.pop("overlay", False)
         if not isinstance(overlay, bool):
             self.err_in(prov, ("overlay",), f"got {_show(overlay)}, expected true or false")
             overlay = False
         network_display = None
         if isinstance(data.get("network"), str):
-            network_display = os.path.normpath(os.path.join(os.path.dirname(display), data["network"]))
+            network_display = os.path.normpath(
+                os.path.join(os.path.dirname(display), data["network"])
+            )
         self._check_demand_ids(data, prov)
-        return _File(display, Path(display).resolve(), data, prov, extends, overlay,
-                     lines.get(("overlay",), 1), network_display)
+        return _File(
+            display,
+            Path(display).resolve(),
+            data,
+            prov,
+            extends,
+            overlay,
+            lines.get(("overlay",), 1),
+            network_display,
+        )
 
     def _check_demand_ids(self, data: dict, prov: dict) -> None:
         demand = data.get("demand")
@@ -613,15 +672,25 @@ class _Resolution:
                 continue
             if fid in first:
                 line = prov.get(("demand", first[fid]), (None, "?"))[1]
-                self.err_in(prov, ("demand", i, "id"), f"duplicate flow id '{fid}' (first used on line {line}), expected unique ids within a file")
+                self.err_in(
+                    prov,
+                    ("demand", i, "id"),
+                    f"duplicate flow id '{fid}' (first used on line {line}), expected unique ids within a file",
+                )
             else:
                 first[fid] = i
             if item.get("remove") is True:
                 extra = sorted(set(item) - {"id", "remove"})
                 if extra:
-                    self.err_in(prov, ("demand", i, extra[0]), f"a flow with 'remove: true' only takes 'id', got also: {', '.join(extra)}")
+                    self.err_in(
+                        prov,
+                        ("demand", i, extra[0]),
+                        f"a flow with 'remove: true' only takes 'id', got also: {', '.join(extra)}",
+                    )
 
-    def _linearise(self, display: str, stack: list[tuple[Path, str]], seen: set[Path], order: list[_File]) -> _File | None:
+    def _linearise(
+        self, display: str, stack: list[tuple[Path, str]], seen: set[Path], order: list[_File]
+    ) -> _File | None:
         f = self._read_file(display)
         if f is None:
             return None
@@ -638,7 +707,11 @@ class _Resolution:
             if preal in seen:
                 continue  # a diamond: every file is applied once, at its first occurrence
             if not preal.is_file():
-                self.err_in(f.prov, p, f"cannot read '{ext}' ({pdisplay}): no such file, expected a path relative to this file")
+                self.err_in(
+                    f.prov,
+                    p,
+                    f"cannot read '{ext}' ({pdisplay}): no such file, expected a path relative to this file",
+                )
                 self.chain_broken = True
                 continue
             if self._linearise(pdisplay, stack, seen, order) is None:
@@ -655,16 +728,20 @@ class _Resolution:
             return None
         self.overlay = root.overlay
         if self.mode == "load" and root.overlay:
-            self._add(root.display, root.overlay_line, ("overlay",),
-                      "this file is an overlay (overlay: true), expected a full scenario; "
-                      "extend it from a scenario, or load it with overlay_ok=True")
+            self._add(
+                root.display,
+                root.overlay_line,
+                ("overlay",),
+                "this file is an overlay (overlay: true), expected a full scenario; "
+                "extend it from a scenario, or load it with overlay_ok=True",
+            )
             return None
         doc = _Doc({}, {(): (root.display, 1, ())})
         for f in order:
             doc = _merge(doc, f)
         self.prov = doc.prov
         top = self._check_top(doc)
-        net = None if self.chain_broken else self._read_network(doc, top)
+        net = None if self.chain_broken else self._read_network(doc)
         if net is None:
             # still check the items' own schema, so that a user sees those problems too
             self._check_items_schema(top)
@@ -688,8 +765,14 @@ class _Resolution:
             description=top.description,
             source_files=tuple(doc.files),
         )
-        log.info("scenario %s: %d flows, %d active links, %d disruptions (from %s)",
-                 spec.name, len(spec.flows), len(resolved.links), len(spec.disruptions), ", ".join(doc.files))
+        log.info(
+            "scenario %s: %d flows, %d active links, %d disruptions (from %s)",
+            spec.name,
+            len(spec.flows),
+            len(resolved.links),
+            len(spec.disruptions),
+            ", ".join(doc.files),
+        )
         return spec
 
     # -- stage 2: top-level schema
@@ -703,36 +786,59 @@ class _Resolution:
             for loc, msg in _pydantic_messages(exc, _TopSpec):
                 self.err(loc, msg)
                 bad.add(loc[0])
-            top = _TopSpec.model_validate({k: v for k, v in data.items() if k not in bad})
-        if not self.overlay and self.mode != "load_overlay" and not self.chain_broken:
+            try:
+                top = _TopSpec.model_validate({k: v for k, v in data.items() if k not in bad})
+            except PydanticValidationError:  # pragma: no cover - every bad key was dropped
+                top = _TopSpec()
+        if not self.overlay and not self.chain_broken:
             if top.name is None and "name" not in data:
-                self.err(("name",), "required key is missing (in this file or a parent), expected the scenario name (it names outputs/<name>/)")
+                self.err(
+                    ("name",),
+                    "required key is missing (in this file or a parent), expected the scenario name (it names outputs/<name>/)",
+                )
             if doc.network_display is None and "network" not in data:
-                self.err(("network",), "required key is missing (in this file or a parent), expected the path of a network GeoJSON file")
+                self.err(
+                    ("network",),
+                    "required key is missing (in this file or a parent), expected the path of a network GeoJSON file",
+                )
             if top.demand is None and "demand" not in data:
-                self.err(("demand",), "required key is missing (in this file or a parent), expected a list of flows")
+                self.err(
+                    ("demand",),
+                    "required key is missing (in this file or a parent), expected a list of flows",
+                )
         sim = top.simulation
         if sim.warmup_days >= sim.days:
-            self.err(("simulation", "warmup_days"), f"got {sim.warmup_days:g}, expected less than simulation.days ({sim.days:g})")
+            self.err(
+                ("simulation", "warmup_days"),
+                f"got {sim.warmup_days:g}, expected less than simulation.days ({sim.days:g})",
+            )
         for region in top.demand_scale_by_region:
             if region not in REGIONS:
-                self.err(("demand_scale_by_region", region),
-                         f"unknown region '{region}', expected one of: {', '.join(REGIONS)}{_did_you_mean(region, REGIONS)}")
+                self.err(
+                    ("demand_scale_by_region", region),
+                    f"unknown region '{region}', expected one of: {', '.join(REGIONS)}{_did_you_mean(region, REGIONS)}",
+                )
         return top
 
-    def _read_network(self, doc: _Doc, top: _TopSpec) -> Network | None:
+    def _read_network(self, doc: _Doc) -> Network | None:
         path = doc.network_display
         if path is None:
-            if not (self.overlay or self.mode == "load_overlay"):
+            if not self.overlay:
                 return None  # reported as a missing key
             path = str(default_network_path())
         if not Path(path).is_file():
-            self.err(("network",), f"cannot read network file '{path}': no such file, expected a network GeoJSON file (relative to the file that names it)")
+            self.err(
+                ("network",),
+                f"cannot read network file '{path}': no such file, expected a network GeoJSON file (relative to the file that names it)",
+            )
             return None
         try:
             return read_network(path)
         except NetworkError as exc:
-            self.err(("network",), f"the network file '{path}' has {len(exc.problems)} problem(s), listed below")
+            self.err(
+                ("network",),
+                f"the network file '{path}' has {len(exc.problems)} problem(s), listed below",
+            )
             self.problems.extend(exc.problems)
             return None
 
@@ -760,31 +866,47 @@ class _Resolution:
             links=dict(net.links),
             active={k: None for k, v in net.links.items() if v.status == "existing"},
             default_year=int(net.as_of[:4]) if net.as_of[:4].isdigit() else 2000,
-            file_links=frozenset(net.links),
             network_name=net.source or net.name,
         )
         for i, item in enumerate(changes):
             path = ("changes", i)
             if not isinstance(item, dict) or len(item) != 1:
                 got = f"keys {', '.join(map(str, item))}" if isinstance(item, dict) else _show(item)
-                self.err(path, f"got {got}, expected a mapping with exactly one key, one of: {', '.join(CHANGE_KINDS)}")
+                self.err(
+                    path,
+                    f"got {got}, expected a mapping with exactly one key, one of: {', '.join(CHANGE_KINDS)}",
+                )
                 continue
             ((kind, body),) = item.items()
             if kind not in CHANGE_KINDS:
-                self.err((*path, kind), f"unknown change '{kind}', expected one of: {', '.join(CHANGE_KINDS)}{_did_you_mean(kind, CHANGE_KINDS)}")
+                self.err(
+                    (*path, kind),
+                    f"unknown change '{kind}', expected one of: {', '.join(CHANGE_KINDS)}{_did_you_mean(kind, CHANGE_KINDS)}",
+                )
                 continue
             getattr(self, f"_change_{kind}")(state, body, (*path, kind))
         return state
 
-    def _unknown_link(self, state: _State, lid: Any, path: KeyPath, choices=None, what: str = "link") -> None:
+    def _unknown_link(
+        self, state: _State, lid: Any, path: KeyPath, choices=None, what: str = "link"
+    ) -> None:
         choices = state.links if choices is None else choices
         if lid in state.nodes:
             self.err(path, f"'{lid}' is a node, expected a {what} id")
         else:
-            self.err(path, f"unknown {what} '{lid}', expected a link id of {state.network_name} or one added by changes{_did_you_mean(lid, choices)}")
+            self.err(
+                path,
+                f"unknown {what} '{lid}', expected a link id of {state.network_name} or one added by changes{_did_you_mean(lid, choices)}",
+            )
 
     def _change_open(self, state: _State, body: Any, path: KeyPath) -> None:
-        items = [(body, path)] if isinstance(body, str) else [(x, (*path, j)) for j, x in enumerate(body)] if isinstance(body, list) else None
+        items = (
+            [(body, path)]
+            if isinstance(body, str)
+            else [(x, (*path, j)) for j, x in enumerate(body)]
+            if isinstance(body, list)
+            else None
+        )
         if not items:
             self.err(path, f"got {_show(body)}, expected a link id or a list of link ids")
             return
@@ -797,9 +919,14 @@ class _Resolution:
             elif lid in state.active:
                 link = state.links[lid]
                 if link.status == "existing":
-                    self.err(p, f"link '{lid}' already has status existing in the network file, expected a planned or under-construction link")
+                    self.err(
+                        p,
+                        f"link '{lid}' already has status existing in the network file, expected a planned or under-construction link",
+                    )
                 else:
-                    self.err(p, f"link '{lid}' is already open, expected a link that is not active yet")
+                    self.err(
+                        p, f"link '{lid}' is already open, expected a link that is not active yet"
+                    )
             else:
                 state.active[lid] = None
                 state.touched[lid] = p
@@ -810,7 +937,10 @@ class _Resolution:
         elif body not in state.links:
             self._unknown_link(state, body, path)
         elif body not in state.active:
-            self.err(path, f"link '{body}' is not active (status {state.links[body].status}), expected an active link")
+            self.err(
+                path,
+                f"link '{body}' is not active (status {state.links[body].status}), expected an active link",
+            )
         else:
             del state.active[body]
             state.touched[body] = path
@@ -845,9 +975,12 @@ class _Resolution:
         eid = body.get("id")
         if isinstance(eid, str) and (eid in state.nodes or eid in state.links):
             what = "node" if eid in state.nodes else _KIND_WORD[state.links[eid].kind]
-            self.err((*path, "id"), f"'{eid}' already exists (a {what}), expected a new id (use upgrade / set_border / set_ferry / open to change an existing element)")
+            self.err(
+                (*path, "id"),
+                f"'{eid}' already exists (a {what}), expected a new id (use upgrade / set_border / set_ferry / open to change an existing element)",
+            )
             ok = False
-        rec = {k: v for k, v in body.items() if k != "points"}
+        rec = {k: v for k, v in body.items() if k != "points" and k in allowed}
         rec.setdefault("source", f"scenario change at {self._origin_text(path)}")
         if model is Node:
             node = self._validate(model, rec, path, strict=True)
@@ -859,7 +992,10 @@ class _Resolution:
         for end in ("from_node", "to_node"):
             nid = body.get(end)
             if isinstance(nid, str) and nid not in state.nodes:
-                self.err((*path, end), f"unknown node '{nid}', expected a node of the network or one added earlier in changes{_did_you_mean(nid, state.nodes)}")
+                self.err(
+                    (*path, end),
+                    f"unknown node '{nid}', expected a node of the network or one added earlier in changes{_did_you_mean(nid, state.nodes)}",
+                )
                 ok = False
             elif isinstance(nid, str):
                 ends.append(state.nodes[nid])
@@ -895,8 +1031,13 @@ class _Resolution:
             return None
         out = []
         for j, pt in enumerate(raw):
-            if (isinstance(pt, list) and len(pt) == 2 and all(_is_number(c) for c in pt)
-                    and -180 <= pt[0] <= 180 and -90 <= pt[1] <= 90):
+            if (
+                isinstance(pt, list)
+                and len(pt) == 2
+                and all(_is_number(c) for c in pt)
+                and -180 <= pt[0] <= 180
+                and -90 <= pt[1] <= 90
+            ):
                 out.append((float(pt[0]), float(pt[1])))
             else:
                 self.err((*path, j), f"got {_show(pt)}, expected a [lon, lat] pair in degrees")
@@ -905,13 +1046,21 @@ class _Resolution:
 
     def _modify(self, state: _State, body: Any, path: KeyPath, keys, cls: type, verb: str) -> None:
         if not isinstance(body, dict):
-            self.err(path, f"got {_show(body)}, expected a mapping with id and the attributes to change")
+            self.err(
+                path, f"got {_show(body)}, expected a mapping with id and the attributes to change"
+            )
             return
         ok = self._check_keys(body, ("id", *keys), path)
         lid = body.get("id")
-        word = {RailSection: "rail section", BorderCrossing: "border crossing", FerryLink: "ferry link"}[cls]
+        word = {
+            RailSection: "rail section",
+            BorderCrossing: "border crossing",
+            FerryLink: "ferry link",
+        }[cls]
         if "id" not in body:
-            self.err((*path, "id"), f"required key is missing, expected the id of the {word} to change")
+            self.err(
+                (*path, "id"), f"required key is missing, expected the id of the {word} to change"
+            )
             return
         if not isinstance(lid, str):
             self.err((*path, "id"), f"got {_show(lid)}, expected the id of a {word}")
@@ -923,7 +1072,10 @@ class _Resolution:
             return
         if not isinstance(link, cls):
             hint = {"rail": "upgrade", "border": "set_border", "ferry": "set_ferry"}[link.kind]
-            self.err((*path, "id"), f"'{lid}' is a {_KIND_WORD[link.kind]}, expected a {word} ({verb} changes {word}s; use {hint})")
+            self.err(
+                (*path, "id"),
+                f"'{lid}' is a {_KIND_WORD[link.kind]}, expected a {word} ({verb} changes {word}s; use {hint})",
+            )
             return
         if not ok:
             return
@@ -936,13 +1088,25 @@ class _Resolution:
             return
         if isinstance(new, RailSection):
             if new.tracks == 2 and new.headway_min is None:
-                self.err((*path, "tracks"), "double track needs headway_min, expected headway_min in this upgrade")
+                self.err(
+                    (*path, "tracks"),
+                    "double track needs headway_min, expected headway_min in this upgrade",
+                )
                 return
             if new.tracks == 1 and new.loop_spacing_km is None:
-                self.err((*path, "tracks"), "single track needs loop_spacing_km, expected loop_spacing_km in this upgrade")
+                self.err(
+                    (*path, "tracks"),
+                    "single track needs loop_spacing_km, expected loop_spacing_km in this upgrade",
+                )
                 return
         if lid not in state.active:
-            log.warning("%s: %s changes '%s', which is not active (status %s)", _fmt_path(path), verb, lid, link.status)
+            log.warning(
+                "%s: %s changes '%s', which is not active (status %s)",
+                _fmt_path(path),
+                verb,
+                lid,
+                link.status,
+            )
         state.links[lid] = new
         state.touched[lid] = path
 
@@ -965,7 +1129,10 @@ class _Resolution:
             state.disruptions.append((path, spec, False))
         elif spec.season is None and (spec.from_day is None or spec.to_day is None):
             missing = "from_day" if spec.from_day is None else "to_day"
-            self.err((*path, missing), "required key is missing, expected from_day and to_day (or a season)")
+            self.err(
+                (*path, missing),
+                "required key is missing, expected from_day and to_day (or a season)",
+            )
             state.disruptions.append((path, spec, False))
         else:
             state.disruptions.append((path, spec, True))
@@ -993,9 +1160,11 @@ class _Resolution:
                 continue
             geo_km = geodesic_length_km(link.coords)
             if geo_km > 0 and abs(link.length_km - geo_km) / geo_km > LENGTH_TOLERANCE:
-                self.err((*state.touched[lid], "length_km"),
-                         f"got {link.length_km:g}, expected within {LENGTH_TOLERANCE:.0%} of the geodesic length "
-                         f"of from_node + points + to_node ({geo_km:.0f} km)")
+                self.err(
+                    (*state.touched[lid], "length_km"),
+                    f"got {link.length_km:g}, expected within {LENGTH_TOLERANCE:.0%} of the geodesic length "
+                    f"of from_node + points + to_node ({geo_km:.0f} km)",
+                )
         return len(self.problems) == before
 
     # -- stage 5: cargo classes and flows
@@ -1007,31 +1176,53 @@ class _Resolution:
             if name in cargo:
                 cargo[name] = replace(cargo[name], **fields)
             elif not _is_id(name):
-                self.err(("cargo_classes", name), f"got class name '{name}', expected {_PATTERN_HINTS[_ID_PATTERN]}")
+                self.err(
+                    ("cargo_classes", name),
+                    f"got class name '{name}', expected {_PATTERN_HINTS[_ID_PATTERN]}",
+                )
             elif spec.net_t_per_train is None or spec.wagons_per_train is None:
-                self.err(("cargo_classes", name),
-                         f"new cargo class '{name}' needs net_t_per_train and wagons_per_train, expected both"
-                         f"{_did_you_mean(name, cargo)}")
+                self.err(
+                    ("cargo_classes", name),
+                    f"new cargo class '{name}' needs net_t_per_train and wagons_per_train, expected both"
+                    f"{_did_you_mean(name, cargo)}",
+                )
             else:
-                cargo[name] = CargoClass(name=name, **{k: v for k, v in fields.items() if v is not None})
+                cargo[name] = CargoClass(
+                    name=name, **{k: v for k, v in fields.items() if v is not None}
+                )
         for name, prio in top.operations.priorities.items():
             if name not in cargo:
-                self.err(("operations", "priorities", name),
-                         f"unknown cargo class '{name}', expected one of: {', '.join(cargo)}{_did_you_mean(name, cargo)}")
+                self.err(
+                    ("operations", "priorities", name),
+                    f"unknown cargo class '{name}', expected one of: {', '.join(cargo)}{_did_you_mean(name, cargo)}",
+                )
             else:
                 cargo[name] = replace(cargo[name], priority=prio)
         return cargo
 
-    def _flows(self, top: _TopSpec, net: Network, state: _State, cargo: dict[str, CargoClass], *, check_routes: bool) -> list[Flow]:
+    def _flows(
+        self,
+        top: _TopSpec,
+        net: Network,
+        state: _State,
+        cargo: dict[str, CargoClass],
+        *,
+        check_routes: bool,
+    ) -> list[Flow]:
         flows: list[Flow] = []
         graph = to_graph(net) if check_routes else None
-        n_items = sum(1 for x in top.demand or [] if not (isinstance(x, dict) and x.get("remove") is True))
+        n_items = sum(
+            1 for x in top.demand or [] if not (isinstance(x, dict) and x.get("remove") is True)
+        )
         places = [*net.nodes, *REGIONS]
         for i, item in enumerate(top.demand or []):
             path = ("demand", i)
             if isinstance(item, dict) and item.get("remove") is True:
                 if not self.overlay:
-                    self.err((*path, "remove"), f"no inherited flow has id '{item.get('id')}', expected the id of a flow of a parent file")
+                    self.err(
+                        (*path, "remove"),
+                        f"no inherited flow has id '{item.get('id')}', expected the id of a flow of a parent file",
+                    )
                 continue
             spec = self._validate(_FlowSpec, item, path)
             # ids are cross-checked even when the schema failed, so that every problem shows at once
@@ -1039,49 +1230,84 @@ class _Resolution:
             if spec is None:
                 continue
             if ok and spec.origin == spec.destination:
-                self.err((*path, "destination"), f"got '{spec.destination}', the same as origin, expected another place")
+                self.err(
+                    (*path, "destination"),
+                    f"got '{spec.destination}', the same as origin, expected another place",
+                )
                 ok = False
             cls = cargo.get(spec.cargo)
             if spec.volume_mt is None and spec.volume_teu is None:
-                self.err(path, "no volume, expected volume_mt (million tonnes/yr) or volume_teu (TEU/yr)")
+                self.err(
+                    path, "no volume, expected volume_mt (million tonnes/yr) or volume_teu (TEU/yr)"
+                )
                 ok = False
             elif spec.volume_mt is not None and spec.volume_teu is not None:
-                self.err((*path, "volume_teu"), "got both volume_mt and volume_teu, expected exactly one of them")
+                self.err(
+                    (*path, "volume_teu"),
+                    "got both volume_mt and volume_teu, expected exactly one of them",
+                )
                 ok = False
             elif spec.volume_teu is not None and cls is not None and not cls.teu_per_train:
-                self.err((*path, "volume_teu"), f"cargo '{spec.cargo}' has no teu_per_train, expected volume_mt "
-                         f"(or set cargo_classes.{spec.cargo}.teu_per_train)")
+                self.err(
+                    (*path, "volume_teu"),
+                    f"cargo '{spec.cargo}' has no teu_per_train, expected volume_mt "
+                    f"(or set cargo_classes.{spec.cargo}.teu_per_train)",
+                )
                 ok = False
             profile = (1.0,) * 12
             if spec.seasonal is not None and len(spec.seasonal) != 12:
-                self.err((*path, "seasonal"), f"got {len(spec.seasonal)} factors, expected 12 (one per month, January first)")
+                self.err(
+                    (*path, "seasonal"),
+                    f"got {len(spec.seasonal)} factors, expected 12 (one per month, January first)",
+                )
                 ok = False
             elif spec.seasonal is not None:
                 mean = sum(spec.seasonal) / 12
                 if mean <= 0:
-                    self.err((*path, "seasonal"), "all twelve factors are 0, expected positive factors (normalised to mean 1)")
+                    self.err(
+                        (*path, "seasonal"),
+                        "all twelve factors are 0, expected positive factors (normalised to mean 1)",
+                    )
                     ok = False
                 else:
                     profile = tuple(f / mean for f in spec.seasonal)
             via = self._groups(spec.via, (*path, "via"), state, net, allow_ferry=True)
-            avoid = self._groups(spec.avoid, (*path, "avoid"), state, net, allow_ferry=False, flat=True)
+            avoid = self._groups(
+                spec.avoid, (*path, "avoid"), state, net, allow_ferry=False, flat=True
+            )
             if via is None or avoid is None or not ok:
                 continue
             avoid_flat = tuple(g[0] for g in avoid)
             for end in ("origin", "destination"):
                 if getattr(spec, end) in avoid_flat:
-                    self.err((*path, "avoid"), f"avoids its own {end} '{getattr(spec, end)}', expected elements on the way")
+                    self.err(
+                        (*path, "avoid"),
+                        f"avoids its own {end} '{getattr(spec, end)}', expected elements on the way",
+                    )
                     ok = False
             for g in via:
                 if all(e in avoid_flat for e in g):
-                    self.err((*path, "via"), f"every element of via group {list(g)} is in avoid, expected a reachable group")
+                    self.err(
+                        (*path, "via"),
+                        f"every element of via group {list(g)} is in avoid, expected a reachable group",
+                    )
                     ok = False
             if not ok:
                 continue
-            if graph is not None and not _route_exists(graph, net, spec.origin, spec.destination, via, avoid_flat):
-                detail = "".join([f" via {[list(g) for g in via]}" if via else "", f" avoiding {list(avoid_flat)}" if avoid_flat else ""])
-                self.err(path, f"flow '{spec.id}': no route from {spec.origin} to {spec.destination}{detail} over the active "
-                         "links of this scenario, expected a connected origin and destination (open a line or relax via/avoid)")
+            if graph is not None and not _route_exists(
+                graph, net, spec.origin, spec.destination, via, avoid_flat
+            ):
+                detail = "".join(
+                    [
+                        f" via {[list(g) for g in via]}" if via else "",
+                        f" avoiding {list(avoid_flat)}" if avoid_flat else "",
+                    ]
+                )
+                self.err(
+                    path,
+                    f"flow '{spec.id}': no route from {spec.origin} to {spec.destination}{detail} over the active "
+                    "links of this scenario, expected a connected origin and destination (open a line or relax via/avoid)",
+                )
                 continue
             if spec.volume_teu is not None:
                 trains = spec.volume_teu / cls.teu_per_train
@@ -1090,21 +1316,30 @@ class _Resolution:
                 tonnes = spec.volume_mt * 1e6
                 trains = tonnes / cls.net_t_per_train
             flow = Flow(
-                id=spec.id, origin=spec.origin, destination=spec.destination, cargo=spec.cargo,
-                trains_per_year=trains, tonnes_per_year=tonnes, monthly_profile=profile,
-                via=via, avoid=avoid_flat,
-                origin_region=region_of(spec.origin, net), destination_region=region_of(spec.destination, net),
+                id=spec.id,
+                origin=spec.origin,
+                destination=spec.destination,
+                cargo=spec.cargo,
+                trains_per_year=trains,
+                tonnes_per_year=tonnes,
+                monthly_profile=profile,
+                via=via,
+                avoid=avoid_flat,
+                origin_region=region_of(spec.origin, net),
+                destination_region=region_of(spec.destination, net),
                 source=spec.source,
             )
             factor = top.demand_scale
-            for region in {flow.origin_region, flow.destination_region} - {None}:
+            for region in sorted({flow.origin_region, flow.destination_region} - {None}):
                 factor *= top.demand_scale_by_region.get(region, 1.0)
             flows.append(flow.scaled(factor) if factor != 1.0 else flow)
-        if n_items == 0 and top.demand is not None and not self.overlay and self.mode != "load_overlay":
+        if n_items == 0 and top.demand is not None and not self.overlay:
             self.err(("demand",), "no flows, expected at least one flow")
         return flows
 
-    def _flow_ids(self, item: Any, path: KeyPath, net: Network, cargo: dict, places: list[str]) -> bool:
+    def _flow_ids(
+        self, item: Any, path: KeyPath, net: Network, cargo: dict, places: list[str]
+    ) -> bool:
         """Check a flow's origin, destination and cargo names (where they are strings)."""
         if not isinstance(item, dict):
             return False
@@ -1112,29 +1347,64 @@ class _Resolution:
         for end in ("origin", "destination"):
             place = item.get(end)
             if isinstance(place, str) and place not in net.nodes and place not in REGIONS:
-                self.err((*path, end), f"unknown node or region '{place}', expected a node id of the network or one of: "
-                         f"{', '.join(REGIONS)}{_did_you_mean(place, places)}")
+                self.err(
+                    (*path, end),
+                    f"unknown node or region '{place}', expected a node id of the network or one of: "
+                    f"{', '.join(REGIONS)}{_did_you_mean(place, places)}",
+                )
                 ok = False
         name = item.get("cargo")
         if isinstance(name, str) and name not in cargo:
-            self.err((*path, "cargo"), f"unknown cargo class '{name}', expected one of: {', '.join(cargo)}{_did_you_mean(name, cargo)}")
+            self.err(
+                (*path, "cargo"),
+                f"unknown cargo class '{name}', expected one of: {', '.join(cargo)}{_did_you_mean(name, cargo)}",
+            )
             ok = False
         return ok
 
-    def _groups(self, raw: Any, path: KeyPath, state: _State, net: Network, *, allow_ferry: bool, flat: bool = False):
+    def _groups(
+        self,
+        raw: Any,
+        path: KeyPath,
+        state: _State,
+        net: Network,
+        *,
+        allow_ferry: bool,
+        flat: bool = False,
+    ):
         """``via`` / ``avoid`` as a tuple of groups (``avoid``: one element per group)."""
         if raw is None:
             return ()
-        items = [(raw, path)] if isinstance(raw, str) else [(x, (*path, j)) for j, x in enumerate(raw)] if isinstance(raw, list) else None
+        items = (
+            [(raw, path)]
+            if isinstance(raw, str)
+            else [(x, (*path, j)) for j, x in enumerate(raw)]
+            if isinstance(raw, list)
+            else None
+        )
         if items is None:
-            self.err(path, f"got {_show(raw)}, expected a list of ids" + ("" if flat else " or of lists of ids"))
+            self.err(
+                path,
+                f"got {_show(raw)}, expected a list of ids"
+                + ("" if flat else " or of lists of ids"),
+            )
             return None
         groups, ok = [], True
         choices = [*state.nodes, *state.links] + ([FERRY] if allow_ferry else [])
         for x, p in items:
-            elems = [(x, p)] if isinstance(x, str) else [(y, (*p, k)) for k, y in enumerate(x)] if isinstance(x, list) and not flat else None
+            elems = (
+                [(x, p)]
+                if isinstance(x, str)
+                else [(y, (*p, k)) for k, y in enumerate(x)]
+                if isinstance(x, list) and not flat
+                else None
+            )
             if not elems:
-                self.err(p, f"got {_show(x)}, expected a node or link id" + ("" if flat else " or a list of them"))
+                self.err(
+                    p,
+                    f"got {_show(x)}, expected a node or link id"
+                    + ("" if flat else " or a list of them"),
+                )
                 ok = False
                 continue
             for e, q in elems:
@@ -1144,11 +1414,17 @@ class _Resolution:
                 elif e == FERRY and allow_ferry:
                     continue
                 elif e in state.links and e not in net.links:
-                    self.err(q, f"link '{e}' is not active in this scenario (status {state.links[e].status}), expected an active link")
+                    self.err(
+                        q,
+                        f"link '{e}' is not active in this scenario (status {state.links[e].status}), expected an active link",
+                    )
                     ok = False
                 elif e not in state.nodes and e not in state.links:
                     extra = f" or '{FERRY}'" if allow_ferry else ""
-                    self.err(q, f"unknown node or link '{e}', expected a node or link id{extra}{_did_you_mean(e, choices)}")
+                    self.err(
+                        q,
+                        f"unknown node or link '{e}', expected a node or link id{extra}{_did_you_mean(e, choices)}",
+                    )
                     ok = False
             groups.append(tuple(e for e, _ in elems))
         return tuple(groups) if ok else None
@@ -1161,18 +1437,27 @@ class _Resolution:
         for path, spec, times_ok in state.disruptions:
             target = spec.id
             if target in state.links and target not in state.active:
-                self.err((*path, "id"), f"link '{target}' is not active in this scenario (status {state.links[target].status}), "
-                         "expected an active link or a node")
+                self.err(
+                    (*path, "id"),
+                    f"link '{target}' is not active in this scenario (status {state.links[target].status}), "
+                    "expected an active link or a node",
+                )
                 continue
             if target not in state.links and target not in state.nodes:
-                self.err((*path, "id"), f"unknown node or link '{target}', expected an active link or a node id"
-                         f"{_did_you_mean(target, [*state.nodes, *state.active])}")
+                self.err(
+                    (*path, "id"),
+                    f"unknown node or link '{target}', expected an active link or a node id"
+                    f"{_did_you_mean(target, [*state.nodes, *state.active])}",
+                )
                 continue
             if not times_ok:
                 continue
             if spec.season is not None:
                 try:
-                    start_doy, end_doy = _day_of_year(spec.season.from_), _day_of_year(spec.season.to) + 1
+                    start_doy, end_doy = (
+                        _day_of_year(spec.season.from_),
+                        _day_of_year(spec.season.to) + 1,
+                    )
                 except ValueError as exc:
                     self.err((*path, "season"), str(exc))
                     continue
@@ -1182,16 +1467,25 @@ class _Resolution:
                 start = spec.from_day if spec.from_day is not None else 0.0
                 end = spec.to_day if spec.to_day is not None else days
                 if start >= end:
-                    self.err((*path, "to_day"), f"got {end:g}, expected more than from_day ({start:g})")
+                    self.err(
+                        (*path, "to_day"), f"got {end:g}, expected more than from_day ({start:g})"
+                    )
                     continue
-                intervals = [(max(start, 0.0), min(end, days))] if min(end, days) > max(start, 0.0) else []
+                intervals = (
+                    [(max(start, 0.0), min(end, days))] if min(end, days) > max(start, 0.0) else []
+                )
                 label = ""
             if not intervals:
                 when = f"season {label}" if label else f"[{spec.from_day:g}, {spec.to_day:g})"
-                self.err(path, f"{when} is outside the simulation horizon [0, {days:g}) days, expected at least part of it inside")
+                self.err(
+                    path,
+                    f"{when} is outside the simulation horizon [0, {days:g}) days, expected at least part of it inside",
+                )
                 continue
             factor = getattr(spec, "factor", 0.0)
-            reason = spec.reason or ("closure" if factor == 0 else f"slowdown x{factor:g}") + (f" (season {label})" if label else "")
+            reason = spec.reason or ("closure" if factor == 0 else f"slowdown x{factor:g}") + (
+                f" (season {label})" if label else ""
+            )
             out.extend(Disruption(target, s, e, factor, reason) for s, e in intervals)
         return out
 
@@ -1204,7 +1498,6 @@ class _State:
     links: dict
     active: dict[str, None]
     default_year: int
-    file_links: frozenset
     network_name: str
     touched: dict[str, KeyPath] = field(default_factory=dict)
     with_points: list[str] = field(default_factory=list)
@@ -1219,7 +1512,7 @@ def _day_of_year(mmdd: str) -> int:
     """0-based day of a 365-day year for ``"MM-DD"``."""
     month, day = int(mmdd[:2]), int(mmdd[3:])
     if day > _MONTH_DAYS[month - 1]:
-        raise ValueError(f"got \"{mmdd}\", expected a day that exists in a 365-day year (no 02-29)")
+        raise ValueError(f'got "{mmdd}", expected a day that exists in a 365-day year (no 02-29)')
     return sum(_MONTH_DAYS[: month - 1]) + day - 1
 
 
@@ -1269,7 +1562,9 @@ def _route_exists(graph: nx.Graph, net: Network, origin: str, destination: str, 
         c = comp.get(o)
         if c is None:
             continue
-        if any(comp.get(d) == c for d in dests) and all(any(touches(e, c) for e in grp) for grp in via):
+        if any(comp.get(d) == c for d in dests) and all(
+            any(touches(e, c) for e in grp) for grp in via
+        ):
             return True
     return False
 
@@ -1323,9 +1618,11 @@ def validate_file(path: str | Path) -> list[str]:
         res = _Resolution(path, mode="validate")
         res.run()
         return list(res.problems)
-    except Exception as exc:  # noqa: BLE001 - the contract is "return problems, never a traceback"
+    except Exception as exc:  # the contract is "return problems, never a traceback"
         log.exception("internal error while validating %s", path)
-        return [f"{path}: internal error while validating ({type(exc).__name__}: {exc}); please report this"]
+        return [
+            f"{path}: internal error while validating ({type(exc).__name__}: {exc}); please report this"
+        ]
 
 
 def _round(x: float, ndigits: int = 3) -> float | int:
@@ -1345,7 +1642,7 @@ def _record_attrs(rec: BaseModel) -> dict:
 
 
 def resolved_dict(spec_or_path: RunSpec | str | Path) -> dict:
-    """The fully resolved scenario as plain, YAML-able data in a deterministic order.
+    """Return the fully resolved scenario as plain, YAML-able data in a deterministic order.
 
     Parameters
     ----------
@@ -1392,11 +1689,18 @@ def resolved_dict(spec_or_path: RunSpec | str | Path) -> dict:
             if kinds:
                 entry: dict[str, Any] = {"change": kinds}
                 if fields:
-                    entry["changed_fields"] = {k: {"from": _plain_value(getattr(old, k)), "to": _plain_value(getattr(link, k))}
-                                               for k in fields}
+                    entry["changed_fields"] = {
+                        k: {
+                            "from": _plain_value(getattr(old, k)),
+                            "to": _plain_value(getattr(link, k)),
+                        }
+                        for k in fields
+                    }
                 entry.update(_record_attrs(link))
                 changed[lid] = entry
-        removed = sorted(k for k, v in base.links.items() if v.status == "existing" and k not in net.links)
+        removed = sorted(
+            k for k, v in base.links.items() if v.status == "existing" and k not in net.links
+        )
     flows = []
     for f in spec.flows:
         cls = spec.cargo.get(f.cargo)
@@ -1424,7 +1728,12 @@ def resolved_dict(spec_or_path: RunSpec | str | Path) -> dict:
         "name": spec.name,
         "description": spec.description,
         "source_files": list(spec.source_files),
-        "network": {"file": net.source, "name": net.name, "version": net.version, "as_of": net.as_of},
+        "network": {
+            "file": net.source,
+            "name": net.name,
+            "version": net.version,
+            "as_of": net.as_of,
+        },
         "active_links": sorted(net.links),
         "removed_links": removed,
         "changed_elements": changed,
@@ -1434,15 +1743,26 @@ def resolved_dict(spec_or_path: RunSpec | str | Path) -> dict:
             "tonnes_per_year": _round(sum(f.tonnes_per_year for f in spec.flows), 0),
             "trains_per_year": _round(sum(f.trains_per_year for f in spec.flows), 2),
         },
-        "cargo_classes": {k: {kk: _round(vv) if isinstance(vv, float) else vv for kk, vv in asdict(v).items()}
-                          for k, v in spec.cargo.items()},
-        "operations": {k: _round(v) if isinstance(v, float) else v for k, v in asdict(spec.operations).items()},
+        "cargo_classes": {
+            k: {kk: _round(vv) if isinstance(vv, float) else vv for kk, vv in asdict(v).items()}
+            for k, v in spec.cargo.items()
+        },
+        "operations": {
+            k: _round(v) if isinstance(v, float) else v for k, v in asdict(spec.operations).items()
+        },
         "disruptions": [
-            {"target": d.target, "start_day": _round(d.start_day), "end_day": _round(d.end_day),
-             "factor": _round(d.factor), "reason": d.reason}
+            {
+                "target": d.target,
+                "start_day": _round(d.start_day),
+                "end_day": _round(d.end_day),
+                "factor": _round(d.factor),
+                "reason": d.reason,
+            }
             for d in spec.disruptions
         ],
-        "simulation": {k: _round(v) if isinstance(v, float) else v for k, v in asdict(spec.settings).items()},
+        "simulation": {
+            k: _round(v) if isinstance(v, float) else v for k, v in asdict(spec.settings).items()
+        },
     }
 
 
@@ -1452,11 +1772,19 @@ def _yaml_ready(x: Any) -> Any:
         return {k: _yaml_ready(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         items = [_yaml_ready(v) for v in x]
-        if items and len(items) <= 12 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items):
+        if (
+            items
+            and len(items) <= 12
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items)
+        ):
             seq = CommentedSeq(items)
             seq.fa.set_flow_style()
             return seq
-        if items and all(isinstance(v, str) for v in items) and sum(len(v) + 2 for v in items) <= 80:
+        if (
+            items
+            and all(isinstance(v, str) for v in items)
+            and sum(len(v) + 2 for v in items) <= 80
+        ):
             seq = CommentedSeq(items)
             seq.fa.set_flow_style()
             return seq
@@ -1476,7 +1804,9 @@ def dump_resolved_yaml(spec_or_path: RunSpec | str | Path) -> str:
         type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null")
     )
     buf = StringIO()
-    buf.write(f"# Resolved scenario '{data['name']}' (extends and changes applied), corridors {__version__}.\n")
+    buf.write(
+        f"# Resolved scenario '{data['name']}' (extends and changes applied), corridors {__version__}.\n"
+    )
     buf.write("# Generated; edit the scenario files listed in source_files instead.\n")
     yaml.dump(_yaml_ready(data), buf)
     return buf.getvalue()
