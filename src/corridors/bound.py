@@ -1,9 +1,12 @@
 """Analytic capacity bound per region: a multi-commodity flow linear programme.
 
 For a region R and a direction (inbound: flows whose destination is in R;
-outbound: whose origin is), find the largest uniform scaling ``lam`` of those
-flows that the network can carry while every other flow keeps its scenario
-demand, over the analytic capacities of :mod:`corridors.capacity`:
+outbound: whose origin is), find the most freight those flows can carry (each
+flow free to grow: a max flow from their origins to their destinations, in
+Mt/yr) while every other flow keeps its scenario demand, over the analytic
+capacities of :mod:`corridors.capacity`. The same programme with one common
+scaling ``lam`` of the flows gives the starting point of the simulated
+capacity search. Constraints:
 
 * variables ``x[c, a]``: trains/day of flow ``c`` on directed arc ``a``
   (each link gives two arcs; a region end is a virtual node joined to the
@@ -51,13 +54,19 @@ class Bound:
     region, direction
         What was scaled.
     scale
-        The largest uniform scaling of the region's flows (1 = scenario demand).
+        The largest uniform scaling of the region's flows (1 = scenario demand);
+        the simulated-capacity search starts from it.
     demand_mt, bound_mt
-        Annual volume at scenario demand and at the bound (Mt/yr).
+        Annual volume at scenario demand, and the bound: the most the network
+        can carry from the origins of the region's flows to their destinations,
+        each flow free to grow (a max flow), in Mt/yr.
     bound_trains_per_day
         Trains/day of the region's flows at the bound.
     binding
-        The cut: elements whose capacity binds, ``{"id", "kind", "utilisation", "dual"}``.
+        The cut of the max flow: elements whose capacity binds,
+        ``{"id", "kind", "direction", "utilisation", "dual"}``.
+    uniform_mt
+        The volume at the largest uniform scaling (``scale * demand_mt``).
     others_served_share
         Share of the other flows' demand the network could serve (1 unless the
         scenario is already infeasible without the region's flows).
@@ -72,6 +81,7 @@ class Bound:
     binding: list[dict] = field(default_factory=list)
     others_served_share: float = 1.0
     note: str = ""
+    uniform_mt: float | None = None
 
 
 def region_flows(spec: RunSpec, region: str, direction: str) -> list[Flow]:
@@ -117,6 +127,7 @@ class _LP:
             routes = candidate_routes(
                 self.G, f.origin, f.destination, k=3 * ops.k_routes, max_detour=1.5 * ops.max_detour,
                 via=f.via, avoid=f.avoid, regions={r: net.gateways(r) for r in REGIONS},
+                gateway_detour=ops.gateway_detour,
             )
             return [(src, dst, tuple((lid, "ab" if fwd else "ba") for lid, fwd in r.legs)) for r in routes]
         cols = [(u, v, ((lid, d),)) for u, v, lid, d in self.arcs
@@ -127,7 +138,12 @@ class _LP:
             cols += [(g, "__dst", ()) for g in net.gateways(f.destination)]
         return cols
 
-    def solve(self, scaled: list[Flow], fixed: list[Flow]) -> dict:
+    def solve(self, scaled: list[Flow], fixed: list[Flow], *, uniform: bool = True) -> dict:
+        """Serve ``fixed`` as fully as possible, then maximise the ``scaled`` flows.
+
+        ``uniform``: maximise one common scaling ``lam`` of their demands;
+        otherwise maximise their total tonnes, each flow free (a max flow).
+        """
         spec, net = self.spec, self.spec.network
         flows = scaled + fixed
         n_scaled = len(scaled)
@@ -159,8 +175,8 @@ class _LP:
                     r += 1
                     b_eq.append(0.0)
                 rows.append(node_row[node]); cols.append(y0 + ci); vals.append(sign)
-        # Region flows: y_c = lam * d_c.
-        for ci, f in enumerate(scaled):
+        # Region flows: y_c = lam * d_c (uniform scaling only).
+        for ci, f in enumerate(scaled if uniform else []):
             rows += [r, r]; cols += [y0 + ci, lam]; vals += [1.0, -f.trains_per_year / 365.0]
             b_eq.append(0.0)
             r += 1
@@ -195,7 +211,7 @@ class _LP:
                         coef = 1.0
                     ub_rows.append(cap_rows[(lid, d)]); ub_cols.append(int(offsets[ci]) + j); ub_vals.append(coef)
         A_ub = coo_matrix((ub_vals, (ub_rows, ub_cols)), shape=(len(b_ub), n_var)).tocsr()
-        bounds = [(0, None)] * n_x + [(0, None)] * n_scaled
+        bounds = [(0, None)] * n_x + [(0, LAM_CAP * f.trains_per_year / 365.0) for f in scaled]
         bounds += [(0, f.trains_per_year / 365.0) for f in fixed] + [(0, LAM_CAP)]
         # Stage 1: serve the other flows as fully as possible, with lam = 0.
         c1 = np.zeros(n_var)
@@ -205,9 +221,13 @@ class _LP:
         s1 = linprog(c1, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=b1, method="highs")
         served = -s1.fun if s1.status == 0 else 0.0
         fixed_demand = sum(f.trains_per_year / 365.0 for f in fixed)
-        # Stage 2: hold that service, maximise lam.
+        # Stage 2: hold that service, maximise lam (or the region's tonnes).
         c2 = np.zeros(n_var)
-        c2[lam] = -1.0
+        if uniform:
+            c2[lam] = -1.0
+        else:
+            for ci, f in enumerate(scaled):
+                c2[y0 + ci] = -spec.cargo[f.cargo].net_t_per_train * 365.0 / 1e6
         row = np.zeros(n_var)
         row[y0 + n_scaled: lam] = -1.0
         A2 = vstack([A_ub, coo_matrix(row)]).tocsr()
@@ -225,7 +245,9 @@ class _LP:
                                 "utilisation": round(float(load[i] / b_ub[i]), 4),
                                 "dual": round(float(-duals[i]), 6)})
         binding.sort(key=lambda b: -b["dual"])
-        return {"lam": float(x[lam]), "binding": binding, "served": served, "fixed_demand": fixed_demand,
+        trains = [float(x[y0 + ci]) for ci in range(n_scaled)]
+        return {"lam": float(x[lam]), "mt": float(-s2.fun) if not uniform else None, "trains": trains,
+                "binding": binding, "served": served, "fixed_demand": fixed_demand,
                 "loads": {ub_meta[i]: float(load[i] / b_ub[i]) for i in range(len(ub_meta)) if b_ub[i] > 0}}
 
 
@@ -271,13 +293,13 @@ def bound_for(spec: RunSpec, region: str, direction: str, *, lp: _LP | None = No
         return Bound(region, direction, None, 0.0, None, None, note="no flows for this region and direction")
     ids = {f.id for f in scaled}
     fixed = [f for f in spec.flows if f.id not in ids]
-    sol = lp.solve(scaled, fixed)
+    sol = lp.solve(scaled, fixed, uniform=True)
     lam = sol["lam"]
     share = sol["served"] / sol["fixed_demand"] if sol["fixed_demand"] > 0 else 1.0
-    if lam is None:
+    mx = lp.solve(scaled, fixed, uniform=False)
+    if lam is None or mx["mt"] is None:
         return Bound(region, direction, None, demand_mt, None, None, others_served_share=share,
                      note="the linear programme has no solution")
     note = "not limited by the modelled network" if lam >= LAM_CAP * 0.999 else ""
-    trains = lam * sum(f.trains_per_year for f in scaled) / 365.0
-    return Bound(region, direction, lam, demand_mt, lam * demand_mt, trains, sol["binding"],
-                 others_served_share=min(1.0, share), note=note)
+    return Bound(region, direction, lam, demand_mt, mx["mt"], sum(mx["trains"]), mx["binding"],
+                 others_served_share=min(1.0, share), note=note, uniform_mt=lam * demand_mt)

@@ -37,6 +37,7 @@ def capacity_record(spec: RunSpec, b: Bound, sc: SimulatedCapacity) -> dict:
         "demand_mt": _r(b.demand_mt),
         "bound_mt": _r(b.bound_mt),
         "bound_trains_per_day": _r(b.bound_trains_per_day, 2),
+        "bound_uniform_mt": _r(b.uniform_mt),
         "simulated_mt": _r(sc.simulated_mt),
         "precision_mt": _r(sc.precision_mt),
         "simulated_scale": _r(sc.scale, 4),

@@ -169,6 +169,11 @@ class Operations:
         Candidate routes considered per origin-destination pair.
     max_detour
         Candidate routes longer (in free time) than this multiple of the best are dropped.
+    gateway_detour
+        For a flow bound to (or from) a region, the best route through each
+        other gateway of the region is also a candidate when it is at most this
+        multiple of the best route: traffic can shift to another border
+        crossing when one is congested.
     congestion_weight
         Weight of the current queue estimate in a train's route choice (0 = static).
     max_origin_backlog_days
@@ -183,6 +188,7 @@ class Operations:
     meet_overhead_min: float = DEFAULT_MEET_OVERHEAD_MIN
     k_routes: int = 4
     max_detour: float = 1.6
+    gateway_detour: float = 2.5
     congestion_weight: float = 1.0
     max_origin_backlog_days: float = 10.0
     wagons_per_train_reference: float = 57.0

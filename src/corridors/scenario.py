@@ -195,6 +195,7 @@ class _OperationsSpec(_Strict):
     meet_overhead_min: float = Field(_OPS.meet_overhead_min, ge=0)
     k_routes: int = Field(_OPS.k_routes, ge=1, le=50)
     max_detour: float = Field(_OPS.max_detour, ge=1)
+    gateway_detour: float = Field(_OPS.gateway_detour, ge=1)
     congestion_weight: float = Field(_OPS.congestion_weight, ge=0)
     max_origin_backlog_days: float = Field(_OPS.max_origin_backlog_days, gt=0)
     wagons_per_train_reference: float = Field(_OPS.wagons_per_train_reference, gt=0)

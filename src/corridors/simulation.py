@@ -644,14 +644,49 @@ def candidate_routes(
     via: tuple[tuple[str, ...], ...] = (),
     avoid: tuple[str, ...] = (),
     regions: dict[str, list[str]] | None = None,
+    gateway_detour: float = 1.0,
 ) -> list[Route]:
     """Up to ``k`` loop-free routes by free time, honouring ``via`` and ``avoid``.
 
     ``origin`` and ``destination`` may be region names: a virtual node joined to
-    every gateway of the region with zero cost stands in for them.
+    every gateway of the region with zero cost stands in for them. For a region
+    end, the best route through each of its gateways is added when it is at
+    most ``gateway_detour`` times the best route overall.
     """
+    routes = _k_routes(G, origin, destination, k=k, max_detour=max_detour, via=via, avoid=avoid,
+                       regions=regions)
+    if not routes or not regions or gateway_detour <= 1.0:
+        return routes
+    best = routes[0].free_h
+    seen = {r.legs for r in routes}
+    for end, role in ((destination, "dst"), (origin, "src")):
+        if end not in regions:
+            continue
+        for g in regions[end]:
+            o, d = (origin, g) if role == "dst" else (g, destination)
+            for r in _k_routes(G, o, d, k=1, max_detour=1.0, via=via, avoid=avoid, regions=regions,
+                               exclude_gateways=[x for x in regions[end] if x != g]):
+                if r.legs not in seen and r.free_h <= best * gateway_detour + 1e-9:
+                    seen.add(r.legs)
+                    routes.append(r)
+    return sorted(routes, key=lambda r: r.free_h)
+
+
+def _k_routes(
+    G: nx.Graph,
+    origin: str,
+    destination: str,
+    *,
+    k: int,
+    max_detour: float,
+    via: tuple[tuple[str, ...], ...] = (),
+    avoid: tuple[str, ...] = (),
+    regions: dict[str, list[str]] | None = None,
+    exclude_gateways: list[str] = (),
+) -> list[Route]:
+    """The ``k`` best loop-free routes within ``max_detour`` (see :func:`candidate_routes`)."""
     H = G.copy()
-    for a in avoid:
+    for a in (*avoid, *exclude_gateways):
         if a in H:
             H.remove_node(a)
     drop = [(u, v) for u, v, e in H.edges(data=True) if e["id"] in avoid]
@@ -832,7 +867,7 @@ class Simulation:
             ops = self.spec.operations
             self.routes[flow.id] = candidate_routes(
                 self.G, flow.origin, flow.destination, k=ops.k_routes, max_detour=ops.max_detour,
-                via=flow.via, avoid=flow.avoid, regions=self.regions,
+                via=flow.via, avoid=flow.avoid, regions=self.regions, gateway_detour=ops.gateway_detour,
             )
         return self.routes[flow.id]
 
