@@ -124,14 +124,11 @@ def _load(scenario: str, seed: int | None, days: float | None):
     from corridors.scenario import load_scenario
 
     spec = load_scenario(scenario)
-    kw = {}
-    if seed is not None:
-        kw["seed"] = seed
     if days is not None:
         if days <= spec.settings.warmup_days:
             raise CorridorsError(f"--days {days:g} must exceed the warm-up of {spec.settings.warmup_days:g} days")
-        kw["days"] = days
-    return spec.with_settings(**kw) if kw else spec
+        spec = load_scenario(scenario, days=days)  # seasons re-expanded over the new horizon
+    return spec.with_settings(seed=seed) if seed is not None else spec
 
 
 def _simulate_with_progress(spec, label: str):
@@ -183,7 +180,7 @@ def _pool(workers: int):
 _search_options = [
     click.option("--rounds", type=click.IntRange(1, 8), default=3, show_default=True,
                  help="Search rounds (two runs each); the bracket shrinks threefold per round."),
-    click.option("--search-days", type=float, default=150.0, show_default=True,
+    click.option("--search-days", type=float, default=100.0, show_default=True,
                  help="Simulated days of each search run (warm-up included)."),
     click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
                  help="Parallel simulation processes."),

@@ -540,7 +540,8 @@ def _plain(
 class _Resolution:
     """One resolution of a scenario file: collects every problem, builds the RunSpec."""
 
-    def __init__(self, path: str | Path, *, mode: str) -> None:
+    def __init__(self, path: str | Path, *, mode: str, days: float | None = None) -> None:
+        self.days = days
         # mode: "load" (a full scenario), "load_overlay" (an overlay is accepted too: overlay_ok),
         # "validate" (either, each checked as what it is)
         self.path = str(path)
@@ -742,6 +743,10 @@ class _Resolution:
             doc = _merge(doc, f)
         self.prov = doc.prov
         top = self._check_top(doc)
+        if top is not None and self.days is not None:
+            # A horizon set on the command line: seasons and closures are checked
+            # and expanded against it, as if the file said so.
+            top = top.model_copy(update={"simulation": top.simulation.model_copy(update={"days": self.days})})
         net = None if self.chain_broken else self._read_network(doc)
         if net is None:
             # still check the items' own schema, so that a user sees those problems too
@@ -1573,7 +1578,7 @@ def _route_exists(graph: nx.Graph, net: Network, origin: str, destination: str, 
 # --------------------------------------------------------------------------- public API
 
 
-def load_scenario(path: str | Path, *, overlay_ok: bool = False) -> RunSpec:
+def load_scenario(path: str | Path, *, overlay_ok: bool = False, days: float | None = None) -> RunSpec:
     """Read a scenario file, merge its ``extends`` chain, check it, and resolve it.
 
     Parameters
@@ -1584,6 +1589,9 @@ def load_scenario(path: str | Path, *, overlay_ok: bool = False) -> RunSpec:
         Also accept an overlay (``overlay: true``): it is then resolved on its
         own, on its ``network`` (or the shipped network), with whatever demand
         it has (possibly none) and its file name as default ``name``.
+    days
+        Override ``simulation.days`` (``corridors run --days``); seasonal
+        closures are expanded over this horizon.
 
     Returns
     -------
@@ -1600,7 +1608,7 @@ def load_scenario(path: str | Path, *, overlay_ok: bool = False) -> RunSpec:
         Listing every problem found, each as ``file:line: path.to.key: what is
         wrong, expected ...``.
     """
-    res = _Resolution(path, mode="load_overlay" if overlay_ok else "load")
+    res = _Resolution(path, mode="load_overlay" if overlay_ok else "load", days=days)
     spec = res.run()
     if res.problems or spec is None:
         raise ScenarioError(res.problems or [f"{path}: could not be resolved"], what=str(path))
