@@ -108,3 +108,14 @@ def test_capacity_and_compare_contracts(tmp_path):
     names = {p.name for p in out.iterdir()}
     assert {"comparison.csv", "capacity-before-after.png", "capacity-before-after.svg", "capacity-change.png",
             "capacity-change.svg", "capacity-bars.png", "capacity-bars.svg", "base", "alt"} <= names
+
+
+@pytest.mark.parametrize("bad", sorted((DATA / "bad").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_broken_scenario_fails_cleanly_with_a_located_message(bad, tmp_path):
+    for args in (["validate", str(bad)], ["run", str(bad), "--out", str(tmp_path / "o"), "--days", "40"]):
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code == 1, (args, r.output)
+        assert r.exception is None or isinstance(r.exception, SystemExit)
+        assert "Traceback" not in r.output
+        assert f"{bad.name}:" in r.output.replace("\n", "")
+    assert not (tmp_path / "o").exists()
