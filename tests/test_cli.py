@@ -119,3 +119,13 @@ def test_every_broken_scenario_fails_cleanly_with_a_located_message(bad, tmp_pat
         assert "Traceback" not in r.output
         assert f"{bad.name}:" in r.output.replace("\n", "")
     assert not (tmp_path / "o").exists()
+
+
+def test_replications_give_confidence_intervals(tmp_path):
+    f = tmp_path / "reps.yaml"
+    f.write_text(f"name: reps\nextends: {BASE}\nsimulation: {{replications: 2, days: 40}}\n", encoding="utf-8")
+    r = invoke("run", f, "--out", tmp_path / "out")
+    assert r.exit_code == 0, r.output
+    rep = json.loads((tmp_path / "out" / "summary.json").read_text())["replications"]
+    assert rep["n"] == 2 and rep["seeds"] == [7, 8]
+    assert set(rep["regions"]) == set(REGIONS)

@@ -156,10 +156,29 @@ def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None
 
     spec = _load(scenario, seed, days)
     t0 = time.perf_counter()
-    res = _simulate_with_progress(spec, spec.name)
+    n = spec.settings.replications
+    extra = None
+    if n > 1:
+        # Replications: seeds seed, seed+1, ...; the first one's files are written,
+        # and every run's regional figures feed the confidence intervals.
+        from corridors import results
+        from corridors.simulation import simulate
+
+        specs = [spec.with_settings(seed=spec.settings.seed + i) for i in range(n)]
+        pool = _pool(min(2, n))
+        try:
+            with err_console.status(f"{n} replications of {spec.name} ..."):
+                runs = list(pool.map(simulate, specs)) if pool else [simulate(s) for s in specs]
+        finally:
+            if pool:
+                pool.shutdown()
+        res = runs[0]
+        extra = results.replication_stats([results.summary(s, r) for s, r in zip(specs, runs)])
+    else:
+        res = _simulate_with_progress(spec, spec.name)
     wall = time.perf_counter() - t0
     folder = Path(out) if out else Path("outputs") / spec.name
-    doc = write_run_folder(spec, res, folder, wall_s=wall)
+    doc = write_run_folder(spec, res, folder, wall_s=wall, replications=extra)
     print_run_summary(console, doc)
     console.print(f"results written to {folder}/ ({wall:.1f} s simulated time {spec.settings.days:g} days)")
 

@@ -109,13 +109,14 @@ def draw_utilisation_map(spec, secs: list[dict], crossings: list[dict], path: Pa
     save_figure(fig, path)
 
 
-def write_run_folder(spec, res, out: Path, *, wall_s: float, extra_meta: dict | None = None) -> dict:
+def write_run_folder(spec, res, out: Path, *, wall_s: float, extra_meta: dict | None = None,
+                     replications: dict | None = None) -> dict:
     """Write every file of a run into ``out`` atomically (nothing half-written); return the summary."""
     from corridors import results
     from corridors.scenario import resolved_dict
 
     with results.staged_dir(Path(out)) as tmp:
-        doc = results.write_run(tmp, spec, res)
+        doc = results.write_run(tmp, spec, res, replications=replications)
         (tmp / "scenario.resolved.yaml").write_text(_yaml_text(resolved_dict(spec)), encoding="utf-8")
         secs = results.section_rows(spec, res)
         crossings = results.crossing_rows(spec, res)

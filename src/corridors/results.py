@@ -297,9 +297,15 @@ def run_metadata(spec: RunSpec, *, wall_time_s: float, extra: dict | None = None
     }
 
 
-def write_run(out: Path, spec: RunSpec, res: SimResult) -> dict:
-    """Write the tables of one run into ``out`` (an existing, empty folder); return the summary."""
+def write_run(out: Path, spec: RunSpec, res: SimResult, *, replications: dict | None = None) -> dict:
+    """Write the tables of one run into ``out`` (an existing, empty folder); return the summary.
+
+    ``replications`` (from :func:`replication_stats`) is added to ``summary.json``
+    when the scenario asked for more than one run.
+    """
     doc = summary(spec, res)
+    if replications is not None:
+        doc["replications"] = replications
     write_json(out / "summary.json", doc)
     secs = section_rows(spec, res)
     write_csv(out / "sections.csv", secs)
@@ -332,3 +338,27 @@ def staged_dir(final: Path) -> Iterator[Path]:
     tmp.rename(final)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def replication_stats(summaries: list[dict]) -> dict:
+    """Mean and 95% confidence half-width (Student t) of regional figures over replications."""
+    from scipy import stats
+
+    n = len(summaries)
+    out: dict = {"n": n, "seeds": [s["seed"] for s in summaries], "regions": {}}
+    keys = ("offered_mt", "delivered_mt", "transit_days_mean", "transit_days_p95")
+    for region in REGIONS:
+        out["regions"][region] = {}
+        for d in ("inbound", "outbound"):
+            rec = {}
+            for k in keys:
+                vals = np.array([s["regions"][region][d][k] for s in summaries if s["regions"][region][d][k] is not None],
+                                dtype=float)
+                if len(vals) == 0:
+                    rec[k] = None
+                    continue
+                half = float(stats.t.ppf(0.975, len(vals) - 1) * vals.std(ddof=1) / math.sqrt(len(vals))) \
+                    if len(vals) > 1 else None
+                rec[k] = {"mean": _r(vals.mean()), "ci95": _r(half)}
+            out["regions"][region][d] = rec
+    return out
