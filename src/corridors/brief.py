@@ -59,16 +59,16 @@ NEAR_CAPACITY = 0.9
 #: Figures of a compare folder, in the order the brief shows them: file, caption, starts a page in print.
 COMPARE_FIGURES: tuple[tuple[str, str, bool], ...] = (
     ("capacity-before-after.png",
-     "Analytic capacity of every link (trains per day and direction), before and after.", True),
+     "Analytic capacity of every link (trains per day and direction), before and after.", False),
+    ("capacity-bars.png", "Simulated capacity per region and direction, before and after (Mt/yr).", False),
     ("capacity-change.png",
      "Change in analytic capacity between the scenarios; arrows give the simulated capacity to each region "
      "and circled elements are the limits after the change.", True),
-    ("capacity-bars.png", "Simulated capacity per region and direction, before and after (Mt/yr).", False),
 )
 
 #: Figure of a run folder.
 RUN_FIGURES: tuple[tuple[str, str, bool], ...] = (
-    ("map.png", "Utilisation of analytic capacity per link; the five busiest are labelled.", True),
+    ("map.png", "Utilisation of analytic capacity per link; the five busiest are labelled.", False),
 )
 
 #: Files every run folder must hold for a brief.
@@ -374,6 +374,7 @@ class Heading:
 
     text: str
     level: int = 2
+    page: bool = False
 
 
 @dataclass
@@ -1034,11 +1035,11 @@ def build_brief(result: ResultFolder, *, today: datetime.date | None = None) -> 
         B += [Heading("Capacity per region and direction"), table]
         if empty:
             B.append(Para("No flows " + ", ".join(empty) + " in either scenario.", css="small"))
-        B.append(Heading("Capacity maps"))
+        B.append(Heading("Capacity maps", page=True))
         B += _figures(result, COMPARE_FIGURES)
     B += [Heading("Delivered volume, transit time and corridor indicators"), _delivery_table(result),
           Heading("CAREC corridor indicators", 3), _corridor_table(result)]
-    B.append(Heading("Bottlenecks"))
+    B.append(Heading("Bottlenecks", page=result.kind == "run"))
     if result.kind == "run":
         B += _figures(result, RUN_FIGURES)
     B += _bottleneck_tables(result, names)
@@ -1077,10 +1078,11 @@ table { border-collapse: collapse; width: 100%; margin: .4rem 0 .2rem; font-size
         font-variant-numeric: tabular-nums; }
 th, td { border-bottom: 1px solid var(--rule); padding: .25rem .35rem; vertical-align: top; text-align: left;
          overflow-wrap: anywhere; }
-th { background: var(--band); font-weight: bold; }
+th { background: var(--band); font-weight: bold; overflow-wrap: normal; word-break: normal; }
+.tbl.keep { break-inside: avoid; page-break-inside: avoid; }
+table.capacity td:first-child { white-space: nowrap; }
 td.num, th.num { text-align: right; }
 td.num { white-space: nowrap; }
-table.capacity td.num { white-space: normal; }
 table.files td { overflow-wrap: anywhere; word-break: break-all; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 .note { font-size: .75rem; color: var(--muted); margin: .15rem 0 .8rem; }
@@ -1094,7 +1096,7 @@ footer { margin-top: 2rem; font-size: .75rem; color: var(--muted); border-top: 1
   html { font-size: 10.5pt; }
   body { max-width: none; padding: 0; }
   h2 { margin-top: 1.1rem; }
-  figure.page { break-before: page; page-break-before: always; }
+  figure.page, h2.page { break-before: page; page-break-before: always; }
   figure img { max-height: 225mm; width: auto; border: none; }
   a { color: inherit; text-decoration: none; }
   ul.key { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -1146,7 +1148,8 @@ def render_html(br: Brief) -> str:
     parts.append("</header>")
     for b in br.blocks:
         if isinstance(b, Heading):
-            parts.append(f"<h{b.level}>{_inline_html(b.text)}</h{b.level}>")
+            cls = ' class="page"' if b.page else ""
+            parts.append(f"<h{b.level}{cls}>{_inline_html(b.text)}</h{b.level}>")
         elif isinstance(b, Para):
             cls = f' class="{b.css}"' if b.css else ""
             parts.append(f"<p{cls}>{_inline_html(b.text)}</p>")
@@ -1159,14 +1162,15 @@ def render_html(br: Brief) -> str:
             head = "".join(f"<th{num(j)}>{_inline_html(c)}</th>" for j, c in enumerate(b.columns))
             body = "".join("<tr>" + "".join(f"<td{num(j)}>{_inline_html(c)}</td>" for j, c in enumerate(row))
                            + "</tr>" for row in b.rows)
-            parts.append(f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-            if b.note:
-                parts.append(f'<p class="note">{_inline_html(b.note)}</p>')
+            keep = " keep" if len(b.rows) <= 15 else ""
+            note = f'<p class="note">{_inline_html(b.note)}</p>' if b.note else ""
+            parts.append(f'<div class="tbl{keep}"><table{cls}><thead><tr>{head}</tr></thead>'
+                         f"<tbody>{body}</tbody></table>{note}</div>")
         elif isinstance(b, Figure):
             cls = ' class="page"' if b.page else ""
             parts.append(f'<figure{cls}><img src="{_data_uri(b.path)}" alt="{html.escape(b.caption, quote=True)}">'
                          f"<figcaption>{_inline_html(b.caption)}</figcaption></figure>")
-    parts.append(f"<footer>Written by corridors {html.escape(__version__)} from the result files; no figure in this "
+    parts.append(f"<footer>Written by corridors {html.escape(__version__)} from the result files; no number in this "
                  f"brief is typed in by hand.</footer>")
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)

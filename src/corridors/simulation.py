@@ -416,7 +416,7 @@ class DoubleTrack(Element):
     def __init__(self, sim, link: RailSection, schedule) -> None:
         super().__init__(sim, link, schedule)
         self.headway_h = link.headway_min / 60.0
-        self.gates = {d: simpy.PriorityResource(self.env, capacity=1) for d in ("ab", "ba")}
+        self.gates = {d: Block(self.env) for d in ("ab", "ba")}
         self.last_exit = {"ab": -math.inf, "ba": -math.inf}
 
     def delay_estimate_h(self, d: str) -> float:
@@ -427,11 +427,13 @@ class DoubleTrack(Element):
         d = "ab" if forward else "ba"
         gate = self.gates[d]
         arrived = env.now
-        self.waiting[d] += 1
-        req = gate.request(priority=t.cargo.priority)
-        yield req
-        self.waiting[d] -= 1
-        yield from self._wait_open(t)
+        ev = gate.acquire(t.cargo.priority)
+        if ev is not None:
+            self.waiting[d] += 1
+            yield ev
+            self.waiting[d] -= 1
+        if self.schedule is not _NO_DISRUPTION:
+            yield from self._wait_open(t)
         delay = self.sim.maintenance_delay(0.0)
         if delay > 0:
             yield self.env.timeout(delay)
@@ -439,7 +441,7 @@ class DoubleTrack(Element):
         t.wait_h += env.now - arrived
         self._waited(d, arrived, env.now)
         self._busy(d, env.now, self.headway_h)
-        env.timeout(self.headway_h).callbacks.append(lambda _e: gate.release(req))
+        gate.release(env.now + self.headway_h)  # the next train may enter one headway later
         speed = self.link.speed_kmh * min(t.cargo.speed_factor, 1.2) * self.schedule.factor(env.now)
         run_h = self.link.length_km / speed
         exit_at = max(env.now + run_h, self.last_exit[d] + self.headway_h)
