@@ -641,8 +641,13 @@ def _caveats(result: ResultFolder, names: _Names) -> list[str]:
         if notes:
             items.append("Notes of the capacity search: " + "; ".join(notes) + ".")
     reps = [int((run.scenario.get("simulation") or {}).get("replications") or 1) for run in result.runs]
-    items.append(f"Each scenario was simulated with {'one seed' if max(reps) <= 1 else 'its seeds'}; "
-                 "the spread between random seeds is not measured, so no confidence intervals are given.")
+    who = "Each scenario was" if len(result.runs) > 1 else "The scenario was"
+    if max(reps) <= 1:
+        items.append(f"{who} simulated with one random seed; the spread between seeds is not measured, "
+                     "so no confidence intervals are given.")
+    else:
+        items.append(f"{who} run with up to {max(reps)} replications, but the result files hold no spread "
+                     "between them yet, so no confidence intervals are given.")
     return items
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from corridors import REGIONS, __version__
+from corridors import __version__
 from corridors.errors import CorridorsError
 
 log = logging.getLogger(__name__)
@@ -249,7 +249,6 @@ def capacity_cmd(scenario, out, seed, rounds, search_days, workers) -> None:
 @_friendly
 def compare_cmd(base, alt, out, seed, attribute, rounds, search_days, workers) -> None:
     """Run BASE and ALT, find their capacities and write the comparison, maps and charts."""
-    from corridors.comparison import assess_many
     from corridors.reports import compare_run
 
     base_spec, alt_spec = _load(base, seed, None), _load(alt, seed, None)

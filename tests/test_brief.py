@@ -1,0 +1,491 @@
+"""The policy brief: content from the result files, self-contained HTML, Markdown, PDF, bad input.
+
+One small ``compare`` folder is made per module (~15 s) with the shipped test
+scenarios; its ``base/`` sub-folder serves as a single ``run`` folder. The
+browser checks use Debian's Chromium (``/usr/bin/chromium``) and skip with a
+reason where it is missing; CI installs it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from corridors import REGIONS
+from corridors.brief import BriefError, read_result, write_brief
+from corridors.cli import main
+from corridors.errors import CorridorsError, ResultError
+from corridors.results import RESULT_FORMAT
+
+DATA = Path(__file__).parent / "data"
+BASE = DATA / "scenario" / "base.yaml"
+CHILD = DATA / "scenario" / "child.yaml"
+CHROMIUM = Path("/usr/bin/chromium")
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.is_file(), reason="Debian's Chromium is not installed (/usr/bin/chromium; apt-get install chromium)")
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
+    reason="poppler-utils (pdftotext, pdfinfo) not installed")
+SECTIONS = ["Key messages", "Capacity per region and direction", "Capacity maps",
+            "Delivered volume, transit time and corridor indicators", "Bottlenecks", "Method and assumptions",
+            "Caveats"]
+FIGURES = ["capacity-before-after.png", "capacity-bars.png", "capacity-change.png"]
+NUM = r"[+\u2212-]?\d[\d,]*(?:\.\d+)?"
+DAY = datetime.date(2024, 5, 17)
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def compare_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("brief") / "cmp"
+    r = CliRunner().invoke(main, ["compare", str(BASE), str(CHILD), "--out", str(out), "--rounds", "1",
+                                  "--search-days", "60", "--workers", "1"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def brief(compare_dir, tmp_path_factory) -> dict[str, Path]:
+    """HTML and Markdown of the compare folder, written elsewhere (figures copied beside the .md)."""
+    out = tmp_path_factory.mktemp("brief-out") / "brief.html"
+    files = write_brief(compare_dir, formats=("html", "md"), out=out, today=DAY)
+    return {p.suffix.lstrip("."): p for p in files if p.suffix in (".html", ".md")}
+
+
+@pytest.fixture(scope="module")
+def pdf(compare_dir, tmp_path_factory) -> Path:
+    if not CHROMIUM.is_file():
+        pytest.skip("Debian's Chromium is not installed (/usr/bin/chromium; apt-get install chromium)")
+    out = tmp_path_factory.mktemp("brief-pdf") / "brief.pdf"
+    (path,) = write_brief(compare_dir, formats=("pdf",), out=out, browser=CHROMIUM, today=DAY)
+    return path
+
+
+def _md_section(md: str, title: str) -> str:
+    m = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", md, re.S | re.M)
+    assert m, f"no section {title!r}"
+    return m.group(1)
+
+
+def _key_messages(md: str) -> list[str]:
+    return [line[2:] for line in _md_section(md, "Key messages").splitlines() if line.startswith("- ")]
+
+
+def _names(folder: Path) -> dict[str, str]:
+    """Element id -> name, read straight from the CSVs of base/ and alt/."""
+    import csv
+
+    out = {}
+    for run in ("base", "alt"):
+        for f in ("sections.csv", "crossings.csv"):
+            with open(folder / run / f, encoding="utf-8") as fh:
+                for row in csv.DictReader(fh):
+                    out[row["id"]] = row["name"].replace(" - ", " – ")
+    return out
+
+
+def _num(text: str) -> float:
+    return float(text.replace("\u2212", "-").replace(",", "").lstrip("+±"))
+
+
+def _same(shown: str, value: float | None, *, scale: float = 1.0) -> bool:
+    """``shown`` is ``value`` rounded to the decimals shown."""
+    if value is None:
+        return False
+    dec = len(shown.split(".")[1]) if "." in shown else 0
+    return abs(_num(shown) - value * scale) <= 0.5 * 10 ** -dec + 1e-9
+
+
+# --------------------------------------------------------------------------- key messages against the files
+
+
+def check_key_messages(folder: Path, msgs: list[str]) -> None:
+    """Every number in the key messages comes from comparison.json or the run summaries.
+
+    Each sentence is matched by its pattern, its numbers checked against the
+    files read here, and the matched text removed; what is left may hold no
+    digit outside element names.
+    """
+    cmp = json.loads((folder / "comparison.json").read_text())
+    sums = [json.loads((folder / r / "summary.json").read_text()) for r in ("base", "alt")]
+    names = _names(folder)
+    regions = "|".join(map(re.escape, REGIONS))
+    assert 3 <= len(msgs) <= 5, msgs
+
+    def rec(word, region):
+        return cmp["regions"][region]["inbound" if word == "to" else "outbound"]
+
+    def check_limit(rest, k):
+        m = re.match(r"; the limit (?:moves from the [\w -]+? (?P<b>.+?) to|stays at) the "
+                     r"(?:single-track section|double-track section|border crossing|ferry link) (?P<a>.+?)\.$", rest)
+        if not m:
+            return rest
+        assert m.group("a") == names[k["bottleneck_after"]]
+        if m.group("b"):
+            assert m.group("b").endswith(names[k["bottleneck_before"]])
+        else:
+            assert k["bottleneck_before"] == k["bottleneck_after"]
+        return ""
+
+    leftover = []
+    for msg in msgs:
+        m = re.match(rf"Capacity (to|from) ({regions}) (rises|falls) from ({NUM}) ± ({NUM}) to ({NUM}) ± ({NUM}) "
+                     rf"Mt/yr \(({NUM})%\)(, a change within the search precision)?"
+                     rf"; its bound (?:moves from ({NUM}) to|stays at) ({NUM}) Mt/yr(.*)$", msg)
+        if m:
+            k = rec(m.group(1), m.group(2))
+            b, a = k["before"], k["after"]
+            assert _same(m.group(4), b["simulated_mt"]) and _same(m.group(5), b["precision_mt"])
+            assert _same(m.group(6), a["simulated_mt"]) and _same(m.group(7), a["precision_mt"])
+            assert _same(m.group(8), k["simulated_change_rel"], scale=100)
+            assert (m.group(3) == "rises") == (a["simulated_mt"] > b["simulated_mt"])
+            assert bool(m.group(9)) == (abs(a["simulated_mt"] - b["simulated_mt"])
+                                        < max(a["precision_mt"], b["precision_mt"]))
+            if m.group(10):
+                assert _same(m.group(10), b["bound_mt"])
+            assert _same(m.group(11), a["bound_mt"])
+            leftover.append(check_limit(m.group(12), k))
+            continue
+        m = re.match(rf"A route (to|from) ({regions}) opens with a capacity of ({NUM}) ± ({NUM}) Mt/yr "
+                     rf"\(bound ({NUM})\), limited by the [\w -]+? (.+)\.$", msg)
+        if m:
+            k = rec(m.group(1), m.group(2))
+            assert k["before"]["simulated_mt"] is None
+            assert _same(m.group(3), k["after"]["simulated_mt"]) and _same(m.group(4), k["after"]["precision_mt"])
+            assert _same(m.group(5), k["after"]["bound_mt"])
+            assert m.group(6) == names[k["bottleneck_after"]]
+            continue
+        m = re.match(r"Elsewhere \(simulated, Mt/yr\): (.*)\.$", msg)
+        if m:
+            for part in m.group(1).split("; "):
+                p = re.fullmatch(rf"(to|from) ({regions}) ({NUM}) → ({NUM}) \(({NUM})%\)", part)
+                assert p, part
+                k = rec(p.group(1), p.group(2))
+                assert _same(p.group(3), k["before"]["simulated_mt"]) and _same(p.group(4), k["after"]["simulated_mt"])
+                assert _same(p.group(5), k["simulated_change_rel"], scale=100)
+            continue
+        m = re.match(rf"At scenario demand, door-to-door transit on corridor ([\w-]+) (?:shortens|lengthens) from "
+                     rf"({NUM}) to ({NUM}) days \(speed with delay ({NUM}) → ({NUM}) km/h\)\.$", msg)
+        if m:
+            b = {c["corridor"]: c for c in sums[0]["corridor_indicators"]}[m.group(1)]
+            a = {c["corridor"]: c for c in sums[1]["corridor_indicators"]}[m.group(1)]
+            assert _same(m.group(2), b["transit_days_mean"]) and _same(m.group(3), a["transit_days_mean"])
+            assert _same(m.group(4), b["speed_with_delay_kmh"]) and _same(m.group(5), a["speed_with_delay_kmh"])
+            continue
+        m = re.match(rf"Simulated capacities are known to ±({NUM})(?: to ±({NUM}))? Mt/yr \(the precision of the "
+                     r"capacity search\); each scenario ran with one random seed, so no confidence intervals are "
+                     r"given\.$", msg)
+        if m:
+            ps = [cmp["regions"][r][d][w]["precision_mt"] for r in REGIONS for d in ("inbound", "outbound")
+                  for w in ("before", "after") if cmp["regions"][r][d][w]["precision_mt"] is not None]
+            assert _same(m.group(1), min(ps)) and _same(m.group(2) or m.group(1), max(ps))
+            continue
+        leftover.append(msg)
+    for text in leftover:
+        for name in sorted(names.values(), key=len, reverse=True):
+            text = text.replace(name, "")
+        assert not re.search(r"\d", text), f"unchecked number in key message: {text!r}"
+
+
+def test_key_messages_match_the_comparison_files(compare_dir, brief):
+    msgs = _key_messages(brief["md"].read_text())
+    check_key_messages(compare_dir, msgs)
+    assert any("±" in m for m in msgs), "the key messages must state the precision"
+    assert "no confidence intervals" in msgs[-1]
+
+
+def _doctored(compare_dir: Path, tmp_path: Path, **changes) -> Path:
+    """A copy of the compare folder with one region's after-record changed (the sentence variants)."""
+    folder = tmp_path / "doctored"
+    shutil.copytree(compare_dir, folder)
+    doc = json.loads((folder / "comparison.json").read_text())
+    k = doc["regions"]["Russia"]["inbound"]
+    for key, v in changes.items():
+        if key in ("simulated_mt", "precision_mt", "bound_mt"):
+            k["after"][key] = v
+        else:
+            k[key] = v
+    b, a = k["before"]["simulated_mt"], k["after"]["simulated_mt"]
+    k["simulated_change_rel"] = round((a - b) / b, 4)
+    (folder / "comparison.json").write_text(json.dumps(doc))
+    return folder
+
+
+def test_key_messages_when_capacity_rises_and_the_limit_moves(compare_dir, tmp_path):
+    folder = _doctored(compare_dir, tmp_path, simulated_mt=61.234, precision_mt=0.512, bound_mt=70.0,
+                       bottleneck_after="alashankou_dostyk")
+    files = write_brief(folder, formats="md", out=tmp_path / "x.md", today=DAY)
+    msgs = _key_messages(files[0].read_text())
+    check_key_messages(folder, msgs)
+    names = _names(folder)
+    russia = next(m for m in msgs if "to Russia rises" in m)
+    assert "61.2 ± 0.51" in russia and "the limit moves from the single-track section " in russia
+    assert russia.endswith(f"to the border crossing {names['alashankou_dostyk']}.")
+    assert "within the search precision" not in russia
+
+
+# --------------------------------------------------------------------------- structure and tables
+
+
+def test_markdown_has_the_sections_in_order_and_figures_beside_it(compare_dir, brief):
+    md = brief["md"].read_text()
+    found = [line[3:] for line in md.splitlines() if line.startswith("## ")]
+    assert found == SECTIONS
+    assert md.startswith("# Freight corridor capacity: mini-base → mini-child")
+    assert "Base scenario of the test suite" in md and "2024-05-17" in md
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
+    assert images == FIGURES
+    for name in images:
+        copy = brief["md"].parent / name
+        assert copy.is_file() and copy.read_bytes() == (compare_dir / name).read_bytes()
+
+
+def test_capacity_table_matches_comparison_json(compare_dir, brief):
+    cmp = json.loads((compare_dir / "comparison.json").read_text())
+    names = _names(compare_dir)
+    rows = [[c.strip() for c in line.strip("|").split(" | ")]
+            for line in _md_section(brief["md"].read_text(), "Capacity per region and direction").splitlines()
+            if line.startswith("| ") and not line.startswith("| Flows")]
+    seen = set()
+    for row in rows:
+        word, region = row[0].split(" ", 1)
+        k = cmp["regions"][region]["inbound" if word == "to" else "outbound"]
+        seen.add((region, word))
+        for cell, value in ((row[1], k["before"]["bound_mt"]), (row[2], k["after"]["bound_mt"])):
+            assert cell == "–" if value is None else _same(cell, value)
+        for cell, rec in ((row[3], k["before"]), (row[4], k["after"])):
+            if rec["simulated_mt"] is None:
+                assert cell == "–"
+            else:
+                v, p = cell.split(" ± ")
+                assert _same(v, rec["simulated_mt"]) and _same(p, rec["precision_mt"])
+        for cell, eid in ((row[6], k["bottleneck_before"]), (row[7], k["bottleneck_after"])):
+            assert cell == "–" if eid is None else cell.startswith(names[eid] + " (")
+    with_data = {(r, "to" if d == "inbound" else "from") for r in REGIONS for d in ("inbound", "outbound")
+                 if any(cmp["regions"][r][d][w]["simulated_mt"] is not None for w in ("before", "after"))}
+    assert seen == with_data
+
+
+def test_other_sections_come_from_the_run_files(compare_dir, brief):
+    md = brief["md"].read_text()
+    alt = json.loads((compare_dir / "alt" / "summary.json").read_text())
+    ind = _md_section(md, "Delivered volume, transit time and corridor indicators")
+    for c in alt["corridor_indicators"]:
+        assert f"| {c['corridor']} (" in ind
+    bott = _md_section(md, "Bottlenecks")
+    assert "Brest – Malaszewicze" in bott and "brest → malaszewicze" in bott
+    method = _md_section(md, "Method and assumptions")
+    meta = json.loads((compare_dir / "run.json").read_text())
+    for f, h in meta["input_sha256"].items():
+        assert f in method and h[:16] in method
+    assert "k_routes" in method and "Ayagoz – Bakhty: opened" in method
+    assert "tracks 1 → 2" in method
+    caveats = _md_section(md, "Caveats")
+    assert "No closures or slowdowns" in caveats and "still under way" in caveats
+
+
+def test_single_run_folder_gives_a_shorter_brief(compare_dir, tmp_path):
+    files = write_brief(compare_dir / "base", formats=("html", "md"), out=tmp_path / "run", today=DAY)
+    assert [p.name for p in files] == ["run.html", "run.md", "map.png"]
+    md = files[1].read_text()
+    found = [line[3:] for line in md.splitlines() if line.startswith("## ")]
+    assert found == [s for s in SECTIONS if "Capacity" not in s]
+    summary = json.loads((compare_dir / "base" / "summary.json").read_text())
+    msgs = _key_messages(md)
+    assert 3 <= len(msgs) <= 5
+    t = summary["trains"]
+    assert msgs[0] == (f"Of {t['generated']:,} trains generated, {t['delivered']:,} were delivered, "
+                       f"{t['refused']:,} refused at entry and {t['in_network']:,} still under way at the end.")
+
+
+def test_default_output_goes_into_the_result_folder(compare_dir, tmp_path):
+    folder = tmp_path / "copy"
+    shutil.copytree(compare_dir, folder)
+    files = write_brief(folder, formats="md,html")
+    assert files == [folder / "brief.html", folder / "brief.md"]  # figures already beside it: no copies
+    assert not [p for p in folder.iterdir() if p.name.startswith(".brief-")]
+
+
+# --------------------------------------------------------------------------- self-contained HTML in a browser
+
+
+def test_html_is_self_contained(brief):
+    doc = brief["html"].read_text()
+    assert "<script" not in doc.lower() and "<link" not in doc.lower() and "@import" not in doc
+    assert not re.search(r"url\(", doc)
+    srcs = re.findall(r'<img[^>]+src="([^"]{0,40})', doc)
+    assert len(srcs) == 3 and all(s.startswith("data:image/png;base64,") for s in srcs)
+    assert "@page" in doc and "@media print" in doc
+
+
+_PROBE = """<script>
+window.addEventListener('load', () => {
+  const de = document.documentElement;
+  const wide = [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > de.clientWidth + 0.5)
+    .map(e => e.tagName + ': ' + (e.textContent || '').slice(0, 60));
+  const r = {images: [...document.images].map(i => [i.complete, i.naturalWidth]),
+             scrollWidth: de.scrollWidth, clientWidth: de.clientWidth, wide: wide.slice(0, 10)};
+  const out = document.createElement('pre');
+  out.id = '__probe';
+  out.textContent = JSON.stringify(r);
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def _browser_probe(html_file: Path, width_px: int) -> dict:
+    """Load a copy of the page with a probe script in headless Chromium at this viewport width."""
+    with tempfile.TemporaryDirectory() as d:
+        page = Path(d) / "page.html"
+        page.write_text(html_file.read_text().replace("</body>", _PROBE + "</body>"))
+        profile = Path(d) / "profile"
+        cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={width_px},1123",
+               "--dump-dom", page.as_uri()]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    m = re.search(r'<pre id="__probe">(.*?)</pre>', proc.stdout, re.S)
+    assert m, f"no probe output from Chromium (exit {proc.returncode}): {proc.stderr[-2000:]}"
+    return json.loads(html.unescape(m.group(1)))
+
+
+@needs_chromium
+@pytest.mark.parametrize("width_px", [794, 695])  # A4 at 96 dpi; A4 less the print margins
+def test_html_in_chromium_images_load_and_nothing_overflows(brief, width_px):
+    r = _browser_probe(brief["html"], width_px)
+    assert len(r["images"]) == 3
+    assert all(complete and w > 0 for complete, w in r["images"]), r["images"]
+    assert r["clientWidth"] == width_px
+    assert r["scrollWidth"] <= r["clientWidth"], r["wide"]
+    assert r["wide"] == []
+
+
+@needs_chromium
+@needs_poppler
+def test_pdf_is_a4_and_text_stays_on_the_page(pdf, brief):
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "(A4)" in info
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert 3 <= pages <= 12
+    box = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', box).group(1))
+    xmax = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', box))
+    assert xmax <= width - 18, "text runs into the right margin or off the page"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    first = _key_messages(brief["md"].read_text())[0]
+    assert " ".join(first.split()[:8]) in flat
+    for title in SECTIONS:
+        assert title in flat
+
+
+# --------------------------------------------------------------------------- bad input and missing renderer
+
+
+def _run_copy(compare_dir: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "run"
+    shutil.copytree(compare_dir / "base", folder)
+    return folder
+
+
+def _set(path: Path, **kv) -> None:
+    doc = json.loads(path.read_text())
+    for k, v in kv.items():
+        if v is None:
+            doc.pop(k, None)
+        else:
+            doc[k] = v
+    path.write_text(json.dumps(doc))
+
+
+def test_not_a_result_folder(tmp_path):
+    with pytest.raises(ResultError, match="no such folder"):
+        read_result(tmp_path / "nothing")
+    with pytest.raises(ResultError, match="not a result folder"):
+        read_result(tmp_path)
+    (tmp_path / "f.txt").write_text("x")
+    with pytest.raises(ResultError, match="not a folder"):
+        read_result(tmp_path / "f.txt")
+    (tmp_path / "capacity.json").write_text("{}")
+    with pytest.raises(ResultError, match="'corridors capacity' folder"):
+        read_result(tmp_path)
+
+
+def test_incompatible_result_format(compare_dir, tmp_path):
+    major = int(RESULT_FORMAT.split(".")[0])
+    folder = _run_copy(compare_dir, tmp_path)
+    _set(folder / "summary.json", result_format=f"{major + 1}.0")
+    with pytest.raises(ResultError, match=rf"summary.json: result format {major + 1}\.0 .* incompatible"):
+        write_brief(folder, formats="md")
+    _set(folder / "summary.json", result_format=f"{major}.7")  # same major: fine
+    read_result(folder)
+    _set(folder / "run.json", result_format=None)
+    with pytest.raises(ResultError, match="run.json: no result_format"):
+        read_result(folder)
+    cmp = tmp_path / "cmp"
+    shutil.copytree(compare_dir, cmp)
+    _set(cmp / "run.json", result_format=f"{major + 1}.0")
+    with pytest.raises(ResultError, match="incompatible"):
+        read_result(cmp)
+    assert not list(cmp.glob("brief*")) and not list(folder.glob("brief*"))
+
+
+def test_incomplete_or_broken_folder(compare_dir, tmp_path):
+    folder = _run_copy(compare_dir, tmp_path)
+    (folder / "crossings.csv").unlink()
+    with pytest.raises(ResultError, match="missing crossings.csv"):
+        read_result(folder)
+    folder = _run_copy(compare_dir, tmp_path / "b")
+    (folder / "summary.json").write_text("{not json")
+    with pytest.raises(ResultError, match="summary.json: not a readable JSON file"):
+        read_result(folder)
+    cmp = tmp_path / "cmp"
+    shutil.copytree(compare_dir, cmp)
+    shutil.rmtree(cmp / "alt")
+    with pytest.raises(ResultError, match="alt: incomplete run folder"):
+        read_result(cmp)
+
+
+def test_pdf_without_a_renderer_is_a_clear_error_and_writes_nothing(compare_dir, tmp_path):
+    with pytest.raises(BriefError, match=r"Chromium.*--format html,md") as e:
+        write_brief(compare_dir, formats=("html", "md", "pdf"), out=tmp_path / "b.html",
+                    browser=tmp_path / "no" / "chromium")
+    assert isinstance(e.value, CorridorsError)
+    assert list(tmp_path.iterdir()) == []
+    files = write_brief(compare_dir, formats=("html", "md"), out=tmp_path / "b.html",
+                        browser=tmp_path / "no" / "chromium")
+    assert {p.name for p in files} >= {"b.html", "b.md"}
+
+
+def test_unknown_format(compare_dir):
+    with pytest.raises(BriefError, match="unknown brief format 'docx'"):
+        write_brief(compare_dir, formats=("html", "docx"))
+
+
+# --------------------------------------------------------------------------- the command (once wired into cli.py)
+
+
+def test_brief_command(compare_dir, tmp_path):
+    if "brief" not in main.commands:
+        pytest.skip("'corridors brief' is not wired into cli.py yet")
+    runner = CliRunner()
+    r = runner.invoke(main, ["brief", str(compare_dir), "--format", "html,md", "--out", str(tmp_path / "b.html")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "b.html").is_file() and (tmp_path / "b.md").is_file()
+    r = runner.invoke(main, ["brief", str(tmp_path)])
+    assert r.exit_code == 1 and "not a result folder" in r.output and "Traceback" not in r.output
+    r = runner.invoke(main, ["brief", str(compare_dir), "--format", "docx"])
+    assert r.exit_code != 0 and "docx" in r.output and "Traceback" not in r.output
