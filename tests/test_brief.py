@@ -40,6 +40,7 @@ SECTIONS = ["Key messages", "Capacity per region and direction", "Capacity maps"
             "Caveats"]
 FIGURES = ["capacity-before-after.png", "capacity-bars.png", "capacity-change.png"]
 NUM = r"[+\u2212-]?\d[\d,]*(?:\.\d+)?"
+KIND = r"(?:single-track section|double-track section|border crossing|ferry link)"
 DAY = datetime.date(2024, 5, 17)
 
 
@@ -127,13 +128,12 @@ def check_key_messages(folder: Path, msgs: list[str]) -> None:
         return cmp["regions"][region]["inbound" if word == "to" else "outbound"]
 
     def check_limit(rest, k):
-        m = re.match(r"; the limit (?:moves from the [\w -]+? (?P<b>.+?) to|stays at) the "
-                     r"(?:single-track section|double-track section|border crossing|ferry link) (?P<a>.+?)\.$", rest)
+        m = re.match(rf"; the limit (?:moves from the {KIND} (?P<b>.+?) to|stays at) the {KIND} (?P<a>.+?)\.$", rest)
         if not m:
             return rest
         assert m.group("a") == names[k["bottleneck_after"]]
         if m.group("b"):
-            assert m.group("b").endswith(names[k["bottleneck_before"]])
+            assert m.group("b") == names[k["bottleneck_before"]]
         else:
             assert k["bottleneck_before"] == k["bottleneck_after"]
         return ""
@@ -158,7 +158,7 @@ def check_key_messages(folder: Path, msgs: list[str]) -> None:
             leftover.append(check_limit(m.group(12), k))
             continue
         m = re.match(rf"A route (to|from) ({regions}) opens with a capacity of ({NUM}) ± ({NUM}) Mt/yr "
-                     rf"\(bound ({NUM})\), limited by the [\w -]+? (.+)\.$", msg)
+                     rf"\(bound ({NUM})\), limited by the {KIND} (.+)\.$", msg)
         if m:
             k = rec(m.group(1), m.group(2))
             assert k["before"]["simulated_mt"] is None
