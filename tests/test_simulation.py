@@ -134,3 +134,19 @@ def test_no_deadlock_under_heavy_opposing_traffic():
     assert res.in_network == 0 and res.refused == 0
     assert res.delivered == res.generated
     assert all(e["both"]["opposing_violations"] == 0 for e in res.elements.values())
+
+
+def test_saturated_ferry_with_storms_carries_the_formula():
+    """Two vessels, 10 % weather downtime (random, winter-heavy), fed beyond capacity both ways."""
+    net = make_network([node("p", 50.0, node_type="port"), node("q", 52.0, node_type="port")],
+                       [ferry("pq", "p", "q", vessels=2, wagons=57, crossing_h=12.0, handling_h=2.0,
+                              max_wait_h=6.0, downtime=0.10)])
+    flows = [flow("e", "p", "q", trains_per_year=3 * 365), flow("w", "q", "p", trains_per_year=3 * 365)]
+    spec = make_spec(net, flows, days=730, warmup_days=30, max_origin_backlog_days=1e9)
+    res = simulate(spec)
+    cap = link_capacity(net.links["pq"], wagons_per_train=57)
+    per_day = res.elements["pq"]["ab"]["trains_per_day"]
+    assert per_day == pytest.approx(cap.trains_per_day, rel=0.10)
+    calm = simulate(make_spec(make_network(list(net.nodes.values()), [net.links["pq"].model_copy(
+        update={"weather_downtime_share": 0.0})]), flows, days=200, warmup_days=30, max_origin_backlog_days=1e9))
+    assert calm.elements["pq"]["ab"]["trains_per_day"] > per_day  # storms cost capacity
