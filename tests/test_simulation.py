@@ -150,3 +150,18 @@ def test_saturated_ferry_with_storms_carries_the_formula():
     calm = simulate(make_spec(make_network(list(net.nodes.values()), [net.links["pq"].model_copy(
         update={"weather_downtime_share": 0.0})]), flows, days=200, warmup_days=30, max_origin_backlog_days=1e9))
     assert calm.elements["pq"]["ab"]["trains_per_day"] > per_day  # storms cost capacity
+
+
+def test_closure_and_slowdown_happen_when_the_scenario_says():
+    from dataclasses import replace
+
+    from corridors.model import Disruption
+
+    net = make_network([node("a", 70.0), node("b", 70.1, country="CN")], [border("ab", "a", "b", dwell_h=2.0)])
+    spec = make_spec(net, [flow("x", "a", "b", departures_h=[36.0, 100.0])], days=10)
+    spec = replace(spec, disruptions=(Disruption("ab", 1.0, 3.0, 0.0, "closed"),
+                                      Disruption("b", 4.0, 5.0, 0.5, "slow")))  # a node target: its links
+    res = simulate(spec)
+    first, second = sorted(res.trains, key=lambda t: t.generated_h)
+    assert first.arrived_h == pytest.approx(72.0 + 2.0)  # waits for the reopening at day 3
+    assert second.arrived_h == pytest.approx(100.0 + 4.0)  # half speed: dwell doubled
