@@ -74,7 +74,7 @@ def pdf(compare_dir, tmp_path_factory) -> Path:
 
 
 def _md_section(md: str, title: str) -> str:
-    m = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", md, re.S | re.M)
+    m = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", md, re.DOTALL | re.MULTILINE)
     assert m, f"no section {title!r}"
     return m.group(1)
 
@@ -111,6 +111,25 @@ def _same(shown: str, value: float | None, *, scale: float = 1.0) -> bool:
 # --------------------------------------------------------------------------- key messages against the files
 
 
+CAP = rf"(?:{NUM} ± {NUM} Mt/yr|below {NUM} Mt/yr|not found \(no stable demand level\))"
+CELL = rf"(?:{NUM} ± {NUM}|{NUM}|< {NUM}|none found)"
+
+
+def check_cap(text: str, rec: dict, *, precision: bool = True) -> None:
+    """A simulated capacity as the brief writes it (sentence or cell) matches its record."""
+    v, p = rec["simulated_mt"], rec["precision_mt"]
+    text = text.removesuffix(" Mt/yr")
+    if text in ("none found", "not found (no stable demand level)"):
+        assert v is not None and v <= 0 and (p or 0) <= 0, (text, rec)
+    elif text.startswith(("< ", "below ")):
+        assert v is not None and v <= 0 and _same(text.split(" ", 1)[1], p), (text, rec)
+    elif " ± " in text:
+        a, b = text.split(" ± ")
+        assert v > 0 and _same(a, v) and _same(b, p), (text, rec)
+    else:
+        assert v > 0 and _same(text, v) and not (precision and p), (text, rec)
+
+
 def check_key_messages(folder: Path, msgs: list[str]) -> None:
     """Every number in the key messages comes from comparison.json or the run summaries.
 
@@ -127,75 +146,104 @@ def check_key_messages(folder: Path, msgs: list[str]) -> None:
     def rec(word, region):
         return cmp["regions"][region]["inbound" if word == "to" else "outbound"]
 
-    def check_limit(rest, k):
-        m = re.match(rf"; the limit (?:moves from the {KIND} (?P<b>.+?) to|stays at) the {KIND} (?P<a>.+?)\.$", rest)
-        if not m:
-            return rest
+    def check_bound(text, k):
+        m = re.fullmatch(rf"its bound (?:moves from ({NUM}) to|stays at) ({NUM}) Mt/yr", text)
+        assert m, text
+        if m.group(1):
+            assert _same(m.group(1), k["before"]["bound_mt"])
+        else:
+            assert _same(m.group(2), k["before"]["bound_mt"])
+        assert _same(m.group(2), k["after"]["bound_mt"])
+
+    def check_limit(text, k):
+        m = re.fullmatch(rf"the limit (?:moves from the (?:{KIND} )?(?P<b>.+?) to|stays at) the "
+                         rf"(?:{KIND} )?(?P<a>.+?)", text)
+        assert m, text
         assert m.group("a") == names[k["bottleneck_after"]]
         if m.group("b"):
             assert m.group("b") == names[k["bottleneck_before"]]
         else:
             assert k["bottleneck_before"] == k["bottleneck_after"]
-        return ""
 
-    leftover = []
     for msg in msgs:
-        m = re.match(rf"Capacity (to|from) ({regions}) (rises|falls) from ({NUM}) ± ({NUM}) to ({NUM}) ± ({NUM}) "
-                     rf"Mt/yr \(({NUM})%\)(, a change within the search precision)?"
-                     rf"; its bound (?:moves from ({NUM}) to|stays at) ({NUM}) Mt/yr(.*)$", msg)
+        m = re.fullmatch(rf"Capacity (to|from) ({regions}) (rises|falls) from ({NUM} ± {NUM}) to ({CAP}) "
+                         rf"\(({NUM})%\)(, a change within the search precision)?((?:; [^;]+)*)\.", msg)
         if m:
             k = rec(m.group(1), m.group(2))
             b, a = k["before"], k["after"]
-            assert _same(m.group(4), b["simulated_mt"]) and _same(m.group(5), b["precision_mt"])
-            assert _same(m.group(6), a["simulated_mt"]) and _same(m.group(7), a["precision_mt"])
-            assert _same(m.group(8), k["simulated_change_rel"], scale=100)
+            check_cap(m.group(4), b)
+            check_cap(m.group(5), a)
+            assert _same(m.group(6), k["simulated_change_rel"], scale=100)
             assert (m.group(3) == "rises") == (a["simulated_mt"] > b["simulated_mt"])
-            assert bool(m.group(9)) == (abs(a["simulated_mt"] - b["simulated_mt"])
+            assert bool(m.group(7)) == (abs(a["simulated_mt"] - b["simulated_mt"])
                                         < max(a["precision_mt"], b["precision_mt"]))
-            if m.group(10):
-                assert _same(m.group(10), b["bound_mt"])
-            assert _same(m.group(11), a["bound_mt"])
-            leftover.append(check_limit(m.group(12), k))
+            clauses = m.group(8).split("; ")[1:]
+            check_bound(clauses[0], k)
+            for c in clauses[1:]:
+                check_limit(c, k)
             continue
-        m = re.match(rf"A route (to|from) ({regions}) opens with a capacity of ({NUM}) ± ({NUM}) Mt/yr "
-                     rf"\(bound ({NUM})\), limited by the {KIND} (.+)\.$", msg)
+        m = re.fullmatch(rf"Capacity (to|from) ({regions}) is ({CAP}) (before|after)(?: and ({CAP}) after)?"
+                         rf"(?:; (before|after) the change the capacity search found no stable demand level"
+                         rf"(?:, although (its bound [^:]+))?: check that run before quoting a change\."
+                         rf"|; (its bound [^;]+)\.|\.)", msg)
+        if m:
+            k = rec(m.group(1), m.group(2))
+            check_cap(m.group(3), k[m.group(4)])
+            if m.group(5):
+                check_cap(m.group(5), k["after"])
+            if m.group(6):
+                assert not k[m.group(6)]["simulated_mt"] and not (k[m.group(6)]["precision_mt"] or 0) > 0
+            if m.group(7) or m.group(8):
+                check_bound(m.group(7) or m.group(8), k)
+            continue
+        m = re.fullmatch(rf"A route (to|from) ({regions}) opens with a capacity of ({CAP})"
+                         rf"(?: \(bound ({NUM})\))?(?:, limited by the (?:{KIND} )?(.+))?\.", msg)
         if m:
             k = rec(m.group(1), m.group(2))
             assert k["before"]["simulated_mt"] is None
-            assert _same(m.group(3), k["after"]["simulated_mt"]) and _same(m.group(4), k["after"]["precision_mt"])
-            assert _same(m.group(5), k["after"]["bound_mt"])
-            assert m.group(6) == names[k["bottleneck_after"]]
+            check_cap(m.group(3), k["after"])
+            if m.group(4):
+                assert _same(m.group(4), k["after"]["bound_mt"])
+            if m.group(5):
+                assert m.group(5) == names[k["bottleneck_after"]]
             continue
-        m = re.match(r"Elsewhere \(simulated, Mt/yr\): (.*)\.$", msg)
+        m = re.fullmatch(r"Elsewhere \(simulated, Mt/yr\): (.*)\.", msg)
         if m:
             for part in m.group(1).split("; "):
-                p = re.fullmatch(rf"(to|from) ({regions}) ({NUM}) → ({NUM}) \(({NUM})%\)", part)
+                p = re.fullmatch(rf"(to|from) ({regions}) (?:new at ({CELL})|lost \(was ({CELL})\)|"
+                                 rf"({CELL}) → ({CELL})(?: \(({NUM})%\))?)", part)
                 assert p, part
                 k = rec(p.group(1), p.group(2))
-                assert _same(p.group(3), k["before"]["simulated_mt"]) and _same(p.group(4), k["after"]["simulated_mt"])
-                assert _same(p.group(5), k["simulated_change_rel"], scale=100)
+                if p.group(3):
+                    check_cap(p.group(3), k["after"])
+                elif p.group(4):
+                    check_cap(p.group(4), k["before"])
+                else:
+                    check_cap(p.group(5), k["before"], precision=False)
+                    check_cap(p.group(6), k["after"], precision=False)
+                    if p.group(7):
+                        assert _same(p.group(7), k["simulated_change_rel"], scale=100)
             continue
-        m = re.match(rf"At scenario demand, door-to-door transit on corridor ([\w-]+) (?:shortens|lengthens) from "
-                     rf"({NUM}) to ({NUM}) days \(speed with delay ({NUM}) → ({NUM}) km/h\)\.$", msg)
+        m = re.fullmatch(rf"At scenario demand, door-to-door transit on corridor ([\w-]+) (?:shortens|lengthens) "
+                         rf"from ({NUM}) to ({NUM}) days \(speed with delay ({NUM}) → ({NUM}) km/h\)\.", msg)
         if m:
             b = {c["corridor"]: c for c in sums[0]["corridor_indicators"]}[m.group(1)]
             a = {c["corridor"]: c for c in sums[1]["corridor_indicators"]}[m.group(1)]
             assert _same(m.group(2), b["transit_days_mean"]) and _same(m.group(3), a["transit_days_mean"])
             assert _same(m.group(4), b["speed_with_delay_kmh"]) and _same(m.group(5), a["speed_with_delay_kmh"])
             continue
-        m = re.match(rf"Simulated capacities are known to ±({NUM})(?: to ±({NUM}))? Mt/yr \(the precision of the "
-                     r"capacity search\); each scenario ran with one random seed, so no confidence intervals are "
-                     r"given\.$", msg)
+        m = re.fullmatch(rf"Simulated capacities are known to ±({NUM})(?: to ±({NUM}))? Mt/yr \(the precision of "
+                         r"the capacity search\); each scenario ran with one random seed, so no confidence "
+                         r"intervals are given\.", msg)
         if m:
             ps = [cmp["regions"][r][d][w]["precision_mt"] for r in REGIONS for d in ("inbound", "outbound")
-                  for w in ("before", "after") if cmp["regions"][r][d][w]["precision_mt"] is not None]
+                  for w in ("before", "after") if (cmp["regions"][r][d][w]["simulated_mt"] or 0) > 0]
             assert _same(m.group(1), min(ps)) and _same(m.group(2) or m.group(1), max(ps))
             continue
-        leftover.append(msg)
-    for text in leftover:
+        text = msg
         for name in sorted(names.values(), key=len, reverse=True):
             text = text.replace(name, "")
-        assert not re.search(r"\d", text), f"unchecked number in key message: {text!r}"
+        assert not re.search(r"\d", text), f"key message of no known form holds numbers: {msg!r}"
 
 
 def test_key_messages_match_the_comparison_files(compare_dir, brief):
@@ -268,8 +316,11 @@ def test_capacity_table_matches_comparison_json(compare_dir, brief):
             if rec["simulated_mt"] is None:
                 assert cell == "–"
             else:
-                v, p = cell.split(" ± ")
-                assert _same(v, rec["simulated_mt"]) and _same(p, rec["precision_mt"])
+                check_cap(cell, rec)
+        if (k["before"]["simulated_mt"] or 0) > 0 and (k["after"]["simulated_mt"] or 0) > 0:
+            assert _same(row[5].rstrip("%"), k["simulated_change_rel"], scale=100)
+        else:
+            assert row[5] == "–"
         for cell, eid in ((row[6], k["bottleneck_before"]), (row[7], k["bottleneck_after"])):
             assert cell == "–" if eid is None else cell.startswith(names[eid] + " (")
     with_data = {(r, "to" if d == "inbound" else "from") for r in REGIONS for d in ("inbound", "outbound")
@@ -355,8 +406,9 @@ def _browser_probe(html_file: Path, width_px: int) -> dict:
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
                "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={width_px},1123",
                "--dump-dom", page.as_uri()]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-    m = re.search(r'<pre id="__probe">(.*?)</pre>', proc.stdout, re.S)
+        proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120,
+                              stdin=subprocess.DEVNULL)
+    m = re.search(r'<pre id="__probe">(.*?)</pre>', proc.stdout, re.DOTALL)
     assert m, f"no probe output from Chromium (exit {proc.returncode}): {proc.stderr[-2000:]}"
     return json.loads(html.unescape(m.group(1)))
 

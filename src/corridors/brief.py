@@ -38,9 +38,9 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from corridors import REGIONS, __version__
 from corridors.errors import CorridorsError, ResultError
@@ -48,7 +48,7 @@ from corridors.results import RESULT_FORMAT
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BriefError", "FORMATS", "find_browser", "read_result", "write_brief"]
+__all__ = ["FORMATS", "BriefError", "find_browser", "read_result", "write_brief"]
 
 #: Output formats, in the order they are written.
 FORMATS: tuple[str, ...] = ("html", "md", "pdf")
@@ -62,8 +62,8 @@ COMPARE_FIGURES: tuple[tuple[str, str, bool], ...] = (
      "Analytic capacity of every link (trains per day and direction), before and after.", False),
     ("capacity-bars.png", "Simulated capacity per region and direction, before and after (Mt/yr).", False),
     ("capacity-change.png",
-     "Change in analytic capacity between the scenarios; arrows give the simulated capacity to each region "
-     "and circled elements are the limits after the change.", True),
+     ("Change in analytic capacity between the scenarios; arrows give the simulated capacity to each region "
+      "and circled elements are the limits after the change."), True),
 )
 
 #: Figure of a run folder.
@@ -92,6 +92,9 @@ KIND_LABEL = {
 }
 
 MINUS = "\u2212"
+
+#: Changed fields of an element that are geometry, summarised rather than listed.
+GEOMETRY_FIELDS = frozenset({"coords", "geometry", "lon", "lat"})
 
 
 class BriefError(CorridorsError):
@@ -320,12 +323,17 @@ def fmt_mt(x: float | None) -> str:
     """Mt/yr for text and tables: one decimal, two below 1 Mt/yr."""
     if x is None:
         return "–"
-    return f"{x:,.2f}" if abs(x) < 1 else f"{x:,.1f}"
+    x = x + 0.0  # no negative zero
+    t = f"{x:,.2f}" if abs(x) < 1 else f"{x:,.1f}"
+    return "0.00" if t == "-0.00" else t.replace("-", MINUS)
 
 
 def fmt_num(x: float | None, nd: int = 1) -> str:
-    """A plain number with ``nd`` decimals (``–`` for missing)."""
-    return "–" if x is None else f"{x:,.{nd}f}".replace("-", MINUS)
+    """A plain number with ``nd`` decimals (``–`` for missing; no decimals from 100 up)."""
+    if x is None:
+        return "–"
+    t = f"{x:,.{0 if abs(x) >= 100 else nd}f}"
+    return t.lstrip("-") if float(t.replace(",", "")) == 0 else t.replace("-", MINUS)
 
 
 def fmt_pct(rel: float | None, *, sign: bool = False) -> str:
@@ -338,10 +346,27 @@ def fmt_pct(rel: float | None, *, sign: bool = False) -> str:
     return f"{v:,.0f}%".replace("-", MINUS)
 
 
+def resolved(rec: dict) -> bool:
+    """The capacity search found a stable demand level above zero."""
+    return (rec.get("simulated_mt") or 0) > 0
+
+
 def _pm(value: float | None, precision: float | None) -> str:
+    """Simulated capacity for a table cell: ``15.6 ± 1.9``, ``< 0.66`` or ``none found``."""
     if value is None:
         return "–"
+    if value <= 0:
+        return f"< {fmt_mt(precision)}" if (precision or 0) > 0 else "none found"
     return fmt_mt(value) if precision is None else f"{fmt_mt(value)} ± {fmt_mt(precision)}"
+
+
+def _cap_phrase(value: float | None, precision: float | None) -> str:
+    """Simulated capacity in a sentence."""
+    if value is not None and value <= 0:
+        if (precision or 0) > 0:
+            return f"below {fmt_mt(precision)} Mt/yr"
+        return "not found (no stable demand level)"
+    return f"{_pm(value, precision)} Mt/yr"
 
 
 def _arrow(a: str, b: str) -> str:
@@ -446,8 +471,11 @@ class _Names:
 
     def describe(self, eid: str, kind: str | None = None) -> str:
         """``the single-track section Aktogay – Moyinty``."""
+        name = self.name(eid)
+        if any(w in name.lower() for w in ("ferry", "facility", "crossing", "border")):
+            return f"the {name}"
         label = KIND_LABEL.get(self.kind(eid, kind) or "", "element")
-        return f"the {label} {self.name(eid)}"
+        return f"the {label} {name}"
 
     def label(self, eid: str | None, kind: str | None = None) -> str:
         """``Aktogay – Moyinty (single-track section)`` for tables."""
@@ -501,7 +529,7 @@ def _delivery_table(result: ResultFolder) -> Table:
     return Table(cols, rows, frozenset({1, 2, 3, 4}), note=note)
 
 
-def _corridor_table(result: ResultFolder) -> Table:
+def _corridor_table(result: ResultFolder, top: int = 15) -> Table:
     runs = result.runs
     by_run = [{c["corridor"]: c for c in run.summary.get("corridor_indicators") or []} for run in runs]
     flows = {}
@@ -509,6 +537,10 @@ def _corridor_table(result: ResultFolder) -> Table:
         for f in run.scenario.get("demand") or []:
             flows.setdefault(f.get("id"), f)
     ids = sorted(set().union(*by_run))
+    trains = {c: max((b.get(c, {}).get("trains") or 0) for b in by_run) for c in ids}
+    shown = set(sorted(ids, key=lambda c: -trains[c])[:top])
+    left = [c for c in ids if c not in shown]
+    ids = [c for c in ids if c in shown]
     cols = ["Corridor (flow)", "Trains", "Speed without delay (km/h)", "Speed with delay (km/h)",
             "Border crossing time (h per crossing)", "Transit, mean (days)"]
     rows = []
@@ -528,6 +560,9 @@ def _corridor_table(result: ResultFolder) -> Table:
             "border crossing time: mean queue plus dwell per crossing.")
     if len(runs) > 1:
         note += " Cells read before → after; – where the flow does not run."
+    if left:
+        note += (f" The {len(left)} corridors with fewer trains are in corridors.csv"
+                 + (" of each run folder." if len(runs) > 1 else "."))
     return Table(cols, rows, frozenset({1, 2, 3, 4, 5}), note=note)
 
 
@@ -602,7 +637,7 @@ def _caveats(result: ResultFolder, names: _Names) -> list[str]:
         tr = run.summary.get("trains", {})
         refused = run.summary.get("refused_by_reason") or {}
         if tr.get("refused"):
-            why = ", ".join(f"{k}: {fmt_num(v, 0)}" for k, v in refused.items())
+            why = ", ".join(f"{k.replace('_', ' ')}: {fmt_num(v, 0)}" for k, v in refused.items())
             items.append(f"Flows not fully served in {label(run)}: {fmt_num(tr['refused'], 0)} trains were refused "
                          f"at entry{f' ({why})' if why else ''}; the demand there exceeds what the network takes.")
         where = run.summary.get("in_network_where") or {}
@@ -630,9 +665,20 @@ def _caveats(result: ResultFolder, names: _Names) -> list[str]:
                     rec = result.comparison["regions"][r][d][when]
                     v, p = rec.get("simulated_mt"), rec.get("precision_mt")
                     if v and p and p > 0.25 * v:
-                        coarse.append(f"{flow_label(r, d)} {when} ({_pm(v, p)} Mt/yr)")
+                        coarse.append(f"{flow_label(r, d)} {when} the change ({_pm(v, p)} Mt/yr)")
+        unresolved = [f"{flow_label(r, d)} {when}" for r in REGIONS for d in ("inbound", "outbound")
+                      for when in ("before", "after")
+                      if result.comparison["regions"][r][d][when].get("simulated_mt") is not None
+                      and not resolved(result.comparison["regions"][r][d][when])]
+        if unresolved:
+            by_when = {w: [u.rsplit(" ", 1)[0] for u in unresolved if u.endswith(w)] for w in ("before", "after")}
+            items.append("The capacity search found no stable demand level above zero "
+                         + "; ".join(f"{w} the change for the flows {', '.join(fl)}" for w, fl in by_when.items() if fl)
+                         + ": even the smallest scaling tried did not settle, or the run is unstable at its own "
+                         "demand. Look at that run's queues and refused trains before quoting these figures.")
         if coarse:
-            items.append("The capacity search is coarse for " + "; ".join(coarse) + ": run 'corridors compare' "
+            items.append("The capacity search is coarse (precision above a quarter of the value) for the flows "
+                         + "; ".join(coarse) + ": run 'corridors compare' "
                          "with more --rounds (or longer --search-days) to narrow it before quoting these figures.")
         notes = sorted({n.strip() for r in REGIONS for d in ("inbound", "outbound")
                         for when in ("before", "after")
@@ -676,12 +722,15 @@ def _sources_md(path: Path) -> tuple[list[str], list[tuple[str, str]]]:
         text = path.read_text(encoding="utf-8")
     except OSError:
         return headings, keys
+    has_keys_section = bool(re.search(r"^##\s+.*source keys", text, re.IGNORECASE | re.MULTILINE))
+    in_keys = not has_keys_section
     for line in text.splitlines():
-        m = re.match(r"^#{2,3}\s+(.*)", line)
+        m = re.match(r"^##\s+(.*)", line)
         if m:
             headings.append(m.group(1).strip())
+            in_keys = not has_keys_section or "source keys" in m.group(1).lower()
             continue
-        m = re.match(r"^\*\*(.+?)\*\*\s*[—-]\s*(.*)", line)
+        m = re.match(r"^\*\*(.+?)\*\*\s*[—-]\s*(.*)", line) if in_keys else None
         if m:
             title = re.split(r"(?<=\))\.\s|\.\s|:\s|;\s", m.group(2), maxsplit=1)[0].strip().rstrip(".:")
             keys.append((m.group(1).strip(), title[:140]))
@@ -727,14 +776,21 @@ def _changes(result: ResultFolder, names: _Names) -> list[str]:
         else:
             txt = f"{name}: changed"
         fields = rec.get("changed_fields") or {}
-        if fields:
-            txt += " (" + ", ".join(f"{k} {fmt_value(v.get('from'))} → {fmt_value(v.get('to'))}"
-                                    for k, v in fields.items()) + ")"
+        shown = [f"{k} {_or_none(v.get('from'))} → {_or_none(v.get('to'))}" for k, v in fields.items()
+                 if k not in GEOMETRY_FIELDS]
+        if any(k in GEOMETRY_FIELDS for k in fields):
+            shown.append("alignment redrawn")
+        if shown:
+            txt += " (" + ", ".join(shown) + ")"
         out.append(txt)
     alt_links, base_links = set(alt.scenario.get("active_links") or []), set(base.scenario.get("active_links") or [])
     for eid in sorted(base_links - alt_links):
         out.append(f"{names.name(eid)}: not in service")
     return out
+
+
+def _or_none(v) -> str:
+    return "none" if v is None else fmt_value(v)
 
 
 def _method(result: ResultFolder, names: _Names) -> list:
@@ -799,8 +855,8 @@ def _method(result: ResultFolder, names: _Names) -> list:
     if src and src.is_file():
         headings, keys = _sources_md(src)
         rel = f"{net_file.parent.name}/SOURCES.md"
-        blocks.append(Para(f"Network data: every figure's source is in {rel} ("
-                           + "; ".join(headings[:8]) + "). Its source keys:"))
+        blocks.append(Para(f"Network data: every figure's source is in {rel} (sections: "
+                           + "; ".join(headings) + ")." + (" Its source keys:" if keys else "")))
         if keys:
             blocks.append(Bullets([f"{k}: {t}" for k, t in keys], css="sources"))
     else:
@@ -822,7 +878,17 @@ def _method(result: ResultFolder, names: _Names) -> list:
 # =========================================================================== content: key messages
 
 
+def _bound_clause(b: dict, a: dict) -> str:
+    bb, ba = b.get("bound_mt"), a.get("bound_mt")
+    if bb is None or ba is None:
+        return ""
+    if fmt_mt(ba) == fmt_mt(bb):
+        return f"its bound stays at {fmt_mt(ba)} Mt/yr"
+    return f"its bound moves from {fmt_mt(bb)} to {fmt_mt(ba)} Mt/yr"
+
+
 def _compare_headline(result: ResultFolder, names: _Names, r: str, d: str) -> str:
+    """One sentence on the capacity to or from a region, before and after."""
     k = result.comparison["regions"][r][d]
     b, a = k["before"], k["after"]
     who = f"Capacity {flow_label(r, d)}"
@@ -830,28 +896,37 @@ def _compare_headline(result: ResultFolder, names: _Names, r: str, d: str) -> st
     pb, pa = b.get("precision_mt"), a.get("precision_mt")
     lb, la = k.get("bottleneck_before"), k.get("bottleneck_after")
     if vb is None:
-        s = f"A route {flow_label(r, d)} opens with a capacity of {_pm(va, pa)} Mt/yr"
+        s = f"A route {flow_label(r, d)} opens with a capacity of {_cap_phrase(va, pa)}"
         if a.get("bound_mt") is not None:
             s += f" (bound {fmt_mt(a['bound_mt'])})"
         if la:
             s += f", limited by {names.describe(la, _limit_kind(a, la))}"
         return s + "."
     if va is None:
-        s = f"{who} ({_pm(vb, pb)} Mt/yr before) is lost: no route serves these flows after the change"
-        return s + "."
+        return f"{who} ({_cap_phrase(vb, pb)} before) is lost: no route serves these flows after the change."
+    bound = _bound_clause(b, a)
+    if not (resolved(b) and resolved(a)):
+        found = {w: rec for w, rec in (("before", b), ("after", a)) if resolved(rec) or (rec.get("precision_mt") or 0) > 0}
+        lost = [w for w in ("before", "after") if w not in found]
+        s = f"{who} is " + " and ".join(f"{_cap_phrase(rec['simulated_mt'], rec['precision_mt'])} {w}"
+                                         for w, rec in found.items()) if found else who
+        if lost:
+            s += ("; " if found else ": ") + f"{lost[0]} the change the capacity search found no stable demand level"
+            if bound:
+                s += f", although {bound}"
+            return s + ": check that run before quoting a change."
+        return s + (f"; {bound}" if bound else "") + "."
     rel = k.get("simulated_change_rel")
     pct = f" ({fmt_pct(rel, sign=True)})" if rel is not None else ""
-    if round(va, 2) == round(vb, 2):
-        s = f"{who} stays at {_pm(va, pa)} Mt/yr"
+    if fmt_mt(va) == fmt_mt(vb):
+        s = f"{who} stays at {_cap_phrase(va, pa)}"
     else:
         verb = "rises" if va > vb else "falls"
-        s = f"{who} {verb} from {_pm(vb, pb)} to {_pm(va, pa)} Mt/yr{pct}"
+        s = f"{who} {verb} from {_pm(vb, pb)} to {_cap_phrase(va, pa)}{pct}"
         if abs(va - vb) < max(pb or 0, pa or 0):
             s += ", a change within the search precision"
-    bb, ba = b.get("bound_mt"), a.get("bound_mt")
-    if bb is not None and ba is not None:
-        s += (f"; its bound {'stays at ' + fmt_mt(ba) if fmt_mt(ba) == fmt_mt(bb) else 'moves from ' + fmt_mt(bb) + ' to ' + fmt_mt(ba)}"
-              f" Mt/yr")
+    if bound:
+        s += f"; {bound}"
     if lb and la and lb != la:
         s += (f"; the limit moves from {names.describe(lb, _limit_kind(b, lb))} "
               f"to {names.describe(la, _limit_kind(a, la))}")
@@ -861,14 +936,20 @@ def _compare_headline(result: ResultFolder, names: _Names, r: str, d: str) -> st
 
 
 def _short_change(result: ResultFolder, r: str, d: str) -> str:
+    """``to Europe 2.0 → 1.5 (−24%)`` for the sentence on the other regions."""
     k = result.comparison["regions"][r][d]
-    vb, va = k["before"].get("simulated_mt"), k["after"].get("simulated_mt")
+    b, a = k["before"], k["after"]
+    vb, va = b.get("simulated_mt"), a.get("simulated_mt")
     if vb is None:
-        return f"{flow_label(r, d)} new at {fmt_mt(va)}"
+        return f"{flow_label(r, d)} new at {_pm(va, a.get('precision_mt'))}"
     if va is None:
-        return f"{flow_label(r, d)} lost (was {fmt_mt(vb)})"
+        return f"{flow_label(r, d)} lost (was {_pm(vb, b.get('precision_mt'))})"
     rel = k.get("simulated_change_rel")
-    return f"{flow_label(r, d)} {fmt_mt(vb)} → {fmt_mt(va)}" + (f" ({fmt_pct(rel, sign=True)})" if rel is not None else "")
+    if not (resolved(b) and resolved(a)):
+        rel = None
+    return (f"{flow_label(r, d)} {_pm(vb, None) if resolved(b) else _pm(vb, b.get('precision_mt'))} → "
+            f"{_pm(va, None) if resolved(a) else _pm(va, a.get('precision_mt'))}"
+            + (f" ({fmt_pct(rel, sign=True)})" if rel is not None else ""))
 
 
 def _transit_message(result: ResultFolder) -> str | None:
@@ -895,14 +976,14 @@ def _transit_message(result: ResultFolder) -> str | None:
 def _precision_message(result: ResultFolder) -> str:
     ps = [rec.get("precision_mt") for r in REGIONS for d in ("inbound", "outbound")
           for rec in (result.comparison["regions"][r][d]["before"], result.comparison["regions"][r][d]["after"])
-          if rec.get("precision_mt") is not None]
+          if resolved(rec) and rec.get("precision_mt") is not None]
     reps = max(int((run.scenario.get("simulation") or {}).get("replications") or 1) for run in result.runs)
     if ps:
         lo, hi = min(ps), max(ps)
         rng = f"±{fmt_mt(hi)}" if fmt_mt(lo) == fmt_mt(hi) else f"±{fmt_mt(lo)} to ±{fmt_mt(hi)}"
         s = f"Simulated capacities are known to {rng} Mt/yr (the precision of the capacity search)"
     else:
-        s = "No simulated capacity was found for any region"
+        s = "The capacity search found no stable demand level for any region, so no simulated capacity is given"
     if reps <= 1:
         s += "; each scenario ran with one random seed, so no confidence intervals are given."
     else:
@@ -943,9 +1024,9 @@ def run_key_messages(result: ResultFolder, names: _Names) -> list[str]:
     (run,) = result.runs
     s = run.summary
     tr = s.get("trains", {})
-    msgs = [f"Of {fmt_num(tr.get('generated'), 0)} trains generated, {fmt_num(tr.get('delivered'), 0)} were "
-            f"delivered, {fmt_num(tr.get('refused'), 0)} refused at entry and {fmt_num(tr.get('in_network'), 0)} "
-            f"still under way at the end."]
+    msgs = [(f"Of {fmt_num(tr.get('generated'), 0)} trains generated, {fmt_num(tr.get('delivered'), 0)} were "
+             f"delivered, {fmt_num(tr.get('refused'), 0)} refused at entry and {fmt_num(tr.get('in_network'), 0)} "
+             f"still under way at the end.")]
     regs = [(r, d, s["regions"][r][d]) for r in REGIONS for d in ("inbound", "outbound")
             if (s["regions"].get(r, {}).get(d, {}).get("delivered_mt") or 0) > 0]
     regs.sort(key=lambda x: -x[2]["delivered_mt"])
@@ -965,7 +1046,9 @@ def run_key_messages(result: ResultFolder, names: _Names) -> list[str]:
     waits = [w for w in waits if w[0] > 0.005]
     if waits:
         w, c = max(waits, key=lambda x: x[0])
-        msgs.append(f"The longest mean wait is at {names.describe(c['id'])}: {fmt_num(w)} h per train before service.")
+        days = f" ({fmt_num(w / 24)} days)" if w >= 48 else ""
+        msgs.append(f"The longest mean wait is at {names.describe(c['id'])}: {fmt_num(w)} h{days} per train "
+                    f"before service.")
     reps = int((run.scenario.get("simulation") or {}).get("replications") or 1)
     msgs.append(f"These figures come from one simulation (seed {s.get('seed')}"
                 + (f", {reps} replications" if reps > 1 else "") + "); the spread between random seeds is not "
@@ -990,12 +1073,12 @@ def _capacity_table(result: ResultFolder, names: _Names) -> tuple[Table, list[st
             rows.append([flow_label(r, d), fmt_mt(b.get("bound_mt")), fmt_mt(a.get("bound_mt")),
                          _pm(b.get("simulated_mt"), b.get("precision_mt")),
                          _pm(a.get("simulated_mt"), a.get("precision_mt")),
-                         fmt_pct(k.get("simulated_change_rel"), sign=True),
+                         fmt_pct(k.get("simulated_change_rel"), sign=True) if resolved(b) and resolved(a) else "–",
                          names.label(k.get("bottleneck_before"), _limit_kind(b, k.get("bottleneck_before"))),
                          names.label(k.get("bottleneck_after"), _limit_kind(a, k.get("bottleneck_after")))])
     note = ("Mt/yr. Bound: upper limit from the network's link capacities; simulated: largest stable demand in "
-            "simulation, ± the search precision. Change: simulated, after against before. Limit: the element "
-            "that caps the flows.")
+            "simulation, ± the search precision ('< x': unstable even at x; 'none found': no stable level in the "
+            "search). Change: simulated, after against before. Limit: the element that caps the flows.")
     return Table(cols, rows, frozenset({1, 2, 3, 4, 5}), note=note, css="capacity"), empty
 
 
@@ -1163,9 +1246,9 @@ def render_html(br: Brief) -> str:
             parts.append(f"<ul{cls}>" + "".join(f"<li>{_inline_html(i)}</li>" for i in b.items) + "</ul>")
         elif isinstance(b, Table):
             cls = f' class="{b.css}"' if b.css else ""
-            num = lambda j: ' class="num"' if j in b.numeric else ""  # noqa: E731
-            head = "".join(f"<th{num(j)}>{_inline_html(c)}</th>" for j, c in enumerate(b.columns))
-            body = "".join("<tr>" + "".join(f"<td{num(j)}>{_inline_html(c)}</td>" for j, c in enumerate(row))
+            num = [' class="num"' if j in b.numeric else "" for j in range(len(b.columns))]
+            head = "".join(f"<th{num[j]}>{_inline_html(c)}</th>" for j, c in enumerate(b.columns))
+            body = "".join("<tr>" + "".join(f"<td{num[j]}>{_inline_html(c)}</td>" for j, c in enumerate(row))
                            + "</tr>" for row in b.rows)
             keep = " keep" if len(b.rows) <= 15 else ""
             note = f'<p class="note">{_inline_html(b.note)}</p>' if b.note else ""
@@ -1256,7 +1339,7 @@ def print_pdf(html_file: Path, pdf_file: Path, *, browser: str, timeout_s: float
                f"--print-to-pdf={pdf_file}", html_file.resolve().as_uri()]
         log.debug("printing PDF: %s", " ".join(cmd))
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s,
+            proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=timeout_s,
                                   env={**os.environ, "HOME": profile}, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             raise BriefError(f"{browser} did not print the PDF within {timeout_s:.0f} s") from None

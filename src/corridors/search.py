@@ -1,12 +1,14 @@
 """Simulated capacity per region: the largest stable scaling of a region's flows.
 
-Starting from the LP bound (:mod:`corridors.bound`), the search brackets the
-scaling ``s`` of one region's flows (inbound or outbound; every other flow at
-its scenario demand) between a stable and an unstable value and narrows the
-bracket with simulation runs. Two runs are made per round, at one and two
-thirds of the bracket, so that both cores work (``workers=2``); each round
-shrinks the bracket threefold. The answer is the largest scaling found stable;
-the precision is the width of the final bracket, in Mt/yr.
+Starting from the LP bound (:mod:`corridors.bound`, its uniform scaling
+``lam``), the search brackets the scaling ``s`` of one region's flows (inbound
+or outbound; every other flow at its scenario demand) between a stable and an
+unstable value and narrows the bracket with simulation runs, two per round so
+that both cores work. The first round probes ``0.85 lam`` and ``lam`` (the
+bracket starts as ``[0, 1.05 lam]``); each later round probes one and two
+thirds of the bracket and shrinks it threefold. The answer is the largest
+scaling found stable; the precision is the width of the final bracket, in
+Mt/yr.
 
 A run is **stable** for the region when, for the region's trains generated
 after the warm-up and early enough to finish (a cohort that leaves a margin of
@@ -16,7 +18,10 @@ three free transit times plus five days before the end):
   outruns capacity),
 * at least ``1 - tolerance`` of them were delivered, and
 * their mean wait does not grow: the second half of the cohort waits no more
-  than 1.5 times the first half plus one day (a queue that grows without bound).
+  than 1.5 times the first half plus one day, and
+* their backlog does not build: the region's trains in the network at the end
+  exceed those at the start of the measured period by at most 2 % of the
+  trains generated in it (a queue that grows without bound).
 """
 
 from __future__ import annotations
@@ -30,6 +35,17 @@ from corridors.model import RunSpec
 from corridors.simulation import HOURS_PER_DAY, SimResult, route_graph, simulate
 
 log = logging.getLogger(__name__)
+
+
+#: First-round probes: this share of the LP scaling, and the scaling itself.
+FIRST_PROBE = 0.85
+#: A run is unstable when the region's trains in the network grow over the
+#: measured period by more than this share of the trains generated in it
+#: (and at least this many trains): a queue building at a saturated element.
+GROWTH_SHARE = 0.02
+GROWTH_MIN_TRAINS = 5
+#: The search never simulates a region's flows beyond this multiple of their demand.
+MAX_SCALE = 20.0
 
 
 @dataclass(frozen=True)
@@ -103,6 +119,16 @@ def judge(spec: RunSpec, res: SimResult, ids: set[str], *, tolerance: float, mar
         return Probe(0.0, False, share, 0, f"only {share:.1%} delivered")
     if w2 > 1.5 * w1 + HOURS_PER_DAY:
         return Probe(0.0, False, share, 0, f"waits grow ({w1:.0f} h -> {w2:.0f} h)")
+    # A backlog that keeps building: trains of the region in the network at the
+    # end of the run against the start of the measured period.
+    end = res.sim_days * HOURS_PER_DAY
+    def in_network(at: float) -> int:
+        return sum(1 for t in res.trains if t.flow in ids and t.generated_h <= at
+                   and not (t.status == "delivered" and t.arrived_h <= at))
+    growth = in_network(end) - in_network(warm)
+    window = sum(1 for t in res.trains if t.flow in ids and t.generated_h >= warm)
+    if growth > max(GROWTH_MIN_TRAINS, GROWTH_SHARE * window):
+        return Probe(0.0, False, share, 0, f"backlog grows by {growth} trains")
     return Probe(0.0, True, share, 0, "stable")
 
 
@@ -171,15 +197,22 @@ def search_many(
         st = run_spec.settings
         if st.days * HOURS_PER_DAY - margin <= st.warmup_days * HOURS_PER_DAY:
             run_spec = run_spec.with_settings(days=st.warmup_days + margin / HOURS_PER_DAY + 30)
+        top = min(bound.scale, MAX_SCALE)
         states.append({"spec": run_spec, "bound": bound, "margin": margin, "lo": 0.0,
-                       "hi": bound.scale * 1.05, "probes": []})
-    for _ in range(rounds):
+                       "hi": top * 1.05, "top": top, "probes": []})
+    for rnd in range(rounds):
         args, owners = [], []
         for k, stt in enumerate(states):
             if stt is None:
                 continue
             lo, hi = stt["lo"], stt["hi"]
-            for s in (lo + (hi - lo) / 3, lo + 2 * (hi - lo) / 3):
+            # The first round probes just below and at the LP scaling, where the
+            # answer usually lies; later rounds cut the bracket in three.
+            if rnd == 0:
+                points = (FIRST_PROBE * stt["top"], stt["top"])
+            else:
+                points = (lo + (hi - lo) / 3, lo + 2 * (hi - lo) / 3)
+            for s in points:
                 b = stt["bound"]
                 args.append((stt["spec"], b.region, b.direction, s, tolerance, stt["margin"]))
                 owners.append(k)
@@ -187,16 +220,19 @@ def search_many(
         for k, stt in enumerate(states):
             if stt is None:
                 continue
-            a, b = [r for r, o in zip(results, owners) if o == k]
-            stt["probes"] += [a, b]
-            if b.stable:
-                stt["lo"] = b.scale
-            elif a.stable:
-                stt["lo"], stt["hi"] = a.scale, b.scale
-            else:
-                stt["hi"] = a.scale
+            stt["probes"] += [r for r, o in zip(results, owners) if o == k]
+            # Noise can make a higher scaling look stable above an unstable one:
+            # the bracket's top is the smallest unstable scaling seen, its bottom
+            # the largest stable one below it.
+            unstable = [p.scale for p in stt["probes"] if not p.stable]
+            stt["hi"] = min([stt["hi"], *unstable])
+            stt["lo"] = max([0.0, *(p.scale for p in stt["probes"] if p.stable and p.scale < stt["hi"])])
     out = []
     for (spec, bound), stt in zip(items, states):
+        if stt is not None and bound.scale > MAX_SCALE:
+            note = f"search capped at {MAX_SCALE:g} x demand (LP scaling {bound.scale:.0f})"
+        else:
+            note = ""
         if stt is None:
             out.append(SimulatedCapacity(bound.region, bound.direction, None, None, None,
                                          note=bound.note or "no flows"))
@@ -204,7 +240,7 @@ def search_many(
         d = bound.demand_mt
         lo, hi = stt["lo"], stt["hi"]
         out.append(SimulatedCapacity(bound.region, bound.direction, lo, lo * d, (hi - lo) * d,
-                                     tuple(stt["probes"])))
+                                     tuple(stt["probes"]), note=note))
     return out
 
 
