@@ -367,25 +367,35 @@ class SingleTrack(Element):
         return waiting * (self.block_km / self.link.speed_kmh + self.overhead_h)
 
     def traverse(self, t: Train, forward: bool) -> Iterator:
+        # The engine's hot path: locals instead of attribute lookups, totals
+        # added to the train once per section.
         env, sim = self.env, self.sim
         d = "ab" if forward else "ba"
         order = range(self.n_blocks) if forward else range(self.n_blocks - 1, -1, -1)
         speed = self.link.speed_kmh * min(t.cargo.speed_factor, 1.2)
+        base_run_h = self.block_km / speed
+        disrupted = self.schedule is not _NO_DISRUPTION
+        overhead_h = self.overhead_h
+        blocks, block_busy = self.blocks, self.block_busy
+        priority = t.cargo.priority
+        warm = sim.warmup_h
         arrived = env.now
-        waited = 0.0
+        waited = moving = busy = 0.0
         for progress, i in enumerate(order):
-            block = self.blocks[i]
+            block = blocks[i]
             req_t = env.now
             # Trains further into the section go first: clearing the line keeps
             # the loops from filling with trains that block each other.
-            ev = block.acquire(t.cargo.priority - 100 * progress)
+            ev = block.acquire(priority - 100 * progress)
             if ev is not None:
                 self.waiting[d] += 1
                 yield ev
                 self.waiting[d] -= 1
-            if self.schedule is not _NO_DISRUPTION:
+            if disrupted:
                 yield from self._wait_open(t)
-            run_h = self.block_km / (speed * self.schedule.factor(env.now))
+                run_h = base_run_h / self.schedule.factor(env.now)
+            else:
+                run_h = base_run_h
             delay = sim.maintenance_delay(run_h)
             if delay > 0:
                 yield env.timeout(delay)
@@ -394,16 +404,17 @@ class SingleTrack(Element):
             block.holder_dir = d
             if progress == 0:
                 t.entered(env.now)
-            w = env.now - req_t
-            t.wait_h += w
-            waited += w
-            start = env.now
+            waited += env.now - req_t
+            hold = run_h + overhead_h
+            block_busy[i] += hold
+            if env.now >= warm:
+                busy += hold
             yield env.timeout(run_h)
-            t.moving_h += run_h
-            hold = run_h + self.overhead_h
-            self.block_busy[i] += hold
-            self._busy(d, start, hold / self.n_blocks)
-            block.release(env.now + self.overhead_h)
+            moving += run_h
+            block.release(env.now + overhead_h)
+        t.wait_h += waited
+        t.moving_h += moving
+        self.stats[d].busy_h += busy / self.n_blocks
         self._waited(d, arrived, arrived + waited)
         self._passed(d)
 
