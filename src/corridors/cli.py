@@ -288,3 +288,23 @@ def _overlays(path: str) -> list[Path]:
         if d.get("overlay"):
             out.append(p)
     return out
+
+
+# --------------------------------------------------------------------------- brief
+
+
+@main.command("brief")
+@click.argument("result_dir", type=click.Path())
+@click.option("--format", "formats", default="html,md,pdf", show_default=True,
+              help="Comma-separated output formats: html, md, pdf (pdf needs headless Chromium).")
+@click.option("--out", type=click.Path(),
+              help="Output file (its extension is replaced per format) or folder (default RESULT_DIR/brief.*).")
+@_friendly
+def brief_cmd(result_dir: str, formats: str, out: str | None) -> None:
+    """Write a policy brief (HTML, Markdown, PDF) from a compare or run folder; nothing is simulated again."""
+    from corridors.brief import write_brief
+
+    with err_console.status("writing the brief ..."):
+        files = write_brief(result_dir, formats=formats, out=out)
+    for p in files:
+        console.print(f"written {p}", highlight=False)
