@@ -39,7 +39,7 @@ from corridors import REGIONS
 from corridors.capacity import link_capacity
 from corridors.model import Flow, RunSpec
 from corridors.network import BorderCrossing, FerryLink, RailSection
-from corridors.simulation import route_graph, candidate_routes
+from corridors.routing import candidate_routes, route_graph
 
 #: Scaling is capped here; a bound at the cap means "not limited by this network".
 LAM_CAP = 1000.0

@@ -61,6 +61,7 @@ from corridors.model import (
     SimSettings,
     region_of,
 )
+from corridors.routing import candidate_routes, route_graph
 from corridors.network import (
     LENGTH_TOLERANCE,
     BorderCrossing,
@@ -1535,44 +1536,14 @@ def _season_intervals(start_doy: int, end_doy: int, days: float) -> list[tuple[f
 
 
 def _route_exists(graph: nx.Graph, net: Network, origin: str, destination: str, via, avoid) -> bool:
-    """Whether some walk joins origin and destination, touches every via group and avoids ``avoid``.
+    """Whether a loop-free route joins origin and destination, through every via group, avoiding ``avoid``.
 
-    In an undirected graph this is a connectivity question: origin, destination
-    and one element of each group must lie in one connected component.
+    The same candidate search the simulation uses (:mod:`corridors.routing`),
+    so a flow that passes this check is never refused for want of a route.
     """
-    g = graph
-    if avoid:
-        g = graph.copy()
-        for a in avoid:
-            if a in net.links:
-                link = net.links[a]
-                if g.has_edge(*link.ends):
-                    g.remove_edge(*link.ends)
-            elif a in g:
-                g.remove_node(a)
-    comp = {n: i for i, c in enumerate(nx.connected_components(g)) for n in c}
-
-    def ends(place: str) -> list[str]:
-        return net.gateways(place) if place in REGIONS else [place]
-
-    def touches(elem: str, c: int) -> bool:
-        if elem == FERRY:
-            return any(d["kind"] == "ferry" and comp.get(u) == c for u, _, d in g.edges(data=True))
-        if elem in net.links:
-            u, v = net.links[elem].ends
-            return g.has_edge(u, v) and comp.get(u) == c
-        return comp.get(elem) == c
-
-    dests = ends(destination)
-    for o in ends(origin):
-        c = comp.get(o)
-        if c is None:
-            continue
-        if any(comp.get(d) == c for d in dests) and all(
-            any(touches(e, c) for e in grp) for grp in via
-        ):
-            return True
-    return False
+    regions = {r: net.gateways(r) for r in REGIONS}
+    return bool(candidate_routes(route_graph(net), origin, destination, k=1, max_detour=1.0,
+                                 via=tuple(via), avoid=tuple(avoid), regions=regions))
 
 
 # --------------------------------------------------------------------------- public API

@@ -32,7 +32,8 @@ from dataclasses import dataclass, field, replace
 
 from corridors.bound import Bound, element_kind, region_flows
 from corridors.model import RunSpec
-from corridors.simulation import HOURS_PER_DAY, SimResult, route_graph, simulate
+from corridors.routing import candidate_routes, route_graph
+from corridors.simulation import HOURS_PER_DAY, SimResult, simulate
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,6 @@ def scaled_spec(spec: RunSpec, region: str, direction: str, scale: float) -> Run
 
 def _margin_h(spec: RunSpec, ids: set[str]) -> float:
     """Cohort margin: three times the longest free transit of the region's flows, plus five days."""
-    from corridors.simulation import candidate_routes
     from corridors import REGIONS
 
     G = route_graph(spec.network)

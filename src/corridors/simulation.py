@@ -60,13 +60,13 @@ from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-import networkx as nx
 import numpy as np
 import simpy
 
 from corridors import REGIONS
 from corridors.model import CargoClass, Flow, RunSpec
-from corridors.network import BorderCrossing, FerryLink, Network, RailSection, free_time_h
+from corridors.network import BorderCrossing, FerryLink, RailSection
+from corridors.routing import Route, candidate_routes, route_graph
 
 log = logging.getLogger(__name__)
 
@@ -630,127 +630,6 @@ class Ferry(Element):
         self._passed(d)
 
 
-# --------------------------------------------------------------------------- routing
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """A candidate route: nodes, links with their direction, and its free time."""
-
-    nodes: tuple[str, ...]
-    legs: tuple[tuple[str, bool], ...]
-    free_h: float
-    km: float
-
-    @property
-    def label(self) -> str:
-        return ">".join(self.nodes)
-
-
-def candidate_routes(
-    G: nx.Graph,
-    origin: str,
-    destination: str,
-    *,
-    k: int,
-    max_detour: float,
-    via: tuple[tuple[str, ...], ...] = (),
-    avoid: tuple[str, ...] = (),
-    regions: dict[str, list[str]] | None = None,
-    gateway_detour: float = 1.0,
-) -> list[Route]:
-    """Up to ``k`` loop-free routes by free time, honouring ``via`` and ``avoid``.
-
-    ``origin`` and ``destination`` may be region names: a virtual node joined to
-    every gateway of the region with zero cost stands in for them. For a region
-    end, the best route through each of its gateways is added when it is at
-    most ``gateway_detour`` times the best route overall.
-    """
-    routes = _k_routes(G, origin, destination, k=k, max_detour=max_detour, via=via, avoid=avoid,
-                       regions=regions)
-    if not routes or not regions or gateway_detour <= 1.0:
-        return routes
-    best = routes[0].free_h
-    seen = {r.legs for r in routes}
-    for end, role in ((destination, "dst"), (origin, "src")):
-        if end not in regions:
-            continue
-        for g in regions[end]:
-            o, d = (origin, g) if role == "dst" else (g, destination)
-            for r in _k_routes(G, o, d, k=1, max_detour=1.0, via=via, avoid=avoid, regions=regions,
-                               exclude_gateways=[x for x in regions[end] if x != g]):
-                if r.legs not in seen and r.free_h <= best * gateway_detour + 1e-9:
-                    seen.add(r.legs)
-                    routes.append(r)
-    return sorted(routes, key=lambda r: r.free_h)
-
-
-def _k_routes(
-    G: nx.Graph,
-    origin: str,
-    destination: str,
-    *,
-    k: int,
-    max_detour: float,
-    via: tuple[tuple[str, ...], ...] = (),
-    avoid: tuple[str, ...] = (),
-    regions: dict[str, list[str]] | None = None,
-    exclude_gateways: list[str] = (),
-) -> list[Route]:
-    """The ``k`` best loop-free routes within ``max_detour`` (see :func:`candidate_routes`)."""
-    H = G.copy()
-    for a in (*avoid, *exclude_gateways):
-        if a in H:
-            H.remove_node(a)
-    drop = [(u, v) for u, v, e in H.edges(data=True) if e["id"] in avoid]
-    H.remove_edges_from(drop)
-    src, dst = origin, destination
-    for end, role in ((origin, "src"), (destination, "dst")):
-        if regions and end in regions:
-            virt = f"__{role}__{end}"
-            H.add_node(virt)
-            for g in regions[end]:
-                if g in H:
-                    H.add_edge(virt, g, id=None, free_time_h=0.0, length_km=0.0, kind="virtual")
-            if role == "src":
-                src = virt
-            else:
-                dst = virt
-    if src not in H or dst not in H or not nx.has_path(H, src, dst):
-        return []
-    routes: list[Route] = []
-    best = None
-    try:
-        gen = nx.shortest_simple_paths(H, src, dst, weight="free_time_h")
-        for n_seen, path in enumerate(gen):
-            if n_seen > 60 or len(routes) >= k:
-                break
-            path = [p for p in path if not p.startswith("__")]
-            legs, free, km, ok_nodes, ok_links = [], 0.0, 0.0, set(path), set()
-            for u, v in zip(path, path[1:]):
-                e = H.edges[u, v]
-                link = e["link"]
-                legs.append((link.id, link.from_node == u))
-                free += e["free_time_h"]
-                km += e["length_km"]
-                ok_links.add(link.id)
-                if link.kind == "ferry":
-                    ok_links.add("ferry")
-            if best is None:
-                best = free
-            if free > best * max_detour + 1e-9:
-                break
-            if via and not all(any(x in ok_nodes or x in ok_links for x in grp) for grp in via):
-                continue
-            # A region gateway mid-route means the train already reached the region.
-            if regions and destination in regions and any(p in regions[destination] for p in path[:-1]):
-                continue
-            routes.append(Route(tuple(path), tuple(legs), free, km))
-    except nx.NetworkXNoPath:
-        return []
-    return routes
-
-
 # --------------------------------------------------------------------------- engine
 
 
@@ -1000,18 +879,6 @@ class Simulation:
             in_network_where=dict(sorted(where.items())),
             trace=tuple(self.trace or ()),
         )
-
-
-def route_graph(net: Network) -> nx.Graph:
-    """Undirected routing graph with free time as weight; expected ferry wait included."""
-    G = nx.Graph()
-    G.add_nodes_from(net.nodes)
-    for link in net.links.values():
-        w = free_time_h(link)
-        if isinstance(link, FerryLink):
-            w += link.max_wait_h / 2
-        G.add_edge(link.from_node, link.to_node, link=link, free_time_h=w, length_km=link.length_km, id=link.id)
-    return G
 
 
 def _schedules(spec: RunSpec) -> dict[str, Schedule]:

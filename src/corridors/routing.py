@@ -1,0 +1,207 @@
+"""Candidate routes: which ways a train may take between two places.
+
+Shared by the scenario checks (does every flow have a route?), the
+simulation (trains choose among the candidates, aware of congestion) and the
+LP bound (flows with a corridor constraint use the candidates). Routes are
+loop-free paths in the undirected network graph, ranked by free time
+(running time, typical border dwell, ferry crossing and handling plus half
+the longest ferry wait).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import networkx as nx
+
+from corridors.network import FerryLink, Network, free_time_h
+
+
+def route_graph(net: Network) -> nx.Graph:
+    """Undirected routing graph with free time as weight; expected ferry wait included."""
+    G = nx.Graph()
+    G.add_nodes_from(net.nodes)
+    for link in net.links.values():
+        w = free_time_h(link)
+        if isinstance(link, FerryLink):
+            w += link.max_wait_h / 2
+        G.add_edge(link.from_node, link.to_node, link=link, free_time_h=w, length_km=link.length_km, id=link.id)
+    return G
+
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A candidate route: nodes, links with their direction, and its free time."""
+
+    nodes: tuple[str, ...]
+    legs: tuple[tuple[str, bool], ...]
+    free_h: float
+    km: float
+
+    @property
+    def label(self) -> str:
+        return ">".join(self.nodes)
+
+
+def candidate_routes(
+    G: nx.Graph,
+    origin: str,
+    destination: str,
+    *,
+    k: int,
+    max_detour: float,
+    via: tuple[tuple[str, ...], ...] = (),
+    avoid: tuple[str, ...] = (),
+    regions: dict[str, list[str]] | None = None,
+    gateway_detour: float = 1.0,
+) -> list[Route]:
+    """Up to ``k`` loop-free routes by free time, honouring ``via`` and ``avoid``.
+
+    ``origin`` and ``destination`` may be region names: a virtual node joined to
+    every gateway of the region with zero cost stands in for them. For a region
+    end, the best route through each of its gateways is added when it is at
+    most ``gateway_detour`` times the best route overall.
+    """
+    routes = _k_routes(G, origin, destination, k=k, max_detour=max_detour, via=via, avoid=avoid,
+                       regions=regions)
+    if not routes or not regions or gateway_detour <= 1.0:
+        return routes
+    best = routes[0].free_h
+    seen = {r.legs for r in routes}
+    for end, role in ((destination, "dst"), (origin, "src")):
+        if end not in regions:
+            continue
+        for g in regions[end]:
+            o, d = (origin, g) if role == "dst" else (g, destination)
+            for r in _k_routes(G, o, d, k=1, max_detour=1.0, via=via, avoid=avoid, regions=regions,
+                               exclude_gateways=[x for x in regions[end] if x != g]):
+                if r.legs not in seen and r.free_h <= best * gateway_detour + 1e-9:
+                    seen.add(r.legs)
+                    routes.append(r)
+    return sorted(routes, key=lambda r: r.free_h)
+
+
+def _k_routes(
+    G: nx.Graph,
+    origin: str,
+    destination: str,
+    *,
+    k: int,
+    max_detour: float,
+    via: tuple[tuple[str, ...], ...] = (),
+    avoid: tuple[str, ...] = (),
+    regions: dict[str, list[str]] | None = None,
+    exclude_gateways: list[str] = (),
+) -> list[Route]:
+    """The ``k`` best loop-free routes within ``max_detour`` (see :func:`candidate_routes`)."""
+    H = G.copy()
+    for a in (*avoid, *exclude_gateways):
+        if a in H:
+            H.remove_node(a)
+    drop = [(u, v) for u, v, e in H.edges(data=True) if e["id"] in avoid]
+    H.remove_edges_from(drop)
+    src, dst = origin, destination
+    for end, role in ((origin, "src"), (destination, "dst")):
+        if regions and end in regions:
+            virt = f"__{role}__{end}"
+            H.add_node(virt)
+            for g in regions[end]:
+                if g in H:
+                    H.add_edge(virt, g, id=None, free_time_h=0.0, length_km=0.0, kind="virtual")
+            if role == "src":
+                src = virt
+            else:
+                dst = virt
+    if src not in H or dst not in H or not nx.has_path(H, src, dst):
+        return []
+
+    def to_route(path: list[str]) -> Route | None:
+        path = [p for p in path if not p.startswith("__")]
+        if len(set(path)) != len(path):
+            return None  # not loop-free
+        legs, free, km, ok_links = [], 0.0, 0.0, set()
+        for u, v in zip(path, path[1:]):
+            e = H.edges[u, v]
+            link = e["link"]
+            legs.append((link.id, link.from_node == u))
+            free += e["free_time_h"]
+            km += e["length_km"]
+            ok_links.add(link.id)
+            if link.kind == "ferry":
+                ok_links.add("ferry")
+        ok_nodes = set(path)
+        if via and not all(any(x in ok_nodes or x in ok_links for x in grp) for grp in via):
+            return None
+        # A region gateway mid-route means the train already reached the region.
+        if regions and destination in regions and any(p in regions[destination] for p in path[:-1]):
+            return None
+        return Route(tuple(path), tuple(legs), free, km)
+
+    found: dict[tuple, Route] = {}
+    for path in _via_paths(H, src, dst, via):
+        r = to_route(path)
+        if r is not None:
+            found.setdefault(r.legs, r)
+    best = min((r.free_h for r in found.values()), default=None)
+    try:
+        for n_seen, path in enumerate(nx.shortest_simple_paths(H, src, dst, weight="free_time_h")):
+            if n_seen > 60 or len(found) >= k + len(via):
+                break
+            r = to_route(path)
+            if r is None:
+                continue
+            best = r.free_h if best is None else min(best, r.free_h)
+            if r.free_h > best * max_detour + 1e-9:
+                break
+            found.setdefault(r.legs, r)
+    except nx.NetworkXNoPath:
+        pass
+    if best is None:
+        return []
+    routes = sorted((r for r in found.values() if r.free_h <= best * max_detour + 1e-9), key=lambda r: r.free_h)
+    return routes[:k]
+
+
+def _via_paths(H: nx.Graph, src: str, dst: str, via: tuple[tuple[str, ...], ...], limit: int = 64) -> list[list[str]]:
+    """Shortest paths forced through one element of each ``via`` group, in order.
+
+    The k-shortest enumeration may never reach a route through a far element
+    (a Caspian ferry is a long detour from China to Europe), so each
+    combination of group elements is joined by shortest paths directly.
+    """
+    if not via:
+        return []
+    options: list[list[tuple[str, str]]] = []
+    for grp in via:
+        opts = []
+        for x in grp:
+            if x in H and not x.startswith("__"):
+                opts.append((x, x))
+            for u, v, e in H.edges(data=True):
+                link = e.get("link")
+                if link is not None and (link.id == x or (x == "ferry" and link.kind == "ferry")):
+                    opts += [(u, v), (v, u)]
+        options.append(opts)
+    paths = []
+    for combo in itertools.islice(itertools.product(*options), limit):
+        path, here, ok = [src], src, True
+        for a, b in combo:
+            try:
+                leg = nx.shortest_path(H, here, a, weight="free_time_h")
+            except nx.NetworkXNoPath:
+                ok = False
+                break
+            path += leg[1:] + ([b] if a != b else [])
+            here = b
+        if not ok:
+            continue
+        try:
+            path += nx.shortest_path(H, here, dst, weight="free_time_h")[1:]
+        except nx.NetworkXNoPath:
+            continue
+        paths.append(path)
+    return paths
+
+
