@@ -109,6 +109,7 @@ class _LP:
             for lid, lk in net.links.items()
         }
         self.G = route_graph(net)
+        self._via_cache: dict[tuple, list] = {}
 
     def _commodity_arcs(self, f: Flow) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
         """Columns of one flow: ``(tail, head, legs)`` with the ``(link, direction)`` legs used.
@@ -123,13 +124,18 @@ class _LP:
         src = "__src" if f.origin in REGIONS else f.origin
         dst = "__dst" if f.destination in REGIONS else f.destination
         if f.via:
+            key = (f.origin, f.destination, f.via, f.avoid)
+            if key in self._via_cache:
+                return self._via_cache[key]
             ops = self.spec.operations
             routes = candidate_routes(
                 self.G, f.origin, f.destination, k=3 * ops.k_routes, max_detour=1.5 * ops.max_detour,
                 via=f.via, avoid=f.avoid, regions={r: net.gateways(r) for r in REGIONS},
                 gateway_detour=ops.gateway_detour,
             )
-            return [(src, dst, tuple((lid, "ab" if fwd else "ba") for lid, fwd in r.legs)) for r in routes]
+            cols = [(src, dst, tuple((lid, "ab" if fwd else "ba") for lid, fwd in r.legs)) for r in routes]
+            self._via_cache[key] = cols
+            return cols
         cols = [(u, v, ((lid, d),)) for u, v, lid, d in self.arcs
                 if lid not in f.avoid and u not in f.avoid and v not in f.avoid]
         if f.origin in REGIONS:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from corridors.bound import Bound, element_kind, region_flows
 from corridors.model import RunSpec
 from corridors.routing import candidate_routes, route_graph
-from corridors.simulation import HOURS_PER_DAY, SimResult, simulate
+from corridors.simulation import HOURS_PER_DAY, SimResult, flow_routes, simulate
 
 log = logging.getLogger(__name__)
 
@@ -133,10 +133,10 @@ def judge(spec: RunSpec, res: SimResult, ids: set[str], *, tolerance: float, mar
 
 
 def _probe(args) -> Probe:
-    spec, region, direction, scale, tolerance, margin_h = args
+    spec, region, direction, scale, tolerance, margin_h, routes = args
     ids = {f.id for f in region_flows(spec, region, direction)}
     run = scaled_spec(spec, region, direction, scale)
-    res = simulate(run, stop_on_refusal=frozenset(ids))
+    res = simulate(run, stop_on_refusal=frozenset(ids), routes=routes)
     p = judge(spec, res, ids, tolerance=tolerance, margin_h=margin_h)
     return replace(p, scale=scale, utilisation=busy_elements(run, res))
 
@@ -182,6 +182,7 @@ def search_many(
         Runs the probes of a round in parallel (a process pool); serial when ``None``.
     """
     states = []
+    route_cache: dict[int, dict] = {}
     for spec, bound in items:
         if bound.scale is None or bound.demand_mt <= 0:
             states.append(None)
@@ -198,8 +199,10 @@ def search_many(
         if st.days * HOURS_PER_DAY - margin <= st.warmup_days * HOURS_PER_DAY:
             run_spec = run_spec.with_settings(days=st.warmup_days + margin / HOURS_PER_DAY + 30)
         top = min(bound.scale, MAX_SCALE)
+        if id(spec) not in route_cache:  # scaling changes volumes, not routes: compute once per scenario
+            route_cache[id(spec)] = flow_routes(spec)
         states.append({"spec": run_spec, "bound": bound, "margin": margin, "lo": 0.0,
-                       "hi": top * 1.05, "top": top, "probes": []})
+                       "hi": top * 1.05, "top": top, "probes": [], "routes": route_cache[id(spec)]})
     for rnd in range(rounds):
         args, owners = [], []
         for k, stt in enumerate(states):
@@ -214,7 +217,7 @@ def search_many(
                 points = (lo + (hi - lo) / 3, lo + 2 * (hi - lo) / 3)
             for s in points:
                 b = stt["bound"]
-                args.append((stt["spec"], b.region, b.direction, s, tolerance, stt["margin"]))
+                args.append((stt["spec"], b.region, b.direction, s, tolerance, stt["margin"], stt["routes"]))
                 owners.append(k)
         results = list(executor.map(_probe, args)) if executor else [_probe(a) for a in args]
         for k, stt in enumerate(states):

@@ -651,6 +651,7 @@ class Simulation:
         progress: Callable[[float], None] | None = None,
         trace: bool = False,
         stop_on_refusal: frozenset[str] = frozenset(),
+        routes: dict[str, list[Route]] | None = None,
     ) -> None:
         self.spec = spec
         self.trace: list | None = [] if trace else None
@@ -677,7 +678,7 @@ class Simulation:
             else:
                 el = Ferry(self, link, s)
             self.elements[link.id] = el
-        self.routes: dict[str, list[Route]] = {}
+        self.routes: dict[str, list[Route]] = dict(routes or {})
         self.trains: list[Train] = []
         self.refused: dict[int, str] = {}
         self.waiting_at_origin: Counter = Counter()
@@ -902,6 +903,7 @@ def simulate(
     progress: Callable[[float], None] | None = None,
     trace: bool = False,
     stop_on_refusal: frozenset[str] = frozenset(),
+    routes: dict[str, list[Route]] | None = None,
 ) -> SimResult:
     """Run ``spec`` once and return its :class:`SimResult`.
 
@@ -918,5 +920,14 @@ def simulate(
         Flow ids whose first refusal at entry ends the run early (the capacity
         search only needs to know that demand outran capacity). The result then
         covers the time simulated so far.
+    routes
+        Candidate routes per flow id, computed before (:func:`flow_routes`);
+        runs of the same network and flows can share them.
     """
-    return Simulation(spec, progress=progress, trace=trace, stop_on_refusal=stop_on_refusal).run()
+    return Simulation(spec, progress=progress, trace=trace, stop_on_refusal=stop_on_refusal, routes=routes).run()
+
+
+def flow_routes(spec: RunSpec) -> dict[str, list[Route]]:
+    """The candidate routes of every flow of ``spec``, as the simulation computes them."""
+    sim = Simulation(spec)
+    return {f.id: sim._routes_for(f) for f in spec.flows}
