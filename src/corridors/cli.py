@@ -197,8 +197,8 @@ def _pool(workers: int):
 
 
 _search_options = [
-    click.option("--rounds", type=click.IntRange(1, 8), default=3, show_default=True,
-                 help="Search rounds (two runs each); the bracket shrinks threefold per round."),
+    click.option("--rounds", type=click.IntRange(1, 8), default=2, show_default=True,
+                 help="Search rounds, two runs each: the first probes 0.85 and 1.0 of the LP scaling, each later one cuts the bracket in three."),
     click.option("--search-days", type=float, default=100.0, show_default=True,
                  help="Simulated days of each search run (warm-up included)."),
     click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,

@@ -49,7 +49,7 @@ def capacity_record(spec: RunSpec, b: Bound, sc: SimulatedCapacity) -> dict:
 
 
 def assess_many(
-    specs: list[RunSpec], *, executor: Executor | None = None, rounds: int = 3,
+    specs: list[RunSpec], *, executor: Executor | None = None, rounds: int = 2,
     days: float | None = None, warmup_days: float | None = None,
 ) -> list[dict]:
     """``capacity.json`` documents for several scenarios, searched in lock-step."""

@@ -226,7 +226,7 @@ def draw_compare_maps(base_spec, alt_spec, cmp_doc: dict, folder: Path) -> list[
     return files
 
 
-def compare_run(base_spec, alt_spec, folder: Path, *, executor=None, rounds: int = 3, search_days: float = 100.0,
+def compare_run(base_spec, alt_spec, folder: Path, *, executor=None, rounds: int = 2, search_days: float = 100.0,
                 attribute_overlays=()) -> dict:
     """Everything ``corridors compare`` writes, into ``folder`` atomically; returns comparison.json."""
     import time

@@ -159,7 +159,7 @@ def search_capacity(spec: RunSpec, bound: Bound, **kw) -> SimulatedCapacity:
 def search_many(
     items: list[tuple[RunSpec, Bound]],
     *,
-    rounds: int = 3,
+    rounds: int = 2,
     tolerance: float = 0.05,
     days: float | None = None,
     warmup_days: float | None = None,
