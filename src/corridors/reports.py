@@ -240,6 +240,12 @@ def compare_run(base_spec, alt_spec, folder: Path, *, executor=None, rounds: int
     futures = None
     if executor is not None:
         futures = [executor.submit(simulate, s) for s in (base_spec, alt_spec)]
+    # Serial work of this process overlaps the two runs in the pool.
+    project_bounds = {}
+    for ov in attribute_overlays:
+        bounds = region_bounds(_base_plus(base_spec, ov))
+        project_bounds[Path(ov).stem] = {"regions": {r: {d: {"bound_mt": bounds[r][d].bound_mt}
+                                                         for d in ("inbound", "outbound")} for r in REGIONS}}
     warm = min(base_spec.settings.warmup_days, search_days / 3)
     base_cap, alt_cap = assess_many([base_spec, alt_spec], executor=executor, rounds=rounds,
                                     days=search_days, warmup_days=warm)
@@ -247,20 +253,15 @@ def compare_run(base_spec, alt_spec, folder: Path, *, executor=None, rounds: int
         base_res, alt_res = (f.result() for f in futures)
     else:
         base_res, alt_res = simulate(base_spec), simulate(alt_spec)
-    attribution = []
-    if attribute_overlays:
-        project_caps = {}
-        for ov in attribute_overlays:
-            spec = _base_plus(base_spec, ov)
-            bounds = region_bounds(spec)
-            project_caps[Path(ov).stem] = {"regions": {r: {d: {"bound_mt": bounds[r][d].bound_mt}
-                                                           for d in ("inbound", "outbound")} for r in REGIONS}}
-        attribution = attribution_rows(base_cap, project_caps, alt_cap)
+    attribution = attribution_rows(base_cap, project_bounds, alt_cap) if project_bounds else []
     wall = time.perf_counter() - t0
     with results.staged_dir(Path(folder)) as tmp:
-        base_sum = write_run_folder(base_spec, base_res, tmp / "base", wall_s=wall)
-        alt_sum = write_run_folder(alt_spec, alt_res, tmp / "alt", wall_s=wall)
-        doc = compare_docs(base_cap, alt_cap, base_sum, alt_sum)
+        doc = compare_docs(base_cap, alt_cap, results.summary(base_spec, base_res), results.summary(alt_spec, alt_res))
+        jobs = [(base_spec, base_res, tmp / "base"), (alt_spec, alt_res, tmp / "alt")]
+        if executor is not None:  # the two run folders are written by the pool while the maps are drawn here
+            writes = [executor.submit(write_run_folder, s, r, f, wall_s=wall) for s, r, f in jobs]
+        else:
+            writes = [write_run_folder(s, r, f, wall_s=wall) for s, r, f in jobs]
         results.write_json(tmp / "capacity-before.json", base_cap)
         results.write_json(tmp / "capacity-after.json", alt_cap)
         results.write_json(tmp / "comparison.json", doc)
@@ -268,6 +269,9 @@ def compare_run(base_spec, alt_spec, folder: Path, *, executor=None, rounds: int
         if attribution:
             results.write_csv(tmp / "attribution.csv", attribution)
         draw_compare_maps(base_spec, alt_spec, doc, tmp)
+        for w in writes:
+            if executor is not None:
+                w.result()
         results.write_json(tmp / "run.json", {
             **results.run_metadata(alt_spec, wall_time_s=time.perf_counter() - t0),
             "base": base_spec.name, "alt": alt_spec.name, "search_rounds": rounds, "search_days": search_days,
@@ -284,7 +288,9 @@ def _base_plus(base_spec, overlay: Path):
 
     base_file = Path(base_spec.source_files[0]).resolve() if base_spec.source_files else None
     if base_file is None:
-        raise ValueError("the base scenario has no source file to extend")
+        from corridors.errors import CorridorsError
+
+        raise CorridorsError("the base scenario has no source file to extend for attribution")
     with tempfile.TemporaryDirectory() as d:
         f = Path(d) / "attribution.yaml"
         f.write_text(
