@@ -28,7 +28,7 @@ DIRECTIONS = ("inbound", "outbound")
 
 
 def _r(x, nd=3):
-    return None if x is None else round(float(x), nd)
+    return None if x is None else round(float(x), nd) + 0.0  # + 0.0: no "-0.0" in files
 
 
 def capacity_record(spec: RunSpec, b: Bound, sc: SimulatedCapacity) -> dict:
