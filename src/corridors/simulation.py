@@ -327,7 +327,8 @@ class Block:
         self.held = False
         self.holder_dir = None
         self.free_at = free_at
-        self._schedule_wake()
+        if self.queue and not self.wake_pending:
+            self._schedule_wake()
 
     def _schedule_wake(self) -> None:
         if self.held or not self.queue or self.wake_pending:
@@ -379,6 +380,7 @@ class SingleTrack(Element):
         blocks, block_busy = self.blocks, self.block_busy
         priority = t.cargo.priority
         warm = sim.warmup_h
+        m_start, m_dur = sim.maint
         arrived = env.now
         waited = moving = busy = 0.0
         for progress, i in enumerate(order):
@@ -396,9 +398,11 @@ class SingleTrack(Element):
                 run_h = base_run_h / self.schedule.factor(env.now)
             else:
                 run_h = base_run_h
-            delay = sim.maintenance_delay(run_h)
-            if delay > 0:
-                yield env.timeout(delay)
+            if m_dur > 0:
+                # inline of Simulation.maintenance_delay (hot path)
+                phase = (env.now - m_start) % HOURS_PER_DAY
+                if phase < m_dur or run_h > HOURS_PER_DAY - phase:
+                    yield env.timeout(sim.maintenance_delay(run_h))
             if block.holder_dir is not None:
                 self.max_opposing += 1  # two trains in one block: must never happen
             block.holder_dir = d
