@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from concurrent.futures import Executor
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, field, replace
 
 from corridors.bound import Bound, element_kind, region_flows
@@ -211,33 +211,48 @@ def search_many(
             route_cache[id(spec)] = flow_routes(spec)
         states.append({"spec": run_spec, "bound": bound, "margin": margin, "lo": 0.0,
                        "hi": top * 1.05, "top": top, "probes": [], "routes": route_cache[id(spec)]})
-    for rnd in range(rounds):
-        args, owners = [], []
-        for k, stt in enumerate(states):
-            if stt is None:
-                continue
-            lo, hi = stt["lo"], stt["hi"]
-            # The first round probes just below and at the LP scaling, where the
-            # answer usually lies; later rounds cut the bracket in three.
-            if rnd == 0:
-                points = (FIRST_PROBE * stt["top"], stt["top"])
-            else:
-                points = (lo + (hi - lo) / 3, lo + 2 * (hi - lo) / 3)
-            for s in points:
-                b = stt["bound"]
-                args.append((stt["spec"], b.region, b.direction, s, tolerance, stt["margin"], stt["routes"]))
-                owners.append(k)
-        results = list(executor.map(_probe, args)) if executor else [_probe(a) for a in args]
-        for k, stt in enumerate(states):
-            if stt is None:
-                continue
-            stt["probes"] += [r for r, o in zip(results, owners) if o == k]
-            # Noise can make a higher scaling look stable above an unstable one:
-            # the bracket's top is the smallest unstable scaling seen, its bottom
-            # the largest stable one below it.
-            unstable = [p.scale for p in stt["probes"] if not p.stable]
-            stt["hi"] = min([stt["hi"], *unstable])
-            stt["lo"] = max([0.0, *(p.scale for p in stt["probes"] if p.stable and p.scale < stt["hi"])])
+    def points(stt: dict) -> tuple[float, float]:
+        # The first round probes just below and at the LP scaling, where the
+        # answer usually lies; later rounds cut the bracket in three.
+        lo, hi = stt["lo"], stt["hi"]
+        if stt["round"] == 0:
+            return (FIRST_PROBE * stt["top"], stt["top"])
+        return (lo + (hi - lo) / 3, lo + 2 * (hi - lo) / 3)
+
+    def args_of(stt: dict) -> list[tuple]:
+        b = stt["bound"]
+        return [(stt["spec"], b.region, b.direction, s, tolerance, stt["margin"], stt["routes"]) for s in points(stt)]
+
+    def update(stt: dict, found: list[Probe]) -> None:
+        stt["probes"] += found
+        stt["round"] += 1
+        # Noise can make a higher scaling look stable above an unstable one:
+        # the bracket's top is the smallest unstable scaling seen, its bottom
+        # the largest stable one below it.
+        unstable = [p.scale for p in stt["probes"] if not p.stable]
+        stt["hi"] = min([stt["hi"], *unstable])
+        stt["lo"] = max([0.0, *(p.scale for p in stt["probes"] if p.stable and p.scale < stt["hi"])])
+
+    active = [stt for stt in states if stt is not None]
+    for stt in active:
+        stt["round"] = 0
+    if executor is None:
+        for stt in active:
+            while stt["round"] < rounds:
+                update(stt, [_probe(a) for a in args_of(stt)])
+    else:
+        # Each search moves to its next round as soon as its own two probes are
+        # back, so the pool never waits for the slowest search of a round.
+        pending: dict = {}
+        for k, stt in enumerate(active):
+            pending[k] = [executor.submit(_probe, a) for a in args_of(stt)]
+        while pending:
+            done, _ = wait([f for fs in pending.values() for f in fs], return_when=FIRST_COMPLETED)
+            for k in [k for k, fs in pending.items() if all(f.done() for f in fs)]:
+                stt = active[k]
+                update(stt, [f.result() for f in pending.pop(k)])
+                if stt["round"] < rounds:
+                    pending[k] = [executor.submit(_probe, a) for a in args_of(stt)]
     out = []
     for (spec, bound), stt in zip(items, states):
         if stt is not None and bound.scale > MAX_SCALE:
