@@ -26,7 +26,6 @@ three free transit times plus five days before the end):
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, field, replace
@@ -46,8 +45,6 @@ FIRST_PROBE = 0.85
 #: (and at least this many trains): a queue building at a saturated element.
 GROWTH_SHARE = 0.02
 GROWTH_MIN_TRAINS = 5
-#: Origin backlog (days of a flow's trains waiting to enter) at which a probe refuses trains.
-PROBE_BACKLOG_DAYS = 5.0
 #: The search never simulates a region's flows beyond this multiple of their demand.
 MAX_SCALE = 20.0
 
@@ -139,11 +136,6 @@ def _probe(args) -> Probe:
     spec, region, direction, scale, tolerance, margin_h, routes = args
     ids = {f.id for f in region_flows(spec, region, direction)}
     run = scaled_spec(spec, region, direction, scale)
-    # A probe refuses trains after a shorter origin backlog than a normal run,
-    # so an overloaded probe stops sooner (a refusal already means unstable).
-    ops = run.operations
-    run = dataclasses.replace(run, operations=dataclasses.replace(
-        ops, max_origin_backlog_days=min(ops.max_origin_backlog_days, PROBE_BACKLOG_DAYS)))
     res = simulate(run, stop_on_refusal=frozenset(ids), routes=routes)
     p = judge(spec, res, ids, tolerance=tolerance, margin_h=margin_h)
     return replace(p, scale=scale, utilisation=busy_elements(run, res))
