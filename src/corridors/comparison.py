@@ -44,6 +44,8 @@ def capacity_record(spec: RunSpec, b: Bound, sc: SimulatedCapacity) -> dict:
         "bottlenecks": bottlenecks_at(sc, spec),
         "binding": [{k: e[k] for k in ("id", "kind", "direction", "utilisation")} for e in b.binding],
         "others_served_share": _r(b.others_served_share, 4),
+        "probes": [{"scale": _r(p.scale, 4), "mt": _r(p.scale * b.demand_mt), "stable": p.stable, "why": p.reason}
+                   for p in sorted(sc.probes, key=lambda p: p.scale)],
         "note": "; ".join(x for x in (b.note, sc.note) if x),
     }
 
