@@ -6,7 +6,8 @@ or outbound; every other flow at its scenario demand) between a stable and an
 unstable value and narrows the bracket with simulation runs, two per round so
 that both cores work. The first round probes ``0.85 lam`` and ``lam`` (the
 bracket starts as ``[0, 1.05 lam]``); each later round probes one and two
-thirds of the bracket and shrinks it threefold. The answer is the largest
+thirds of the bracket and shrinks it threefold; up to two extra rounds run
+while the bracket is wider than a tenth of its top. The answer is the largest
 scaling found stable; the precision is the width of the final bracket, in
 Mt/yr.
 
@@ -45,6 +46,9 @@ FIRST_PROBE = 0.85
 #: (and at least this many trains): a queue building at a saturated element.
 GROWTH_SHARE = 0.02
 GROWTH_MIN_TRAINS = 5
+#: Extra rounds allowed while the bracket is wider than this share of its top.
+EXTRA_ROUNDS = 2
+WIDE_BRACKET = 0.10
 #: The search never simulates a region's flows beyond this multiple of their demand.
 MAX_SCALE = 20.0
 
@@ -228,9 +232,16 @@ def search_many(
     active = [stt for stt in states if stt is not None]
     for stt in active:
         stt["round"] = 0
+    def more(stt: dict) -> bool:
+        # At least ``rounds`` rounds; up to two more while the bracket is still
+        # wider than a tenth of its top (the answer lay far below the LP scaling).
+        if stt["round"] < rounds:
+            return True
+        return stt["round"] < rounds + EXTRA_ROUNDS and stt["hi"] - stt["lo"] > WIDE_BRACKET * stt["hi"]
+
     if executor is None:
         for stt in active:
-            while stt["round"] < rounds:
+            while more(stt):
                 update(stt, [_probe(a) for a in args_of(stt)])
     else:
         # Each search moves to its next round as soon as its own two probes are
@@ -243,7 +254,7 @@ def search_many(
             for k in [k for k, fs in pending.items() if all(f.done() for f in fs)]:
                 stt = active[k]
                 update(stt, [f.result() for f in pending.pop(k)])
-                if stt["round"] < rounds:
+                if more(stt):
                     pending[k] = [executor.submit(_probe, a) for a in args_of(stt)]
     out = []
     for (spec, bound), stt in zip(items, states):
