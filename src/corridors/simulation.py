@@ -10,7 +10,10 @@ What occupies what
   is a resource of capacity one shared by both directions: opposing trains can
   only meet in a loop, and a following train keeps at least one block behind.
   A train holds a block for its running time plus the meeting overhead (the
-  block is released ``overhead`` after the train has left it).
+  block is released ``overhead`` after the train has left it). Where trains
+  wait for the same block, the one further into the section goes first
+  (then cargo priority, then arrival order): clearing the line keeps opposing
+  trains from filling the loops and halving the throughput.
 * **Double track.** Each direction has an entry gate held for one headway per
   train; a train leaves a section no earlier than one headway after the train
   ahead of it, so there is no overtaking inside a section.
