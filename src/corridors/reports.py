@@ -116,10 +116,10 @@ def write_run_folder(spec, res, out: Path, *, wall_s: float, extra_meta: dict | 
     from corridors.scenario import resolved_dict
 
     with results.staged_dir(Path(out)) as tmp:
-        doc = results.write_run(tmp, spec, res, replications=replications)
-        (tmp / "scenario.resolved.yaml").write_text(_yaml_text(resolved_dict(spec)), encoding="utf-8")
         secs = results.section_rows(spec, res)
         crossings = results.crossing_rows(spec, res)
+        doc = results.write_run(tmp, spec, res, replications=replications, secs=secs, crossings=crossings)
+        (tmp / "scenario.resolved.yaml").write_text(_yaml_text(resolved_dict(spec)), encoding="utf-8")
         draw_utilisation_map(spec, secs, crossings, tmp / "map.png",
                              title=f"{spec.name}: utilisation of analytic capacity (seed {res.seed})")
         results.write_json(tmp / "run.json", results.run_metadata(spec, wall_time_s=wall_s, extra=extra_meta))

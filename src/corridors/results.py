@@ -297,20 +297,25 @@ def run_metadata(spec: RunSpec, *, wall_time_s: float, extra: dict | None = None
     }
 
 
-def write_run(out: Path, spec: RunSpec, res: SimResult, *, replications: dict | None = None) -> dict:
+def write_run(
+    out: Path, spec: RunSpec, res: SimResult, *, replications: dict | None = None,
+    secs: list[dict] | None = None, crossings: list[dict] | None = None,
+) -> dict:
     """Write the tables of one run into ``out`` (an existing, empty folder); return the summary.
 
     ``replications`` (from :func:`replication_stats`) is added to ``summary.json``
-    when the scenario asked for more than one run.
+    when the scenario asked for more than one run. ``secs`` and ``crossings``
+    are the rows of :func:`section_rows` and :func:`crossing_rows` when the
+    caller already has them.
     """
     doc = summary(spec, res)
     if replications is not None:
         doc["replications"] = replications
     write_json(out / "summary.json", doc)
-    secs = section_rows(spec, res)
+    secs = section_rows(spec, res) if secs is None else secs
     write_csv(out / "sections.csv", secs)
     write_sections_gpkg(out / "sections.gpkg", spec, secs)
-    write_csv(out / "crossings.csv", crossing_rows(spec, res))
+    write_csv(out / "crossings.csv", crossing_rows(spec, res) if crossings is None else crossings)
     write_csv(out / "trains.csv.gz", train_rows(res), gz=True)
     write_csv(out / "corridors.csv", doc["corridor_indicators"])
     return doc

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field, replace
 
 from corridors.bound import Bound, element_kind, region_flows
 from corridors.model import RunSpec
-from corridors.routing import candidate_routes, route_graph
 from corridors.simulation import HOURS_PER_DAY, SimResult, flow_routes, simulate
 
 log = logging.getLogger(__name__)
@@ -84,19 +83,12 @@ def scaled_spec(spec: RunSpec, region: str, direction: str, scale: float) -> Run
     return spec.with_flows(f.scaled(scale) if f.id in ids else f for f in spec.flows)
 
 
-def _margin_h(spec: RunSpec, ids: set[str]) -> float:
-    """Cohort margin: three times the longest free transit of the region's flows, plus five days."""
-    from corridors import REGIONS
+def _margin_h(routes: dict[str, list], ids: set[str]) -> float:
+    """Cohort margin: three times the longest free transit of the region's flows, plus five days.
 
-    G = route_graph(spec.network)
-    regions = {r: spec.network.gateways(r) for r in REGIONS}
-    longest = 0.0
-    for f in spec.flows:
-        if f.id in ids:
-            routes = candidate_routes(G, f.origin, f.destination, k=1, max_detour=1.0, via=f.via,
-                                      avoid=f.avoid, regions=regions)
-            if routes:
-                longest = max(longest, routes[0].free_h)
+    ``routes`` are the flows' candidate routes (best first), as the probes use them.
+    """
+    longest = max((routes[f][0].free_h for f in ids if routes.get(f)), default=0.0)
     return 3 * longest + 5 * HOURS_PER_DAY
 
 
@@ -198,13 +190,13 @@ def search_many(
             kw["warmup_days"] = warmup_days
         run_spec = spec.with_settings(**kw) if kw else spec
         ids = {f.id for f in region_flows(spec, bound.region, bound.direction)}
-        margin = _margin_h(spec, ids)
+        if id(spec) not in route_cache:  # scaling changes volumes, not routes: compute once per scenario
+            route_cache[id(spec)] = flow_routes(spec)
+        margin = _margin_h(route_cache[id(spec)], ids)
         st = run_spec.settings
         if st.days * HOURS_PER_DAY - margin <= st.warmup_days * HOURS_PER_DAY:
             run_spec = run_spec.with_settings(days=st.warmup_days + margin / HOURS_PER_DAY + 30)
         top = min(bound.scale, MAX_SCALE)
-        if id(spec) not in route_cache:  # scaling changes volumes, not routes: compute once per scenario
-            route_cache[id(spec)] = flow_routes(spec)
         states.append({"spec": run_spec, "bound": bound, "margin": margin, "lo": 0.0,
                        "hi": top * 1.05, "top": top, "probes": [], "routes": route_cache[id(spec)]})
     def points(stt: dict) -> tuple[float, float]:
