@@ -155,6 +155,7 @@ def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None
     from corridors.reports import print_run_summary, write_run_folder
 
     spec = _load(scenario, seed, days)
+    folder = _target(out, spec.name)
     t0 = time.perf_counter()
     n = spec.settings.replications
     extra = None
@@ -177,13 +178,21 @@ def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None
     else:
         res = _simulate_with_progress(spec, spec.name)
     wall = time.perf_counter() - t0
-    folder = Path(out) if out else Path("outputs") / spec.name
     doc = write_run_folder(spec, res, folder, wall_s=wall, replications=extra)
     print_run_summary(console, doc)
     console.print(f"results written to {folder}/ ({wall:.1f} s simulated time {spec.settings.days:g} days)")
 
 
 # --------------------------------------------------------------------------- capacity / compare
+
+
+def _target(out: str | None, default_name: str) -> Path:
+    """The result folder of a command, checked before anything is simulated (see :mod:`corridors.outdir`)."""
+    from corridors.outdir import check_target
+
+    folder = Path(out) if out else Path("outputs") / default_name
+    check_target(folder)
+    return folder
 
 
 def _pool(workers: int):
@@ -224,6 +233,7 @@ def capacity_cmd(scenario, out, seed, rounds, search_days, workers) -> None:
     from corridors.reports import print_capacity, write_capacity_folder
 
     spec = _load(scenario, seed, None)
+    folder = _target(out, f"capacity-{spec.name}")
     warm = min(spec.settings.warmup_days, search_days / 3)
     pool = _pool(workers)
     try:
@@ -232,7 +242,6 @@ def capacity_cmd(scenario, out, seed, rounds, search_days, workers) -> None:
     finally:
         if pool:
             pool.shutdown()
-    folder = Path(out) if out else Path("outputs") / f"capacity-{spec.name}"
     write_capacity_folder(doc, folder)
     print_capacity(console, doc)
     console.print(f"capacity written to {folder}/")
@@ -252,7 +261,7 @@ def compare_cmd(base, alt, out, seed, attribute, rounds, search_days, workers) -
     from corridors.reports import compare_run
 
     base_spec, alt_spec = _load(base, seed, None), _load(alt, seed, None)
-    folder = Path(out) if out else Path("outputs") / f"compare-{base_spec.name}-vs-{alt_spec.name}"
+    folder = _target(out, f"compare-{base_spec.name}-vs-{alt_spec.name}")
     pool = _pool(workers)
     try:
         with err_console.status(f"comparing {base_spec.name} and {alt_spec.name} ..."):

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from corridors import REGIONS
 from corridors.network import BorderCrossing, FerryLink, Network, RailSection, route_km
+from corridors.outdir import staged_dir
 
 
 def _table(title: str, columns: list[str], rows: list[list]) -> Table:
@@ -115,7 +116,7 @@ def write_run_folder(spec, res, out: Path, *, wall_s: float, extra_meta: dict | 
     from corridors import results
     from corridors.scenario import resolved_dict
 
-    with results.staged_dir(Path(out)) as tmp:
+    with staged_dir(Path(out)) as tmp:
         secs = results.section_rows(spec, res)
         crossings = results.crossing_rows(spec, res)
         doc = results.write_run(tmp, spec, res, replications=replications, secs=secs, crossings=crossings)
@@ -164,7 +165,7 @@ def write_capacity_folder(doc: dict, out: Path) -> None:
     from corridors import results
     from corridors.comparison import capacity_rows
 
-    with results.staged_dir(Path(out)) as tmp:
+    with staged_dir(Path(out)) as tmp:
         results.write_json(tmp / "capacity.json", doc)
         results.write_csv(tmp / "capacity.csv", capacity_rows(doc))
 
@@ -255,7 +256,7 @@ def compare_run(base_spec, alt_spec, folder: Path, *, executor=None, rounds: int
         base_res, alt_res = simulate(base_spec), simulate(alt_spec)
     attribution = attribution_rows(base_cap, project_bounds, alt_cap) if project_bounds else []
     wall = time.perf_counter() - t0
-    with results.staged_dir(Path(folder)) as tmp:
+    with staged_dir(Path(folder)) as tmp:
         doc = compare_docs(base_cap, alt_cap, results.summary(base_spec, base_res), results.summary(alt_spec, alt_res))
         jobs = [(base_spec, base_res, tmp / "base"), (alt_spec, alt_res, tmp / "alt")]
         if executor is not None:  # the two run folders are written by the pool while the maps are drawn here

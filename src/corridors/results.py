@@ -17,20 +17,15 @@ rerun with the same seed writes byte-identical files.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import gzip
 import hashlib
 import io
 import json
 import math
-import os
 import platform
-import shutil
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -319,30 +314,6 @@ def write_run(
     write_csv(out / "trains.csv.gz", train_rows(res), gz=True)
     write_csv(out / "corridors.csv", doc["corridor_indicators"])
     return doc
-
-
-@contextlib.contextmanager
-def staged_dir(final: Path) -> Iterator[Path]:
-    """Yield a fresh temporary folder beside ``final``; on success it replaces ``final``.
-
-    On any error the temporary folder is removed and ``final`` is left as it
-    was, so no half-written result folder is ever visible.
-    """
-    final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{os.getpid()}")
-        final.rename(old)
-    tmp.rename(final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def replication_stats(summaries: list[dict]) -> dict:
