@@ -1,0 +1,142 @@
+"""The caveats the model can see in its own results, as sentences for the brief's last section.
+
+Load near capacity, trains refused or still under way, closures in force,
+capacity searches that did not settle or stayed coarse, and the single seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from corridors import REGIONS
+from corridors.brief.format import flow_label, fmt_num, fmt_pct, pm, resolved
+from corridors.brief.messages import NEAR_CAPACITY
+from corridors.brief.names import ElementNames
+from corridors.brief.read import DIRECTIONS, ResultFolder, RunFolder
+
+__all__ = ["caveats"]
+
+#: How a caveat names a run.
+_Label = Callable[[RunFolder], str]
+
+
+def _load_caveats(result: ResultFolder, names: ElementNames, label: _Label) -> list[str]:
+    """Name the elements above :data:`NEAR_CAPACITY` in each run, or say there are none."""
+    items = []
+    for run in result.runs:
+        near = sorted(((r["utilisation"], r["id"]) for r in (*run.sections, *run.crossings)
+                       if (r.get("utilisation") or 0) > NEAR_CAPACITY), reverse=True)
+        if near:
+            items.append(f"Near capacity in {label(run)}: "
+                         + "; ".join(f"{names.name(e)} at {fmt_pct(u)}" for u, e in near)
+                         + ". Small changes in demand or operations move queues there a lot.")
+    if not items:
+        items.append(f"No element runs above {fmt_pct(NEAR_CAPACITY)} of its analytic capacity at scenario demand.")
+    return items
+
+
+def _train_caveats(result: ResultFolder, names: ElementNames, label: _Label) -> list[str]:
+    """Report trains refused at entry and trains still under way at the end, per run."""
+    items = []
+    for run in result.runs:
+        tr = run.summary.get("trains", {})
+        refused = run.summary.get("refused_by_reason") or {}
+        if tr.get("refused"):
+            why = ", ".join(f"{k.replace('_', ' ')}: {fmt_num(v, 0)}" for k, v in refused.items())
+            items.append(f"Flows not fully served in {label(run)}: {fmt_num(tr['refused'], 0)} trains were refused "
+                         f"at entry{f' ({why})' if why else ''}; the demand there exceeds what the network takes.")
+        where = run.summary.get("in_network_where") or {}
+        if tr.get("in_network"):
+            top = sorted(where.items(), key=lambda kv: -kv[1])[:3]
+            at = ", ".join(f"{names.name(k)}: {fmt_num(v, 0)}" for k, v in top)
+            items.append(f"{fmt_num(tr['in_network'], 0)} of {fmt_num(tr.get('generated'), 0)} trains were still "
+                         f"under way when {label(run)} ended (most on {at}); normal in transit, but a large number "
+                         f"on one element marks a queue.")
+    if not any(run.summary.get("trains", {}).get("refused") for run in result.runs):
+        items.append("No train was refused at entry: every flow was served at its scenario demand.")
+    return items
+
+
+def _disruption_text(names: ElementNames, run: RunFolder) -> list[str]:
+    """Write one phrase per closure or slowdown of a run's scenario: element, rate, days, reason."""
+    out = []
+    for d in run.scenario.get("disruptions") or []:
+        what = "closed" if not d.get("factor") else f"working at {fmt_pct(d.get('factor'))} of its rate"
+        reason = f" ({d['reason']})" if d.get("reason") else ""
+        out.append(f"{names.name(str(d.get('target')))} {what}, days {fmt_num(d.get('start_day'), 0)}–"
+                   f"{fmt_num(d.get('end_day'), 0)}{reason}")
+    return out
+
+
+def _disruption_caveats(result: ResultFolder, names: ElementNames, label: _Label) -> list[str]:
+    """List the closures and slowdowns in force in each run, or say there are none."""
+    dis = [(run, _disruption_text(names, run)) for run in result.runs]
+    if not any(t for _, t in dis):
+        return ["No closures or slowdowns are in force in "
+                + ("either scenario." if len(result.runs) > 1 else "the scenario.")]
+    return [f"Closures and slowdowns in force in {label(run)}: " + "; ".join(texts) + "."
+            for run, texts in dis if texts]
+
+
+def _search_caveats(comparison: dict) -> list[str]:
+    """Report capacity searches that found no stable level or stayed coarse, and the searches' own notes."""
+    items = []
+    recs = [(r, d, when, comparison["regions"][r][d][when])
+            for r in REGIONS for d in DIRECTIONS for when in ("before", "after")]
+    coarse = [f"{flow_label(r, d)} {when} the change ({pm(v, p)} Mt/yr)"
+              for r, d, when, rec in recs
+              for v, p in [(rec.get("simulated_mt"), rec.get("precision_mt"))] if v and p and p > 0.25 * v]
+    unresolved = [f"{flow_label(r, d)} {when}" for r, d, when, rec in recs
+                  if rec.get("simulated_mt") is not None and not resolved(rec)]
+    if unresolved:
+        by_when = {w: [u.rsplit(" ", 1)[0] for u in unresolved if u.endswith(w)] for w in ("before", "after")}
+        items.append("The capacity search found no stable demand level above zero "
+                     + "; ".join(f"{w} the change for the flows {', '.join(fl)}" for w, fl in by_when.items() if fl)
+                     + ": even the smallest scaling tried did not settle, or the run is unstable at its own "
+                     "demand. Look at that run's queues and refused trains before quoting these figures.")
+    if coarse:
+        items.append("The capacity search is coarse (precision above a quarter of the value) for the flows "
+                     + "; ".join(coarse) + ": run 'corridors compare' "
+                     "with more --rounds (or longer --search-days) to narrow it before quoting these figures.")
+    notes = sorted({n.strip() for *_, rec in recs for n in str(rec.get("note") or "").split(";")
+                    if n.strip() and "no flows" not in n})
+    if notes:
+        items.append("Notes of the capacity search: " + "; ".join(notes) + ".")
+    return items
+
+
+def _seed_caveat(result: ResultFolder) -> str:
+    """Say that no confidence intervals are given, and why."""
+    reps = [int((run.scenario.get("simulation") or {}).get("replications") or 1) for run in result.runs]
+    who = "Each scenario was" if len(result.runs) > 1 else "The scenario was"
+    if max(reps) <= 1:
+        return (f"{who} simulated with one random seed; the spread between seeds is not measured, "
+                "so no confidence intervals are given.")
+    return (f"{who} run with up to {max(reps)} replications, but the result files hold no spread "
+            "between them yet, so no confidence intervals are given.")
+
+
+def caveats(result: ResultFolder, names: ElementNames) -> list[str]:
+    """Write the caveats of a result folder.
+
+    Parameters
+    ----------
+    result
+        A compare or run folder.
+    names
+        Element names of ``result``.
+
+    Returns
+    -------
+    list of str
+        One sentence each, in this order: elements above 90 % utilisation; trains refused at entry and still
+        under way at the end; closures and slowdowns; (compare only) capacity searches without a stable level,
+        coarse searches and the searches' notes; the single seed.
+    """
+    label: _Label = (lambda run: f"the {run.name} run") if len(result.runs) > 1 else (lambda run: "the run")
+    items = [*_load_caveats(result, names, label), *_train_caveats(result, names, label),
+             *_disruption_caveats(result, names, label)]
+    if result.comparison:
+        items += _search_caveats(result.comparison)
+    items.append(_seed_caveat(result))
+    return items

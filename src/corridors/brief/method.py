@@ -1,0 +1,213 @@
+"""The "Method and assumptions" section: network, runs, search, changes, inputs, parameters, sources.
+
+Input files are looked up again from here (as recorded, or under the current
+folder or a parent of the result folder) to say whether they still match the
+SHA-256 recorded in ``run.json``; the network's ``SOURCES.md`` beside its file
+gives the source headings and keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from corridors.brief.document import Block, Bullets, Heading, Para, Table
+from corridors.brief.format import clean_name, fmt_num, fmt_pct, fmt_value, or_none
+from corridors.brief.names import ElementNames
+from corridors.brief.read import ResultFolder
+
+__all__ = ["method_blocks"]
+
+#: Changed fields of an element that are geometry, summarised rather than listed.
+GEOMETRY_FIELDS = frozenset({"coords", "geometry", "lon", "lat"})
+
+
+def _sha_of(path: Path) -> str | None:
+    """Return the SHA-256 hex digest of a file, or ``None`` when it cannot be read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _locate(result: ResultFolder, recorded: str) -> Path | None:
+    """Find a recorded input file from here: as recorded, or under the cwd or a parent of the result folder."""
+    p = Path(recorded)
+    if p.is_absolute():
+        return p if p.is_file() else None
+    for root in (Path.cwd(), *result.path.resolve().parents):
+        if (root / p).is_file():
+            return root / p
+    return None
+
+
+def _sources_md(path: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """Read the headings and source keys (``**key** — title``) of a network's SOURCES.md."""
+    headings, keys = [], []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return headings, keys
+    has_keys_section = bool(re.search(r"^##\s+.*source keys", text, re.IGNORECASE | re.MULTILINE))
+    in_keys = not has_keys_section
+    for line in text.splitlines():
+        m = re.match(r"^##\s+(.*)", line)
+        if m:
+            headings.append(m.group(1).strip())
+            in_keys = not has_keys_section or "source keys" in m.group(1).lower()
+            continue
+        m = re.match(r"^\*\*(.+?)\*\*\s*[—-]\s*(.*)", line) if in_keys else None
+        if m:
+            title = re.split(r"(?<=\))\.\s|\.\s|:\s|;\s", m.group(2), maxsplit=1)[0].strip().rstrip(".:")
+            keys.append((m.group(1).strip(), title[:140]))
+    return headings, keys
+
+
+def _ops_table(result: ResultFolder) -> Table:
+    """Tabulate the ``operations`` block of each scenario, one column per run."""
+    runs = result.runs
+    ops = [run.scenario.get("operations") or {} for run in runs]
+    keys = list(dict.fromkeys(k for o in ops for k in o))
+    rows = tuple((k, *(fmt_value(o.get(k)) for o in ops)) for k in keys)
+    head = ("Parameter", *([r.name for r in runs] if len(runs) > 1 else ["Value"]))
+    return Table(head, rows, frozenset(range(1, len(head))))
+
+
+def _changes(result: ResultFolder, names: ElementNames) -> list[str]:
+    """List what the after scenario changes in the network, relative to the before scenario."""
+    base, alt = result.runs
+    before = base.scenario.get("changed_elements") or {}
+    out = []
+    for eid, rec in (alt.scenario.get("changed_elements") or {}).items():
+        if before.get(eid) == rec:
+            continue
+        kinds = rec.get("change") or []
+        name = clean_name(rec.get("name") or eid)
+        if "added" in kinds:
+            txt = f"{name}: added"
+        elif "opened" in kinds:
+            txt = f"{name}: opened"
+        else:
+            txt = f"{name}: changed"
+        fields = rec.get("changed_fields") or {}
+        shown = [f"{k} {or_none(v.get('from'))} → {or_none(v.get('to'))}" for k, v in fields.items()
+                 if k not in GEOMETRY_FIELDS]
+        if any(k in GEOMETRY_FIELDS for k in fields):
+            shown.append("alignment redrawn")
+        if shown:
+            txt += " (" + ", ".join(shown) + ")"
+        out.append(txt)
+    alt_links, base_links = set(alt.scenario.get("active_links") or []), set(base.scenario.get("active_links") or [])
+    for eid in sorted(base_links - alt_links):
+        out.append(f"{names.name(eid)}: not in service")
+    return out
+
+
+def _method_items(result: ResultFolder) -> list[str]:
+    """Write the method bullets: network, each run's seed and horizon, and (compare) the capacity search."""
+    runs = result.runs
+    net = runs[-1].meta.get("network") or {}
+    net_line = f"Network: {net.get('name', '?')}, version {net.get('version', '?')}"
+    as_of = (runs[-1].scenario.get("network") or {}).get("as_of")
+    if as_of:
+        net_line += f", as of {as_of}"
+    items = [net_line + f" (file {net.get('file', '?')})."]
+    for run in runs:
+        s = run.summary
+        reps = (run.scenario.get("simulation") or {}).get("replications", 1)
+        items.append(f"{run.name}: seed {s.get('seed')}, {fmt_num(s.get('sim_days'), 0)} simulated days of which "
+                     f"{fmt_num(s.get('warmup_days'), 0)} warm-up (excluded from all figures), {reps} replication"
+                     f"{'' if reps == 1 else 's'}; figures are annualised over the measured period.")
+    if result.kind == "compare":
+        search = (result.capacity[0].get("search") if result.capacity else None) or {}
+        rounds = result.meta.get("search_rounds", search.get("rounds"))
+        days = result.meta.get("search_days", search.get("days"))
+        tol = search.get("tolerance")
+        items.append(
+            "Capacity to or from a region is the largest uniform scaling of that region's flows the network carries "
+            "while every other flow runs at its scenario demand, in Mt/yr. The **bound** is a linear programme over "
+            "the analytic capacities of all links (an upper limit); the **simulated** capacity is the largest "
+            f"scaling found stable in simulation ({rounds} search round{'s' if rounds != 1 else ''} of two "
+            f"{fmt_num(days, 0)}-day runs"
+            + (f", at most {fmt_pct(tol)} of trains undelivered" if tol is not None else "")
+            + "). The ± figure is the width of the search's final bracket: stable at the value shown, unstable at "
+            "the value plus the precision.")
+        items.append("The limiting element is the first element of the bound's binding cut, or else the busiest "
+                     "element of the simulation at capacity.")
+    return items
+
+
+def _inputs_table(result: ResultFolder) -> Table:
+    """Tabulate the input files recorded in ``run.json``, with their hash and whether the file here still matches."""
+    rows = []
+    seen = set()
+    for meta in [result.meta, *(r.meta for r in result.runs)]:
+        for f, h in (meta.get("input_sha256") or {}).items():
+            if f in seen:
+                continue
+            seen.add(f)
+            here = _locate(result, f)
+            now = _sha_of(here) if here else None
+            state = "not found here" if now is None else ("unchanged" if now == h else "changed since the run")
+            rows.append((f, h[:16], state))
+    return Table(("File", "SHA-256 (first 16 hex digits)", "File now"), tuple(rows),
+                 note="Full hashes in run.json. 'Changed since the run' means the file on this machine "
+                      "no longer matches what was simulated.", css="files")
+
+
+def _sources_blocks(result: ResultFolder) -> list[Block]:
+    """Cite the network's SOURCES.md headings and keys, and the ``source`` of every demand flow."""
+    net = result.runs[-1].meta.get("network") or {}
+    net_file = _locate(result, str(net.get("file") or ""))
+    src = net_file.parent / "SOURCES.md" if net_file else None
+    blocks: list[Block] = []
+    if src and src.is_file():
+        headings, keys = _sources_md(src)
+        rel = f"{net_file.parent.name}/SOURCES.md"
+        blocks.append(Para(f"Network data: every figure's source is in {rel} (sections: "
+                           + "; ".join(headings) + ")." + (" Its source keys:" if keys else "")))
+        if keys:
+            blocks.append(Bullets(tuple(f"{k}: {t}" for k, t in keys), css="sources"))
+    else:
+        blocks.append(Para("Network data: see SOURCES.md beside the network file (not found from here)."))
+    flows: dict[str, str] = {}
+    for run in result.runs:
+        for f in run.scenario.get("demand") or []:
+            flows.setdefault(str(f.get("id")), " ".join(str(f.get("source") or "no source given").split()))
+    blocks.append(Para("Demand (the `source` of each flow in the scenario files):"))
+    blocks.append(Bullets(tuple(f"{k}: {v}" for k, v in flows.items()), css="sources"))
+    return blocks
+
+
+def method_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
+    """Build the body of the "Method and assumptions" section.
+
+    Parameters
+    ----------
+    result
+        A compare or run folder.
+    names
+        Element names of ``result``.
+
+    Returns
+    -------
+    list of Block
+        Method bullets (network, seeds, horizon in days, capacity search); (compare) what the after scenario
+        changes; input files with SHA-256; operating parameters; sources; software versions.
+    """
+    blocks: list[Block] = [Bullets(tuple(_method_items(result)))]
+    if result.kind == "compare":
+        ch = _changes(result, names)
+        blocks.append(Heading("What the after scenario changes", 3))
+        blocks.append(Bullets(tuple(ch)) if ch else Para("No network element differs between the two scenarios; "
+                                                         "only demand or operations change."))
+    blocks += [Heading("Input files", 3), _inputs_table(result),
+               Heading("Operating parameters", 3), _ops_table(result),
+               Heading("Sources", 3), *_sources_blocks(result)]
+    sw = result.runs[-1].meta
+    libs = ", ".join(f"{k} {v}" for k, v in (sw.get("libraries") or {}).items() if v)
+    blocks.append(Para(f"Software: corridors {sw.get('corridors_version', '?')}, Python {sw.get('python', '?')}"
+                       + (f", {libs}" if libs else "") + f"; result format {sw.get('result_format', '?')}.",
+                       css="small"))
+    return blocks

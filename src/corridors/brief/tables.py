@@ -1,0 +1,212 @@
+"""The tables of the brief: capacity, delivered volume, corridor indicators, bottlenecks.
+
+Every cell is formatted here (with :mod:`corridors.brief.format`); the
+renderers only mark the cells up. In a compare brief a cell reads
+``before → after``, or a single value when both read the same.
+"""
+
+from __future__ import annotations
+
+from corridors import REGIONS
+from corridors.brief.document import Block, Heading, Para, Table
+from corridors.brief.format import arrow, flow_label, fmt_mt, fmt_num, fmt_pct, pm, resolved
+from corridors.brief.names import KIND_LABEL, ElementNames, limit_kind
+from corridors.brief.read import DIRECTIONS, ResultFolder
+
+__all__ = ["bottleneck_blocks", "capacity_table", "corridor_table", "delivery_table"]
+
+
+def capacity_table(result: ResultFolder, names: ElementNames) -> tuple[Table, list[str]]:
+    """Tabulate the capacity per region and direction of a comparison, before and after.
+
+    Parameters
+    ----------
+    result
+        A compare folder (``result.comparison`` is not ``None``).
+    names
+        Element names of ``result``.
+
+    Returns
+    -------
+    table : Table
+        One row per region and direction with flows: bound and simulated ± precision (Mt/yr) before and after,
+        the relative change and the limiting elements; 8 columns.
+    empty : list of str
+        The flows (``to China``, ...) that neither scenario has, left out of the table.
+    """
+    cols = ("Flows", "Bound before", "Bound after", "Simulated before", "Simulated after", "Change",
+            "Limit before", "Limit after")
+    rows, empty = [], []
+    for r in REGIONS:
+        for d in DIRECTIONS:
+            k = result.comparison["regions"][r][d]
+            b, a = k["before"], k["after"]
+            if all(x.get(f) is None for x in (b, a) for f in ("bound_mt", "simulated_mt")):
+                empty.append(flow_label(r, d))
+                continue
+            rows.append((flow_label(r, d), fmt_mt(b.get("bound_mt")), fmt_mt(a.get("bound_mt")),
+                         pm(b.get("simulated_mt"), b.get("precision_mt")),
+                         pm(a.get("simulated_mt"), a.get("precision_mt")),
+                         fmt_pct(k.get("simulated_change_rel"), sign=True) if resolved(b) and resolved(a) else "–",
+                         names.label(k.get("bottleneck_before"), limit_kind(b, k.get("bottleneck_before"))),
+                         names.label(k.get("bottleneck_after"), limit_kind(a, k.get("bottleneck_after")))))
+    note = ("Mt/yr. Bound: upper limit from the network's link capacities; simulated: largest stable demand in "
+            "simulation, ± the search precision ('< x': unstable even at x; 'none found': no stable level in the "
+            "search). Change: simulated, after against before. Limit: the element that caps the flows.")
+    return Table(cols, tuple(rows), frozenset({1, 2, 3, 4, 5}), note=note, css="capacity"), empty
+
+
+def delivery_table(result: ResultFolder) -> Table:
+    """Tabulate offered and delivered freight and transit time per region and direction.
+
+    Parameters
+    ----------
+    result
+        A compare or run folder (``summary.json`` ``regions`` of each run).
+
+    Returns
+    -------
+    Table
+        One row per region and direction with freight in any run: offered and delivered Mt/yr, mean and
+        95th-percentile transit in days; 5 columns.
+    """
+    cols = ("Flows", "Offered (Mt/yr)", "Delivered (Mt/yr)", "Transit, mean (days)", "Transit, 95th pct (days)")
+    rows = []
+    for r in REGIONS:
+        for d in DIRECTIONS:
+            recs = [run.summary["regions"].get(r, {}).get(d, {}) for run in result.runs]
+            if not any((x.get("offered_mt") or 0) > 0 or (x.get("delivered_mt") or 0) > 0 for x in recs):
+                continue
+            rows.append((flow_label(r, d), *(
+                arrow(*(fn(x.get(k)) for x in recs)) if len(recs) > 1 else fn(recs[0].get(k))
+                for k, fn in (("offered_mt", fmt_mt), ("delivered_mt", fmt_mt),
+                              ("transit_days_mean", fmt_num), ("transit_days_p95", fmt_num))
+            )))
+    note = ("Annualised over the measured period (after the warm-up), at each scenario's own demand; "
+            "a flow between two regions counts in both. ")
+    if len(result.runs) > 1:
+        note += "Cells read before → after."
+    return Table(cols, tuple(rows), frozenset({1, 2, 3, 4}), note=note)
+
+
+def corridor_table(result: ResultFolder, top: int = 15) -> Table:
+    """Tabulate the CAREC corridor indicators of the corridors with the most trains.
+
+    Parameters
+    ----------
+    result
+        A compare or run folder (``summary.json`` ``corridor_indicators``, ``demand`` of the scenarios).
+    top
+        Corridors shown; the others are named in the note as left in ``corridors.csv``.
+
+    Returns
+    -------
+    Table
+        One row per corridor, by id: trains, speed without and with delay (km/h), border crossing time
+        (h per crossing), mean transit (days); 6 columns.
+    """
+    runs = result.runs
+    by_run = [{c["corridor"]: c for c in run.summary.get("corridor_indicators") or []} for run in runs]
+    flows = {}
+    for run in runs:
+        for f in run.scenario.get("demand") or []:
+            flows.setdefault(f.get("id"), f)
+    ids = sorted(set().union(*by_run))
+    trains = {c: max((b.get(c, {}).get("trains") or 0) for b in by_run) for c in ids}
+    shown = set(sorted(ids, key=lambda c: -trains[c])[:top])
+    left = [c for c in ids if c not in shown]
+    ids = [c for c in ids if c in shown]
+    cols = ("Corridor (flow)", "Trains", "Speed without delay (km/h)", "Speed with delay (km/h)",
+            "Border crossing time (h per crossing)", "Transit, mean (days)")
+    rows = []
+    for cid in ids:
+        recs = [b.get(cid, {}) for b in by_run]
+        f = flows.get(cid) or {}
+        cells = [f"{cid} ({f.get('origin')} → {f.get('destination')})" if f else cid]
+        for k, fn in (("trains", lambda v: fmt_num(v, 0)), ("speed_without_delay_kmh", fmt_num),
+                      ("speed_with_delay_kmh", fmt_num), ("border_crossing_time_h", fmt_num),
+                      ("transit_days_mean", fmt_num)):
+            vals = [fn(x.get(k)) for x in recs]
+            cells.append(arrow(*vals) if len(vals) > 1 else vals[0])
+        rows.append(tuple(cells))
+    note = ("CAREC Corridor Performance Measurement and Monitoring indicators, from trains delivered in the "
+            "measured period. Speed without delay: route km over moving time; with delay: over door-to-door time; "
+            "border crossing time: mean queue plus dwell per crossing.")
+    if len(runs) > 1:
+        note += " Cells read before → after; – where the flow does not run."
+    if left:
+        note += (f" The {len(left)} corridors with fewer trains are in corridors.csv"
+                 + (" of each run folder." if len(runs) > 1 else "."))
+    return Table(cols, tuple(rows), frozenset({1, 2, 3, 4, 5}), note=note)
+
+
+def _busiest_table(result: ResultFolder, names: ElementNames, top: int) -> Table:
+    """Tabulate the ``top`` elements by utilisation (the highest of the runs), one column per run."""
+    runs = result.runs
+    util: dict[str, list] = {}
+    for i, run in enumerate(runs):
+        for row in (*run.sections, *run.crossings):
+            util.setdefault(row["id"], [None] * len(runs))[i] = row.get("utilisation")
+    order = sorted(util, key=lambda k: -max((u or 0.0) for u in util[k]))
+    order = [k for k in order if max((u or 0.0) for u in util[k]) > 0][:top]
+    head = ("Element", "Type", *(("Utilisation before", "Utilisation after") if len(runs) > 1 else ("Utilisation",)))
+    rows = tuple((names.name(k), KIND_LABEL.get(names.kind(k) or "", ""),
+                  *(fmt_pct(u) if u is not None else "not open" for u in util[k])) for k in order)
+    return Table(head, rows, frozenset(range(2, len(head))),
+                 note="Carried trains over analytic capacity at scenario demand (single track: both directions "
+                      "share one budget). Above 90% queues grow quickly with any extra traffic.")
+
+
+def _queue_rows(result: ResultFolder, names: ElementNames) -> list[tuple[str, ...]]:
+    """Build the rows of the queue table: crossings and directions with a mean wait above 0.005 h, longest first."""
+    runs = result.runs
+    keys: dict[tuple[str, str], list] = {}
+    for i, run in enumerate(runs):
+        for row in run.crossings:
+            for d, (a, b) in (("ab", ("from_node", "to_node")), ("ba", ("to_node", "from_node"))):
+                keys.setdefault((row["id"], d), [None] * len(runs))[i] = (row, row[a], row[b])
+    qrows = []
+    for (cid, d), per in keys.items():
+        waits = [(p[0].get(f"wait_mean_h_{d}") or 0.0) if p else 0.0 for p in per]
+        if max(waits) <= 0.005:
+            continue
+        some = next(p for p in per if p)
+        cells = [names.name(cid), f"{some[1]} → {some[2]}"]
+        for k in ("wait_mean_h", "wait_p95_h", "queue_mean"):
+            vals = [fmt_num(p[0].get(f"{k}_{d}"), 1 if k != "queue_mean" else 2) if p else "–" for p in per]
+            cells.append(arrow(*vals) if len(vals) > 1 else vals[0])
+        qrows.append((max(waits), tuple(cells)))
+    qrows.sort(key=lambda x: -x[0])
+    return [c for _, c in qrows]
+
+
+def bottleneck_blocks(result: ResultFolder, names: ElementNames, top: int = 10) -> list[Block]:
+    """Build the bottleneck sub-sections: busiest elements, and where queues formed at crossings.
+
+    Parameters
+    ----------
+    result
+        A compare or run folder (``sections.csv`` and ``crossings.csv`` of each run).
+    names
+        Element names of ``result``.
+    top
+        Rows shown in each table.
+
+    Returns
+    -------
+    list of Block
+        Heading and utilisation table (%); heading and queue table (waits in h, queue in trains) or a
+        paragraph saying that no queue formed.
+    """
+    out: list[Block] = [Heading("Busiest elements", 3), _busiest_table(result, names, top)]
+    qrows = _queue_rows(result, names)
+    out.append(Heading("Where queues formed", 3))
+    if qrows:
+        out.append(Table(("Crossing", "Direction", "Wait, mean (h)", "Wait, 95th pct (h)", "Queue, mean (trains)"),
+                         tuple(qrows[:top]), frozenset({2, 3, 4}),
+                         note="Waits before service at border crossings and ferries (dwell excluded); mean queue "
+                              "by Little's law."
+                              + (" Cells read before → after." if len(result.runs) > 1 else "")))
+    else:
+        out.append(Para("No train waited at a border crossing or ferry for more than a few minutes on average."))
+    return out
