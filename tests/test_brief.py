@@ -8,6 +8,7 @@ reason where it is missing; CI installs it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import html
 import json
@@ -21,7 +22,8 @@ import pytest
 from click.testing import CliRunner
 
 from corridors import REGIONS
-from corridors.brief import BriefError, read_result, write_brief
+from corridors.brief import BriefError, build_brief, read_result, write_brief
+from corridors.brief.render import render_html, render_markdown
 from corridors.cli import main
 from corridors.errors import CorridorsError, ResultError
 from corridors.results import RESULT_FORMAT
@@ -284,6 +286,15 @@ def test_key_messages_when_capacity_rises_and_the_limit_moves(compare_dir, tmp_p
 
 
 # --------------------------------------------------------------------------- structure and tables
+
+
+def test_content_is_typed_blocks_rendered_once_per_format(compare_dir, brief):
+    br = build_brief(read_result(compare_dir), today=DAY)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        br.title = "changed"  # type: ignore[misc]
+    assert render_markdown(br) == brief["md"].read_text()
+    assert render_html(br) == brief["html"].read_text()
+    assert _key_messages(render_markdown(br)) == list(br.key_messages)
 
 
 def test_markdown_has_the_sections_in_order_and_figures_beside_it(compare_dir, brief):
