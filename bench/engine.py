@@ -23,7 +23,8 @@ from pathlib import Path
 import simpy
 
 from corridors.scenario import load_scenario
-from corridors.simulation import SingleTrack, Simulation
+from corridors.simulation import Simulation
+from corridors.simulation.elements_sim import SingleTrack
 
 ROOT = Path(__file__).resolve().parents[1]
 

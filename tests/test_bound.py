@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corridors.bound import bound_for
-from corridors.capacity import link_capacity
+from corridors.elements import link_capacity
 
 from conftest import border, ferry, flow, make_network, make_spec, node, rail
 

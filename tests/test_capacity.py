@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from corridors.capacity import (
+from corridors.elements import (
     DEFAULT_MAINTENANCE_H,
     DEFAULT_MEET_OVERHEAD_MIN,
+    block_layout,
     calibrate_meet_overhead,
     ferry_cycle_h,
     link_capacity,
+    single_track_coef,
 )
 from corridors.network import default_network_path, read_network
 
@@ -44,3 +46,26 @@ def test_calibration_reproduces_dostyk_moyinty_12_pairs():
     assert DEFAULT_MEET_OVERHEAD_MIN == pytest.approx(tau, abs=0.5)
     worst = min(link_capacity(s).trains_per_day for s in sections)
     assert worst == pytest.approx(12.0, abs=0.2)
+
+
+@pytest.mark.parametrize(("length_km", "spacing_km", "n_blocks"), [
+    (25.0, 10.0, 3),  # 2.5 rounds up (Python's round would give 2)
+    (35.0, 10.0, 4),
+    (30.0, 10.0, 3),
+    (26.0, 10.0, 3),
+    (5.0, 10.0, 1),  # loop spacing capped at the length
+    (40.0, None, 1),  # no passing loops: one block
+])
+def test_block_layout_rounds_halves_up(length_km, spacing_km, n_blocks):
+    layout = block_layout(rail("x", "a", "b", length_km, loop_spacing_km=spacing_km))
+    assert layout.n_blocks == n_blocks
+    assert layout.block_km == pytest.approx(length_km / n_blocks)
+
+
+def test_capacity_and_bound_coefficient_use_the_engine_blocks():
+    """25 km with 10 km loops: 3 blocks of 8.33 km at 50 km/h = 10 min, + 10 min overhead."""
+    lk = rail("x", "a", "b", 25.0, loop_spacing_km=10.0, speed_kmh=50.0)
+    cap = link_capacity(lk, maintenance_h=2.0, meet_overhead_min=10.0)
+    assert cap.trains_per_day == pytest.approx(22 * 60 / (2 * 20))
+    assert single_track_coef(lk, 1.0, 10.0) == 1.0
+    assert single_track_coef(lk, 2.0, 10.0) == pytest.approx((10 / 1.2 + 10) / 20)  # speed capped at 1.2

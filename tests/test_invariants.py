@@ -49,7 +49,7 @@ def test_engine_invariants(spec):
     assert res.generated == len(res.trains)
     # No block ever held two trains (opposing or not).
     for el in res.elements.values():
-        assert el.get("both", {}).get("opposing_violations", 0) == 0
+        assert el.single_track is None or el.single_track.opposing_violations == 0
     # Every train passes the links of its route in order, none skipped, time moving forward.
     legs: dict[int, list] = {}
     for tid, lid, fwd, t0, t1 in res.trace:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from corridors.capacity import link_capacity
+from corridors.elements import link_capacity
 from corridors.simulation import simulate
 
 from conftest import border, ferry, flow, make_network, make_spec, node, rail
@@ -27,7 +27,7 @@ def test_two_opposing_trains_meet_at_a_loop(line3):
     assert t["west"].arrived_h == pytest.approx(46 / 60)
     assert t["west"].wait_h == pytest.approx(16 / 60)
     assert t["east"].wait_h == pytest.approx(0.0)
-    assert res.elements["ab"]["both"]["opposing_violations"] == 0
+    assert res.elements["ab"].single_track.opposing_violations == 0
 
 
 def test_following_train_keeps_one_block_behind(line3):
@@ -77,7 +77,7 @@ def test_border_queue_matches_md1(rho):
     for seed in range(8):
         spec = make_spec(net, [flow("x", "a", "b", trains_per_year=per_year)], days=400, warmup_days=20,
                          seed=seed, max_origin_backlog_days=1e9)
-        waits.append(simulate(spec).elements["ab"]["ab"]["wait_mean_h"])
+        waits.append(simulate(spec).elements["ab"].ab.wait_mean_h)
     theory = rho / (2 * (1 / dwell_h) * (1 - rho))
     mean, se = np.mean(waits), np.std(waits, ddof=1) / math.sqrt(len(waits))
     assert abs(mean - theory) < max(3 * se, 0.02 * theory), (mean, se, theory)
@@ -87,7 +87,7 @@ def _saturate(net, link_id, flows, days=60):
     spec = make_spec(net, flows, days=days, warmup_days=10, maintenance_h=2.0, meet_overhead_min=10.0)
     res = simulate(spec)
     e = res.elements[link_id]
-    return res, e["ab"]["trains_per_day"], e["ba"]["trains_per_day"], spec
+    return res, e.ab.trains_per_day, e.ba.trains_per_day, spec
 
 
 def test_single_track_saturates_at_formula():
@@ -133,7 +133,7 @@ def test_no_deadlock_under_heavy_opposing_traffic():
     assert res.generated == 4 * len(burst)
     assert res.in_network == 0 and res.refused == 0
     assert res.delivered == res.generated
-    assert all(e["both"]["opposing_violations"] == 0 for e in res.elements.values())
+    assert all(e.single_track.opposing_violations == 0 for e in res.elements.values())
 
 
 def test_saturated_ferry_with_storms_carries_the_formula():
@@ -145,11 +145,11 @@ def test_saturated_ferry_with_storms_carries_the_formula():
     spec = make_spec(net, flows, days=730, warmup_days=30, max_origin_backlog_days=1e9)
     res = simulate(spec)
     cap = link_capacity(net.links["pq"], wagons_per_train=57)
-    per_day = res.elements["pq"]["ab"]["trains_per_day"]
+    per_day = res.elements["pq"].ab.trains_per_day
     assert per_day == pytest.approx(cap.trains_per_day, rel=0.10)
     calm = simulate(make_spec(make_network(list(net.nodes.values()), [net.links["pq"].model_copy(
         update={"weather_downtime_share": 0.0})]), flows, days=200, warmup_days=30, max_origin_backlog_days=1e9))
-    assert calm.elements["pq"]["ab"]["trains_per_day"] > per_day  # storms cost capacity
+    assert calm.elements["pq"].ab.trains_per_day > per_day  # storms cost capacity
 
 
 def test_closure_and_slowdown_happen_when_the_scenario_says():
@@ -165,3 +165,28 @@ def test_closure_and_slowdown_happen_when_the_scenario_says():
     first, second = sorted(res.trains, key=lambda t: t.generated_h)
     assert first.arrived_h == pytest.approx(72.0 + 2.0)  # waits for the reopening at day 3
     assert second.arrived_h == pytest.approx(100.0 + 4.0)  # half speed: dwell doubled
+
+
+def test_engine_capacity_and_sections_csv_share_one_block_rule():
+    """25 km and 35 km single track, 10 km loops, both saturated from both ends (the issue's example).
+
+    The engine cuts them into 3 and 4 blocks (halves round up), the analytic
+    capacity uses the same blocks, so both report about 100 % utilisation.
+    """
+    from corridors.elements import block_layout
+    from corridors.results import section_rows
+
+    net = make_network([node("a", 70.0), node("b", 70.3), node("c", 70.7)],
+                       [rail("ab", "a", "b", 25.0, loop_spacing_km=10.0), rail("bc", "b", "c", 35.0, loop_spacing_km=10.0)])
+    heavy = 80 * 365
+    flows = [flow("ab", "a", "b", trains_per_year=heavy), flow("ba", "b", "a", trains_per_year=heavy),
+             flow("bc", "b", "c", trains_per_year=heavy), flow("cb", "c", "b", trains_per_year=heavy)]
+    res, *_ = _saturate(net, "ab", flows)
+    assert [block_layout(net.links[i]).n_blocks for i in ("ab", "bc")] == [3, 4]
+    assert [res.elements[i].single_track.blocks for i in ("ab", "bc")] == [3, 4]
+    spec = make_spec(net, flows, maintenance_h=2.0, meet_overhead_min=10.0)
+    rows = {r["id"]: r for r in section_rows(spec, res)}
+    for lid in ("ab", "bc"):
+        cap = link_capacity(net.links[lid], maintenance_h=2.0, meet_overhead_min=10.0)
+        assert rows[lid]["capacity_trains_per_day"] == pytest.approx(cap.trains_per_day, abs=1e-3)
+        assert rows[lid]["utilisation"] == pytest.approx(1.0, abs=0.05), rows[lid]

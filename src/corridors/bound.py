@@ -4,7 +4,7 @@ For a region R and a direction (inbound: flows whose destination is in R;
 outbound: whose origin is), find the most freight those flows can carry (each
 flow free to grow: a max flow from their origins to their destinations, in
 Mt/yr) while every other flow keeps its scenario demand, over the analytic
-capacities of :mod:`corridors.capacity`. The same programme with one common
+capacities of :mod:`corridors.elements`. The same programme with one common
 scaling ``lam`` of the flows gives the starting point of the simulated
 capacity search. Constraints:
 
@@ -15,7 +15,8 @@ capacity search. Constraints:
 * double track, borders: per-direction capacity;
 * **single track: one budget for both directions**,
   ``sum_c k_c (x[c, ab] + x[c, ba]) <= 2 * pairs/day``, where ``k_c`` scales a
-  train's block occupation by its cargo speed;
+  train's block occupation by its cargo speed
+  (:func:`corridors.elements.single_track_coef`, on the engine's blocks);
 * ferries: ``sum_c wagons_c x[c, dir] <= wagons/day``;
 * a flow with a corridor constraint (``via``) is carried on its candidate
   routes (path columns, see ``_LP._commodity_arcs``), every other flow on
@@ -36,9 +37,9 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, vstack
 
 from corridors import REGIONS
-from corridors.capacity import link_capacity
+from corridors.elements import element_kind, link_capacity, region_attribute, single_track_coef
 from corridors.model import Flow, RunSpec
-from corridors.network import BorderCrossing, FerryLink, RailSection
+from corridors.network import FerryLink, RailSection
 from corridors.routing import candidate_routes, route_graph
 
 #: Scaling is capped here; a bound at the cap means "not limited by this network".
@@ -85,8 +86,28 @@ class Bound:
 
 
 def region_flows(spec: RunSpec, region: str, direction: str) -> list[Flow]:
-    """Flows counted toward ``region`` in ``direction`` (``inbound`` or ``outbound``)."""
-    attr = "destination_region" if direction == "inbound" else "origin_region"
+    """Flows counted toward ``region`` in ``direction``.
+
+    Parameters
+    ----------
+    spec
+        The scenario.
+    region
+        A region name (one of :data:`corridors.REGIONS`).
+    direction
+        ``inbound`` or ``outbound`` (:func:`corridors.elements.region_attribute`).
+
+    Returns
+    -------
+    list of Flow
+        The flows of ``spec`` in scenario order.
+
+    Raises
+    ------
+    ValueError
+        If ``direction`` is neither ``inbound`` nor ``outbound``.
+    """
+    attr = region_attribute(direction)
     return [f for f in spec.flows if getattr(f, attr) == region]
 
 
@@ -210,7 +231,7 @@ class _LP:
                 for lid, d in legs:
                     lk = net.links[lid]
                     if isinstance(lk, RailSection) and lk.tracks == 1:
-                        coef = _single_track_coef(lk, cargo.speed_factor, spec.operations.meet_overhead_min)
+                        coef = single_track_coef(lk, cargo.speed_factor, spec.operations.meet_overhead_min)
                     elif isinstance(lk, FerryLink):
                         coef = float(cargo.wagons_per_train)
                     else:
@@ -255,28 +276,6 @@ class _LP:
         return {"lam": float(x[lam]), "mt": float(-s2.fun) if not uniform else None, "trains": trains,
                 "binding": binding, "served": served, "fixed_demand": fixed_demand,
                 "loads": {ub_meta[i]: float(load[i] / b_ub[i]) for i in range(len(ub_meta)) if b_ub[i] > 0}}
-
-
-def element_kind(link) -> str:
-    """``single_track``, ``double_track``, ``border`` or ``ferry``."""
-    if isinstance(link, RailSection):
-        return "single_track" if link.tracks == 1 else "double_track"
-    if isinstance(link, BorderCrossing):
-        return "border"
-    return "ferry"
-
-
-def _single_track_coef(lk: RailSection, speed_factor: float, overhead_min: float) -> float:
-    """Block occupation of one train of this cargo, in units of the formula's standard train.
-
-    The simulation's blocks are ``length / round(length / spacing)`` long and a
-    faster train holds one for less time, so each train is charged its own
-    occupation against the formula's ``(24 - m) / (spacing / speed + tau)``.
-    """
-    spacing = min(lk.loop_spacing_km or lk.length_km, lk.length_km)
-    block = lk.length_km / max(1, round(lk.length_km / spacing))
-    own = block / (lk.speed_kmh * min(speed_factor, 1.2)) + overhead_min / 60
-    return own / (spacing / lk.speed_kmh + overhead_min / 60)
 
 
 def region_bounds(spec: RunSpec) -> dict[str, dict[str, Bound]]:

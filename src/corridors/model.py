@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from corridors import REGIONS
-from corridors.capacity import DEFAULT_MAINTENANCE_H, DEFAULT_MEET_OVERHEAD_MIN
+from corridors.elements import DEFAULT_MAINTENANCE_H, DEFAULT_MEET_OVERHEAD_MIN
 from corridors.network import Network
 
 #: Which region a node's country belongs to, for attributing a flow that starts

@@ -16,7 +16,8 @@ Node attributes: ``name``, ``country``, ``node_type``
 Edge attributes: ``id`` (the link id), ``kind`` (``rail | border | ferry``),
 ``length_km``, ``status``, ``opening_year``, ``link`` (the full record), and
 ``free_time_h``: the time an unhindered train needs to pass the link (running
-time on rail, typical dwell at a border, crossing plus port handling on a ferry).
+time on rail, typical dwell at a border, crossing plus port handling on a ferry;
+:func:`corridors.elements.free_time_h`).
 
 An undirected graph is the right model because a single-track section is one
 resource shared by both directions; direction-specific behaviour lives in the
@@ -36,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from corridors import REGIONS
+from corridors.elements import free_time_h
 from corridors.errors import NetworkError
 
 log = logging.getLogger(__name__)
@@ -162,15 +164,6 @@ class Network:
     def gateways(self, region: str) -> list[str]:
         """Node ids tagged with ``region``, in id order."""
         return sorted(n.id for n in self.nodes.values() if n.region == region)
-
-
-def free_time_h(link: Link) -> float:
-    """Time an unhindered train needs to pass ``link``, in hours."""
-    if isinstance(link, RailSection):
-        return link.length_km / link.speed_kmh
-    if isinstance(link, BorderCrossing):
-        return link.dwell_h
-    return link.crossing_h + 2 * link.port_handling_h
 
 
 # --------------------------------------------------------------------------- reading

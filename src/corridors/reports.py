@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.table import Table
 
 from corridors import REGIONS
+from corridors.elements import border_rate_per_day
 from corridors.network import BorderCrossing, FerryLink, Network, RailSection, route_km
 from corridors.outdir import staged_dir
 
@@ -39,7 +40,7 @@ def network_summary_tables(net: Network) -> list[Table]:
         f"border crossings ({len(borders)})",
         ["id", "countries", "gauge change", "tracks", "dwell h", "trains/day/dir", "status"],
         [[b.id, b.countries, "yes" if b.gauge_change else "no", b.handling_tracks, f"{b.dwell_h:g}",
-          f"{min(b.handling_tracks * 24 / b.dwell_h, b.exchange_limit_trains_per_day or 1e9):.1f}", b.status]
+          f"{border_rate_per_day(b):.1f}", b.status]
          for b in sorted(borders, key=lambda b: b.id)],
     ))
     ferries = [lk for lk in net.links.values() if isinstance(lk, FerryLink)]

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from corridors import REGIONS, __version__
-from corridors.capacity import link_capacity
+from corridors.elements import Capacity, ferry_transit_h, link_capacity, region_attribute, utilisation
 from corridors.model import RunSpec
 from corridors.network import BorderCrossing, FerryLink, RailSection
 from corridors.simulation import HOURS_PER_DAY, SimResult
@@ -46,8 +46,20 @@ def _r(x: float, nd: int = 4) -> float:
     return round(float(x), nd)
 
 
-def capacities(spec: RunSpec) -> dict[str, object]:
-    """Analytic capacity of every active link under the run's operating rules."""
+def capacities(spec: RunSpec) -> dict[str, Capacity]:
+    """Analytic capacity of every link of the run's network under its operating rules.
+
+    Parameters
+    ----------
+    spec
+        The scenario (its network and ``operations``: maintenance window,
+        meeting overhead, reference wagons per train).
+
+    Returns
+    -------
+    dict of str to Capacity
+        :func:`corridors.elements.link_capacity` per link id.
+    """
     ops = spec.operations
     return {
         lid: link_capacity(
@@ -58,14 +70,6 @@ def capacities(spec: RunSpec) -> dict[str, object]:
     }
 
 
-def utilisation(link, cap, per: dict) -> float:
-    """Carried traffic over analytic capacity (single track: both directions on one budget)."""
-    ab, ba = per["ab"]["trains_per_day"], per["ba"]["trains_per_day"]
-    if isinstance(link, RailSection) and link.tracks == 1:
-        return (ab + ba) / (2 * cap.trains_per_day)
-    return max(ab, ba) / cap.trains_per_day
-
-
 def section_rows(spec: RunSpec, res: SimResult) -> list[dict]:
     """One row per rail section (``sections.csv``)."""
     caps = capacities(spec)
@@ -73,20 +77,20 @@ def section_rows(spec: RunSpec, res: SimResult) -> list[dict]:
     for lid, lk in sorted(spec.network.links.items()):
         if not isinstance(lk, RailSection):
             continue
-        per = res.elements[lid]
+        ab, ba = res.elements[lid].ab, res.elements[lid].ba
         rows.append({
             "id": lid, "name": lk.name, "from_node": lk.from_node, "to_node": lk.to_node,
             "country": lk.country, "length_km": lk.length_km, "tracks": lk.tracks, "status": lk.status,
-            "trains_per_day_ab": _r(per["ab"]["trains_per_day"], 3),
-            "trains_per_day_ba": _r(per["ba"]["trains_per_day"], 3),
-            "occupied_share_ab": _r(per["ab"]["busy_share"]),
-            "occupied_share_ba": _r(per["ba"]["busy_share"]),
-            "wait_mean_h_ab": _r(per["ab"]["wait_mean_h"], 3),
-            "wait_mean_h_ba": _r(per["ba"]["wait_mean_h"], 3),
-            "wait_max_h": _r(max(per["ab"]["wait_max_h"], per["ba"]["wait_max_h"]), 3),
+            "trains_per_day_ab": _r(ab.trains_per_day, 3),
+            "trains_per_day_ba": _r(ba.trains_per_day, 3),
+            "occupied_share_ab": _r(ab.busy_share),
+            "occupied_share_ba": _r(ba.busy_share),
+            "wait_mean_h_ab": _r(ab.wait_mean_h, 3),
+            "wait_mean_h_ba": _r(ba.wait_mean_h, 3),
+            "wait_max_h": _r(max(ab.wait_max_h, ba.wait_max_h), 3),
             "capacity_trains_per_day": _r(caps[lid].trains_per_day, 3),
             "capacity_shared_by_directions": caps[lid].shared,
-            "utilisation": _r(utilisation(lk, caps[lid], per)),
+            "utilisation": _r(utilisation(lk, caps[lid], ab.trains_per_day, ba.trains_per_day)),
         })
     return rows
 
@@ -99,26 +103,26 @@ def crossing_rows(spec: RunSpec, res: SimResult) -> list[dict]:
     for lid, lk in sorted(spec.network.links.items()):
         if isinstance(lk, RailSection):
             continue
-        per = res.elements[lid]
+        el = res.elements[lid]
         row = {"id": lid, "name": lk.name, "kind": lk.kind, "from_node": lk.from_node, "to_node": lk.to_node}
         for d in ("ab", "ba"):
-            p = per[d]
-            row[f"trains_per_day_{d}"] = _r(p["trains_per_day"], 3)
-            row[f"wait_mean_h_{d}"] = _r(p["wait_mean_h"], 3)
-            row[f"wait_p95_h_{d}"] = _r(p["wait_p95_h"], 3)
+            p = el.direction(d)
+            row[f"trains_per_day_{d}"] = _r(p.trains_per_day, 3)
+            row[f"wait_mean_h_{d}"] = _r(p.wait_mean_h, 3)
+            row[f"wait_p95_h_{d}"] = _r(p.wait_p95_h, 3)
             # Little's law: mean number waiting = arrival rate x mean wait.
-            row[f"queue_mean_{d}"] = _r(p["trains"] / max(measured_h, 1e-9) * p["wait_mean_h"], 3)
+            row[f"queue_mean_{d}"] = _r(p.trains / max(measured_h, 1e-9) * p.wait_mean_h, 3)
         if isinstance(lk, BorderCrossing):
             row["dwell_h"] = lk.dwell_h
             row["gauge_change"] = lk.gauge_change
             row["sailings"] = row["wagons_carried"] = None
         elif isinstance(lk, FerryLink):
-            row["dwell_h"] = _r(lk.crossing_h + 2 * lk.port_handling_h, 3)
+            row["dwell_h"] = _r(ferry_transit_h(lk), 3)
             row["gauge_change"] = False
-            row["sailings"] = per["both"]["sailings"]
-            row["wagons_carried"] = per["both"]["wagons_carried"]
+            row["sailings"] = el.ferry.sailings
+            row["wagons_carried"] = el.ferry.wagons_carried
         row["capacity_trains_per_day"] = _r(caps[lid].trains_per_day, 3)
-        row["utilisation"] = _r(utilisation(lk, caps[lid], per))
+        row["utilisation"] = _r(utilisation(lk, caps[lid], el.ab.trains_per_day, el.ba.trains_per_day))
         rows.append(row)
     return rows
 
@@ -142,7 +146,8 @@ def region_stats(spec: RunSpec, res: SimResult) -> dict:
     out = {}
     for region in REGIONS:
         out[region] = {}
-        for direction, attr in (("inbound", "destination_region"), ("outbound", "origin_region")):
+        for direction in ("inbound", "outbound"):
+            attr = region_attribute(direction)
             ids = {f.id for f in flows.values() if getattr(f, attr) == region}
             offered = [t for t in res.trains if t.flow in ids and t.generated_h >= warm]
             delivered = [t for t in res.trains if t.flow in ids and t.status == "delivered" and t.arrived_h >= warm]

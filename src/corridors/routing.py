@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from corridors.network import FerryLink, Network, free_time_h
+from corridors.elements import free_time_h
+from corridors.network import FerryLink, Network
 
 
 def route_graph(net: Network) -> nx.Graph:

@@ -31,7 +31,8 @@ import logging
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, field, replace
 
-from corridors.bound import Bound, element_kind, region_flows
+from corridors.bound import Bound, region_flows
+from corridors.elements import element_kind, utilisation
 from corridors.model import RunSpec
 from corridors.simulation import HOURS_PER_DAY, SimResult, flow_routes, simulate
 
@@ -138,11 +139,29 @@ def _probe(args) -> Probe:
 
 
 def busy_elements(spec: RunSpec, res: SimResult, threshold: float = 0.9) -> dict[str, float]:
-    """Elements carrying at least ``threshold`` of their analytic capacity, busiest first."""
-    from corridors.results import capacities, utilisation
+    """Elements carrying at least ``threshold`` of their analytic capacity, busiest first.
+
+    Parameters
+    ----------
+    spec
+        The scenario the run simulated.
+    res
+        The run's result.
+    threshold
+        Smallest utilisation reported (:func:`corridors.elements.utilisation`).
+
+    Returns
+    -------
+    dict of str to float
+        Link id -> utilisation rounded to 4 decimals, in decreasing order.
+    """
+    from corridors.results import capacities
 
     caps = capacities(spec)
-    out = {lid: utilisation(spec.network.links[lid], caps[lid], res.elements[lid]) for lid in caps}
+    out = {}
+    for lid, cap in caps.items():
+        el = res.elements[lid]
+        out[lid] = utilisation(spec.network.links[lid], cap, el.ab.trains_per_day, el.ba.trains_per_day)
     busy = {k: round(v, 4) for k, v in out.items() if v >= threshold}
     return dict(sorted(busy.items(), key=lambda kv: -kv[1]))
 

@@ -1,0 +1,365 @@
+"""The run: demand, route choice, trains moving through the elements, the result.
+
+:class:`Simulation` builds one :mod:`~corridors.simulation.elements_sim`
+element per link, generates each flow's trains, lets each choose a route and
+pass its links in order, and gathers a :class:`~corridors.simulation.records.SimResult`.
+The rules it follows are in the package docstring of :mod:`corridors.simulation`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+from collections import Counter, defaultdict
+from typing import Callable, Iterator
+
+import numpy as np
+import simpy
+
+from corridors import REGIONS
+from corridors.elements import HOURS_PER_DAY
+from corridors.model import CargoClass, Flow, RunSpec
+from corridors.network import BorderCrossing, RailSection
+from corridors.routing import Route, candidate_routes, route_graph
+from corridors.simulation.elements_sim import Border, DoubleTrack, Element, Ferry, SingleTrack
+from corridors.simulation.records import SimResult, TrainRecord
+from corridors.simulation.resources import NO_DISRUPTION, Schedule, month_of
+from corridors.simulation.streams import run_rng
+
+log = logging.getLogger(__name__)
+
+
+class Train:
+    """A moving train: its flow, route and running totals."""
+
+    __slots__ = (
+        "id", "flow", "cargo", "tonnes", "generated_h", "entered_h", "arrived_h", "route", "where",
+        "wait_h", "border_h", "ferry_h", "moving_h", "crossings", "sim", "route_label", "route_km",
+    )
+
+    def __init__(self, tid: int, flow: Flow, cargo: CargoClass, now: float, sim: Simulation) -> None:
+        self.id = tid
+        self.flow = flow
+        self.cargo = cargo
+        self.tonnes = cargo.net_t_per_train
+        self.generated_h = now
+        self.entered_h = math.nan
+        self.arrived_h = math.nan
+        self.route: Route | None = None
+        self.route_label = ""
+        self.route_km = 0.0
+        self.where = f"origin:{flow.origin}"
+        self.wait_h = self.border_h = self.ferry_h = self.moving_h = 0.0
+        self.crossings = 0
+        self.sim = sim
+
+    def entered(self, now: float) -> None:
+        """Mark the train as entered (called by the first element that admits it)."""
+        if math.isnan(self.entered_h):
+            self.entered_h = now
+            self.sim.waiting_at_origin[self.flow.id] -= 1
+
+
+
+class Simulation:
+    """One run of a :class:`~corridors.model.RunSpec`.
+
+    Parameters
+    ----------
+    spec
+        The resolved scenario.
+    progress
+        Optional callable ``progress(sim_day)`` called once per simulated day.
+    trace, stop_on_refusal, routes
+        As for :func:`simulate`.
+
+    Attributes
+    ----------
+    env
+        The SimPy environment (time in hours).
+    elements
+        One :class:`~corridors.simulation.elements_sim.Element` per link id.
+    rng
+        The run's random number generator (:func:`~corridors.simulation.streams.run_rng`).
+    """
+
+    def __init__(
+        self,
+        spec: RunSpec,
+        *,
+        progress: Callable[[float], None] | None = None,
+        trace: bool = False,
+        stop_on_refusal: frozenset[str] = frozenset(),
+        routes: dict[str, list[Route]] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.trace: list | None = [] if trace else None
+        self.stop_on_refusal = stop_on_refusal
+        st = spec.settings
+        self.rng = run_rng(st.seed)
+        self.env = simpy.Environment()
+        self.end_h = st.days * HOURS_PER_DAY
+        self.warmup_h = st.warmup_days * HOURS_PER_DAY
+        self.progress = progress
+        ops = spec.operations
+        self.maint = (ops.maintenance_start_h % 24.0, ops.maintenance_h)
+        net = spec.network
+        self.G = route_graph(net)
+        self.regions = {r: net.gateways(r) for r in REGIONS}
+        sched = _schedules(spec)
+        self.elements: dict[str, Element] = {}
+        for link in net.links.values():
+            s = sched.get(link.id, NO_DISRUPTION)
+            if isinstance(link, RailSection):
+                el = SingleTrack(self, link, s) if link.tracks == 1 else DoubleTrack(self, link, s)
+            elif isinstance(link, BorderCrossing):
+                el = Border(self, link, s)
+            else:
+                el = Ferry(self, link, s)
+            self.elements[link.id] = el
+        self.routes: dict[str, list[Route]] = dict(routes or {})
+        self.trains: list[Train] = []
+        self.refused: dict[int, str] = {}
+        self.waiting_at_origin: Counter = Counter()
+        self.route_shares: dict[str, Counter] = defaultdict(Counter)
+        self._ids = itertools.count()
+
+    # -- time rules -------------------------------------------------------------------
+
+    def maintenance_delay(self, run_h: float) -> float:
+        """Hours to wait so that ``[now, now + run_h]`` does not overlap a daily window."""
+        start, dur = self.maint
+        if dur <= 0:
+            return 0.0
+        # phase: hours since the latest window opened (0 <= phase < 24)
+        phase = (self.env.now - start) % HOURS_PER_DAY
+        if phase < dur:
+            return dur - phase  # inside the window: wait for it to close
+        if run_h <= HOURS_PER_DAY - phase:
+            return 0.0  # clears the block before the next window opens
+        return HOURS_PER_DAY - phase + dur  # would run into it: wait until it has closed
+
+    # -- demand -------------------------------------------------------------------------
+
+    def _arrivals(self, flow: Flow) -> Iterator[float]:
+        """Inter-arrival gaps: timetabled, or non-homogeneous Poisson by thinning."""
+        if flow.departures_h:
+            last = 0.0
+            for dep in sorted(flow.departures_h):
+                yield dep - last
+                last = dep
+            return
+        rate_h = flow.trains_per_year / (365.0 * HOURS_PER_DAY)
+        if rate_h <= 0:
+            return
+        prof = np.asarray(flow.monthly_profile, dtype=float)
+        prof = prof / prof.mean()
+        peak = rate_h * prof.max()
+        gap = 0.0
+        while True:
+            step = float(self.rng.exponential(1.0 / peak))
+            gap += step
+            t_next = self.env.now + gap
+            if t_next >= self.end_h:
+                yield gap
+                return
+            if self.rng.random() * peak <= rate_h * prof[month_of(t_next)]:
+                yield gap
+                gap = 0.0
+
+    def _source(self, flow: Flow) -> Iterator:
+        """Generate the trains of one flow and start each on its route."""
+        cargo = self.spec.cargo[flow.cargo]
+        rate_day = flow.trains_per_year / 365.0
+        backlog_cap = max(1.0, self.spec.operations.max_origin_backlog_days * rate_day)
+        if flow.departures_h:
+            backlog_cap = math.inf  # a timetable is run as written
+        for gap in self._arrivals(flow):
+            yield self.env.timeout(gap)
+            if self.env.now >= self.end_h:
+                return
+            t = Train(next(self._ids), flow, cargo, self.env.now, self)
+            self.trains.append(t)
+            routes = self._routes_for(flow)
+            if not routes:
+                self.refused[t.id] = "no_route"
+                t.where = "no_route"
+                continue
+            if self.waiting_at_origin[flow.id] >= backlog_cap:
+                self.refused[t.id] = "origin_backlog"
+                t.where = "origin_backlog"
+                if flow.id in self.stop_on_refusal and not self.aborted.triggered:
+                    self.aborted.succeed()
+                continue
+            self.waiting_at_origin[flow.id] += 1
+            self.env.process(self._run_train(t, routes))
+
+    def _routes_for(self, flow: Flow) -> list[Route]:
+        if flow.id not in self.routes:
+            ops = self.spec.operations
+            self.routes[flow.id] = candidate_routes(
+                self.G, flow.origin, flow.destination, k=ops.k_routes, max_detour=ops.max_detour,
+                via=flow.via, avoid=flow.avoid, regions=self.regions, gateway_detour=ops.gateway_detour,
+            )
+        return self.routes[flow.id]
+
+    def choose_route(self, routes: list[Route]) -> Route:
+        """Pick the candidate with the least free time plus current expected delay."""
+        w = self.spec.operations.congestion_weight
+        if len(routes) == 1 or w == 0:
+            return routes[0]
+        now = self.env.now
+        best, best_cost = routes[0], math.inf
+        for r in routes:
+            cost = r.free_h
+            for lid, fwd in r.legs:
+                el = self.elements[lid]
+                cost += w * el.delay_estimate_h("ab" if fwd else "ba")
+                closed = el.schedule.closed_until(now)
+                if closed is not None:
+                    cost += closed - now
+            if cost < best_cost - 1e-9:
+                best, best_cost = r, cost
+        return best
+
+    def _run_train(self, t: Train, routes: list[Route]) -> Iterator:
+        route = self.choose_route(routes)
+        t.route, t.route_label, t.route_km = route, route.label, route.km
+        if t.generated_h >= self.warmup_h:
+            self.route_shares[t.flow.id][route.label] += 1
+        for lid, fwd in route.legs:
+            t.where = lid
+            start = self.env.now
+            yield from self.elements[lid].traverse(t, fwd)
+            if self.trace is not None:
+                self.trace.append((t.id, lid, fwd, start, self.env.now))
+        t.arrived_h = self.env.now
+        t.where = route.nodes[-1]
+
+    def _ticker(self) -> Iterator:
+        day = 0
+        while True:
+            yield self.env.timeout(HOURS_PER_DAY)
+            day += 1
+            self.progress(day)
+
+    # -- run ----------------------------------------------------------------------------
+
+    def run(self) -> SimResult:
+        """Simulate the horizon and return the results."""
+        self.aborted = self.env.event()
+        for flow in self.spec.flows:
+            self.env.process(self._source(flow))
+        if self.progress is not None:
+            self.env.process(self._ticker())
+        self.env.run(until=self.env.any_of([self.env.timeout(self.end_h), self.aborted]))
+        return self._result()
+
+    def _result(self) -> SimResult:
+        records, where = [], Counter()
+        n_del = n_in = 0
+        for t in self.trains:
+            if t.id in self.refused:
+                status, loc = "refused", self.refused[t.id]
+            elif not math.isnan(t.arrived_h):
+                status, loc = "delivered", t.where
+                n_del += 1
+            else:
+                status, loc = "in_network", t.where
+                where[loc] += 1
+                n_in += 1
+            records.append(
+                TrainRecord(
+                    t.id, t.flow.id, t.cargo.name, t.flow.origin, t.flow.destination, status, loc,
+                    t.route_label, round(t.route_km, 3), t.tonnes, t.generated_h, t.entered_h,
+                    t.arrived_h, t.wait_h, t.border_h, t.ferry_h, t.moving_h, t.crossings,
+                )
+            )
+        measured_h = max(self.end_h - self.warmup_h, 1e-9)
+        elements = {lid: el.result(measured_h) for lid, el in self.elements.items()}
+        refused_by = Counter(self.refused.values())
+        return SimResult(
+            name=self.spec.name,
+            seed=self.spec.settings.seed,
+            sim_days=self.spec.settings.days,
+            warmup_days=self.spec.settings.warmup_days,
+            generated=len(self.trains),
+            delivered=n_del,
+            in_network=n_in,
+            refused=len(self.refused),
+            refused_by_reason=dict(sorted(refused_by.items())),
+            trains=tuple(records),
+            elements=elements,
+            route_shares={f: dict(sorted(c.items())) for f, c in sorted(self.route_shares.items())},
+            in_network_where=dict(sorted(where.items())),
+            trace=tuple(self.trace or ()),
+        )
+
+
+def _schedules(spec: RunSpec) -> dict[str, Schedule]:
+    """Disruption intervals per link id (a node target applies to every link touching it)."""
+    per: dict[str, list] = defaultdict(list)
+    links = spec.network.links
+    for dis in spec.disruptions:
+        a, b = dis.start_day * HOURS_PER_DAY, dis.end_day * HOURS_PER_DAY
+        if dis.target in links:
+            targets = [dis.target]
+        else:
+            targets = [lid for lid, lk in links.items() if dis.target in lk.ends]
+        for lid in targets:
+            per[lid].append((a, b, dis.factor))
+    return {k: Schedule(v) for k, v in per.items()}
+
+
+def simulate(
+    spec: RunSpec,
+    *,
+    progress: Callable[[float], None] | None = None,
+    trace: bool = False,
+    stop_on_refusal: frozenset[str] = frozenset(),
+    routes: dict[str, list[Route]] | None = None,
+) -> SimResult:
+    """Run ``spec`` once and return its :class:`SimResult`.
+
+    Parameters
+    ----------
+    spec
+        The resolved scenario.
+    progress
+        Called with the simulated day number once a day.
+    trace
+        Also record ``(train_id, link_id, forward, enter_h, leave_h)`` for every
+        link every train passes (for tests and time-space diagrams).
+    stop_on_refusal
+        Flow ids whose first refusal at entry ends the run early (the capacity
+        search only needs to know that demand outran capacity). The result then
+        covers the time simulated so far.
+    routes
+        Candidate routes per flow id, computed before (:func:`flow_routes`);
+        runs of the same network and flows can share them.
+
+    Returns
+    -------
+    SimResult
+        Counts, one record per train and the measured statistics per element.
+    """
+    return Simulation(spec, progress=progress, trace=trace, stop_on_refusal=stop_on_refusal, routes=routes).run()
+
+
+def flow_routes(spec: RunSpec) -> dict[str, list[Route]]:
+    """Compute the candidate routes of every flow of ``spec``, as the simulation does.
+
+    Parameters
+    ----------
+    spec
+        The resolved scenario.
+
+    Returns
+    -------
+    dict of str to list of Route
+        Per flow id, its candidate routes, best (least free time) first; empty
+        when the flow has no route.
+    """
+    sim = Simulation(spec)
+    return {f.id: sim._routes_for(f) for f in spec.flows}

@@ -1,0 +1,116 @@
+"""Light building blocks of the engine: the block resource, disruption schedules, the calendar.
+
+Time is in hours from 1 January 00:00 of the first simulated year (a 365-day
+year).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import numpy as np
+import simpy
+
+from corridors.elements import HOURS_PER_DAY
+
+_MONTH_START_DAY = np.cumsum([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30])
+
+
+def month_of(t_h: float) -> int:
+    """Month index 0..11 of simulation time ``t_h`` (hours; a 365-day year)."""
+    day = (t_h / HOURS_PER_DAY) % 365.0
+    return int(np.searchsorted(_MONTH_START_DAY, day, side="right") - 1)
+
+
+class Schedule:
+    """Closures and slowdowns of one element: sorted, possibly overlapping intervals (hours)."""
+
+    __slots__ = ("intervals",)
+
+    def __init__(self, intervals: list[tuple[float, float, float]]) -> None:
+        self.intervals = sorted(intervals)
+
+    def closed_until(self, t: float) -> float | None:
+        """End of the closure in force at ``t`` (following chained closures), else ``None``."""
+        end = None
+        changed = True
+        while changed:
+            changed = False
+            for a, b, f in self.intervals:
+                probe = end if end is not None else t
+                if f == 0.0 and a <= probe < b:
+                    end = b
+                    changed = True
+        return end
+
+    def factor(self, t: float) -> float:
+        """Remaining share of speed / handling rate at ``t`` (1 when normal)."""
+        f = 1.0
+        for a, b, g in self.intervals:
+            if a <= t < b and g > 0:
+                f = min(f, g)
+        return f
+
+
+#: The schedule of an element without disruptions (compared by identity on the hot path).
+NO_DISRUPTION = Schedule([])
+
+
+class Block:
+    """One block between passing loops: held by at most one train at a time.
+
+    A light replacement for ``simpy.PriorityResource`` on the engine's hot
+    path: an uncontended request costs no event. Waiting trains are served
+    by ``(priority, arrival order)``; the block becomes free ``overhead``
+    after its holder has left it.
+    """
+
+    __slots__ = ("env", "held", "free_at", "queue", "seq", "wake_pending", "holder_dir")
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.held = False
+        self.free_at = -math.inf
+        self.queue: list = []
+        self.seq = 0
+        self.wake_pending = False
+        self.holder_dir: str | None = None
+
+    def acquire(self, priority: float) -> simpy.Event | None:
+        """Take the block now (returns ``None``) or get an event that fires when granted."""
+        now = self.env.now
+        if not self.held and not self.queue and self.free_at <= now:
+            self.held = True
+            return None
+        ev = self.env.event()
+        self.seq += 1
+        heapq.heappush(self.queue, (priority, self.seq, ev))
+        self._schedule_wake()
+        return ev
+
+    def release(self, free_at: float) -> None:
+        """Let the holder leave; the block is free for others from ``free_at``."""
+        self.held = False
+        self.holder_dir = None
+        self.free_at = free_at
+        if self.queue and not self.wake_pending:
+            self._schedule_wake()
+
+    def _schedule_wake(self) -> None:
+        if self.held or not self.queue or self.wake_pending:
+            return
+        self.wake_pending = True
+        delay = max(0.0, self.free_at - self.env.now)
+        self.env.timeout(delay).callbacks.append(self._grant)
+
+    def _grant(self, _event) -> None:
+        self.wake_pending = False
+        if self.held or not self.queue:
+            return
+        if self.free_at > self.env.now:
+            self._schedule_wake()
+            return
+        self.held = True
+        heapq.heappop(self.queue)[2].succeed()
+
