@@ -28,7 +28,7 @@ def test_bound_is_the_tightest_element():
     # one direction only uses the whole single-track budget (2 x pairs); the border takes 6/day
     assert 2 * single > 6
     assert b.bound_trains_per_day == pytest.approx(6.0)
-    assert [e["id"] for e in b.binding] == ["bc"]
+    assert [e.id for e in b.binding] == ["bc"]
     assert b.bound_mt == pytest.approx(6.0 * 365 * 2850 / 1e6)
 
 
@@ -39,7 +39,7 @@ def test_single_track_budget_is_shared_by_both_directions():
     b = bound_for(spec, "China", "inbound")
     pairs = link_capacity(net.links["ab"], maintenance_h=2.0, meet_overhead_min=10.0).trains_per_day
     assert b.bound_trains_per_day == pytest.approx(2 * pairs - 5.0, rel=1e-6)
-    assert b.binding[0]["id"] == "ab" and b.binding[0]["kind"] == "single_track"
+    assert b.binding[0].id == "ab" and b.binding[0].kind == "single_track"
 
 
 def test_via_ferry_forces_the_sea_route():

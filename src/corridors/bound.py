@@ -47,30 +47,65 @@ LAM_CAP = 1000.0
 
 
 @dataclass(frozen=True)
+class BindingElement:
+    """One capacity row of the LP cut: an element whose capacity binds at the optimum.
+
+    Attributes
+    ----------
+    id : str
+        Link id of the element.
+    kind : str
+        ``single_track``, ``double_track``, ``border`` or ``ferry``.
+    direction : str
+        ``ab`` or ``ba`` for a per-direction row, ``both`` for the shared
+        budget of a single-track section.
+    utilisation : float
+        Load of the row over its capacity at the optimum (dimensionless,
+        rounded to 4 decimals; about 1 for a binding row).
+    dual : float or None
+        Shadow price of the row (optimum objective gained per train/day, or
+        per wagon/day for a ferry, of extra capacity; rounded to 6 decimals).
+        ``None`` when read back from a document, which does not carry it.
+    """
+
+    id: str
+    kind: str
+    direction: str
+    utilisation: float
+    dual: float | None = None
+
+
+@dataclass(frozen=True)
 class Bound:
     """The LP bound for one region and direction.
 
     Attributes
     ----------
-    region, direction
-        What was scaled.
-    scale
-        The largest uniform scaling of the region's flows (1 = scenario demand);
-        the simulated-capacity search starts from it.
-    demand_mt, bound_mt
-        Annual volume at scenario demand, and the bound: the most the network
-        can carry from the origins of the region's flows to their destinations,
-        each flow free to grow (a max flow), in Mt/yr.
-    bound_trains_per_day
+    region : str
+        The region (one of :data:`corridors.REGIONS`).
+    direction : str
+        ``inbound`` or ``outbound``: which of the region's flows were scaled.
+    scale : float or None
+        The largest uniform scaling of the region's flows (1 = scenario demand,
+        at most :data:`LAM_CAP`); the simulated-capacity search starts from it.
+        ``None`` when there are no such flows or the programme has no solution.
+    demand_mt : float
+        Annual volume of the region's flows at scenario demand, Mt/yr.
+    bound_mt : float or None
+        The bound: the most the network can carry from the origins of the
+        region's flows to their destinations, each flow free to grow (a max
+        flow), in Mt/yr.
+    bound_trains_per_day : float or None
         Trains/day of the region's flows at the bound.
-    binding
-        The cut of the max flow: elements whose capacity binds,
-        ``{"id", "kind", "direction", "utilisation", "dual"}``.
-    uniform_mt
-        The volume at the largest uniform scaling (``scale * demand_mt``).
-    others_served_share
+    binding : tuple of BindingElement
+        The cut of the max flow: elements whose capacity binds, largest dual first.
+    others_served_share : float
         Share of the other flows' demand the network could serve (1 unless the
         scenario is already infeasible without the region's flows).
+    note : str
+        Why there is no bound, or that the network does not limit it; empty otherwise.
+    uniform_mt : float or None
+        The volume at the largest uniform scaling (``scale * demand_mt``), Mt/yr.
     """
 
     region: str
@@ -79,10 +114,70 @@ class Bound:
     demand_mt: float
     bound_mt: float | None
     bound_trains_per_day: float | None
-    binding: list[dict] = field(default_factory=list)
+    binding: tuple[BindingElement, ...] = ()
     others_served_share: float = 1.0
     note: str = ""
     uniform_mt: float | None = None
+
+
+@dataclass(frozen=True)
+class LPSolution:
+    """What one solve of the programme returns.
+
+    Attributes
+    ----------
+    lam : float or None
+        The common scaling of the scaled flows' demands at the optimum
+        (dimensionless); ``None`` when stage 2 has no solution.
+    served : float
+        Trains/day of the fixed flows that stage 1 could serve.
+    fixed_demand : float
+        Trains/day the fixed flows ask for.
+    mt : float or None
+        Tonnes of the scaled flows at the optimum, Mt/yr, when their tonnes
+        were maximised (``uniform=False``); ``None`` otherwise.
+    trains : tuple of float
+        Trains/day of each scaled flow at the optimum, in the order given.
+    binding : tuple of BindingElement
+        Capacity rows with a non-zero dual and full load, largest dual first.
+    loads : dict
+        ``(link id, direction) -> load / capacity`` of every capacity row.
+    """
+
+    lam: float | None
+    served: float
+    fixed_demand: float
+    mt: float | None = None
+    trains: tuple[float, ...] = ()
+    binding: tuple[BindingElement, ...] = ()
+    loads: dict[tuple[str, str], float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Programme:
+    """The matrices of one programme (see :meth:`_LP._build`).
+
+    Variables: the arc columns of every flow (``offsets`` delimit them), one
+    throughput per flow from ``y0``, then ``lam`` (the last variable).
+    """
+
+    scaled: list[Flow]
+    fixed: list[Flow]
+    uniform: bool
+    offsets: np.ndarray
+    y0: int
+    lam: int
+    A_eq: object
+    b_eq: list[float]
+    A_ub: object
+    b_ub: list[float]
+    ub_meta: list[tuple[str, str]]
+    bounds: list[tuple[float, float | None]]
+
+    @property
+    def n_var(self) -> int:
+        """Number of variables."""
+        return self.lam + 1
 
 
 def region_flows(spec: RunSpec, region: str, direction: str) -> list[Flow]:
@@ -165,15 +260,35 @@ class _LP:
             cols += [(g, "__dst", ()) for g in net.gateways(f.destination)]
         return cols
 
-    def solve(self, scaled: list[Flow], fixed: list[Flow], *, uniform: bool = True) -> dict:
+    def solve(self, scaled: list[Flow], fixed: list[Flow], *, uniform: bool = True) -> LPSolution:
         """Serve ``fixed`` as fully as possible, then maximise the ``scaled`` flows.
 
-        ``uniform``: maximise one common scaling ``lam`` of their demands;
-        otherwise maximise their total tonnes, each flow free (a max flow).
+        Parameters
+        ----------
+        scaled : list of Flow
+            The flows to grow.
+        fixed : list of Flow
+            The other flows, each served up to its scenario demand.
+        uniform : bool
+            Maximise one common scaling ``lam`` of the scaled flows' demands;
+            otherwise maximise their total tonnes, each flow free (a max flow).
+
+        Returns
+        -------
+        LPSolution
+            ``lam is None`` (and nothing but the stage-1 service filled in)
+            when stage 2 has no solution.
         """
-        spec, net = self.spec, self.spec.network
+        prog = self._build(scaled, fixed, uniform=uniform)
+        served, s2 = self._optimise(prog)
+        fixed_demand = sum(f.trains_per_year / 365.0 for f in fixed)
+        if s2.status != 0:
+            return LPSolution(None, served, fixed_demand)
+        return self._read(prog, s2, served, fixed_demand)
+
+    def _build(self, scaled: list[Flow], fixed: list[Flow], *, uniform: bool) -> _Programme:
+        """Build the programme's matrices for these flows (arguments as for :meth:`solve`)."""
         flows = scaled + fixed
-        n_scaled = len(scaled)
         # Per-commodity arc lists: real arcs plus virtual source/sink arcs for region ends.
         comm_arcs: list[list[tuple[str, str, tuple]]] = []
         for f in flows:
@@ -182,7 +297,19 @@ class _LP:
         n_x = int(offsets[-1])
         y0 = n_x  # one throughput variable per flow
         lam = y0 + len(flows)
-        n_var = lam + 1
+        A_eq, b_eq = self._conservation(scaled if uniform else [], flows, comm_arcs, offsets, y0, lam)
+        A_ub, b_ub, ub_meta = self._capacity_rows(flows, comm_arcs, offsets, lam + 1)
+        bounds = [(0, None)] * n_x + [(0, LAM_CAP * f.trains_per_year / 365.0) for f in scaled]
+        bounds += [(0, f.trains_per_year / 365.0) for f in fixed] + [(0, LAM_CAP)]
+        return _Programme(scaled, fixed, uniform, offsets, y0, lam, A_eq, b_eq, A_ub, b_ub, ub_meta, bounds)
+
+    @staticmethod
+    def _conservation(uniform_scaled, flows, comm_arcs, offsets, y0: int, lam: int):
+        """Equality rows: conservation of each flow at every node, and ``y_c = lam d_c``.
+
+        ``uniform_scaled`` are the flows tied to ``lam`` (none when each is free).
+        Returns ``(A_eq, b_eq)``.
+        """
         rows, cols, vals, b_eq = [], [], [], []
         r = 0
         for ci, (f, arcs) in enumerate(zip(flows, comm_arcs)):
@@ -203,12 +330,19 @@ class _LP:
                     b_eq.append(0.0)
                 rows.append(node_row[node]); cols.append(y0 + ci); vals.append(sign)
         # Region flows: y_c = lam * d_c (uniform scaling only).
-        for ci, f in enumerate(scaled if uniform else []):
+        for ci, f in enumerate(uniform_scaled):
             rows += [r, r]; cols += [y0 + ci, lam]; vals += [1.0, -f.trains_per_year / 365.0]
             b_eq.append(0.0)
             r += 1
-        A_eq = coo_matrix((vals, (rows, cols)), shape=(r, n_var)).tocsr()
-        # Capacity rows.
+        return coo_matrix((vals, (rows, cols)), shape=(r, lam + 1)).tocsr(), b_eq
+
+    def _capacity_rows(self, flows, comm_arcs, offsets, n_var: int):
+        """Inequality rows, one per capacity (see the module docstring).
+
+        Returns ``(A_ub, b_ub, meta)`` with ``meta[i] = (link id, direction)``,
+        direction ``ab``, ``ba`` or ``both`` (a single-track budget).
+        """
+        spec, net = self.spec, self.spec.network
         ub_rows, ub_cols, ub_vals, b_ub, ub_meta = [], [], [], [], []
         q = 0
         cap_rows: dict[tuple[str, str], int] = {}
@@ -238,48 +372,72 @@ class _LP:
                         coef = 1.0
                     ub_rows.append(cap_rows[(lid, d)]); ub_cols.append(int(offsets[ci]) + j); ub_vals.append(coef)
         A_ub = coo_matrix((ub_vals, (ub_rows, ub_cols)), shape=(len(b_ub), n_var)).tocsr()
-        bounds = [(0, None)] * n_x + [(0, LAM_CAP * f.trains_per_year / 365.0) for f in scaled]
-        bounds += [(0, f.trains_per_year / 365.0) for f in fixed] + [(0, LAM_CAP)]
+        return A_ub, b_ub, ub_meta
+
+    def _optimise(self, prog: _Programme):
+        """Stage 1 (serve the fixed flows), then stage 2 (maximise, that service held).
+
+        Returns ``(served, result)``: trains/day of the fixed flows served, and
+        HiGHS's result of stage 2.
+        """
+        n_var, y0, lam, n_scaled = prog.n_var, prog.y0, prog.lam, len(prog.scaled)
         # Stage 1: serve the other flows as fully as possible, with lam = 0.
         c1 = np.zeros(n_var)
         c1[y0 + n_scaled: lam] = -1.0
-        b1 = list(bounds)
+        b1 = list(prog.bounds)
         b1[lam] = (0, 0)
-        s1 = linprog(c1, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=b1, method="highs")
+        s1 = linprog(c1, A_ub=prog.A_ub, b_ub=prog.b_ub, A_eq=prog.A_eq, b_eq=prog.b_eq, bounds=b1, method="highs")
         served = -s1.fun if s1.status == 0 else 0.0
-        fixed_demand = sum(f.trains_per_year / 365.0 for f in fixed)
         # Stage 2: hold that service, maximise lam (or the region's tonnes).
         c2 = np.zeros(n_var)
-        if uniform:
+        if prog.uniform:
             c2[lam] = -1.0
         else:
-            for ci, f in enumerate(scaled):
-                c2[y0 + ci] = -spec.cargo[f.cargo].net_t_per_train * 365.0 / 1e6
+            for ci, f in enumerate(prog.scaled):
+                c2[y0 + ci] = -self.spec.cargo[f.cargo].net_t_per_train * 365.0 / 1e6
         row = np.zeros(n_var)
         row[y0 + n_scaled: lam] = -1.0
-        A2 = vstack([A_ub, coo_matrix(row)]).tocsr()
-        b2 = list(b_ub) + [-(served - 1e-6 * max(1.0, served))]
-        s2 = linprog(c2, A_ub=A2, b_ub=b2, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        if s2.status != 0:
-            return {"lam": None, "binding": [], "served": served, "fixed_demand": fixed_demand}
+        A2 = vstack([prog.A_ub, coo_matrix(row)]).tocsr()
+        b2 = list(prog.b_ub) + [-(served - 1e-6 * max(1.0, served))]
+        s2 = linprog(c2, A_ub=A2, b_ub=b2, A_eq=prog.A_eq, b_eq=prog.b_eq, bounds=prog.bounds, method="highs")
+        return served, s2
+
+    def _read(self, prog: _Programme, s2, served: float, fixed_demand: float) -> LPSolution:
+        """Read a solved stage 2: flows, loads and the cut (full rows with a dual)."""
+        net = self.spec.network
         x = s2.x
-        load = A_ub @ x
+        b_ub, ub_meta = prog.b_ub, prog.ub_meta
+        load = prog.A_ub @ x
         duals = s2.ineqlin.marginals[: len(b_ub)]
         binding = []
         for i, (lid, d) in enumerate(ub_meta):
             if b_ub[i] > 0 and abs(duals[i]) > 1e-9 and load[i] >= b_ub[i] * (1 - 1e-6):
-                binding.append({"id": lid, "kind": element_kind(net.links[lid]), "direction": d,
-                                "utilisation": round(float(load[i] / b_ub[i]), 4),
-                                "dual": round(float(-duals[i]), 6)})
-        binding.sort(key=lambda b: -b["dual"])
-        trains = [float(x[y0 + ci]) for ci in range(n_scaled)]
-        return {"lam": float(x[lam]), "mt": float(-s2.fun) if not uniform else None, "trains": trains,
-                "binding": binding, "served": served, "fixed_demand": fixed_demand,
-                "loads": {ub_meta[i]: float(load[i] / b_ub[i]) for i in range(len(ub_meta)) if b_ub[i] > 0}}
+                binding.append(BindingElement(lid, element_kind(net.links[lid]), d,
+                                              utilisation=round(float(load[i] / b_ub[i]), 4),
+                                              dual=round(float(-duals[i]), 6)))
+        binding.sort(key=lambda b: -b.dual)
+        trains = tuple(float(x[prog.y0 + ci]) for ci in range(len(prog.scaled)))
+        return LPSolution(
+            float(x[prog.lam]), served, fixed_demand, mt=float(-s2.fun) if not prog.uniform else None,
+            trains=trains, binding=tuple(binding),
+            loads={ub_meta[i]: float(load[i] / b_ub[i]) for i in range(len(ub_meta)) if b_ub[i] > 0},
+        )
 
 
 def region_bounds(spec: RunSpec) -> dict[str, dict[str, Bound]]:
-    """The LP bound for every region and direction of ``spec``."""
+    """Compute the LP bound for every region and direction of ``spec``.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The scenario.
+
+    Returns
+    -------
+    dict
+        ``{region: {"inbound": Bound, "outbound": Bound}}`` for every region
+        of :data:`corridors.REGIONS`, in that order.
+    """
     lp = _LP(spec)
     out: dict[str, dict[str, Bound]] = {}
     for region in REGIONS:
@@ -290,7 +448,25 @@ def region_bounds(spec: RunSpec) -> dict[str, dict[str, Bound]]:
 
 
 def bound_for(spec: RunSpec, region: str, direction: str, *, lp: _LP | None = None) -> Bound:
-    """The LP bound for one region and direction."""
+    """Compute the LP bound for one region and direction.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The scenario.
+    region : str
+        One of :data:`corridors.REGIONS`.
+    direction : str
+        ``inbound`` (flows ending in the region) or ``outbound`` (starting there).
+    lp : _LP, optional
+        The programme of ``spec``, to reuse across regions; built when ``None``.
+
+    Returns
+    -------
+    Bound
+        With ``scale is None`` and a ``note`` when the region has no flows in
+        that direction or the programme has no solution.
+    """
     lp = lp or _LP(spec)
     scaled = region_flows(spec, region, direction)
     demand_mt = sum(f.tonnes_per_year for f in scaled) / 1e6
@@ -299,12 +475,12 @@ def bound_for(spec: RunSpec, region: str, direction: str, *, lp: _LP | None = No
     ids = {f.id for f in scaled}
     fixed = [f for f in spec.flows if f.id not in ids]
     sol = lp.solve(scaled, fixed, uniform=True)
-    lam = sol["lam"]
-    share = sol["served"] / sol["fixed_demand"] if sol["fixed_demand"] > 0 else 1.0
+    lam = sol.lam
+    share = sol.served / sol.fixed_demand if sol.fixed_demand > 0 else 1.0
     mx = lp.solve(scaled, fixed, uniform=False)
-    if lam is None or mx["mt"] is None:
+    if lam is None or mx.mt is None:
         return Bound(region, direction, None, demand_mt, None, None, others_served_share=share,
                      note="the linear programme has no solution")
     note = "not limited by the modelled network" if lam >= LAM_CAP * 0.999 else ""
-    return Bound(region, direction, lam, demand_mt, mx["mt"], sum(mx["trains"]), mx["binding"],
+    return Bound(region, direction, lam, demand_mt, mx.mt, sum(mx.trains), mx.binding,
                  others_served_share=min(1.0, share), note=note, uniform_mt=lam * demand_mt)

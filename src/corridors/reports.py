@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
@@ -15,6 +16,9 @@ from corridors import REGIONS
 from corridors.elements import border_rate_per_day
 from corridors.network import BorderCrossing, FerryLink, Network, RailSection, route_km
 from corridors.outdir import staged_dir
+
+if TYPE_CHECKING:  # the documents' module pulls in the LP and the simulation: imported where used
+    from corridors.comparison import CapacityDoc, ComparisonDoc
 
 
 def _table(title: str, columns: list[str], rows: list[list]) -> Table:
@@ -131,44 +135,43 @@ def write_run_folder(spec, res, out: Path, *, wall_s: float, extra_meta: dict | 
 # --------------------------------------------------------------------------- capacity / compare
 
 
-def print_capacity(console, doc: dict) -> None:
+def print_capacity(console, doc: CapacityDoc) -> None:
     """Screen table of ``capacity.json``."""
-    t = Table(title=f"{doc['scenario']}: capacity per region (Mt/yr)", title_justify="left")
+    t = Table(title=f"{doc.scenario}: capacity per region (Mt/yr)", title_justify="left")
     for c in ["region", "direction", "demand", "LP bound", "simulated", "±", "binding (LP cut)", "bottlenecks >90%"]:
         t.add_column(c, justify="left" if c in ("region", "direction") or "bind" in c or "bottle" in c else "right")
     for r in REGIONS:
         for d in ("inbound", "outbound"):
-            c = doc["regions"][r][d]
-            t.add_row(r, d, _fmt(c["demand_mt"], 1), _fmt(c["bound_mt"], 1), _fmt(c["simulated_mt"], 1),
-                      _fmt(c["precision_mt"], 1), " ".join(e["id"] for e in c["binding"][:2]) or c["note"] or "-",
-                      " ".join(f"{e['id']} {e['utilisation']:.0%}" for e in c["bottlenecks"][:3]) or "-")
+            c = doc.regions[r][d]
+            t.add_row(r, d, _fmt(c.demand_mt, 1), _fmt(c.bound_mt, 1), _fmt(c.simulated_mt, 1),
+                      _fmt(c.precision_mt, 1), " ".join(e.id for e in c.binding[:2]) or c.note or "-",
+                      " ".join(f"{e.id} {e.utilisation:.0%}" for e in c.bottlenecks[:3]) or "-")
     console.print(t)
 
 
-def print_comparison(console, doc: dict) -> None:
+def print_comparison(console, doc: ComparisonDoc) -> None:
     """Screen table of ``comparison.json``."""
-    t = Table(title=f"{doc['base']} -> {doc['alt']}: capacity per region (Mt/yr)", title_justify="left")
+    t = Table(title=f"{doc.base} -> {doc.alt}: capacity per region (Mt/yr)", title_justify="left")
     for c in ["region", "direction", "bound before", "bound after", "change", "simulated before",
               "simulated after", "limit before", "limit after"]:
         t.add_column(c, justify="left" if c in ("region", "direction") or "limit" in c else "right")
     for r in REGIONS:
         for d in ("inbound", "outbound"):
-            k = doc["regions"][r][d]
-            rel = k["bound_change_rel"]
-            t.add_row(r, d, _fmt(k["before"]["bound_mt"], 1), _fmt(k["after"]["bound_mt"], 1),
-                      "-" if rel is None else f"{rel:+.0%}", _fmt(k["before"]["simulated_mt"], 1),
-                      _fmt(k["after"]["simulated_mt"], 1), k["bottleneck_before"] or "-", k["bottleneck_after"] or "-")
+            k = doc.regions[r][d]
+            rel = k.bound_change_rel
+            t.add_row(r, d, _fmt(k.before.bound_mt, 1), _fmt(k.after.bound_mt, 1),
+                      "-" if rel is None else f"{rel:+.0%}", _fmt(k.before.simulated_mt, 1),
+                      _fmt(k.after.simulated_mt, 1), k.bottleneck_before or "-", k.bottleneck_after or "-")
     console.print(t)
 
 
-def write_capacity_folder(doc: dict, out: Path) -> None:
+def write_capacity_folder(doc: CapacityDoc, out: Path) -> None:
     """``capacity.json`` and ``capacity.csv`` written atomically into ``out``."""
     from corridors import results
-    from corridors.comparison import capacity_rows
 
     with staged_dir(Path(out)) as tmp:
-        results.write_json(tmp / "capacity.json", doc)
-        results.write_csv(tmp / "capacity.csv", capacity_rows(doc))
+        results.write_json(tmp / "capacity.json", doc.to_dict())
+        results.write_csv(tmp / "capacity.csv", doc.csv_rows())
 
 
 def link_capacity_values(spec) -> dict[str, float]:
@@ -192,50 +195,50 @@ def _arrow_anchor(net, region: str) -> str | None:
     return max(gws, key=key).id
 
 
-def draw_compare_maps(base_spec, alt_spec, cmp_doc: dict, folder: Path) -> list[str]:
+def draw_compare_maps(base_spec, alt_spec, cmp_doc: ComparisonDoc, folder: Path) -> list[str]:
     """Before/after pair, change map and bar chart, each as PNG and SVG; returns the file names."""
     from corridors.maps import plot_capacity_change, plot_capacity_pair, plot_region_bars, save_figure
 
     base_vals, alt_vals = link_capacity_values(base_spec), link_capacity_values(alt_spec)
     files = []
     fig, _ = plot_capacity_pair(base_spec.network, alt_spec.network, base_vals, alt_vals,
-                                titles=(f"Before: {cmp_doc['base']}", f"After: {cmp_doc['alt']}"),
+                                titles=(f"Before: {cmp_doc.base}", f"After: {cmp_doc.alt}"),
                                 value_label="Analytic capacity (trains/day per direction)")
     files += [p.name for p in save_figure(fig, folder / "capacity-before-after", formats=("png", "svg"))]
-    bottlenecks = sorted({k["bottleneck_after"] for r in REGIONS for k in cmp_doc["regions"][r].values()
-                          if k["bottleneck_after"]})
+    bottlenecks = sorted({k.bottleneck_after for r in REGIONS for k in cmp_doc.regions[r].values()
+                          if k.bottleneck_after})
     arrows = {}
     for r in REGIONS:
-        k = cmp_doc["regions"][r]["inbound"]
+        k = cmp_doc.regions[r]["inbound"]
         at = _arrow_anchor(alt_spec.network, r)
-        b, a = k["before"]["simulated_mt"], k["after"]["simulated_mt"]
+        b, a = k.before.simulated_mt, k.after.simulated_mt
         if at and b is not None and a is not None:
             arrows[r] = {"label": f"to {r}: {b:.0f} → {a:.0f} Mt/yr", "at": at}
     fig, _ = plot_capacity_change(base_spec.network, alt_spec.network, base_vals, alt_vals,
                                   bottlenecks=bottlenecks, region_arrows=arrows,
-                                  title=f"Capacity change: {cmp_doc['base']} → {cmp_doc['alt']}")
+                                  title=f"Capacity change: {cmp_doc.base} → {cmp_doc.alt}")
     files += [p.name for p in save_figure(fig, folder / "capacity-change", formats=("png", "svg"))]
     rows = []
     for r in REGIONS:
         for d in ("inbound", "outbound"):
-            k = cmp_doc["regions"][r][d]
-            if k["before"]["simulated_mt"] is None and k["after"]["simulated_mt"] is None:
+            k = cmp_doc.regions[r][d]
+            if k.before.simulated_mt is None and k.after.simulated_mt is None:
                 continue
-            rows.append({"region": r, "direction": d, "before": k["before"]["simulated_mt"] or 0.0,
-                         "after": k["after"]["simulated_mt"] or 0.0})
+            rows.append({"region": r, "direction": d, "before": k.before.simulated_mt or 0.0,
+                         "after": k.after.simulated_mt or 0.0})
     fig, _ = plot_region_bars(rows, title="Simulated capacity per region and direction, before and after")
     files += [p.name for p in save_figure(fig, folder / "capacity-bars", formats=("png", "svg"))]
     return files
 
 
 def compare_run(base_spec, alt_spec, folder: Path, *, executor=None, rounds: int = 2, search_days: float = 100.0,
-                attribute_overlays=()) -> dict:
+                attribute_overlays=()) -> ComparisonDoc:
     """Everything ``corridors compare`` writes, into ``folder`` atomically; returns comparison.json."""
     import time
 
     from corridors import results
     from corridors.bound import region_bounds
-    from corridors.comparison import assess_many, attribution_rows, compare_docs, comparison_rows
+    from corridors.comparison import assess_many, attribution_rows, compare_docs
     from corridors.simulation import simulate
 
     t0 = time.perf_counter()
@@ -243,11 +246,7 @@ def compare_run(base_spec, alt_spec, folder: Path, *, executor=None, rounds: int
     if executor is not None:
         futures = [executor.submit(simulate, s) for s in (base_spec, alt_spec)]
     # Serial work of this process overlaps the two runs in the pool.
-    project_bounds = {}
-    for ov in attribute_overlays:
-        bounds = region_bounds(_base_plus(base_spec, ov))
-        project_bounds[Path(ov).stem] = {"regions": {r: {d: {"bound_mt": bounds[r][d].bound_mt}
-                                                         for d in ("inbound", "outbound")} for r in REGIONS}}
+    project_bounds = {Path(ov).stem: region_bounds(_base_plus(base_spec, ov)) for ov in attribute_overlays}
     warm = min(base_spec.settings.warmup_days, search_days / 3)
     base_cap, alt_cap = assess_many([base_spec, alt_spec], executor=executor, rounds=rounds,
                                     days=search_days, warmup_days=warm)
@@ -264,12 +263,12 @@ def compare_run(base_spec, alt_spec, folder: Path, *, executor=None, rounds: int
             writes = [executor.submit(write_run_folder, s, r, f, wall_s=wall) for s, r, f in jobs]
         else:
             writes = [write_run_folder(s, r, f, wall_s=wall) for s, r, f in jobs]
-        results.write_json(tmp / "capacity-before.json", base_cap)
-        results.write_json(tmp / "capacity-after.json", alt_cap)
-        results.write_json(tmp / "comparison.json", doc)
-        results.write_csv(tmp / "comparison.csv", comparison_rows(doc))
+        results.write_json(tmp / "capacity-before.json", base_cap.to_dict())
+        results.write_json(tmp / "capacity-after.json", alt_cap.to_dict())
+        results.write_json(tmp / "comparison.json", doc.to_dict())
+        results.write_csv(tmp / "comparison.csv", doc.csv_rows())
         if attribution:
-            results.write_csv(tmp / "attribution.csv", attribution)
+            results.write_csv(tmp / "attribution.csv", [row.to_dict() for row in attribution])
         draw_compare_maps(base_spec, alt_spec, doc, tmp)
         for w in writes:
             if executor is not None:

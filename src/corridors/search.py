@@ -55,7 +55,24 @@ MAX_SCALE = 20.0
 
 @dataclass(frozen=True)
 class Probe:
-    """One simulation run of the search: scaling, verdict and why."""
+    """One simulation run of the search: scaling, verdict and why.
+
+    Attributes
+    ----------
+    scale : float
+        Multiple of the region's scenario demand simulated (dimensionless).
+    stable : bool
+        The verdict of :func:`judge`.
+    delivered_share : float
+        Share of the cohort delivered (0 to 1).
+    refused : int
+        Trains of the region refused at entry.
+    reason : str
+        Why the run is (un)stable, for people.
+    utilisation : dict
+        ``link id -> utilisation`` of the elements at 90% of capacity or more,
+        busiest first (see :func:`busy_elements`).
+    """
 
     scale: float
     stable: bool
@@ -67,7 +84,24 @@ class Probe:
 
 @dataclass(frozen=True)
 class SimulatedCapacity:
-    """Result of the search for one region and direction."""
+    """Result of the search for one region and direction.
+
+    Attributes
+    ----------
+    region, direction : str
+        What was searched.
+    scale : float or None
+        The largest scaling found stable (multiple of demand); ``None`` when
+        there was nothing to search.
+    simulated_mt : float or None
+        The simulated capacity, ``scale * demand``, Mt/yr.
+    precision_mt : float or None
+        Width of the final bracket, Mt/yr.
+    probes : tuple of Probe
+        Every run of the search, in the order run.
+    note : str
+        Why there is no answer, or that the search was capped; empty otherwise.
+    """
 
     region: str
     direction: str
@@ -171,6 +205,125 @@ def search_capacity(spec: RunSpec, bound: Bound, **kw) -> SimulatedCapacity:
     return search_many([(spec, bound)], **kw)[0]
 
 
+@dataclass
+class _Search:
+    """In-flight state of one search (mutable: :meth:`record` updates it each round).
+
+    Attributes
+    ----------
+    spec : RunSpec
+        The scenario as the probes run it (search horizon applied).
+    bound : Bound
+        The LP bound the search starts from.
+    margin_h : float
+        Cohort margin before the end of a run, h (see :func:`_margin_h`).
+    routes : dict
+        Candidate routes per flow id, shared by every probe of the scenario.
+    top : float
+        The LP scaling, capped at :data:`MAX_SCALE`.
+    lo, hi : float
+        The bracket: largest stable scaling below the smallest unstable one.
+    probes : list of Probe
+        Every probe so far, in the order run.
+    round : int
+        Rounds completed.
+    """
+
+    spec: RunSpec
+    bound: Bound
+    margin_h: float
+    routes: dict
+    top: float
+    lo: float = 0.0
+    hi: float = 0.0
+    probes: list[Probe] = field(default_factory=list)
+    round: int = 0
+
+    def points(self) -> tuple[float, float]:
+        """Scalings to probe next (dimensionless multiples of demand)."""
+        # The first round probes just below and at the LP scaling, where the
+        # answer usually lies; later rounds cut the bracket in three.
+        lo, hi = self.lo, self.hi
+        if self.round == 0:
+            return (FIRST_PROBE * self.top, self.top)
+        return (lo + (hi - lo) / 3, lo + 2 * (hi - lo) / 3)
+
+    def probe_args(self, tolerance: float) -> list[tuple]:
+        """Arguments of :func:`_probe` for the next round's two runs."""
+        b = self.bound
+        return [(self.spec, b.region, b.direction, s, tolerance, self.margin_h, self.routes) for s in self.points()]
+
+    def record(self, found: list[Probe]) -> None:
+        """Add a round's probes and narrow the bracket."""
+        self.probes += found
+        self.round += 1
+        # Noise can make a higher scaling look stable above an unstable one:
+        # the bracket's top is the smallest unstable scaling seen, its bottom
+        # the largest stable one below it.
+        unstable = [p.scale for p in self.probes if not p.stable]
+        self.hi = min([self.hi, *unstable])
+        self.lo = max([0.0, *(p.scale for p in self.probes if p.stable and p.scale < self.hi)])
+
+    def more(self, rounds: int) -> bool:
+        """Whether another round is due, after at least ``rounds``."""
+        # At least ``rounds`` rounds; up to two more while the bracket is still
+        # wider than a tenth of its top (the answer lay far below the LP scaling).
+        if self.round < rounds:
+            return True
+        return self.round < rounds + EXTRA_ROUNDS and self.hi - self.lo > WIDE_BRACKET * self.hi
+
+
+def _start(spec: RunSpec, bound: Bound, routes: dict, days: float | None,
+           warmup_days: float | None) -> _Search:
+    """Set up a search: horizon set, margin computed, bracket ``[0, 1.05 top]``."""
+    kw = {}
+    if days is not None:
+        kw["days"] = days
+    if warmup_days is not None:
+        kw["warmup_days"] = warmup_days
+    run_spec = spec.with_settings(**kw) if kw else spec
+    ids = {f.id for f in region_flows(spec, bound.region, bound.direction)}
+    margin = _margin_h(routes, ids)
+    st = run_spec.settings
+    if st.days * HOURS_PER_DAY - margin <= st.warmup_days * HOURS_PER_DAY:
+        run_spec = run_spec.with_settings(days=st.warmup_days + margin / HOURS_PER_DAY + 30)
+    top = min(bound.scale, MAX_SCALE)
+    return _Search(run_spec, bound, margin, routes, top, lo=0.0, hi=top * 1.05)
+
+
+def _run_rounds(active: list[_Search], *, rounds: int, tolerance: float, executor: Executor | None) -> None:
+    """Run every search's rounds, serially or on ``executor``."""
+    if executor is None:
+        for s in active:
+            while s.more(rounds):
+                s.record([_probe(a) for a in s.probe_args(tolerance)])
+        return
+    # Each search moves to its next round as soon as its own two probes are
+    # back, so the pool never waits for the slowest search of a round.
+    pending: dict = {}
+    for k, s in enumerate(active):
+        pending[k] = [executor.submit(_probe, a) for a in s.probe_args(tolerance)]
+    while pending:
+        wait([f for fs in pending.values() for f in fs], return_when=FIRST_COMPLETED)
+        for k in [k for k, fs in pending.items() if all(f.done() for f in fs)]:
+            s = active[k]
+            s.record([f.result() for f in pending.pop(k)])
+            if s.more(rounds):
+                pending[k] = [executor.submit(_probe, a) for a in s.probe_args(tolerance)]
+
+
+def _result(bound: Bound, s: _Search | None) -> SimulatedCapacity:
+    """Read the answer of a finished search (or of one never started: ``s is None``)."""
+    if s is None:
+        return SimulatedCapacity(bound.region, bound.direction, None, None, None, note=bound.note or "no flows")
+    note = ""
+    if bound.scale > MAX_SCALE:
+        note = f"search capped at {MAX_SCALE:g} x demand (LP scaling {bound.scale:.0f})"
+    d = bound.demand_mt
+    return SimulatedCapacity(bound.region, bound.direction, s.lo, s.lo * d, (s.hi - s.lo) * d, tuple(s.probes),
+                             note=note)
+
+
 def search_many(
     items: list[tuple[RunSpec, Bound]],
     *,
@@ -184,115 +337,76 @@ def search_many(
 
     Parameters
     ----------
-    items
+    items : list of (RunSpec, Bound)
         Scenario and its LP bound for one region and direction; the search
         starts from the bound.
-    rounds
+    rounds : int
         Rounds of two runs each; every bracket shrinks threefold per round.
-    tolerance
+    tolerance : float
         Share of the cohort that may stay undelivered in a stable run.
-    days, warmup_days
-        Horizon of the search runs (default: each scenario's own).
-    executor
+    days, warmup_days : float, optional
+        Horizon of the search runs, days (default: each scenario's own).
+    executor : Executor, optional
         Runs the probes of a round in parallel (a process pool); serial when ``None``.
+
+    Returns
+    -------
+    list of SimulatedCapacity
+        One per item, in order; without a scaling (and with a note) where the
+        bound has none or the region no demand.
     """
-    states = []
+    searches: list[_Search | None] = []
     route_cache: dict[int, dict] = {}
     for spec, bound in items:
         if bound.scale is None or bound.demand_mt <= 0:
-            states.append(None)
+            searches.append(None)
             continue
-        kw = {}
-        if days is not None:
-            kw["days"] = days
-        if warmup_days is not None:
-            kw["warmup_days"] = warmup_days
-        run_spec = spec.with_settings(**kw) if kw else spec
-        ids = {f.id for f in region_flows(spec, bound.region, bound.direction)}
         if id(spec) not in route_cache:  # scaling changes volumes, not routes: compute once per scenario
             route_cache[id(spec)] = flow_routes(spec)
-        margin = _margin_h(route_cache[id(spec)], ids)
-        st = run_spec.settings
-        if st.days * HOURS_PER_DAY - margin <= st.warmup_days * HOURS_PER_DAY:
-            run_spec = run_spec.with_settings(days=st.warmup_days + margin / HOURS_PER_DAY + 30)
-        top = min(bound.scale, MAX_SCALE)
-        states.append({"spec": run_spec, "bound": bound, "margin": margin, "lo": 0.0,
-                       "hi": top * 1.05, "top": top, "probes": [], "routes": route_cache[id(spec)]})
-    def points(stt: dict) -> tuple[float, float]:
-        # The first round probes just below and at the LP scaling, where the
-        # answer usually lies; later rounds cut the bracket in three.
-        lo, hi = stt["lo"], stt["hi"]
-        if stt["round"] == 0:
-            return (FIRST_PROBE * stt["top"], stt["top"])
-        return (lo + (hi - lo) / 3, lo + 2 * (hi - lo) / 3)
-
-    def args_of(stt: dict) -> list[tuple]:
-        b = stt["bound"]
-        return [(stt["spec"], b.region, b.direction, s, tolerance, stt["margin"], stt["routes"]) for s in points(stt)]
-
-    def update(stt: dict, found: list[Probe]) -> None:
-        stt["probes"] += found
-        stt["round"] += 1
-        # Noise can make a higher scaling look stable above an unstable one:
-        # the bracket's top is the smallest unstable scaling seen, its bottom
-        # the largest stable one below it.
-        unstable = [p.scale for p in stt["probes"] if not p.stable]
-        stt["hi"] = min([stt["hi"], *unstable])
-        stt["lo"] = max([0.0, *(p.scale for p in stt["probes"] if p.stable and p.scale < stt["hi"])])
-
-    active = [stt for stt in states if stt is not None]
-    for stt in active:
-        stt["round"] = 0
-    def more(stt: dict) -> bool:
-        # At least ``rounds`` rounds; up to two more while the bracket is still
-        # wider than a tenth of its top (the answer lay far below the LP scaling).
-        if stt["round"] < rounds:
-            return True
-        return stt["round"] < rounds + EXTRA_ROUNDS and stt["hi"] - stt["lo"] > WIDE_BRACKET * stt["hi"]
-
-    if executor is None:
-        for stt in active:
-            while more(stt):
-                update(stt, [_probe(a) for a in args_of(stt)])
-    else:
-        # Each search moves to its next round as soon as its own two probes are
-        # back, so the pool never waits for the slowest search of a round.
-        pending: dict = {}
-        for k, stt in enumerate(active):
-            pending[k] = [executor.submit(_probe, a) for a in args_of(stt)]
-        while pending:
-            done, _ = wait([f for fs in pending.values() for f in fs], return_when=FIRST_COMPLETED)
-            for k in [k for k, fs in pending.items() if all(f.done() for f in fs)]:
-                stt = active[k]
-                update(stt, [f.result() for f in pending.pop(k)])
-                if more(stt):
-                    pending[k] = [executor.submit(_probe, a) for a in args_of(stt)]
-    out = []
-    for (spec, bound), stt in zip(items, states):
-        if stt is not None and bound.scale > MAX_SCALE:
-            note = f"search capped at {MAX_SCALE:g} x demand (LP scaling {bound.scale:.0f})"
-        else:
-            note = ""
-        if stt is None:
-            out.append(SimulatedCapacity(bound.region, bound.direction, None, None, None,
-                                         note=bound.note or "no flows"))
-            continue
-        d = bound.demand_mt
-        lo, hi = stt["lo"], stt["hi"]
-        out.append(SimulatedCapacity(bound.region, bound.direction, lo, lo * d, (hi - lo) * d,
-                                     tuple(stt["probes"]), note=note))
-    return out
+        searches.append(_start(spec, bound, route_cache[id(spec)], days, warmup_days))
+    _run_rounds([s for s in searches if s is not None], rounds=rounds, tolerance=tolerance, executor=executor)
+    return [_result(bound, s) for (_spec, bound), s in zip(items, searches)]
 
 
-def bottlenecks_at(sc: SimulatedCapacity, spec: RunSpec) -> list[dict]:
-    """Elements above 90% of capacity in the run at the simulated capacity.
+@dataclass(frozen=True)
+class Bottleneck:
+    """An element busy in the run at the simulated capacity.
+
+    Attributes
+    ----------
+    id : str
+        Link id.
+    kind : str
+        ``single_track``, ``double_track``, ``border`` or ``ferry``.
+    utilisation : float
+        Its load over its analytic capacity in that run (dimensionless, 4 decimals).
+    """
+
+    id: str
+    kind: str
+    utilisation: float
+
+
+def bottlenecks_at(sc: SimulatedCapacity, spec: RunSpec) -> tuple[Bottleneck, ...]:
+    """Elements above 90% of capacity in the run at the simulated capacity, busiest first.
 
     That is the stable probe at the answer; when no scaling was stable, the
     smallest unstable probe stands in.
+
+    Parameters
+    ----------
+    sc : SimulatedCapacity
+        A finished search.
+    spec : RunSpec
+        The scenario searched (for the elements' kinds).
+
+    Returns
+    -------
+    tuple of Bottleneck
+        Empty when the search ran no probe.
     """
     if not sc.probes:
-        return []
+        return ()
     stable = [p for p in sc.probes if p.stable and abs(p.scale - sc.scale) < 1e-12]
     probe = stable[0] if stable else min(sc.probes, key=lambda p: p.scale)
-    return [{"id": lid, "kind": element_kind(spec.network.links[lid]), "utilisation": u}
-            for lid, u in probe.utilisation.items()]
+    return tuple(Bottleneck(lid, element_kind(spec.network.links[lid]), u) for lid, u in probe.utilisation.items())
