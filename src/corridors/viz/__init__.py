@@ -10,7 +10,7 @@ upstream imports it. Where things are:
 ``style``          sizes, colours, line and marker styles, legend entries
 ``cartography``    projection, extent, country outlines (package data), scale bar
 ``labels``         map labels and their placement without overlaps
-``furniture``      legend corner, labels pass, title and credit of a map
+``furniture``      open/close a map (frame, legend corner, labels pass), title, credit
 ``figure``         standalone figures, map/colour-bar axes, :func:`save_figure`
 ``network_map``    :func:`plot_network`
 ``value_maps``     links coloured by a value; :func:`plot_utilisation`

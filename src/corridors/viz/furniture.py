@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.transforms import Bbox
 
-from corridors.viz.cartography import Extent, ProjectedNetwork, scale_bar, scale_box
-from corridors.viz.figure import renderer
+from corridors.network import Network
+from corridors.viz.cartography import (
+    Extent,
+    ProjectedNetwork,
+    extent_of,
+    focus_countries,
+    map_base,
+    project,
+    scale_bar,
+    scale_box,
+)
+from corridors.viz.figure import box_aspect, renderer
 from corridors.viz.labels import (
     Label,
     count_inside,
@@ -133,6 +144,60 @@ def finish_map(
         + others
     )
     place_labels(ax, ordered, obstacles=taken, line_points=line_pts)
+
+
+@dataclass(frozen=True)
+class MapFrame:
+    """A map of one network being drawn: axes, projection, view and base layer.
+
+    Attributes
+    ----------
+    ax
+        The map axes.
+    geo
+        The network projected to map metres.
+    extent
+        ``(x0, x1, y0, y1)`` of the view, metres.
+    focus
+        ISO A2 codes of the network's countries.
+    countries
+        Projected country outlines.
+    """
+
+    ax: object
+    geo: ProjectedNetwork
+    extent: Extent
+    focus: set[str]
+    countries: object
+
+
+def open_map(ax, net: Network) -> MapFrame:
+    """Frame ``net`` in ``ax`` (laid out already) and draw the base map under it."""
+    geo = project(net)
+    extent = extent_of(geo.all_points(), box_aspect(ax))
+    focus = focus_countries(net)
+    return MapFrame(ax, geo, extent, focus, map_base(ax, extent, focus))
+
+
+def close_map(frame: MapFrame, *, handles: list, labels: Sequence[Label], markers, **kw) -> None:
+    """Finish a one-network map (:func:`finish_map`), labels clear of all its lines.
+
+    ``markers`` are map points (metres) that labels must not cover; ``kw``
+    goes to :func:`finish_map`.
+    """
+    finish_map(
+        frame.ax,
+        frame.extent,
+        frame.geo,
+        points=frame.geo.all_points(),
+        lines=frame.geo.lines.values(),
+        handles=handles,
+        labels=labels,
+        countries=frame.countries,
+        markers=markers,
+        focus=frame.focus,
+        **kw,
+    )
 
 
 def map_title(ax, text: str, **kw) -> None:

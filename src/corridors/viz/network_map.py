@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from corridors import REGIONS
 from corridors.network import BorderCrossing, FerryLink, Network, RailSection
-from corridors.viz.cartography import (
-    ProjectedNetwork,
-    extent_of,
-    focus_countries,
-    map_base,
-    project,
-)
-from corridors.viz.figure import box_aspect, map_figure
-from corridors.viz.furniture import credit, finish_map, map_title
+from corridors.viz.cartography import ProjectedNetwork
+from corridors.viz.figure import map_figure
+from corridors.viz.furniture import close_map, credit, map_title, open_map
 from corridors.viz.labels import Label, display_name
 from corridors.viz.style import (
     BORDER_MARK,
@@ -49,26 +43,17 @@ def plot_network(net: Network, *, title: str | None = None, ax=None):
     (matplotlib.figure.Figure, matplotlib.axes.Axes)
     """
     fig, ax = map_figure(ax)
-    geo = project(net)
-    extent = extent_of(geo.all_points(), box_aspect(ax))
-    focus = focus_countries(net)
-    countries = map_base(ax, extent, focus)
-
+    frame = open_map(ax, net)
+    geo = frame.geo
     handles = _draw_network_links(ax, net, geo)
     handles += _draw_network_nodes(ax, net, geo)
     majors = major_nodes(net)
-    finish_map(
-        ax,
-        extent,
-        geo,
-        points=geo.all_points(),
-        lines=geo.lines.values(),
+    close_map(
+        frame,
         handles=handles,
         labels=_node_labels(net, geo, majors),
-        countries=countries,
         markers=[geo.nodes[n] for n in majors if n in geo.nodes],
         legend_kw=dict(title="Legend", title_fontsize=8),
-        focus=focus,
     )
     map_title(ax, title or _default_title(net), color=INK)
     credit(

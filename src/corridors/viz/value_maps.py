@@ -11,15 +11,9 @@ import numpy as np
 from matplotlib.collections import LineCollection
 
 from corridors.network import BorderCrossing, FerryLink, Network
-from corridors.viz.cartography import (
-    ProjectedNetwork,
-    extent_of,
-    focus_countries,
-    map_base,
-    project,
-)
-from corridors.viz.figure import box_aspect, colorbar, value_figure
-from corridors.viz.furniture import finish_map, map_title
+from corridors.viz.cartography import ProjectedNetwork
+from corridors.viz.figure import colorbar, value_figure
+from corridors.viz.furniture import close_map, map_title, open_map
 from corridors.viz.labels import Label, display_name, leader_label
 from corridors.viz.network_map import pretty_name, scatter_gateways
 from corridors.viz.style import (
@@ -216,10 +210,8 @@ def plot_utilisation(
     cb = colorbar(fig, ax, cax, cmap, norm, "Utilisation (flow / capacity)")
     cb.set_ticks(SHARE_BOUNDS)
     cb.set_ticklabels([f"{b:.0%}" for b in SHARE_BOUNDS])
-    geo = project(net)
-    extent = extent_of(geo.all_points(), box_aspect(ax))
-    focus = focus_countries(net)
-    countries = map_base(ax, extent, focus)
+    frame = open_map(ax, net)
+    geo = frame.geo
     used = {k: v for k, v in finite_values(utilisation).items() if v > 0}
     draw_value_links(ax, net, geo, used, cmap=cmap, norm=norm, widths=_busy_width, casing=True)
     gw_labels = gateway_dots(ax, net, geo)
@@ -228,18 +220,8 @@ def plot_utilisation(
         line_handle(UNUSED, 1.0, "Unused / no flow"),
         line_handle(SHARE_COLOURS[4], 3, "Over 90 % of capacity"),
     ]
-    finish_map(
-        ax,
-        extent,
-        geo,
-        points=geo.all_points(),
-        lines=geo.lines.values(),
-        handles=handles,
-        labels=link_labels + gw_labels,
-        countries=countries,
-        markers=gateway_points(net, geo),
-        focus=focus,
-    )
+    markers = gateway_points(net, geo)
+    close_map(frame, handles=handles, labels=link_labels + gw_labels, markers=markers)
     map_title(ax, title or f"Utilisation of the network: {pretty_name(net)}")
     return fig, ax
 
