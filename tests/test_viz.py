@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 
 import matplotlib
 
@@ -291,3 +293,18 @@ def test_save_figure_failure_leaves_nothing(tmp_path):
     with pytest.raises(ValueError):
         viz.save_figure(fig, tmp_path / "x.notaformat")
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- package
+
+
+def test_viz_is_a_leaf():
+    """No stage upstream of the reports imports the drawing package."""
+    code = (
+        "import sys, corridors.network, corridors.scenario, corridors.simulation, "
+        "corridors.results, corridors.bound, corridors.search, corridors.comparison; "
+        "bad = [m for m in sys.modules if m.startswith('corridors.viz')]; print(bad); "
+        "sys.exit(bool(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
