@@ -66,7 +66,7 @@ def network_cmd(file: str | None, map_file: str | None, export_file: str | None)
     for table in network_summary_tables(net):
         console.print(table)
     if map_file:
-        from corridors.maps import plot_network, save_figure
+        from corridors.viz import plot_network, save_figure
 
         fig, _ = plot_network(net, title=f"{net.name} rail and transit network ({net.as_of})")
         save_figure(fig, map_file)

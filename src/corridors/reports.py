@@ -106,7 +106,7 @@ def _yaml_text(data) -> str:
 
 def draw_utilisation_map(spec, secs: list[dict], crossings: list[dict], path: Path, *, title: str) -> None:
     """``map.png``: links coloured by utilisation, the five busiest labelled."""
-    from corridors.maps import plot_utilisation, save_figure
+    from corridors.viz import plot_utilisation, save_figure
 
     util = {r["id"]: r["utilisation"] for r in [*secs, *crossings] if r["utilisation"] is not None}
     top = sorted(util.items(), key=lambda kv: -kv[1])[:5]
@@ -197,7 +197,7 @@ def _arrow_anchor(net, region: str) -> str | None:
 
 def draw_compare_maps(base_spec, alt_spec, cmp_doc: ComparisonDoc, folder: Path) -> list[str]:
     """Before/after pair, change map and bar chart, each as PNG and SVG; returns the file names."""
-    from corridors.maps import plot_capacity_change, plot_capacity_pair, plot_region_bars, save_figure
+    from corridors.viz import plot_capacity_change, plot_capacity_pair, plot_region_bars, save_figure
 
     base_vals, alt_vals = link_capacity_values(base_spec), link_capacity_values(alt_spec)
     files = []

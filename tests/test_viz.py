@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 
 import matplotlib
 
@@ -13,7 +15,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from corridors import maps  # noqa: E402
+from corridors import viz  # noqa: E402
 from corridors.network import BorderCrossing, FerryLink, Network, Node, RailSection  # noqa: E402
 
 
@@ -145,7 +147,7 @@ def test_outlines_load_offline_from_package_data(monkeypatch):
         raise AssertionError("load_countries tried to use the network")
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    gdf = maps.load_countries()
+    gdf = viz.load_countries()
     assert gdf.crs.to_epsg() == 4326
     assert {"name", "ISO_A2", "ISO_A3", "geometry"} <= set(gdf.columns)
     codes = set(gdf["ISO_A2"].dropna())
@@ -158,7 +160,7 @@ def test_outlines_load_offline_from_package_data(monkeypatch):
 
 
 def test_plot_network(net):
-    fig, ax = maps.plot_network(net, title="Tiny network")
+    fig, ax = viz.plot_network(net, title="Tiny network")
     assert isinstance(fig, Figure)
     assert ax.get_title(loc="left") == "Tiny network"
     legend = _legend_texts(ax)
@@ -182,13 +184,13 @@ def test_plot_network(net):
 def test_plot_network_into_given_axes(net):
     fig = Figure(figsize=(6, 4))
     ax = fig.add_subplot()
-    out_fig, out_ax = maps.plot_network(net, ax=ax)
+    out_fig, out_ax = viz.plot_network(net, ax=ax)
     assert out_fig is fig and out_ax is ax
 
 
 def test_plot_utilisation(net):
     util = {"r1": 0.95, "b1": 1.2, "f1": 0.3}
-    fig, ax = maps.plot_utilisation(net, util, labels={"b1": "Dostyk 120 %", "nope": "ignored"})
+    fig, ax = viz.plot_utilisation(net, util, labels={"b1": "Dostyk 120 %", "nope": "ignored"})
     assert "Dostyk 120 %" in _all_texts(fig)
     assert "ignored" not in _all_texts(fig)
     valued = [c for c in ax.collections if c.get_array() is not None]
@@ -201,7 +203,7 @@ def test_plot_utilisation(net):
 def test_plot_capacity_pair_same_norm_and_extent(net, alt):
     base = {"r1": 12.0, "b1": 20.0, "f1": 4.0}
     new = {"r1": 40.0, "b1": 30.0, "f1": 4.0, "r3": 10.0}
-    fig, axes = maps.plot_capacity_pair(net, alt, base, new, titles=("Before", "After"))
+    fig, axes = viz.plot_capacity_pair(net, alt, base, new, titles=("Before", "After"))
     assert len(axes) == 2
     assert axes[0].get_xlim() == axes[1].get_xlim()
     assert axes[0].get_ylim() == axes[1].get_ylim()
@@ -224,7 +226,7 @@ def test_plot_capacity_change(net, alt):
         "China": {"label": "China: 30 \u2192 45 Mt/yr", "at": "cn"},
         "Europe": {"label": "Europe: 10 \u2192 12 Mt/yr", "at": "alat"},
     }
-    fig, ax = maps.plot_capacity_change(
+    fig, ax = viz.plot_capacity_change(
         net, alt, base, new, bottlenecks=["b1"], region_arrows=arrows, title="Change"
     )
     legend = _legend_texts(ax)
@@ -243,7 +245,7 @@ def test_plot_region_bars():
         {"region": "China", "direction": "inbound", "before": 30.0, "after": 45.0},
         {"region": "China", "direction": "outbound", "before": 10.0, "after": 12.0},
     ]
-    fig, ax = maps.plot_region_bars(rows, title="Volumes")
+    fig, ax = viz.plot_region_bars(rows, title="Volumes")
     assert len(ax.patches) == 2 * len(rows)
     labels = [t.get_text() for t in ax.texts]
     assert "45.0" in labels and "30.0" in labels
@@ -251,9 +253,9 @@ def test_plot_region_bars():
 
 
 def test_maps_without_values_or_labels(net):
-    fig, axes = maps.plot_capacity_pair(net, net, {}, {})
+    fig, axes = viz.plot_capacity_pair(net, net, {}, {})
     assert len(axes) == 2
-    fig, ax = maps.plot_utilisation(net, {})
+    fig, ax = viz.plot_utilisation(net, {})
     assert isinstance(fig, Figure)
 
 
@@ -261,10 +263,10 @@ def test_maps_without_values_or_labels(net):
 
 
 def test_save_figure_png_and_svg(net, tmp_path):
-    fig, _ = maps.plot_region_bars(
+    fig, _ = viz.plot_region_bars(
         [{"region": "China", "direction": "inbound", "before": 1, "after": 2}]
     )
-    written = maps.save_figure(fig, tmp_path / "out" / "bars", formats=("png", "svg"))
+    written = viz.save_figure(fig, tmp_path / "out" / "bars", formats=("png", "svg"))
     png, svg = tmp_path / "out" / "bars.png", tmp_path / "out" / "bars.svg"
     assert written == [png, svg]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -279,15 +281,30 @@ def test_save_figure_png_and_svg(net, tmp_path):
 def test_save_figure_by_suffix_closes_pyplot_figure(tmp_path):
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])
-    maps.save_figure(fig, tmp_path / "a.svg")
+    viz.save_figure(fig, tmp_path / "a.svg")
     assert (tmp_path / "a.svg").stat().st_size > 0
     assert not plt.fignum_exists(fig.number)
 
 
 def test_save_figure_failure_leaves_nothing(tmp_path):
-    fig, _ = maps.plot_region_bars(
+    fig, _ = viz.plot_region_bars(
         [{"region": "China", "direction": "inbound", "before": 1, "after": 2}]
     )
     with pytest.raises(ValueError):
-        maps.save_figure(fig, tmp_path / "x.notaformat")
+        viz.save_figure(fig, tmp_path / "x.notaformat")
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- package
+
+
+def test_viz_is_a_leaf():
+    """No stage upstream of the reports imports the drawing package."""
+    code = (
+        "import sys, corridors.network, corridors.scenario, corridors.simulation, "
+        "corridors.results, corridors.bound, corridors.search, corridors.comparison; "
+        "bad = [m for m in sys.modules if m.startswith('corridors.viz')]; print(bad); "
+        "sys.exit(bool(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -1,0 +1,41 @@
+"""Maps and charts of a corridor network, for reports and policy briefs.
+
+Every plot function returns ``(fig, ax)`` (or ``(fig, axes)``) and never shows
+anything: call :func:`save_figure` to write PNG or SVG. Figures live on their
+own Agg canvas, outside pyplot, so any headless process can draw.
+
+This package is a leaf: it reads :mod:`corridors.network` records and nothing
+upstream imports it. Where things are:
+
+``style``          sizes, colours, line and marker styles, legend entries
+``cartography``    projection, extent, country outlines (package data), scale bar
+``labels``         map labels and their placement without overlaps
+``furniture``      open/close a map (frame, legend corner, labels pass), title, credit
+``figure``         standalone figures, map/colour-bar axes, :func:`save_figure`
+``network_map``    :func:`plot_network`
+``value_maps``     links coloured by a value; :func:`plot_utilisation`
+``capacity_maps``  :func:`plot_capacity_pair`, :func:`plot_capacity_change`
+``charts``         :func:`plot_region_bars`
+"""
+
+from corridors.viz.capacity_maps import plot_capacity_change, plot_capacity_pair
+from corridors.viz.cartography import load_countries
+from corridors.viz.charts import plot_region_bars
+from corridors.viz.figure import save_figure
+from corridors.viz.network_map import plot_network
+from corridors.viz.style import A4_LANDSCAPE, MAP_CRS, REGION_COLOURS, SAVE_DPI
+from corridors.viz.value_maps import plot_utilisation
+
+__all__ = [
+    "A4_LANDSCAPE",
+    "MAP_CRS",
+    "REGION_COLOURS",
+    "SAVE_DPI",
+    "load_countries",
+    "plot_capacity_change",
+    "plot_capacity_pair",
+    "plot_network",
+    "plot_region_bars",
+    "plot_utilisation",
+    "save_figure",
+]
