@@ -8,14 +8,15 @@ bug and keeps its traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import sys
-import time
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from corridors import __version__
 from corridors.errors import CorridorsError
@@ -33,7 +34,7 @@ def _friendly(fn):
         try:
             return fn(*args, **kwargs)
         except CorridorsError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
             sys.exit(1)
 
     return wrapper
@@ -60,7 +61,7 @@ def network_cmd(file: str | None, map_file: str | None, export_file: str | None)
     """Check and summarise a network file (default: the shipped reference network)."""
     from corridors.network import default_network_path, read_network
 
-    from corridors.reports import network_summary_tables
+    from corridors.screen import network_summary_tables
 
     net = read_network(file or default_network_path())
     for table in network_summary_tables(net):
@@ -70,7 +71,7 @@ def network_cmd(file: str | None, map_file: str | None, export_file: str | None)
 
         fig, _ = plot_network(net, title=f"{net.name} rail and transit network ({net.as_of})")
         save_figure(fig, map_file)
-        console.print(f"map written to {map_file}")
+        console.print(f"map written to {escape(map_file)}")
     if export_file:
         from corridors.network import to_gdfs
 
@@ -80,7 +81,7 @@ def network_cmd(file: str | None, map_file: str | None, export_file: str | None)
             out.unlink()
         nodes.to_file(out, layer="nodes", driver="GPKG")
         links.to_file(out, layer="links", driver="GPKG")
-        console.print(f"GeoPackage written to {export_file} (layers: nodes, links)")
+        console.print(f"GeoPackage written to {escape(export_file)} (layers: nodes, links)")
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -98,11 +99,11 @@ def validate_cmd(files: tuple[str, ...]) -> None:
         problems = validate_file(f)
         if problems:
             bad += 1
-            err_console.print(f"[red]{f}: {len(problems)} problem(s)[/]", highlight=False)
+            err_console.print(f"[red]{escape(f)}: {len(problems)} problem(s)[/]", highlight=False)
             for p in problems:
                 err_console.print(f"  {p}", highlight=False, markup=False, soft_wrap=True)
         else:
-            console.print(f"{f}: ok", highlight=False)
+            console.print(f"{escape(f)}: ok", highlight=False)
     if bad:
         sys.exit(1)
 
@@ -131,17 +132,17 @@ def _load(scenario: str, seed: int | None, days: float | None):
     return spec.with_settings(seed=seed) if seed is not None else spec
 
 
-def _simulate_with_progress(spec, label: str):
+@contextlib.contextmanager
+def _day_progress(spec):
+    """A progress bar over simulated days (only on a terminal); yields the callback for the engine."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from corridors.simulation import simulate
 
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
         TimeElapsedColumn(), console=err_console, transient=True, disable=not err_console.is_terminal,
     ) as prog:
-        task = prog.add_task(label, total=spec.settings.days)
-        return simulate(spec, progress=lambda day: prog.update(task, completed=day))
+        task = prog.add_task(escape(spec.name), total=spec.settings.days)
+        yield lambda day: prog.update(task, completed=day)
 
 
 @main.command("run")
@@ -152,35 +153,20 @@ def _simulate_with_progress(spec, label: str):
 @_friendly
 def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None) -> None:
     """Simulate SCENARIO and write its results."""
-    from corridors.reports import print_run_summary, write_run_folder
+    from corridors.pipeline import run_pipeline
+    from corridors.screen import print_run_summary
 
     spec = _load(scenario, seed, days)
     folder = _target(out, spec.name)
-    t0 = time.perf_counter()
     n = spec.settings.replications
-    extra = None
     if n > 1:
-        # Replications: seeds seed, seed+1, ...; the first one's files are written,
-        # and every run's regional figures feed the confidence intervals.
-        from corridors import results
-        from corridors.simulation import simulate
-
-        specs = [spec.with_settings(seed=spec.settings.seed + i) for i in range(n)]
-        pool = _pool(min(2, n))
-        try:
-            with err_console.status(f"{n} replications of {spec.name} ..."):
-                runs = list(pool.map(simulate, specs)) if pool else [simulate(s) for s in specs]
-        finally:
-            if pool:
-                pool.shutdown()
-        res = runs[0]
-        extra = results.replication_stats([results.summary(s, r) for s, r in zip(specs, runs)])
+        with err_console.status(f"{n} replications of {escape(spec.name)} ..."):
+            doc, wall = run_pipeline(spec, folder)
     else:
-        res = _simulate_with_progress(spec, spec.name)
-    wall = time.perf_counter() - t0
-    doc = write_run_folder(spec, res, folder, wall_s=wall, replications=extra)
+        with _day_progress(spec) as progress:
+            doc, wall = run_pipeline(spec, folder, progress=progress)
     print_run_summary(console, doc)
-    console.print(f"results written to {folder}/ ({wall:.1f} s simulated time {spec.settings.days:g} days)")
+    console.print(f"results written to {escape(str(folder))}/ ({wall:.1f} s simulated time {spec.settings.days:g} days)")
 
 
 # --------------------------------------------------------------------------- capacity / compare
@@ -193,16 +179,6 @@ def _target(out: str | None, default_name: str) -> Path:
     folder = Path(out) if out else Path("outputs") / default_name
     check_target(folder)
     return folder
-
-
-def _pool(workers: int):
-    """A process pool for simulation runs (``forkserver``: safe beside the progress thread)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    if workers <= 1:
-        return None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
 
 
 _search_options = [
@@ -229,22 +205,15 @@ def _with_search_options(fn):
 @_friendly
 def capacity_cmd(scenario, out, seed, rounds, search_days, workers) -> None:
     """Capacity to and from each region: LP bound, simulated capacity, bottlenecks."""
-    from corridors.comparison import assess_many
-    from corridors.reports import print_capacity, write_capacity_folder
+    from corridors.pipeline import capacity_pipeline
+    from corridors.screen import print_capacity
 
     spec = _load(scenario, seed, None)
     folder = _target(out, f"capacity-{spec.name}")
-    warm = min(spec.settings.warmup_days, search_days / 3)
-    pool = _pool(workers)
-    try:
-        with err_console.status(f"searching capacity of {spec.name} ..."):
-            (doc,) = assess_many([spec], executor=pool, rounds=rounds, days=search_days, warmup_days=warm)
-    finally:
-        if pool:
-            pool.shutdown()
-    write_capacity_folder(doc, folder)
+    with err_console.status(f"searching capacity of {escape(spec.name)} ..."):
+        doc = capacity_pipeline(spec, folder, workers=workers, rounds=rounds, search_days=search_days)
     print_capacity(console, doc)
-    console.print(f"capacity written to {folder}/")
+    console.print(f"capacity written to {escape(str(folder))}/")
 
 
 @main.command("compare")
@@ -258,22 +227,16 @@ def capacity_cmd(scenario, out, seed, rounds, search_days, workers) -> None:
 @_friendly
 def compare_cmd(base, alt, out, seed, attribute, rounds, search_days, workers) -> None:
     """Run BASE and ALT, find their capacities and write the comparison, maps and charts."""
-    from corridors.reports import compare_run
+    from corridors.pipeline import compare_pipeline
+    from corridors.screen import print_comparison
 
     base_spec, alt_spec = _load(base, seed, None), _load(alt, seed, None)
     folder = _target(out, f"compare-{base_spec.name}-vs-{alt_spec.name}")
-    pool = _pool(workers)
-    try:
-        with err_console.status(f"comparing {base_spec.name} and {alt_spec.name} ..."):
-            doc = compare_run(base_spec, alt_spec, folder, executor=pool, rounds=rounds, search_days=search_days,
-                              attribute_overlays=_overlays(alt) if attribute else [])
-    finally:
-        if pool:
-            pool.shutdown()
-    from corridors.reports import print_comparison
-
+    with err_console.status(f"comparing {escape(base_spec.name)} and {escape(alt_spec.name)} ..."):
+        doc = compare_pipeline(base_spec, alt_spec, folder, workers=workers, rounds=rounds, search_days=search_days,
+                               attribute_overlays=_overlays(alt) if attribute else [])
     print_comparison(console, doc)
-    console.print(f"comparison written to {folder}/")
+    console.print(f"comparison written to {escape(str(folder))}/")
 
 
 def _overlays(path: str) -> list[Path]:
@@ -316,4 +279,4 @@ def brief_cmd(result_dir: str, formats: str, out: str | None) -> None:
     with err_console.status("writing the brief ..."):
         files = write_brief(result_dir, formats=formats, out=out)
     for p in files:
-        console.print(f"written {p}", highlight=False)
+        console.print(f"written {escape(str(p))}", highlight=False)

@@ -34,7 +34,7 @@ Where things are, in the order a brief is made:
 The content is built once as blocks; one renderer turns them into HTML,
 another into Markdown, so the formats cannot drift apart.
 
-This is a leaf package like :mod:`corridors.reports`: it reads result files
+This is a leaf package like :mod:`corridors.pipeline`: it reads result files
 and imports nothing but :mod:`corridors.errors`, :mod:`corridors.results`
 (for ``RESULT_FORMAT``) and the package constants.
 """

@@ -1,96 +1,116 @@
-"""Screen tables and result folders: the glue between results, maps and the CLI.
+"""The pipelines behind ``run``, ``capacity`` and ``compare``: the only place that wires stages together.
 
-This is a leaf module: it may import every stage (results, maps, scenario);
-nothing but the CLI imports it.
+Each pipeline takes resolved scenarios (:class:`~corridors.model.RunSpec`),
+runs the stages (simulation, LP bound, capacity search, comparison), and writes
+one result folder through :func:`corridors.outdir.staged_dir`, so the folder
+appears whole or not at all. Figures come from :mod:`corridors.viz`; nothing
+here prints (the CLI does, through :mod:`corridors.screen`).
 """
 
 from __future__ import annotations
 
 import io
+import logging
+import multiprocessing
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.table import Table
-
-from corridors import REGIONS
-from corridors.elements import border_rate_per_day
-from corridors.network import BorderCrossing, FerryLink, Network, RailSection, route_km
+from corridors import REGIONS, results
 from corridors.outdir import staged_dir
 
-if TYPE_CHECKING:  # the documents' module pulls in the LP and the simulation: imported where used
+if TYPE_CHECKING:
     from corridors.comparison import CapacityDoc, ComparisonDoc
+    from corridors.model import RunSpec
+    from corridors.simulation import SimResult
+
+log = logging.getLogger(__name__)
 
 
-def _table(title: str, columns: list[str], rows: list[list]) -> Table:
-    t = Table(title=title, title_justify="left")
-    for i, c in enumerate(columns):
-        t.add_column(c, justify="left" if i == 0 else "right")
-    for r in rows:
-        t.add_row(*[f"{v:,.0f}" if isinstance(v, float) else str(v) for v in r])
-    return t
+@contextmanager
+def process_pool(workers: int) -> Iterator[Executor | None]:
+    """A process pool for simulation runs, shut down on exit; ``None`` for one worker.
+
+    Parameters
+    ----------
+    workers
+        Number of worker processes; 1 or fewer runs everything in this process.
+
+    Yields
+    ------
+    concurrent.futures.Executor or None
+        ``forkserver`` workers (safe beside a progress thread), or ``None``.
+    """
+    if workers <= 1:
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
-def network_summary_tables(net: Network) -> list[Table]:
-    """Route-km by country, track count and status; crossings; ferries; gateways per region."""
-    out: list = [
-        f"[bold]{net.name}[/] network, version {net.version}, as of {net.as_of} (all statuses; see 'by status')",
-        _table("route-km by country", ["country", "route-km"],
-               [[k, v] for k, v in route_km(net, "country").items()]),
-        _table("route-km by track count", ["tracks", "route-km"], [[k, v] for k, v in route_km(net, "tracks").items()]),
-        _table("route-km by status", ["status", "route-km"], [[k, v] for k, v in route_km(net, "status").items()]),
-    ]
-    borders = [lk for lk in net.links.values() if isinstance(lk, BorderCrossing)]
-    out.append(_table(
-        f"border crossings ({len(borders)})",
-        ["id", "countries", "gauge change", "tracks", "dwell h", "trains/day/dir", "status"],
-        [[b.id, b.countries, "yes" if b.gauge_change else "no", b.handling_tracks, f"{b.dwell_h:g}",
-          f"{border_rate_per_day(b):.1f}", b.status]
-         for b in sorted(borders, key=lambda b: b.id)],
-    ))
-    ferries = [lk for lk in net.links.values() if isinstance(lk, FerryLink)]
-    out.append(_table(
-        f"Caspian ferry links ({len(ferries)})",
-        ["id", "crossing h", "vessels", "wagons/vessel", "weather downtime", "status"],
-        [[f.id, f"{f.crossing_h:g}", f.vessels, f.wagons_per_vessel, f"{f.weather_downtime_share:.0%}", f.status]
-         for f in sorted(ferries, key=lambda f: f.id)],
-    ))
-    out.append(_table(
-        "gateways per region", ["region", "gateway nodes"],
-        [[r, ", ".join(net.gateways(r)) or "-"] for r in REGIONS],
-    ))
-    n_rail = sum(isinstance(lk, RailSection) for lk in net.links.values())
-    countries = sorted({n.country for n in net.nodes.values()})
-    out.append(_table("totals", ["item", "count"], [
-        ["nodes", len(net.nodes)], ["countries", f"{len(countries)} ({' '.join(countries)})"],
-        ["rail sections", n_rail], ["border crossings", len(borders)], ["ferry links", len(ferries)],
-    ]))
-    return out
+# --------------------------------------------------------------------------- run
 
 
-def _fmt(v, nd=2) -> str:
-    return "-" if v is None else f"{v:,.{nd}f}"
+def simulate_replications(spec: RunSpec, *, workers: int = 2,
+                          progress: Callable[[float], None] | None = None) -> tuple[SimResult, dict | None]:
+    """Simulate ``spec`` once, or ``simulation.replications`` times with seeds seed, seed+1, ...
+
+    Parameters
+    ----------
+    spec
+        The resolved scenario.
+    workers
+        Processes for the replications (at most one per replication).
+    progress
+        Called with the simulated day (single run only).
+
+    Returns
+    -------
+    tuple
+        The first replication's :class:`~corridors.simulation.SimResult` (its files are
+        written) and, with more than one replication, :func:`corridors.results.replication_stats`
+        over all of them (``None`` otherwise).
+    """
+    from corridors.simulation import simulate
+
+    n = spec.settings.replications
+    if n <= 1:
+        return simulate(spec, progress=progress), None
+    specs = [spec.with_settings(seed=spec.settings.seed + i) for i in range(n)]
+    with process_pool(min(workers, n)) as pool:
+        runs = list(pool.map(simulate, specs)) if pool else [simulate(s) for s in specs]
+    stats = results.replication_stats([results.summary(s, r) for s, r in zip(specs, runs)])
+    return runs[0], stats
 
 
-def print_run_summary(console, doc: dict) -> None:
-    """The short table printed at the end of ``corridors run``."""
-    tr = doc["trains"]
-    console.print(
-        f"[bold]{doc['scenario']}[/] seed {doc['seed']}, {doc['sim_days']:g} days "
-        f"({doc['warmup_days']:g} warm-up): generated {tr['generated']}, delivered {tr['delivered']}, "
-        f"in network {tr['in_network']}, refused {tr['refused']}"
-    )
-    rows = []
-    for r in REGIONS:
-        for d in ("inbound", "outbound"):
-            x = doc["regions"][r][d]
-            rows.append([r, d, _fmt(x["offered_mt"]), _fmt(x["delivered_mt"]), x["trains"],
-                         _fmt(x["transit_days_mean"], 1), _fmt(x["transit_days_p95"], 1)])
-    t = Table(title="freight per region (annualised, measured period)", title_justify="left")
-    for c in ["region", "direction", "offered Mt/yr", "delivered Mt/yr", "trains", "transit d mean", "transit d p95"]:
-        t.add_column(c, justify="right" if c not in ("region", "direction") else "left")
-    for row in rows:
-        t.add_row(*[str(v) for v in row])
-    console.print(t)
+def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2,
+                 progress: Callable[[float], None] | None = None) -> tuple[dict, float]:
+    """``corridors run``: simulate and write the run folder.
+
+    Parameters
+    ----------
+    spec
+        The resolved scenario.
+    folder
+        The result folder (checked by :func:`corridors.outdir.check_target`).
+    workers, progress
+        See :func:`simulate_replications`.
+
+    Returns
+    -------
+    tuple
+        ``summary.json`` as a dict, and the wall time of the simulation in seconds.
+    """
+    t0 = time.perf_counter()
+    res, stats = simulate_replications(spec, workers=workers, progress=progress)
+    wall_s = time.perf_counter() - t0
+    return write_run_folder(spec, res, folder, wall_s=wall_s, replications=stats), wall_s
 
 
 def _yaml_text(data) -> str:
@@ -118,7 +138,6 @@ def draw_utilisation_map(spec, secs: list[dict], crossings: list[dict], path: Pa
 def write_run_folder(spec, res, out: Path, *, wall_s: float, extra_meta: dict | None = None,
                      replications: dict | None = None) -> dict:
     """Write every file of a run into ``out`` atomically (nothing half-written); return the summary."""
-    from corridors import results
     from corridors.scenario import resolved_dict
 
     with staged_dir(Path(out)) as tmp:
@@ -132,46 +151,70 @@ def write_run_folder(spec, res, out: Path, *, wall_s: float, extra_meta: dict | 
     return doc
 
 
-# --------------------------------------------------------------------------- capacity / compare
-
-
-def print_capacity(console, doc: CapacityDoc) -> None:
-    """Screen table of ``capacity.json``."""
-    t = Table(title=f"{doc.scenario}: capacity per region (Mt/yr)", title_justify="left")
-    for c in ["region", "direction", "demand", "LP bound", "simulated", "±", "binding (LP cut)", "bottlenecks >90%"]:
-        t.add_column(c, justify="left" if c in ("region", "direction") or "bind" in c or "bottle" in c else "right")
-    for r in REGIONS:
-        for d in ("inbound", "outbound"):
-            c = doc.regions[r][d]
-            t.add_row(r, d, _fmt(c.demand_mt, 1), _fmt(c.bound_mt, 1), _fmt(c.simulated_mt, 1),
-                      _fmt(c.precision_mt, 1), " ".join(e.id for e in c.binding[:2]) or c.note or "-",
-                      " ".join(f"{e.id} {e.utilisation:.0%}" for e in c.bottlenecks[:3]) or "-")
-    console.print(t)
-
-
-def print_comparison(console, doc: ComparisonDoc) -> None:
-    """Screen table of ``comparison.json``."""
-    t = Table(title=f"{doc.base} -> {doc.alt}: capacity per region (Mt/yr)", title_justify="left")
-    for c in ["region", "direction", "bound before", "bound after", "change", "simulated before",
-              "simulated after", "limit before", "limit after"]:
-        t.add_column(c, justify="left" if c in ("region", "direction") or "limit" in c else "right")
-    for r in REGIONS:
-        for d in ("inbound", "outbound"):
-            k = doc.regions[r][d]
-            rel = k.bound_change_rel
-            t.add_row(r, d, _fmt(k.before.bound_mt, 1), _fmt(k.after.bound_mt, 1),
-                      "-" if rel is None else f"{rel:+.0%}", _fmt(k.before.simulated_mt, 1),
-                      _fmt(k.after.simulated_mt, 1), k.bottleneck_before or "-", k.bottleneck_after or "-")
-    console.print(t)
-
-
 def write_capacity_folder(doc: CapacityDoc, out: Path) -> None:
     """``capacity.json`` and ``capacity.csv`` written atomically into ``out``."""
-    from corridors import results
-
     with staged_dir(Path(out)) as tmp:
         results.write_json(tmp / "capacity.json", doc.to_dict())
         results.write_csv(tmp / "capacity.csv", doc.csv_rows())
+
+
+
+
+# --------------------------------------------------------------------------- capacity / compare
+
+
+def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: int = 2,
+                      search_days: float = 100.0) -> CapacityDoc:
+    """``corridors capacity``: LP bound and simulated capacity per region and direction, written to ``folder``.
+
+    Parameters
+    ----------
+    spec
+        The resolved scenario.
+    folder
+        The result folder.
+    workers
+        Processes for the search runs.
+    rounds, search_days
+        Search rounds and the simulated days of each search run (warm-up included).
+
+    Returns
+    -------
+    CapacityDoc
+        What ``capacity.json`` holds.
+    """
+    from corridors.comparison import assess_many
+
+    warm = min(spec.settings.warmup_days, search_days / 3)
+    with process_pool(workers) as pool:
+        (doc,) = assess_many([spec], executor=pool, rounds=rounds, days=search_days, warmup_days=warm)
+    write_capacity_folder(doc, folder)
+    return doc
+
+
+def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, workers: int = 2, rounds: int = 2,
+                     search_days: float = 100.0, attribute_overlays=()) -> ComparisonDoc:
+    """``corridors compare``: both runs, both capacities, the comparison, maps and charts in ``folder``.
+
+    Parameters
+    ----------
+    base_spec, alt_spec
+        The resolved scenarios before and after.
+    folder
+        The result folder.
+    workers, rounds, search_days
+        See :func:`capacity_pipeline`.
+    attribute_overlays
+        Overlay files of ``alt_spec`` to attribute the change to, each alone against ``base_spec`` (LP bound).
+
+    Returns
+    -------
+    ComparisonDoc
+        What ``comparison.json`` holds.
+    """
+    with process_pool(workers) as pool:
+        return compare_run(base_spec, alt_spec, folder, executor=pool, rounds=rounds, search_days=search_days,
+                           attribute_overlays=attribute_overlays)
 
 
 def link_capacity_values(spec) -> dict[str, float]:
@@ -234,9 +277,6 @@ def draw_compare_maps(base_spec, alt_spec, cmp_doc: ComparisonDoc, folder: Path)
 def compare_run(base_spec, alt_spec, folder: Path, *, executor=None, rounds: int = 2, search_days: float = 100.0,
                 attribute_overlays=()) -> ComparisonDoc:
     """Everything ``corridors compare`` writes, into ``folder`` atomically; returns comparison.json."""
-    import time
-
-    from corridors import results
     from corridors.bound import region_bounds
     from corridors.comparison import assess_many, attribution_rows, compare_docs
     from corridors.simulation import simulate

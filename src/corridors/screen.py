@@ -1,0 +1,121 @@
+"""What the CLI prints: rich tables of a network, a run, a capacity and a comparison.
+
+Every user-supplied string is printed as data, never as rich markup.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.markup import escape
+from rich.table import Table
+
+from corridors import REGIONS
+from corridors.elements import border_rate_per_day
+from corridors.network import BorderCrossing, FerryLink, Network, RailSection, route_km
+
+if TYPE_CHECKING:  # the documents' module pulls in the LP and the simulation: imported where used
+    from corridors.comparison import CapacityDoc, ComparisonDoc
+
+
+def _table(title: str, columns: list[str], rows: list[list]) -> Table:
+    t = Table(title=title, title_justify="left")
+    for i, c in enumerate(columns):
+        t.add_column(c, justify="left" if i == 0 else "right")
+    for r in rows:
+        t.add_row(*[f"{v:,.0f}" if isinstance(v, float) else escape(str(v)) for v in r])
+    return t
+
+
+def network_summary_tables(net: Network) -> list[Table]:
+    """Route-km by country, track count and status; crossings; ferries; gateways per region."""
+    out: list = [
+        f"[bold]{escape(net.name)}[/] network, version {escape(str(net.version))}, as of {escape(str(net.as_of))} (all statuses; see 'by status')",
+        _table("route-km by country", ["country", "route-km"],
+               [[k, v] for k, v in route_km(net, "country").items()]),
+        _table("route-km by track count", ["tracks", "route-km"], [[k, v] for k, v in route_km(net, "tracks").items()]),
+        _table("route-km by status", ["status", "route-km"], [[k, v] for k, v in route_km(net, "status").items()]),
+    ]
+    borders = [lk for lk in net.links.values() if isinstance(lk, BorderCrossing)]
+    out.append(_table(
+        f"border crossings ({len(borders)})",
+        ["id", "countries", "gauge change", "tracks", "dwell h", "trains/day/dir", "status"],
+        [[b.id, b.countries, "yes" if b.gauge_change else "no", b.handling_tracks, f"{b.dwell_h:g}",
+          f"{border_rate_per_day(b):.1f}", b.status]
+         for b in sorted(borders, key=lambda b: b.id)],
+    ))
+    ferries = [lk for lk in net.links.values() if isinstance(lk, FerryLink)]
+    out.append(_table(
+        f"Caspian ferry links ({len(ferries)})",
+        ["id", "crossing h", "vessels", "wagons/vessel", "weather downtime", "status"],
+        [[f.id, f"{f.crossing_h:g}", f.vessels, f.wagons_per_vessel, f"{f.weather_downtime_share:.0%}", f.status]
+         for f in sorted(ferries, key=lambda f: f.id)],
+    ))
+    out.append(_table(
+        "gateways per region", ["region", "gateway nodes"],
+        [[r, ", ".join(net.gateways(r)) or "-"] for r in REGIONS],
+    ))
+    n_rail = sum(isinstance(lk, RailSection) for lk in net.links.values())
+    countries = sorted({n.country for n in net.nodes.values()})
+    out.append(_table("totals", ["item", "count"], [
+        ["nodes", len(net.nodes)], ["countries", f"{len(countries)} ({' '.join(countries)})"],
+        ["rail sections", n_rail], ["border crossings", len(borders)], ["ferry links", len(ferries)],
+    ]))
+    return out
+
+
+def _fmt(v, nd=2) -> str:
+    return "-" if v is None else f"{v:,.{nd}f}"
+
+
+def print_run_summary(console, doc: dict) -> None:
+    """The short table printed at the end of ``corridors run``."""
+    tr = doc["trains"]
+    console.print(
+        f"[bold]{escape(doc['scenario'])}[/] seed {doc['seed']}, {doc['sim_days']:g} days "
+        f"({doc['warmup_days']:g} warm-up): generated {tr['generated']}, delivered {tr['delivered']}, "
+        f"in network {tr['in_network']}, refused {tr['refused']}"
+    )
+    rows = []
+    for r in REGIONS:
+        for d in ("inbound", "outbound"):
+            x = doc["regions"][r][d]
+            rows.append([r, d, _fmt(x["offered_mt"]), _fmt(x["delivered_mt"]), x["trains"],
+                         _fmt(x["transit_days_mean"], 1), _fmt(x["transit_days_p95"], 1)])
+    t = Table(title="freight per region (annualised, measured period)", title_justify="left")
+    for c in ["region", "direction", "offered Mt/yr", "delivered Mt/yr", "trains", "transit d mean", "transit d p95"]:
+        t.add_column(c, justify="right" if c not in ("region", "direction") else "left")
+    for row in rows:
+        t.add_row(*[escape(str(v)) for v in row])
+    console.print(t)
+
+
+def print_capacity(console, doc: CapacityDoc) -> None:
+    """Screen table of ``capacity.json``."""
+    t = Table(title=f"{escape(doc.scenario)}: capacity per region (Mt/yr)", title_justify="left")
+    for c in ["region", "direction", "demand", "LP bound", "simulated", "±", "binding (LP cut)", "bottlenecks >90%"]:
+        t.add_column(c, justify="left" if c in ("region", "direction") or "bind" in c or "bottle" in c else "right")
+    for r in REGIONS:
+        for d in ("inbound", "outbound"):
+            c = doc.regions[r][d]
+            t.add_row(r, d, _fmt(c.demand_mt, 1), _fmt(c.bound_mt, 1), _fmt(c.simulated_mt, 1),
+                      _fmt(c.precision_mt, 1), escape(" ".join(e.id for e in c.binding[:2]) or c.note or "-"),
+                      escape(" ".join(f"{e.id} {e.utilisation:.0%}" for e in c.bottlenecks[:3]) or "-"))
+    console.print(t)
+
+
+def print_comparison(console, doc: ComparisonDoc) -> None:
+    """Screen table of ``comparison.json``."""
+    t = Table(title=f"{escape(doc.base)} -> {escape(doc.alt)}: capacity per region (Mt/yr)", title_justify="left")
+    for c in ["region", "direction", "bound before", "bound after", "change", "simulated before",
+              "simulated after", "limit before", "limit after"]:
+        t.add_column(c, justify="left" if c in ("region", "direction") or "limit" in c else "right")
+    for r in REGIONS:
+        for d in ("inbound", "outbound"):
+            k = doc.regions[r][d]
+            rel = k.bound_change_rel
+            t.add_row(r, d, _fmt(k.before.bound_mt, 1), _fmt(k.after.bound_mt, 1),
+                      "-" if rel is None else f"{rel:+.0%}", _fmt(k.before.simulated_mt, 1),
+                      _fmt(k.after.simulated_mt, 1), escape(k.bottleneck_before or "-"),
+                      escape(k.bottleneck_after or "-"))
+    console.print(t)
