@@ -134,7 +134,7 @@ def _load(scenario: str, seed: int | None, days: float | None):
 
 @contextlib.contextmanager
 def _day_progress(spec):
-    """A progress bar over simulated days (only on a terminal); yields the callback for the engine."""
+    """Show a progress bar over simulated days (on a terminal only); yield the engine's callback."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -173,7 +173,7 @@ def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None
 
 
 def _target(out: str | None, default_name: str) -> Path:
-    """The result folder of a command, checked before anything is simulated (see :mod:`corridors.outdir`)."""
+    """Return a command's result folder, checked before anything is simulated (see :mod:`corridors.outdir`)."""
     from corridors.outdir import check_target
 
     folder = Path(out) if out else Path("outputs") / default_name

@@ -124,7 +124,7 @@ class Flow:
     departures_h: tuple[float, ...] = ()
 
     def scaled(self, factor: float) -> Flow:
-        """This flow with its volume multiplied by ``factor``."""
+        """Return this flow with its volume multiplied by ``factor``."""
         return replace(
             self, trains_per_year=self.trains_per_year * factor, tonnes_per_year=self.tonnes_per_year * factor
         )
@@ -235,11 +235,11 @@ class RunSpec:
     source_files: tuple[str, ...] = ()
 
     def with_settings(self, **kw) -> RunSpec:
-        """A copy with some simulation settings replaced (``seed``, ``days``...)."""
+        """Return a copy with some simulation settings replaced (``seed``, ``days``...)."""
         return replace(self, settings=replace(self.settings, **kw))
 
     def with_flows(self, flows) -> RunSpec:
-        """A copy with other flows."""
+        """Return a copy with other flows."""
         return replace(self, flows=tuple(flows))
 
 

@@ -158,7 +158,7 @@ class Network:
         return replace(self, links=dict(links), nodes=dict(nodes if nodes is not None else self.nodes))
 
     def existing(self) -> Network:
-        """The network as it stood at ``as_of``: only links with status ``existing``."""
+        """Return the network as it stood at ``as_of``: only links with status ``existing``."""
         return self.with_links({k: v for k, v in self.links.items() if v.status == "existing"})
 
     def gateways(self, region: str) -> list[str]:
@@ -416,7 +416,7 @@ def to_gdfs(net: Network):
 
 
 def default_network_path() -> Path:
-    """The shipped reference network, ``networks/central-asia.geojson`` in the source tree."""
+    """Return the path of the shipped reference network, ``networks/central-asia.geojson`` in the source tree."""
     here = Path(__file__).resolve()
     for parent in here.parents:
         cand = parent / "networks" / "central-asia.geojson"

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 @contextmanager
 def process_pool(workers: int) -> Iterator[Executor | None]:
-    """A process pool for simulation runs, shut down on exit; ``None`` for one worker.
+    """Open a process pool for simulation runs, shut down on exit; ``None`` for one worker.
 
     Parameters
     ----------
@@ -228,7 +228,7 @@ def link_capacity_values(spec) -> dict[str, float]:
 
 
 def _arrow_anchor(net, region: str) -> str | None:
-    """A gateway to hang a region's arrow on: the outermost one toward the region."""
+    """Pick a gateway to hang a region's arrow on: the outermost one toward the region."""
     used = {n for lk in net.links.values() for n in lk.ends}
     gws = [net.nodes[g] for g in net.gateways(region) if g in used]
     if not gws:

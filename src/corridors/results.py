@@ -193,7 +193,7 @@ def corridor_indicators(res: SimResult) -> list[dict]:
 
 
 def summary(spec: RunSpec, res: SimResult) -> dict:
-    """The ``summary.json`` document (its top-level keys are a contract)."""
+    """Build the ``summary.json`` document (its top-level keys are a contract)."""
     return {
         "scenario": spec.name,
         "seed": res.seed,

@@ -43,6 +43,7 @@ class Route:
 
     @property
     def label(self) -> str:
+        """Node ids of the route joined by ``>`` (for route shares in summaries)."""
         return ">".join(self.nodes)
 
 
@@ -96,7 +97,7 @@ def _k_routes(
     regions: dict[str, list[str]] | None = None,
     exclude_gateways: list[str] = (),
 ) -> list[Route]:
-    """The ``k`` best loop-free routes within ``max_detour`` (see :func:`candidate_routes`)."""
+    """Find the ``k`` best loop-free routes within ``max_detour`` (see :func:`candidate_routes`)."""
     H = G.copy()
     for a in (*avoid, *exclude_gateways):
         if a in H:

@@ -69,7 +69,7 @@ def _fmt(v, nd=2) -> str:
 
 
 def print_run_summary(console, doc: dict) -> None:
-    """The short table printed at the end of ``corridors run``."""
+    """Print the short table at the end of ``corridors run``."""
     tr = doc["trains"]
     console.print(
         f"[bold]{escape(doc['scenario'])}[/] seed {doc['seed']}, {doc['sim_days']:g} days "
