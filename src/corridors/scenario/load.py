@@ -207,8 +207,26 @@ def document(data: Mapping, display: str, problems: Problems) -> ScenarioFile:
     ScenarioFile
         The document, identified in cycles by ``display``.
     """
-    prov: Provenance = {(): (display, 1, ())}
-    return _scenario_file(display, Path(display).absolute(), dict(data), prov, problems)
+    lines: dict[KeyPath, int] = {(): 1}
+    plain = _plain_lines(dict(data), (), lines)
+    prov: Provenance = {p: (display, 1, p) for p in lines}
+    return _scenario_file(display, Path(display).absolute(), plain, prov, problems)
+
+
+def _plain_lines(value: Any, path: KeyPath, lines: dict[KeyPath, int]) -> Any:
+    """Copy of plain data (str keys), recording every key and item path in ``lines``."""
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            key = k if isinstance(k, str) else str(k)
+            lines[(*path, key)] = 1
+            out[key] = _plain_lines(v, (*path, key), lines)
+        return out
+    if isinstance(value, list):
+        for i in range(len(value)):
+            lines[(*path, i)] = 1
+        return [_plain_lines(v, (*path, i), lines) for i, v in enumerate(value)]
+    return value
 
 
 def _scenario_file(
