@@ -57,12 +57,21 @@ _MODES = ("load", "load_overlay", "validate")
 class _Resolution:
     """One resolution of a scenario file: collects every problem, builds the RunSpec."""
 
-    def __init__(self, root: str | ScenarioFile, *, mode: str, days: float | None = None) -> None:
+    def __init__(
+        self,
+        root: str | ScenarioFile,
+        *,
+        mode: str,
+        days: float | None = None,
+        problems: Problems | None = None,
+    ) -> None:
         assert mode in _MODES, mode
         self.root = root
         self.mode = mode
         self.days = days
-        self.problems = Problems(root.display if isinstance(root, ScenarioFile) else str(root))
+        if problems is None:
+            problems = Problems(root.display if isinstance(root, ScenarioFile) else str(root))
+        self.problems = problems
         self.overlay = False
         self.chain_broken = False
 
@@ -309,8 +318,7 @@ def compose(
             parents.append(str(part))
     own = {k: v for k, v in (("name", name), ("description", description)) if v is not None}
     root = document({**own, "extends": parents}, COMPOSED, problems)
-    res = _Resolution(root, mode="load", days=days)
-    res.problems = problems
+    res = _Resolution(root, mode="load", days=days, problems=problems)
     return _raise_problems(res, res.run(), COMPOSED)
 
 
