@@ -1,0 +1,150 @@
+"""Located problem messages: ``file:line: path.to.key: what is wrong, expected ...``.
+
+Every stage of a resolution reports into one :class:`Problems` collector,
+which turns a key path into the file and line that hold the key (through
+the provenance map of the merged ``extends`` chain) and drops duplicates.
+The small text helpers (:func:`show`, :func:`did_you_mean`,
+:func:`unknown_key`) give all messages the same wording.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+#: A key's path inside a document: mapping keys (str) and list indexes (int).
+KeyPath = tuple[Any, ...]
+#: Where a key came from: display file name, 1-based line, and its path inside that file.
+Origin = tuple[str, int, KeyPath]
+#: Provenance map: the origin of every key path of a (merged) document.
+Provenance = dict[KeyPath, Origin]
+
+
+def fmt_path(path: KeyPath) -> str:
+    """Return a key path as text, e.g. ``demand[2].via[0]``.
+
+    Parameters
+    ----------
+    path
+        Mapping keys and list indexes, outermost first.
+
+    Returns
+    -------
+    str
+        Keys joined by ``.``, indexes as ``[i]``; empty for the empty path.
+    """
+    out = ""
+    for part in path:
+        if isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def show(value: Any) -> str:
+    """Return a short YAML-flavoured description of a value for a message.
+
+    Parameters
+    ----------
+    value
+        Any plain value read from YAML.
+
+    Returns
+    -------
+    str
+        ``'text'``, ``a mapping {k, ...}``, ``a list of n items``, ``null``,
+        ``true``/``false`` or the number; cut to 60 characters.
+    """
+    if isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, dict):
+        text = "a mapping {" + ", ".join(map(str, value)) + "}"
+    elif isinstance(value, list):
+        text = f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
+    elif value is None:
+        text = "null"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    else:
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def did_you_mean(word: Any, choices: Iterable[Any]) -> str:
+    """Return ``"; did you mean 'x'?"`` for the closest choice, or ``""`` when none is close."""
+    match = difflib.get_close_matches(str(word), sorted(set(map(str, choices))), n=1, cutoff=0.6)
+    return f"; did you mean '{match[0]}'?" if match else ""
+
+
+def unknown_key(key: Any, allowed: Iterable[str]) -> str:
+    """Return the message for a key that is not allowed (at most 14 allowed keys listed)."""
+    allowed = list(allowed)
+    listed = ", ".join(allowed) if len(allowed) <= 14 else ", ".join(allowed[:14]) + ", ..."
+    return f"unknown key '{key}', expected one of: {listed}{did_you_mean(key, allowed)}"
+
+
+class Problems:
+    """Every problem found while resolving one scenario, in the order found.
+
+    Parameters
+    ----------
+    path
+        The file being resolved: the fallback location of a message whose key
+        has no known origin.
+
+    Attributes
+    ----------
+    lines
+        The messages, each ``file:line: path: message`` (no duplicates).
+    prov
+        Provenance of the merged document, set once the ``extends`` chain is
+        merged; :meth:`err` locates keys through it.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.lines: list[str] = []
+        self.prov: Provenance = {}
+
+    def __len__(self) -> int:
+        """Return the number of problems."""
+        return len(self.lines)
+
+    def add(self, file: str, line: int, path: KeyPath, msg: str) -> None:
+        """Record ``msg`` for the key ``path`` of ``file`` at ``line`` (1-based)."""
+        p = fmt_path(path)
+        text = f"{file}:{line}: {p}: {msg}" if p else f"{file}:{line}: {msg}"
+        if text not in self.lines:
+            self.lines.append(text)
+
+    def raw(self, text: str) -> None:
+        """Record an already located message (a file that cannot be read, a network problem)."""
+        self.lines.append(text)
+
+    def err_in(self, prov: Provenance, path: KeyPath, msg: str) -> None:
+        """Record ``msg`` at ``path``, located with the provenance map ``prov``.
+
+        The longest prefix of ``path`` with a known origin gives the file and
+        line; the rest of the path is appended to that origin's own path.
+        """
+        for i in range(len(path), -1, -1):
+            origin = prov.get(tuple(path[:i]))
+            if origin is not None:
+                file, line, orig = origin
+                self.add(file, line, (*orig, *path[i:]), msg)
+                return
+        self.add(self.path, 1, path, msg)
+
+    def err(self, path: KeyPath, msg: str) -> None:
+        """Record ``msg`` at ``path`` of the merged document (see :meth:`err_in`)."""
+        self.err_in(self.prov, path, msg)
+
+    def origin_text(self, path: KeyPath) -> str:
+        """Return ``file:line`` of the key at ``path`` of the merged document."""
+        for i in range(len(path), -1, -1):
+            origin = self.prov.get(tuple(path[:i]))
+            if origin is not None:
+                return f"{origin[0]}:{origin[1]}"
+        return self.path
