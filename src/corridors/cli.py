@@ -228,38 +228,16 @@ def capacity_cmd(scenario, out, seed, rounds, search_days, workers) -> None:
 def compare_cmd(base, alt, out, seed, attribute, rounds, search_days, workers) -> None:
     """Run BASE and ALT, find their capacities and write the comparison, maps and charts."""
     from corridors.pipeline import compare_pipeline
+    from corridors.scenario import direct_overlays
     from corridors.screen import print_comparison
 
     base_spec, alt_spec = _load(base, seed, None), _load(alt, seed, None)
     folder = _target(out, f"compare-{base_spec.name}-vs-{alt_spec.name}")
     with err_console.status(f"comparing {escape(base_spec.name)} and {escape(alt_spec.name)} ..."):
         doc = compare_pipeline(base_spec, alt_spec, folder, workers=workers, rounds=rounds, search_days=search_days,
-                               attribute_overlays=_overlays(alt) if attribute else [])
+                               attribute_overlays=direct_overlays(alt) if attribute else [])
     print_comparison(console, doc)
     console.print(f"comparison written to {escape(str(folder))}/")
-
-
-def _overlays(path: str) -> list[Path]:
-    """Overlay files that ``path`` extends directly (the projects of a build-out)."""
-    from ruamel.yaml import YAML
-
-    here = Path(path)
-    try:
-        doc = YAML(typ="safe", pure=True).load(here.read_text(encoding="utf-8")) or {}
-    except Exception:  # noqa: BLE001 - the scenario already loaded; an odd file just has no overlays
-        return []
-    ext = doc.get("extends") or []
-    ext = [ext] if isinstance(ext, str) else ext
-    out = []
-    for e in ext:
-        p = (here.parent / e).resolve()
-        try:
-            d = YAML(typ="safe", pure=True).load(p.read_text(encoding="utf-8")) or {}
-        except Exception:  # noqa: BLE001
-            continue
-        if d.get("overlay"):
-            out.append(p)
-    return out
 
 
 # --------------------------------------------------------------------------- brief

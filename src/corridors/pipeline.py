@@ -9,7 +9,6 @@ here prints (the CLI does, through :mod:`corridors.screen`).
 
 from __future__ import annotations
 
-import io
 import logging
 import multiprocessing
 import time
@@ -113,17 +112,6 @@ def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2,
     return write_run_folder(spec, res, folder, wall_s=wall_s, replications=stats), wall_s
 
 
-def _yaml_text(data) -> str:
-    from ruamel.yaml import YAML
-
-    y = YAML(typ="safe", pure=True)
-    y.default_flow_style = False
-    y.sort_base_mapping_type_on_output = False
-    buf = io.StringIO()
-    y.dump(data, buf)
-    return buf.getvalue()
-
-
 def draw_utilisation_map(spec, secs: list[dict], crossings: list[dict], path: Path, *, title: str) -> None:
     """``map.png``: links coloured by utilisation, the five busiest labelled."""
     from corridors.viz import plot_utilisation, save_figure
@@ -138,13 +126,13 @@ def draw_utilisation_map(spec, secs: list[dict], crossings: list[dict], path: Pa
 def write_run_folder(spec, res, out: Path, *, wall_s: float, extra_meta: dict | None = None,
                      replications: dict | None = None) -> dict:
     """Write every file of a run into ``out`` atomically (nothing half-written); return the summary."""
-    from corridors.scenario import resolved_dict
+    from corridors.scenario import dump_resolved_yaml
 
     with staged_dir(Path(out)) as tmp:
         secs = results.section_rows(spec, res)
         crossings = results.crossing_rows(spec, res)
         doc = results.write_run(tmp, spec, res, replications=replications, secs=secs, crossings=crossings)
-        (tmp / "scenario.resolved.yaml").write_text(_yaml_text(resolved_dict(spec)), encoding="utf-8")
+        (tmp / "scenario.resolved.yaml").write_text(dump_resolved_yaml(spec), encoding="utf-8")
         draw_utilisation_map(spec, secs, crossings, tmp / "map.png",
                              title=f"{spec.name}: utilisation of analytic capacity (seed {res.seed})")
         results.write_json(tmp / "run.json", results.run_metadata(spec, wall_time_s=wall_s, extra=extra_meta))
@@ -321,22 +309,12 @@ def compare_run(base_spec, alt_spec, folder: Path, *, executor=None, rounds: int
     return doc
 
 
-def _base_plus(base_spec, overlay: Path):
-    """``base_spec``'s file extended by one overlay, loaded through a temporary scenario file."""
-    import tempfile
+def _base_plus(base_spec: RunSpec, overlay: Path) -> RunSpec:
+    """``base_spec``'s scenario file with one overlay applied, composed in memory."""
+    from corridors.errors import CorridorsError
+    from corridors.scenario import compose
 
-    from corridors.scenario import load_scenario
-
-    base_file = Path(base_spec.source_files[0]).resolve() if base_spec.source_files else None
-    if base_file is None:
-        from corridors.errors import CorridorsError
-
+    if not base_spec.source_files:
         raise CorridorsError("the base scenario has no source file to extend for attribution")
-    with tempfile.TemporaryDirectory() as d:
-        f = Path(d) / "attribution.yaml"
-        f.write_text(
-            f"name: {base_spec.name}-plus-{Path(overlay).stem}\n"
-            f"description: attribution run\nextends: [{base_file}, {Path(overlay).resolve()}]\n",
-            encoding="utf-8",
-        )
-        return load_scenario(f)
+    return compose(Path(base_spec.source_files[0]).resolve(), Path(overlay).resolve(),
+                   name=f"{base_spec.name}-plus-{Path(overlay).stem}", description="attribution run")
