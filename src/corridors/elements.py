@@ -52,10 +52,11 @@ if TYPE_CHECKING:
 HOURS_PER_DAY = 24.0
 
 #: Meeting overhead per train on single track, minutes. Calibrated on
-#: Dostyk–Moyinty 2023 (see docs/capacity.md, pinned by
+#: Dostyk–Moyinty 2023 (at most ~12 pairs/day; its limiting sections cut into
+#: 27.7 km blocks at 50 km/h give 21.8 min; see docs/capacity.md, pinned by
 #: tests/test_capacity.py). A scenario can override it under
 #: ``operations.meet_overhead_min``.
-DEFAULT_MEET_OVERHEAD_MIN = 24.0
+DEFAULT_MEET_OVERHEAD_MIN = 22.0
 
 #: Daily maintenance window, hours, when a scenario does not set one
 #: (a 2-hour "window" is the usual 1520-network practice; ASSUMPTION in SOURCES.md).
