@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Literal, Union
@@ -169,12 +171,208 @@ class Network:
 # --------------------------------------------------------------------------- reading
 
 
-def _line_of(text: str, needle: str) -> int | None:
-    """Line number (1-based) of the first line of ``text`` containing ``needle``."""
-    for i, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            return i
-    return None
+#: A network file larger than this is refused before parsing: the shipped network is
+#: 0.11 MB, and a file this size still reads in a few seconds.
+MAX_NETWORK_BYTES = 20_000_000
+#: Longest text accepted in a property or metadata value (names and source notes are far shorter).
+MAX_TEXT_CHARS = 10_000
+#: Longest id (ids appear in every message and output table; the shipped ones have at most 24 characters).
+MAX_ID_CHARS = 100
+#: Longest excerpt of a user's value quoted in a message.
+EXCERPT_CHARS = 40
+_KINDS = ("node", "rail", "border", "ferry")
+
+
+def _show(value: object) -> str:
+    """Describe a JSON value shortly for a message (text cut to :data:`EXCERPT_CHARS`)."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= EXCERPT_CHARS else value[: EXCERPT_CHARS - 3] + "...")
+    if isinstance(value, (dict, list)):
+        n = len(value)
+        return "an object" if isinstance(value, dict) else f"a list of {n} item{'s' if n != 1 else ''}"
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    return repr(value)[:EXCERPT_CHARS].replace("nan", "NaN").replace("inf", "Infinity")
+
+
+def _read_text(path: Path) -> str:
+    """Return the file's text; at most :data:`MAX_NETWORK_BYTES` are read (a device cannot exhaust memory)."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_NETWORK_BYTES + 1)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL character in the name
+        why = getattr(exc, "strerror", None) or "the name contains a NUL character"
+        raise NetworkError([f"{str(path)[:200]}: cannot read: {why}"], what="network file") from None
+    if len(raw) > MAX_NETWORK_BYTES:
+        raise NetworkError(
+            [
+                f"{path}: the file is larger than {MAX_NETWORK_BYTES / 1e6:g} MB, the limit for a network "
+                "file (the shipped network is 0.1 MB)"
+            ],
+            what=str(path),
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise NetworkError(
+            [f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}), expected a UTF-8 GeoJSON file"],
+            what=str(path),
+        ) from None
+
+
+def _too_deep_line(text: str, limit: int = 100) -> int:
+    """Return the line of the first bracket nested deeper than ``limit`` (strings skipped), 1 if none is."""
+    depth = 0
+    for m in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
+        depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(m.group(), 0)
+        if depth > limit:
+            return text.count("\n", 0, m.start()) + 1
+    return 1
+
+
+def _parse_json(path: Path, text: str) -> tuple[object, dict[int, list[str]]]:
+    """Parse the text; also return the keys given twice, by ``id()`` of the object holding them."""
+    dups: dict[int, list[str]] = {}
+
+    def pairs_hook(pairs: list[tuple[str, object]]) -> dict:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            dups[id(obj)] = sorted({k for k, _ in pairs if k in seen or seen.add(k)})
+        return obj
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs_hook), dups
+    except json.JSONDecodeError as exc:
+        raise NetworkError([f"{path}:{exc.lineno}: invalid JSON: {exc.msg}"], what=str(path)) from None
+    except RecursionError:
+        raise NetworkError(
+            [f"{path}:{_too_deep_line(text)}: invalid JSON: nested too deeply, expected a GeoJSON FeatureCollection"],
+            what=str(path),
+        ) from None
+
+
+class _Lines:
+    """Lines of ids, features and names in the text, each found in one linear pass."""
+
+    def __init__(self, text: str, n_features: int) -> None:
+        self.text = text
+        self.ids: dict[str, int] = {}
+        for name, line in self._scan(r'"id"\s*:\s*"((?:[^"\\]|\\.)*)"'):
+            self.ids.setdefault(name, line)
+        starts = [line for _, line in self._scan(r'"type"\s*:\s*"(Feature)"')]
+        self.features = starts if len(starts) == n_features else []
+        self._found: dict[str, int | None] = {}
+
+    def _scan(self, pattern: str):
+        pos, line = 0, 1
+        for m in re.finditer(pattern, self.text):
+            line += self.text.count("\n", pos, m.start())
+            pos = m.start()
+            yield m.group(1), line
+
+    def where(self, path: Path, i: int, fid: object) -> str:
+        """``file:line`` of feature ``i`` (the line of its id when it has one)."""
+        line = self.ids.get(fid) if isinstance(fid, str) else None
+        if line is None and i < len(self.features):
+            line = self.features[i]
+        return f"{path}:{line}" if line else f"{path}: feature {i}"
+
+    def of_name(self, name: str) -> int | None:
+        """Return the line of an id, else of the first ``"name"`` in the text (a region or a key, say)."""
+        if name in self.ids:
+            return self.ids[name]
+        if name not in self._found:
+            pos = self.text.find(f'"{name}"')
+            self._found[name] = self.text.count("\n", 0, pos) + 1 if pos >= 0 else None
+        return self._found[name]
+
+
+def _number_problem(value: object, limit: float) -> str | None:
+    """Say why ``value`` is no finite number in ``[-limit, limit]``; None when it is one."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"got {_show(value)}, expected a number"
+    if not math.isfinite(value):
+        return f"got {_show(value)}, expected a finite number"
+    return None if -limit <= value <= limit else f"got {value!r}, expected a number from {-limit:g} to {limit:g}"
+
+
+def _position_problems(pos: object) -> list[str]:
+    """List the problems of one GeoJSON position ``[lon, lat]`` in degrees (an altitude may follow)."""
+    if not isinstance(pos, list) or not 2 <= len(pos) <= 3:
+        return [f"got {_show(pos)}, expected a [lon, lat] pair in degrees"]
+    named = zip(("lon", "lat", "altitude"), pos, (180, 90, 1e5))
+    return [f"{axis}: {p}" for axis, v, lim in named if (p := _number_problem(v, lim))]
+
+
+def _geometry_problems(kind: str, geom: object) -> list[str]:
+    """List the problems of a feature's geometry: a Point for a node, a LineString for a link."""
+    want, article = ("Point", "a node") if kind == "node" else ("LineString", "a link")
+    if not isinstance(geom, dict) or geom.get("type") != want:
+        got = f"type {_show(geom.get('type'))}" if isinstance(geom, dict) else _show(geom)
+        return [f"{article} needs a {want} geometry, got {got}"]
+    coords = geom.get("coordinates")
+    if want == "Point":
+        return [f"geometry.coordinates: {p}" for p in _position_problems(coords)]
+    if not isinstance(coords, list) or len(coords) < 2:
+        return [f"geometry.coordinates: got {_show(coords)}, expected a list of at least two [lon, lat] pairs"]
+    return [f"geometry.coordinates[{j}]: {p}" for j, pos in enumerate(coords) for p in _position_problems(pos)]
+
+
+def _property_problems(props: dict) -> list[str]:
+    """List the problems of a feature's properties that the records would not word well (or not see)."""
+    out = []
+    fid, kind = props.get("id"), props.get("kind")
+    if not isinstance(fid, str) or not fid.strip() or len(fid) > MAX_ID_CHARS:
+        out.append(f"properties.id: got {_show(fid)}, expected a text of 1 to {MAX_ID_CHARS} characters")
+    if kind not in _KINDS:
+        out.append(f"properties.kind: got {_show(kind)}, expected one of: {', '.join(_KINDS)}")
+    for k, v in props.items():
+        if k in ("lon", "lat", "coords"):
+            out.append(f"properties.{k}: unknown property (the position is the feature's geometry)")
+        elif k in ("id", "kind"):
+            continue
+        elif isinstance(v, float) and not math.isfinite(v):
+            out.append(f"properties.{k}: got {_show(v)}, expected a finite number")
+        elif isinstance(v, str) and len(v) > MAX_TEXT_CHARS:
+            out.append(f"properties.{k}: got a text of {len(v)} characters, expected at most {MAX_TEXT_CHARS}")
+        elif isinstance(v, (list, dict)):
+            out.append(f"properties.{k[:EXCERPT_CHARS]}: got {_show(v)}, expected a text, a number, true/false or null")
+    return out
+
+
+def _feature_problems(feat: object, dups: dict[int, list[str]]) -> list[str]:
+    """List every structural problem of one feature (empty when its record can be built)."""
+    if not isinstance(feat, dict):
+        return [f"got {_show(feat)}, expected a GeoJSON Feature object"]
+    props, geom = feat.get("properties"), feat.get("geometry")
+    out = [f"{pre}{k}: given twice" for pre, obj in (("", feat), ("properties.", props), ("geometry.", geom))
+           for k in dups.get(id(obj), [])]
+    if feat.get("type", "Feature") != "Feature":
+        out.append(f"type: got {_show(feat.get('type'))}, expected 'Feature'")
+    if not isinstance(props, dict):
+        return [*out, f"properties: got {_show(props)}, expected an object"]
+    out += _property_problems(props)
+    return out + (_geometry_problems(props["kind"], geom) if props.get("kind") in _KINDS else [])
+
+
+def _collection_problems(path: Path, doc: dict, dups: dict[int, list[str]], lines: _Lines) -> list[str]:
+    """List the problems of the top level: its keys, its metadata and its list of features."""
+    meta = doc.get("metadata", {})
+    out = [f"{k}: given twice" for k in dups.get(id(doc), [])]
+    if not isinstance(meta, dict):
+        out.append(f"metadata: got {_show(meta)}, expected an object")
+    else:
+        out += [f"metadata.{k}: given twice" for k in dups.get(id(meta), [])]
+        for k, v in meta.items():
+            if isinstance(v, str) and len(v) > MAX_TEXT_CHARS:
+                out.append(f"metadata.{k}: got a text of {len(v)} characters, expected at most {MAX_TEXT_CHARS}")
+            elif not isinstance(v, str) and _number_problem(v, math.inf):
+                out.append(f"metadata.{k[:EXCERPT_CHARS]}: got {_show(v)}, expected a text or a finite number")
+    if not isinstance(doc.get("features"), list):
+        out.append(f"features: got {_show(doc.get('features'))}, expected a list of GeoJSON features")
+    return [f"{path}:{lines.of_name(p.split('.')[0].split(':')[0]) or 1}: {p}" for p in out]
 
 
 def _pydantic_problems(exc: PydanticValidationError) -> list[str]:
@@ -182,14 +380,52 @@ def _pydantic_problems(exc: PydanticValidationError) -> list[str]:
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function"))
         if err["type"] == "extra_forbidden":
-            out.append(f"{loc}: unknown property")
+            out.append(f"{loc[:EXCERPT_CHARS]}: unknown property")
         else:
-            out.append(f"{loc}: {err['msg']}")
+            out.append(f"{loc}: {err['msg'][:200]}")
     return out
+
+
+def _records(path: Path, features: list, lines: _Lines, dups: dict[int, list[str]]):
+    """Build the records of every sound feature; return them, every problem and the ids left out."""
+    problems: list[str] = []
+    nodes: dict[str, Node] = {}
+    links: dict[str, Link] = {}
+    left_out: set[str] = set()
+    for i, feat in enumerate(features):
+        props = feat.get("properties") if isinstance(feat, dict) else None
+        fid = props.get("id") if isinstance(props, dict) else None
+        name = fid[:EXCERPT_CHARS] if isinstance(fid, str) and fid.strip() else f"#{i}"
+        where = lines.where(path, i, fid)
+        bad = _feature_problems(feat, dups) or (["duplicate id"] if fid in nodes or fid in links else [])
+        if not bad:
+            coords = feat["geometry"]["coordinates"]
+            try:
+                if props["kind"] == "node":
+                    node = _NODE.validate_python({**props, "lon": coords[0], "lat": coords[1]})
+                    nodes[node.id] = node
+                else:
+                    pts = tuple((float(c[0]), float(c[1])) for c in coords)
+                    link = _LINK.validate_python({**props, "coords": pts})
+                    links[link.id] = link
+            except PydanticValidationError as exc:
+                bad = _pydantic_problems(exc)
+        problems.extend(f"{where}: {name}: {p}" for p in bad)
+        if bad and isinstance(fid, str) and fid not in nodes:
+            left_out.add(fid)
+    return nodes, links, problems, left_out
 
 
 def read_network(path: str | Path) -> Network:
     """Read and check a network GeoJSON file.
+
+    Three steps, each reporting every problem at once with the file, the line
+    of the feature (or its index) and the key: the text (at most
+    :data:`MAX_NETWORK_BYTES`, UTF-8, valid JSON); the GeoJSON skeleton (a
+    FeatureCollection of Feature objects, each with object properties, a kind,
+    a text id and a geometry of finite coordinates in range; no key given
+    twice); then the records of the sound features and :func:`check_network`
+    (a reference to a feature already reported is not reported again).
 
     Parameters
     ----------
@@ -207,46 +443,22 @@ def read_network(path: str | Path) -> Network:
         Listing every problem found, each with its feature id and line.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise NetworkError([f"{path}: cannot read: {exc.strerror}"], what=str(path)) from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NetworkError([f"{path}:{exc.lineno}: invalid JSON: {exc.msg}"], what=str(path)) from None
-    problems: list[str] = []
+    text = _read_text(path)
+    doc, dups = _parse_json(path, text)
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise NetworkError([f"{path}: not a GeoJSON FeatureCollection"], what=str(path))
-    meta = doc.get("metadata") or {}
-    nodes: dict[str, Node] = {}
-    links: dict[str, Link] = {}
-    for i, feat in enumerate(doc.get("features", [])):
-        props = dict((feat or {}).get("properties") or {})
-        fid = props.get("id", f"#{i}")
-        line = _line_of(text, f'"id": "{fid}"') if "id" in props else None
-        where = f"{path}:{line}" if line else f"{path}: feature {i}"
-        geom = (feat or {}).get("geometry") or {}
-        gtype, coords = geom.get("type"), geom.get("coordinates")
-        if fid in nodes or fid in links:
-            problems.append(f"{where}: {fid}: duplicate id")
-            continue
-        try:
-            if props.get("kind") == "node":
-                if gtype != "Point" or not coords or len(coords) < 2:
-                    problems.append(f"{where}: {fid}: a node needs a Point geometry")
-                    continue
-                node = _NODE.validate_python({**props, "lon": coords[0], "lat": coords[1]})
-                nodes[node.id] = node
-            else:
-                if gtype != "LineString" or not coords or len(coords) < 2:
-                    problems.append(f"{where}: {fid}: a link needs a LineString geometry")
-                    continue
-                pts = tuple((float(c[0]), float(c[1])) for c in coords)
-                link = _LINK.validate_python({**props, "coords": pts})
-                links[link.id] = link
-        except PydanticValidationError as exc:
-            problems.extend(f"{where}: {fid}: {p}" for p in _pydantic_problems(exc))
+        got = f"type {_show(doc.get('type'))}" if isinstance(doc, dict) else _show(doc)
+        raise NetworkError(
+            [f'{path}:1: not a GeoJSON FeatureCollection: got {got}, expected an object with "type": "FeatureCollection"'],
+            what=str(path),
+        )
+    features = doc.get("features")
+    lines = _Lines(text, len(features) if isinstance(features, list) else 0)
+    problems = _collection_problems(path, doc, dups, lines)
+    if not isinstance(features, list):
+        raise NetworkError(problems, what=str(path))
+    nodes, links, feature_problems, left_out = _records(path, features, lines, dups)
+    problems += feature_problems
+    meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
     net = Network(
         name=str(meta.get("name", path.stem)),
         version=str(meta.get("version", "")),
@@ -257,8 +469,9 @@ def read_network(path: str | Path) -> Network:
         metadata=dict(meta),
     )
     problems.extend(
-        f"{path}:{_line_of(text, chr(34) + p.split(':')[0] + chr(34)) or '?'}: {p}"
+        f"{path}:{lines.of_name(p.split(':')[0]) or '?'}: {p}"
         for p in check_network(net)
+        if (m := re.search(r"unknown node '(.*)'$", p)) is None or m.group(1) not in left_out
     )
     if problems:
         raise NetworkError(problems, what=str(path))
