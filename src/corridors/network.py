@@ -202,15 +202,11 @@ def _read_text(path: Path) -> str:
             raw = fh.read(MAX_NETWORK_BYTES + 1)
     except (OSError, ValueError) as exc:  # ValueError: a NUL character in the name
         why = getattr(exc, "strerror", None) or "the name contains a NUL character"
-        raise NetworkError([f"{str(path)[:200]}: cannot read: {why}"], what="network file") from None
+        name = str(path) if str(path).isprintable() else repr(str(path))
+        raise NetworkError([f"{name[:200]}: cannot read: {why}"], what="network file") from None
     if len(raw) > MAX_NETWORK_BYTES:
-        raise NetworkError(
-            [
-                f"{path}: the file is larger than {MAX_NETWORK_BYTES / 1e6:g} MB, the limit for a network "
-                "file (the shipped network is 0.1 MB)"
-            ],
-            what=str(path),
-        )
+        limit = f"{MAX_NETWORK_BYTES / 1e6:g} MB, the limit for a network file (the shipped network is 0.1 MB)"
+        raise NetworkError([f"{path}: the file is larger than {limit}"], what=str(path))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -1,8 +1,8 @@
 """Reading scenario files: YAML with the line of every key, the ``extends`` chain, the merge.
 
-A file is read with ruamel.yaml's round-trip loader (which never constructs
-arbitrary Python objects; explicit tags are rejected) into plain data plus a
-provenance map (file, line and own path of every key). The ``extends``
+A file is read as plain YAML 1.2 (:mod:`.plain_yaml`: size and line limits; no
+anchors, aliases, merge keys or deep nesting; explicit tags reported) into plain
+data plus a provenance map (file, line and own path of every key). The ``extends``
 chain is linearised depth-first, parents before children, every file once
 (a diamond applies a shared parent at its first occurrence; a cycle is
 reported with the chain that closes it). The files are then merged in that
@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from corridors.scenario.problems import KeyPath, Problems, Provenance, show
+from corridors.scenario.plain_yaml import YAML_SUFFIXES, file_problem, read_plain_yaml
+from corridors.scenario.problems import KeyPath, Problems, Provenance, excerpt, show
 from corridors.scenario.schema import is_number
 
+#: Deepest ``extends`` chain followed (the shipped scenarios go 3 files deep).
+MAX_EXTENDS_DEPTH = 32
 #: Top-level mappings that are deep-merged along ``extends`` (child wins key by key).
 DEEP_MERGED: frozenset[str] = frozenset(
     {"operations", "simulation", "cargo_classes", "demand_scale_by_region"}
@@ -55,6 +56,9 @@ class ScenarioFile:
         The line of its ``overlay`` key (1 when absent).
     network_display
         Its ``network`` path relative to the working directory, if it names one.
+    extends_broken
+        Its ``extends`` is not a name or a list of names (what its parents
+        would give is unknown: checks of the whole chain are skipped).
     """
 
     display: str
@@ -65,6 +69,7 @@ class ScenarioFile:
     overlay: bool
     overlay_line: int
     network_display: str | None
+    extends_broken: bool = False
 
 
 @dataclass
@@ -92,28 +97,26 @@ class MergedDoc:
 # --------------------------------------------------------------------------- reading YAML
 
 
-def _plain(
-    node: Any, path: KeyPath, lines: dict[KeyPath, int], bad_tags: list[tuple[KeyPath, str]]
-) -> Any:
-    """Plain Python data from a round-trip node, recording the line of every key and item."""
-    tag = getattr(getattr(node, "tag", None), "value", None)
-    if isinstance(node, TaggedScalar) or (
-        tag is not None and isinstance(node, (CommentedMap, CommentedSeq))
-    ):
-        bad_tags.append((path, str(tag or getattr(node, "tag", ""))))
+def _plain(node: Any, path: KeyPath, lines: dict[KeyPath, int], tagged: set[KeyPath]) -> Any:
+    """Plain Python data from a round-trip node, recording the line of every key and item.
+
+    A value that carried an explicit tag (its path in ``tagged``) becomes None:
+    the tag is reported, the value is not used.
+    """
+    if path in tagged:
         return None
     if isinstance(node, CommentedMap):
         out = {}
         for k, v in node.items():
             key = k if isinstance(k, str) else str(k)
             lines[(*path, key)] = node.lc.key(k)[0] + 1
-            out[key] = _plain(v, (*path, key), lines, bad_tags)
+            out[key] = _plain(v, (*path, key), lines, tagged)
         return out
     if isinstance(node, CommentedSeq):
         out_list = []
         for i, v in enumerate(node):
             lines[(*path, i)] = node.lc.item(i)[0] + 1
-            out_list.append(_plain(v, (*path, i), lines, bad_tags))
+            out_list.append(_plain(v, (*path, i), lines, tagged))
         return out_list
     if isinstance(node, bool) or node is None:
         return node
@@ -128,36 +131,26 @@ def _plain(
     return node
 
 
-def _read_yaml(display: str, problems: Problems) -> CommentedMap | None:
-    """Return the round-trip top node of a file, or None (reported) when it is no YAML mapping."""
-    try:
-        text = Path(display).read_text(encoding="utf-8")
-    except OSError as exc:
-        problems.raw(f"{display}: cannot read: {exc.strerror or exc}")
+def _read_yaml(display: str, problems: Problems) -> tuple[CommentedMap, set[KeyPath]] | None:
+    """Return the round-trip top node of a file and its tagged paths (tags reported), or None (reported)."""
+    doc = read_plain_yaml(display)
+    if isinstance(doc, str):
+        problems.raw(doc)
         return None
-    except UnicodeDecodeError as exc:
-        problems.raw(f"{display}: cannot read: not UTF-8 text ({exc.reason})")
-        return None
-    try:
-        node = YAML(typ="rt", pure=True).load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        what = exc.problem or exc.context or "syntax error"
-        problems.raw(f"{display}:{line}: invalid YAML: {what}")
-        return None
-    except YAMLError as exc:
-        problems.raw(f"{display}:1: invalid YAML: {exc}")
-        return None
+    node = doc.node
     if node is None:
         problems.raw(f"{display}:1: the file is empty, expected a mapping of scenario keys")
         return None
+    tagged = set()
+    for path, line, tag in doc.tags:
+        problems.add(display, line, path, f"explicit YAML tag '{tag}' is not allowed, expected plain data")
+        tagged.add(path)
     if not isinstance(node, CommentedMap):
         problems.raw(
-            f"{display}:1: got {show(_plain(node, (), {}, []))} at the top level, expected a mapping"
+            f"{display}:1: got {show(_plain(node, (), {}, tagged))} at the top level, expected a mapping"
         )
         return None
-    return node
+    return node, tagged
 
 
 def read_file(display: str, problems: Problems) -> ScenarioFile | None:
@@ -177,16 +170,21 @@ def read_file(display: str, problems: Problems) -> ScenarioFile | None:
     ScenarioFile or None
         None when the file cannot be read as a YAML mapping.
     """
-    node = _read_yaml(display, problems)
-    if node is None:
+    read = _read_yaml(display, problems)
+    if read is None:
         return None
     lines: dict[KeyPath, int] = {(): 1}
-    bad_tags: list[tuple[KeyPath, str]] = []
-    data = _plain(node, (), lines, bad_tags)
+    data = _plain(read[0], (), lines, read[1])
     prov: Provenance = {p: (display, ln, p) for p, ln in lines.items()}
-    for p, tag in bad_tags:
-        problems.err_in(prov, p, f"explicit YAML tag '{tag}' is not allowed, expected plain data")
-    return _scenario_file(display, Path(display).resolve(), data, prov, problems)
+    return _scenario_file(display, _real(display), data, prov, problems)
+
+
+def _real(display: str) -> Path:
+    """Return the resolved path that identifies a file in cycles and diamonds (its absolute path if unresolvable)."""
+    try:
+        return Path(display).resolve()
+    except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL: reported where the file is read
+        return Path(display).absolute()
 
 
 def document(data: Mapping, display: str, problems: Problems) -> ScenarioFile:
@@ -240,14 +238,16 @@ def _scenario_file(
         extends_paths: list[KeyPath] = [("extends",)]
     else:
         extends_paths = [("extends", i) for i in range(len(raw))] if isinstance(raw, list) else []
-    if raw is not None and not isinstance(raw, list):
+    broken = raw is not None and not isinstance(raw, list)
+    if broken:
         problems.err_in(
             prov, ("extends",), f"got {show(raw)}, expected a file name or a list of file names"
         )
-    for item, p in zip(raw or [], extends_paths, strict=True):
+    for item, p in zip(raw if isinstance(raw, list) else [], extends_paths, strict=True):
         if isinstance(item, ScenarioFile) or (isinstance(item, str) and item.strip()):
             extends.append((item, p))
         else:
+            broken = True
             problems.err_in(
                 prov, p, f"got {show(item)}, expected a file name (relative to this file)"
             )
@@ -262,7 +262,7 @@ def _scenario_file(
     overlay_origin = prov.get(("overlay",))
     overlay_line = overlay_origin[1] if overlay_origin is not None else 1
     return ScenarioFile(
-        display, real, data, prov, extends, overlay, overlay_line, network_display
+        display, real, data, prov, extends, overlay, overlay_line, network_display, broken
     )
 
 
@@ -354,6 +354,7 @@ def _visit(
     problems: Problems,
 ) -> None:
     seen.add(f.real)
+    chain.broken = chain.broken or f.extends_broken
     stack = [*stack, (f.real, f.display)]
     for ext, p in f.extends:
         parent: ScenarioFile | None = None
@@ -361,7 +362,19 @@ def _visit(
             parent, pdisplay, preal = ext, ext.display, ext.real
         else:
             pdisplay = parent_display(f, ext)
-            preal = Path(pdisplay).resolve()
+            why = file_problem(pdisplay, YAML_SUFFIXES)
+            if why is not None:
+                hint = "a path relative to this file" if why == "no such file" else "a YAML scenario file (.yaml or .yml)"
+                problems.err_in(
+                    f.prov, p, f"cannot read '{excerpt(ext, 120)}' ({excerpt(pdisplay, 120)}): {why}, expected {hint}"
+                )
+                chain.broken = True
+                continue
+            preal = _real(pdisplay)
+        if len(stack) >= MAX_EXTENDS_DEPTH:
+            problems.err_in(f.prov, p, f"the extends chain is more than {MAX_EXTENDS_DEPTH} files deep")
+            chain.broken = True
+            continue
         reals = [r for r, _ in stack]
         if preal in reals:
             cycle = [d for _, d in stack[reals.index(preal) :]] + [pdisplay]
@@ -369,14 +382,6 @@ def _visit(
             continue
         if preal in seen:
             continue  # a diamond: every file is applied once, at its first occurrence
-        if parent is None and not preal.is_file():
-            problems.err_in(
-                f.prov,
-                p,
-                f"cannot read '{ext}' ({pdisplay}): no such file, expected a path relative to this file",
-            )
-            chain.broken = True
-            continue
         if parent is None:
             parent = read_file(pdisplay, problems)
         if parent is None:
@@ -409,7 +414,7 @@ def direct_overlays(path: str | Path) -> list[Path]:
     out = []
     for ext, _ in f.extends:
         pdisplay = parent_display(f, str(ext))
-        if not Path(pdisplay).is_file():
+        if file_problem(pdisplay, YAML_SUFFIXES) is not None:
             continue
         parent = read_file(pdisplay, problems)
         if parent is not None and parent.overlay:

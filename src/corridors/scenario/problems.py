@@ -19,6 +19,28 @@ KeyPath = tuple[Any, ...]
 Origin = tuple[str, int, KeyPath]
 #: Provenance map: the origin of every key path of a (merged) document.
 Provenance = dict[KeyPath, Origin]
+#: Longest excerpt of a user's text quoted in a message (a file named by mistake is not echoed).
+EXCERPT_CHARS = 40
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """Return ``text`` cut to ``limit`` characters (the cut marked with ``...``).
+
+    Parameters
+    ----------
+    text
+        A user's text: a key, a value, a file name.
+    limit
+        The most characters returned.
+
+    Returns
+    -------
+    str
+        ``text`` itself when short enough; characters that do not print
+        (NUL, terminal escapes) written as Python escapes.
+    """
+    cut = text if len(text) <= limit else text[: limit - 3] + "..."
+    return cut if cut.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in cut)
 
 
 def fmt_path(path: KeyPath) -> str:
@@ -32,14 +54,15 @@ def fmt_path(path: KeyPath) -> str:
     Returns
     -------
     str
-        Keys joined by ``.``, indexes as ``[i]``; empty for the empty path.
+        Keys joined by ``.`` (each cut to :data:`EXCERPT_CHARS`), indexes as
+        ``[i]``; empty for the empty path.
     """
     out = ""
     for part in path:
         if isinstance(part, int) and not isinstance(part, bool):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + excerpt(str(part))
     return out
 
 
@@ -55,12 +78,12 @@ def show(value: Any) -> str:
     -------
     str
         ``'text'``, ``a mapping {k, ...}``, ``a list of n items``, ``null``,
-        ``true``/``false`` or the number; cut to 60 characters.
+        ``true``/``false`` or the number; cut to :data:`EXCERPT_CHARS` characters.
     """
     if isinstance(value, str):
         text = repr(value)
     elif isinstance(value, dict):
-        text = "a mapping {" + ", ".join(map(str, value)) + "}"
+        text = "a mapping {" + ", ".join(excerpt(str(k)) for k in list(value)[:5]) + "}"
     elif isinstance(value, list):
         text = f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
     elif value is None:
@@ -69,7 +92,7 @@ def show(value: Any) -> str:
         text = "true" if value else "false"
     else:
         text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return excerpt(text)
 
 
 def did_you_mean(word: Any, choices: Iterable[Any]) -> str:
@@ -82,7 +105,7 @@ def unknown_key(key: Any, allowed: Iterable[str]) -> str:
     """Return the message for a key that is not allowed (at most 14 allowed keys listed)."""
     allowed = list(allowed)
     listed = ", ".join(allowed) if len(allowed) <= 14 else ", ".join(allowed[:14]) + ", ..."
-    return f"unknown key '{key}', expected one of: {listed}{did_you_mean(key, allowed)}"
+    return f"unknown key '{excerpt(str(key))}', expected one of: {listed}{did_you_mean(key, allowed)}"
 
 
 class Problems:

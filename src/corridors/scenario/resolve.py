@@ -41,7 +41,8 @@ from corridors.scenario.load import (
     merge_chain,
     read_file,
 )
-from corridors.scenario.problems import Problems, did_you_mean
+from corridors.scenario.plain_yaml import file_problem
+from corridors.scenario.problems import Problems, did_you_mean, excerpt
 from corridors.scenario.schema import TopSpec, pydantic_messages
 
 log = logging.getLogger(__name__)
@@ -195,10 +196,11 @@ class _Resolution:
             if not self.overlay:
                 return None  # reported as a missing key
             path = str(default_network_path())
-        if not Path(path).is_file():
+        why = file_problem(path)
+        if why is not None:
             self.problems.err(
                 ("network",),
-                f"cannot read network file '{path}': no such file, expected a network GeoJSON file (relative to the file that names it)",
+                f"cannot read network file '{excerpt(path, 200)}': {why}, expected a network GeoJSON file (relative to the file that names it)",
             )
             return None
         try:
