@@ -332,7 +332,7 @@ def _property_problems(props: dict) -> list[str]:
         elif isinstance(v, float) and not math.isfinite(v):
             out.append(f"properties.{k}: got {_show(v)}, expected a finite number")
         elif isinstance(v, str) and len(v) > MAX_TEXT_CHARS:
-            out.append(f"properties.{k}: got a text of {len(v)} characters, expected at most {MAX_TEXT_CHARS}")
+            out.append(f"properties.{k}: got a text of {len(v):,} characters, expected at most {MAX_TEXT_CHARS:,}")
         elif isinstance(v, (list, dict)):
             out.append(f"properties.{k[:EXCERPT_CHARS]}: got {_show(v)}, expected a text, a number, true/false or null")
     return out
@@ -363,7 +363,7 @@ def _collection_problems(path: Path, doc: dict, dups: dict[int, list[str]], line
         out += [f"metadata.{k}: given twice" for k in dups.get(id(meta), [])]
         for k, v in meta.items():
             if isinstance(v, str) and len(v) > MAX_TEXT_CHARS:
-                out.append(f"metadata.{k}: got a text of {len(v)} characters, expected at most {MAX_TEXT_CHARS}")
+                out.append(f"metadata.{k}: got a text of {len(v):,} characters, expected at most {MAX_TEXT_CHARS:,}")
             elif not isinstance(v, str) and _number_problem(v, math.inf):
                 out.append(f"metadata.{k[:EXCERPT_CHARS]}: got {_show(v)}, expected a text or a finite number")
     if not isinstance(doc.get("features"), list):

@@ -101,17 +101,22 @@ class _PlainComposer(Composer):
                 None, None, f"nested more than {MAX_DEPTH} levels deep, expected a scenario's plain data",
                 event.start_mark,
             )
-        key = index.value if isinstance(index, ScalarNode) else index
-        self.path.append(key)
+        is_key = isinstance(parent, MappingNode) and index is None
+        if isinstance(index, ScalarNode):
+            self.path.append(index.value)
+        else:  # a list index; the root or a key (None); a complex key ("?")
+            self.path.append(index if index is None or isinstance(index, int) else "?")
         ctag = getattr(event, "ctag", None)
         if ctag is not None and str(ctag) != "!":
-            path = tuple(k for k in self.path if k is not None)
+            # a tagged key is reported (and its value dropped) at the path it names
+            own = (excerpt(str(getattr(event, "value", "?"))),) if is_key else ()
+            path = (*(k for k in self.path if k is not None), *own)
             tag = str(ctag).replace("tag:yaml.org,2002:", "!!")
             self.tags.append((path, event.start_mark.line + 1, excerpt(tag)))
             event.ctag = None  # read as plain data; the caller reports the tag
         node = super().compose_node(parent, index)
         self.path.pop()
-        if isinstance(parent, MappingNode) and index is None and str(node.tag) == _MERGE_TAG:
+        if is_key and str(node.tag) == _MERGE_TAG:
             raise ComposerError(
                 None, None,
                 "found a merge key '<<': YAML merge keys are not supported, expected plain keys "
@@ -210,9 +215,11 @@ def read_plain_yaml(display: str) -> PlainYaml | str:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         what = exc.problem or exc.context or "syntax error"
-        return f"{display}:{line}: invalid YAML: {excerpt(what, 300)}"
+        # ruamel quotes a duplicate key and its values in full: quote an excerpt of the key only
+        what = re.sub(r'(found duplicate key) "(.*?)" with value .*', lambda m: f"{m[1]} '{excerpt(m[2])}'", what)
+        return f"{display}:{line}: invalid YAML: {excerpt(what, 160)}"
     except YAMLError as exc:
-        return f"{display}:1: invalid YAML: {excerpt(str(exc), 300)}"
+        return f"{display}:1: invalid YAML: {excerpt(str(exc), 160)}"
     return PlainYaml(node, yaml.composer.tags)
 
 
