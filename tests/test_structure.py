@@ -369,3 +369,14 @@ def test_a_file_at_the_limits_still_reads(tmp_path):
         """)
     path = scenario(tmp_path, text)
     assert len(load_scenario(path).description) == MAX_LINE_CHARS - 20
+
+
+def test_a_fifo_or_a_directory_is_refused_without_waiting(tmp_path):
+    for name in ("fifo.yaml", "fifo.geojson"):
+        os.mkfifo(tmp_path / name)  # opening it would wait for a writer
+    (tmp_path / "dir.yaml").mkdir()
+    assert _timed(validate_file, tmp_path / "fifo.yaml") == [f"{tmp_path / 'fifo.yaml'}: cannot read: not a regular file"]
+    assert _timed(validate_file, tmp_path / "dir.yaml") == [f"{tmp_path / 'dir.yaml'}: cannot read: a directory, not a file"]
+    for path in (tmp_path / "fifo.geojson", tmp_path):
+        with pytest.raises(NetworkError, match="cannot read: (not a regular file|a directory, not a file)"):
+            _timed(read_network, path)

@@ -198,6 +198,8 @@ def _show(value: object) -> str:
 def _read_text(path: Path) -> str:
     """Return the file's text; at most :data:`MAX_NETWORK_BYTES` are read (a device cannot exhaust memory)."""
     try:
+        if not path.is_file() and path.exists():  # a FIFO would block, a device never end
+            raise IsADirectoryError(0, "a directory, not a file" if path.is_dir() else "not a regular file")
         with open(path, "rb") as fh:
             raw = fh.read(MAX_NETWORK_BYTES + 1)
     except (OSError, ValueError) as exc:  # ValueError: a NUL character in the name

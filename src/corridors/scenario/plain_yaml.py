@@ -167,6 +167,9 @@ def _flow_depth(line: str) -> int:
 
 def _read_text(display: str) -> str:
     """Return the file's text (at most :data:`MAX_SCENARIO_BYTES` read); raise ValueError with the message."""
+    why = file_problem(display)  # first: opening a FIFO would wait for a writer
+    if why is not None:
+        raise ValueError(f"{excerpt(display, 120)}: cannot read: {why}")
     try:
         with open(display, "rb") as fh:
             raw = fh.read(MAX_SCENARIO_BYTES + 1)
