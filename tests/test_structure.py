@@ -276,8 +276,8 @@ def test_extends_targets_are_yaml_files_only_and_never_echoed(tmp_path):
     (tmp_path / "loop_b.yaml").symlink_to(tmp_path / "loop_a.yaml")
     (tmp_path / "file.yaml").write_text("name: f\n", encoding="utf-8")
     cases = [
-        (str(secret), "the name does not end in .yaml or .yml, expected a YAML scenario file (.yaml or .yml)"),
-        ("/etc/shadow", "the name does not end in .yaml or .yml"),
+        ("/etc/shadow", "the name does not end in .yaml or .yml, expected a YAML scenario file (.yaml or .yml)"),
+        (str(secret), "the name does not end in .yaml or .yml"),
         ("shadow.yaml", "a link to a file whose name does not end in .yaml or .yml"),
         ("adir.yaml", "a directory, not a file"),
         ("loop_a.yaml", "a loop of symbolic links"),
