@@ -28,13 +28,15 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 import networkx as nx
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, WrapValidator
 from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import PydanticCustomError
 
 from corridors import REGIONS
 from corridors.elements import free_time_h
@@ -44,10 +46,139 @@ log = logging.getLogger(__name__)
 
 Region = Literal["China", "Europe", "Russia", "South Asia"]
 Status = Literal["existing", "under_construction", "planned"]
-Coords = tuple[tuple[float, float], ...]
 
 #: A stated length may differ from the geodesic length of its geometry by this share.
 LENGTH_TOLERANCE = 0.25
+
+
+# --------------------------------------------------------------------------- plausible ranges
+
+#: Pydantic error types that mean "a number, but not in its range" (replaced by the range's own message).
+_OUT_OF_RANGE = {"finite_number", "greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+
+
+def _num_text(x: float) -> str:
+    """Write a bound for people: ``2100``, ``0.001``, ``4,294,967,295``."""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}" if abs(x) >= 10_000 else str(int(x))
+    return f"{x:g}"
+
+
+def _got_text(value: Any) -> str:
+    """Describe a rejected number, short even when it is a 4,000-digit integer."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    return repr(value)[:60]
+
+
+@dataclass(frozen=True)
+class Range:
+    """The plausible range of a numeric field: finite, between ``lo`` and ``hi``, and why.
+
+    Used as pydantic metadata (see :func:`number`): it refuses ``.inf``,
+    ``.nan`` and anything outside the range with one error of type
+    ``number_range`` whose message names the range and its reason.
+
+    Attributes
+    ----------
+    lo, hi
+        The bounds, included unless ``lo_open`` / ``hi_open``.
+    why
+        Where the bounds come from (a physical or practical limit), for messages and docs.
+    unit
+        The unit written after the bounds (``km/h``), or ``""``.
+    integer
+        The field is an integer.
+    """
+
+    lo: float
+    hi: float
+    why: str
+    unit: str = ""
+    lo_open: bool = False
+    hi_open: bool = False
+    integer: bool = False
+
+    def text(self) -> str:
+        """Return the "expected ..." text: ``a number between 5 and 200 km/h (why)``."""
+        lo, hi = _num_text(self.lo), _num_text(self.hi)
+        span = {(False, False): f"between {lo} and {hi}", (True, False): f"greater than {lo} and at most {hi}",
+                (False, True): f"at least {lo} and less than {hi}",
+                (True, True): f"greater than {lo} and less than {hi}"}[self.lo_open, self.hi_open]
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{'an integer' if self.integer else 'a number'} {span}{unit} ({self.why})"
+
+    def holds(self, x: Any) -> bool:
+        """Whether the number ``x`` is finite and inside the range (exact for integers of any size)."""
+        if isinstance(x, float) and not math.isfinite(x):
+            return False
+        above = self.lo < x if self.lo_open else self.lo <= x
+        below = x < self.hi if self.hi_open else x <= self.hi
+        return above and below
+
+    def __call__(self, value: Any, handler: Any) -> Any:
+        """Validate ``value`` (pydantic wrap validator): numbers out of range get the range's message."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not self.holds(value):
+            raise self._error(value)
+        try:
+            out = handler(value)
+        except PydanticValidationError as exc:
+            if any(e["type"] in _OUT_OF_RANGE for e in exc.errors()):
+                raise self._error(value) from None
+            raise
+        if not self.holds(out):  # a string read as a number in lax mode
+            raise self._error(value)
+        return out
+
+    def _error(self, value: Any) -> PydanticCustomError:
+        return PydanticCustomError(
+            "number_range", "got {got}, expected {expected}", {"got": _got_text(value), "expected": self.text()}
+        )
+
+
+def number(lo: float, hi: float, why: str, *, unit: str = "", lo_open: bool = False, hi_open: bool = False,
+           integer: bool = False) -> Any:
+    """Return a float (or int) type restricted to a finite, plausible range, for pydantic fields.
+
+    Parameters
+    ----------
+    lo, hi
+        The bounds (included unless ``lo_open`` / ``hi_open``).
+    why
+        Where they come from, shown in every message and in the docs.
+    unit
+        Written after the bounds.
+    lo_open, hi_open
+        Exclude the bound itself.
+    integer
+        An integer field.
+
+    Returns
+    -------
+    typing.Annotated
+        ``Annotated[float | int, Field(ge/gt, le/lt, allow_inf_nan=False), WrapValidator(Range)]``;
+        the :class:`Range` is in the field's metadata (``docs`` and tests read it).
+    """
+    rng = Range(lo, hi, why, unit, lo_open, hi_open, integer)
+    bounds: dict[str, Any] = {"gt" if lo_open else "ge": lo, "lt" if hi_open else "le": hi}
+    if integer:
+        return Annotated[int, Field(**bounds), WrapValidator(rng)]
+    return Annotated[float, Field(allow_inf_nan=False, **bounds), WrapValidator(rng)]
+
+
+def range_of(info: Any) -> Range | None:
+    """Return the :class:`Range` of a pydantic field (``model.model_fields[name]``), or None."""
+    for meta in info.metadata:
+        if isinstance(meta, WrapValidator) and isinstance(meta.func, Range):
+            return meta.func
+    return None
+
+
+Lon = number(-180, 180, "WGS84 longitude", unit="degrees")
+Lat = number(-90, 90, "WGS84 latitude", unit="degrees")
+Coords = tuple[tuple[Lon, Lat], ...]
+_HOURS_30_DAYS = "30 days; anything longer is a closure: use close"
+_PER_DAY = "from one train in ten days to one a minute"
 
 
 class _Record(BaseModel):
@@ -65,8 +196,8 @@ class Node(_Record):
     gauge_mm: Literal[1520, 1435]
     region: Region | None = None
     source: str
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
+    lon: Lon
+    lat: Lat
 
 
 class _Link(_Record):
@@ -74,9 +205,11 @@ class _Link(_Record):
     name: str
     from_node: str
     to_node: str
-    length_km: float = Field(gt=0)
+    length_km: number(0.1, 10_000, "a link joins neighbouring nodes: a border link is at least 100 m and no line "
+                      "is longer than the Trans-Siberian's 9,289 km", unit="km")
     status: Status
-    opening_year: int = Field(ge=1850, le=2100)
+    opening_year: number(1850, 2100, "the region's railways opened after 1850; a plan beyond 2100 is no plan",
+                         integer=True)
     source: str
     coords: Coords = ()
 
@@ -92,9 +225,12 @@ class RailSection(_Link):
     kind: Literal["rail"] = "rail"
     country: str
     tracks: Literal[1, 2]
-    loop_spacing_km: float | None = Field(default=None, gt=0)
-    headway_min: float | None = Field(default=None, gt=0)
-    speed_kmh: float = Field(gt=0, le=200)
+    loop_spacing_km: number(1, 1_000, "a passing loop holds a ~1 km train (57 wagons), so loops are at least "
+                            "1 km apart; at most the section's length", unit="km") | None = None
+    headway_min: number(2, 240, "the densest signalled main lines run trains 2-3 min apart; beyond 4 h a "
+                        "double track carries under 6 trains a day", unit="min") | None = None
+    speed_kmh: number(5, 200, "freight on 1520 mm runs at most 120-140 km/h; below 5 km/h a line is closed: "
+                      "use close or slowdown", unit="km/h")
     electrified: bool
     gauge_mm: Literal[1520, 1435]
 
@@ -105,23 +241,24 @@ class BorderCrossing(_Link):
     kind: Literal["border"] = "border"
     countries: str
     gauge_change: bool
-    handling_tracks: int = Field(ge=1)
-    dwell_h: float = Field(gt=0)
-    dwell_cv: float = Field(ge=0, le=3)
-    handling_trains_per_day: float = Field(gt=0)
-    exchange_limit_trains_per_day: float | None = Field(default=None, gt=0)
+    handling_tracks: number(1, 50, "the largest gauge-change yards have a few dozen tracks", integer=True)
+    dwell_h: number(0.1, 720, "a crossing takes at least minutes; at most " + _HOURS_30_DAYS, unit="h")
+    dwell_cv: number(0, 3, "coefficient of variation of the dwell; 3 is already a very heavy tail")
+    handling_trains_per_day: number(0.1, 1_440, _PER_DAY, unit="trains/day")
+    exchange_limit_trains_per_day: number(0.1, 1_440, _PER_DAY, unit="trains/day") | None = None
 
 
 class FerryLink(_Link):
     """A Caspian rail-ferry service between two ports."""
 
     kind: Literal["ferry"] = "ferry"
-    crossing_h: float = Field(gt=0)
-    vessels: int = Field(ge=1)
-    wagons_per_vessel: int = Field(ge=1)
-    port_handling_h: float = Field(ge=0)
-    max_wait_h: float = Field(ge=0)
-    weather_downtime_share: float = Field(ge=0, lt=1)
+    crossing_h: number(0.5, 240, "Caspian crossings take 12-22 h; ten days at sea is no rail ferry", unit="h")
+    vessels: number(1, 50, "a rail-ferry line has a handful of vessels", integer=True)
+    wagons_per_vessel: number(1, 300, "the largest rail ferries carry about 150 wagons", integer=True)
+    port_handling_h: number(0, 720, "at most " + _HOURS_30_DAYS, unit="h")
+    max_wait_h: number(0, 720, "at most " + _HOURS_30_DAYS, unit="h")
+    weather_downtime_share: number(0, 0.9, "a service down more than 90 % of the time is closed: use close "
+                                   "with a season")
 
 
 Link = Annotated[Union[RailSection, BorderCrossing, FerryLink], Field(discriminator="kind")]
