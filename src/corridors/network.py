@@ -167,8 +167,15 @@ def number(lo: float, hi: float, why: str, *, unit: str = "", lo_open: bool = Fa
 
 
 def range_of(info: Any) -> Range | None:
-    """Return the :class:`Range` of a pydantic field (``model.model_fields[name]``), or None."""
-    for meta in info.metadata:
+    """Return the :class:`Range` of a pydantic field (``model.model_fields[name]``), or None.
+
+    A required field keeps its range in ``info.metadata``; an optional one
+    (``number(...) | None``) inside its annotation.
+    """
+    metas = list(info.metadata)
+    for arg in getattr(info.annotation, "__args__", ()):
+        metas += list(getattr(arg, "__metadata__", ()))
+    for meta in metas:
         if isinstance(meta, WrapValidator) and isinstance(meta.func, Range):
             return meta.func
     return None
