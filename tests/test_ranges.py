@@ -88,6 +88,18 @@ def test_every_numeric_field_has_a_plausible_range():
         assert math.isfinite(rng.lo) and math.isfinite(rng.hi) and rng.lo < rng.hi and rng.why
 
 
+def test_docs_list_the_range_of_every_numeric_field():
+    """docs/scenario-format.md has a table row with the bounds and the reason of every range."""
+    from corridors.network import _num_text
+
+    rows = [ln for ln in (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8").splitlines()
+            if ln.startswith("| `")]
+    for m, key, _suffix, rng in ALL_FIELDS:
+        want = (f"{_num_text(rng.lo)}", f"to {_num_text(rng.hi)}", rng.why)
+        assert any(key in row.split("|")[1] and all(w in row for w in want) for row in rows), (
+            f"{m.__name__}.{key}: no row with {want}")
+
+
 def bad_values(rng: Range) -> list[tuple[str, Any]]:
     """YAML literals (and the Python value) outside ``rng``: the issue's kinds of absurd numbers."""
     vals: list[tuple[str, Any]] = [(".inf", math.inf), (".nan", math.nan), ("-.inf", -math.inf)]

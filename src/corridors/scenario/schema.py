@@ -63,7 +63,8 @@ Scale = number(0.001, 100, "a multiple of the demand; below a thousandth a flow 
 Detour = number(1, 10, "a multiple of the best route; a route ten times longer is never taken and larger "
                 "limits enumerate many more paths")
 Priority = number(0, 99, "lower runs first; a few levels are enough", integer=True)
-Wagons = number(1, 300, "the longest 1520 mm freight trains have 100-150 wagons")
+_WAGONS = (1, 300, "the longest 1520 mm freight trains have 100-150 wagons")
+Wagons = number(*_WAGONS, integer=True)
 
 
 class CargoSpec(_Strict):
@@ -94,7 +95,7 @@ class OperationsSpec(_Strict):
         _OPS.congestion_weight)
     max_origin_backlog_days: number(0.1, MAX_DAYS, "at least a few hours of trains, at most the longest "
                                     "horizon", unit="days") = _OPS.max_origin_backlog_days
-    wagons_per_train_reference: Wagons = _OPS.wagons_per_train_reference
+    wagons_per_train_reference: number(*_WAGONS) = _OPS.wagons_per_train_reference
     priorities: dict[str, Priority] = Field(default_factory=dict)
 
 
