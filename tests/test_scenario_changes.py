@@ -115,7 +115,7 @@ def test_network_checks_after_changes_point_at_the_change(tmp_path):
         ),
         (
             "- slowdown: {id: aktogay_moyinty, factor: 0}",
-            "changes[0].slowdown.factor: got 0, expected a number greater than 0",
+            "changes[0].slowdown.factor: got 0, expected a number at least 0.01 and less than 1",
         ),
         (
             "- close: {id: ayagoz_bakhty, from_day: 1, to_day: 5}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import math
 import sys
 from pathlib import Path
 
@@ -47,6 +48,36 @@ def main(verbose: int) -> None:
     """Simulate freight corridors: capacity, throughput and transit times per region."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+class _FiniteRange(click.FloatRange):
+    """A float option between two bounds that refuses ``inf`` and ``nan`` (``FloatRange`` lets ``nan`` through)."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        """Convert ``value`` to a finite float inside the range, or fail with a usage error."""
+        rv = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(rv):
+            self.fail(f"{value!r} is not a finite number, expected a number in {self._describe_range()}", param, ctx)
+        return super().convert(rv, param, ctx)
+
+
+class _ShortIntRange(click.IntRange):
+    """An integer option in a range whose text is at most 20 characters (a 5,000-digit number is refused unread)."""
+
+    def convert(self, value, param, ctx):
+        """Convert ``value`` to an int inside the range, or fail with a usage error."""
+        if isinstance(value, str) and len(value.strip()) > 20:
+            self.fail(f"got a number of {len(value.strip())} characters, expected an integer in "
+                      f"{self._describe_range()}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+#: ``--days`` and ``--search-days``: as ``simulation.days`` in a scenario (one day to ten years).
+DAYS = _FiniteRange(1, 3650)
+#: ``--seed``: as ``simulation.seed`` (numpy's 32-bit seeds).
+SEED = _ShortIntRange(0, 2**32 - 1)
 
 
 # --------------------------------------------------------------------------- network
@@ -148,8 +179,8 @@ def _day_progress(spec):
 @main.command("run")
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder (default outputs/<scenario name>/).")
-@click.option("--seed", type=int, help="Override the scenario's seed.")
-@click.option("--days", type=float, help="Override the simulated days (warm-up included).")
+@click.option("--seed", type=SEED, help="Override the scenario's seed.")
+@click.option("--days", type=DAYS, help="Override the simulated days (warm-up included), 1 to 3650.")
 @_friendly
 def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None) -> None:
     """Simulate SCENARIO and write its results."""
@@ -184,7 +215,7 @@ def _target(out: str | None, default_name: str) -> Path:
 _search_options = [
     click.option("--rounds", type=click.IntRange(1, 8), default=2, show_default=True,
                  help="Search rounds, two runs each: the first probes 0.85 and 1.0 of the LP scaling, each later one cuts the bracket in three."),
-    click.option("--search-days", type=float, default=100.0, show_default=True,
+    click.option("--search-days", type=DAYS, default=100.0, show_default=True,
                  help="Simulated days of each search run (warm-up included)."),
     click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
                  help="Parallel simulation processes."),
@@ -200,7 +231,7 @@ def _with_search_options(fn):
 @main.command("capacity")
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder (default outputs/capacity-<name>/).")
-@click.option("--seed", type=int, help="Override the scenario's seed.")
+@click.option("--seed", type=SEED, help="Override the scenario's seed.")
 @_with_search_options
 @_friendly
 def capacity_cmd(scenario, out, seed, rounds, search_days, workers) -> None:
@@ -220,7 +251,7 @@ def capacity_cmd(scenario, out, seed, rounds, search_days, workers) -> None:
 @click.argument("base", type=click.Path(dir_okay=False))
 @click.argument("alt", type=click.Path(dir_okay=False))
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder (default outputs/compare-<base>-vs-<alt>/).")
-@click.option("--seed", type=int, help="Override both scenarios' seed.")
+@click.option("--seed", type=SEED, help="Override both scenarios' seed.")
 @click.option("--attribute/--no-attribute", default=True, show_default=True,
               help="Attribute the change to each overlay of ALT (each alone against BASE, LP bound).")
 @_with_search_options

@@ -41,15 +41,22 @@ from pydantic import ValidationError as PydanticValidationError
 from corridors import REGIONS
 from corridors.elements import free_time_h
 from corridors.errors import NetworkError
+from corridors.ranges import number
 
 log = logging.getLogger(__name__)
 
 Region = Literal["China", "Europe", "Russia", "South Asia"]
 Status = Literal["existing", "under_construction", "planned"]
-Coords = tuple[tuple[float, float], ...]
 
 #: A stated length may differ from the geodesic length of its geometry by this share.
 LENGTH_TOLERANCE = 0.25
+
+
+Lon = number(-180, 180, "WGS84 longitude", unit="degrees")
+Lat = number(-90, 90, "WGS84 latitude", unit="degrees")
+Coords = tuple[tuple[Lon, Lat], ...]
+_HOURS_30_DAYS = "30 days; anything longer is a closure: use close"
+_PER_DAY = "from one train in ten days to one a minute"
 
 
 class _Record(BaseModel):
@@ -67,8 +74,8 @@ class Node(_Record):
     gauge_mm: Literal[1520, 1435]
     region: Region | None = None
     source: str
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
+    lon: Lon
+    lat: Lat
 
 
 class _Link(_Record):
@@ -76,9 +83,11 @@ class _Link(_Record):
     name: str
     from_node: str
     to_node: str
-    length_km: float = Field(gt=0)
+    length_km: number(0.1, 10_000, "a link joins neighbouring nodes: a border link is at least 100 m and no line "
+                      "is longer than the Trans-Siberian's 9,289 km", unit="km")
     status: Status
-    opening_year: int = Field(ge=1850, le=2100)
+    opening_year: number(1850, 2100, "the region's railways opened after 1850; a plan beyond 2100 is no plan",
+                         integer=True)
     source: str
     coords: Coords = ()
 
@@ -94,9 +103,12 @@ class RailSection(_Link):
     kind: Literal["rail"] = "rail"
     country: str
     tracks: Literal[1, 2]
-    loop_spacing_km: float | None = Field(default=None, gt=0)
-    headway_min: float | None = Field(default=None, gt=0)
-    speed_kmh: float = Field(gt=0, le=200)
+    loop_spacing_km: number(1, 1_000, "a passing loop holds a ~1 km train (57 wagons), so loops are at least "
+                            "1 km apart; at most the section's length", unit="km") | None = None
+    headway_min: number(2, 240, "the densest signalled main lines run trains 2-3 min apart; beyond 4 h a "
+                        "double track carries under 6 trains a day", unit="min") | None = None
+    speed_kmh: number(5, 200, "freight on 1520 mm runs at most 120-140 km/h; below 5 km/h a line is closed: "
+                      "use close or slowdown", unit="km/h")
     electrified: bool
     gauge_mm: Literal[1520, 1435]
 
@@ -107,23 +119,24 @@ class BorderCrossing(_Link):
     kind: Literal["border"] = "border"
     countries: str
     gauge_change: bool
-    handling_tracks: int = Field(ge=1)
-    dwell_h: float = Field(gt=0)
-    dwell_cv: float = Field(ge=0, le=3)
-    handling_trains_per_day: float = Field(gt=0)
-    exchange_limit_trains_per_day: float | None = Field(default=None, gt=0)
+    handling_tracks: number(1, 50, "the largest gauge-change yards have a few dozen tracks", integer=True)
+    dwell_h: number(0.1, 720, "a crossing takes at least minutes; at most " + _HOURS_30_DAYS, unit="h")
+    dwell_cv: number(0, 3, "coefficient of variation of the dwell; 3 is already a very heavy tail")
+    handling_trains_per_day: number(0.1, 1_440, _PER_DAY, unit="trains/day")
+    exchange_limit_trains_per_day: number(0.1, 1_440, _PER_DAY, unit="trains/day") | None = None
 
 
 class FerryLink(_Link):
     """A Caspian rail-ferry service between two ports."""
 
     kind: Literal["ferry"] = "ferry"
-    crossing_h: float = Field(gt=0)
-    vessels: int = Field(ge=1)
-    wagons_per_vessel: int = Field(ge=1)
-    port_handling_h: float = Field(ge=0)
-    max_wait_h: float = Field(ge=0)
-    weather_downtime_share: float = Field(ge=0, lt=1)
+    crossing_h: number(0.5, 240, "Caspian crossings take 12-22 h; ten days at sea is no rail ferry", unit="h")
+    vessels: number(1, 50, "a rail-ferry line has a handful of vessels", integer=True)
+    wagons_per_vessel: number(1, 300, "the largest rail ferries carry about 150 wagons", integer=True)
+    port_handling_h: number(0, 720, "at most " + _HOURS_30_DAYS, unit="h")
+    max_wait_h: number(0, 720, "at most " + _HOURS_30_DAYS, unit="h")
+    weather_downtime_share: number(0, 0.9, "a service down more than 90 % of the time is closed: use close "
+                                   "with a season")
 
 
 Link = Annotated[Union[RailSection, BorderCrossing, FerryLink], Field(discriminator="kind")]

@@ -106,6 +106,9 @@ def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2,
     tuple
         ``summary.json`` as a dict, and the wall time of the simulation in seconds.
     """
+    from corridors.simulation.budget import check_budget, estimate_run
+
+    check_budget(estimate_run(spec, workers=workers))
     t0 = time.perf_counter()
     res, stats = simulate_replications(spec, workers=workers, progress=progress)
     wall_s = time.perf_counter() - t0
@@ -151,6 +154,29 @@ def write_capacity_folder(doc: CapacityDoc, out: Path) -> None:
 # --------------------------------------------------------------------------- capacity / compare
 
 
+def search_estimate(spec: RunSpec, *, rounds: int, search_days: float, workers: int):
+    """Return the up-front size of ``spec``'s capacity search (:func:`corridors.simulation.budget.estimate_search`).
+
+    Parameters
+    ----------
+    spec
+        The resolved scenario.
+    rounds, search_days, workers
+        As for :func:`capacity_pipeline`.
+
+    Returns
+    -------
+    corridors.simulation.budget.Estimate
+        At most two probes per round, extra rounds included, a region at most at
+        :data:`corridors.search.MAX_SCALE` times its demand.
+    """
+    from corridors.search import EXTRA_ROUNDS, MAX_SCALE
+    from corridors.simulation.budget import estimate_search
+
+    return estimate_search(spec, days=search_days, probes_per_search=2 * (rounds + EXTRA_ROUNDS),
+                           max_scale=MAX_SCALE, workers=workers)
+
+
 def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: int = 2,
                       search_days: float = 100.0) -> CapacityDoc:
     """``corridors capacity``: LP bound and simulated capacity per region and direction, written to ``folder``.
@@ -172,7 +198,9 @@ def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: 
         What ``capacity.json`` holds.
     """
     from corridors.comparison import assess_many
+    from corridors.simulation.budget import check_budget
 
+    check_budget(search_estimate(spec, rounds=rounds, search_days=search_days, workers=workers))
     warm = min(spec.settings.warmup_days, search_days / 3)
     with process_pool(workers) as pool:
         (doc,) = assess_many([spec], executor=pool, rounds=rounds, days=search_days, warmup_days=warm)
@@ -200,6 +228,11 @@ def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, wor
     ComparisonDoc
         What ``comparison.json`` holds.
     """
+    from corridors.simulation.budget import check_budget, estimate_run
+
+    check_budget(*(estimate_run(s.with_settings(replications=1), workers=workers) for s in (base_spec, alt_spec)),
+                 *(search_estimate(s, rounds=rounds, search_days=search_days, workers=workers)
+                   for s in (base_spec, alt_spec)))
     with process_pool(workers) as pool:
         return compare_run(base_spec, alt_spec, folder, executor=pool, rounds=rounds, search_days=search_days,
                            attribute_overlays=attribute_overlays)

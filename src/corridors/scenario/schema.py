@@ -17,7 +17,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
+from corridors.elements import MAX_SPEED_FACTOR
 from corridors.model import Operations, SimSettings
+from corridors.ranges import number
 from corridors.scenario.problems import KeyPath, Problems, show, unknown_key
 
 #: Keys a scenario file may have at the top level.
@@ -53,54 +55,73 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-PositiveFloat = Annotated[float, Field(gt=0)]
+#: The longest horizon: ten years (a yearly statistic gains nothing from more; see also the run-size limit).
+MAX_DAYS = 3650
+Days = number(0, MAX_DAYS, "within the longest simulation horizon, ten years", unit="days")
+Scale = number(0.001, 100, "a multiple of the demand; below a thousandth a flow has almost no trains, "
+               "above 100 times it swamps any network")
+Detour = number(1, 10, "a multiple of the best route; a route ten times longer is never taken and larger "
+                "limits enumerate many more paths")
+Priority = number(0, 99, "lower runs first; a few levels are enough", integer=True)
+_WAGONS = (1, 300, "the longest 1520 mm freight trains have 100-150 wagons")
+Wagons = number(*_WAGONS, integer=True)
 
 
 class CargoSpec(_Strict):
     """Override of a default cargo class, or a new class (see model.CargoClass)."""
 
-    net_t_per_train: float | None = Field(None, gt=0)
-    wagons_per_train: int | None = Field(None, ge=1)
-    teu_per_train: float | None = Field(None, gt=0)
-    speed_factor: float | None = Field(None, gt=0, le=1.2)
-    priority: int | None = None
+    net_t_per_train: number(10, 20_000, "a few wagons at least; the heaviest trains on 1520 mm carry about "
+                            "12,000 t", unit="t") | None = None
+    wagons_per_train: Wagons | None = None
+    teu_per_train: number(1, 500, "a 57-wagon train carries ~100 TEU, a long double-stack train a few hundred",
+                          unit="TEU") | None = None
+    speed_factor: number(0.1, MAX_SPEED_FACTOR, "a share of the line speed; slower than a tenth is a breakdown, "
+                         f"faster than {MAX_SPEED_FACTOR:g} times is beyond any freight timetable") | None = None
+    priority: Priority | None = None
 
 
 class OperationsSpec(_Strict):
     """``operations``: the operating rules (defaults of :class:`corridors.model.Operations`)."""
 
-    maintenance_h: float = Field(_OPS.maintenance_h, ge=0, lt=24)
-    maintenance_start_h: float = Field(_OPS.maintenance_start_h, ge=0, lt=24)
-    meet_overhead_min: float = Field(_OPS.meet_overhead_min, ge=0)
-    k_routes: int = Field(_OPS.k_routes, ge=1, le=50)
-    max_detour: float = Field(_OPS.max_detour, ge=1)
-    gateway_detour: float = Field(_OPS.gateway_detour, ge=1)
-    congestion_weight: float = Field(_OPS.congestion_weight, ge=0)
-    max_origin_backlog_days: float = Field(_OPS.max_origin_backlog_days, gt=0)
-    wagons_per_train_reference: float = Field(_OPS.wagons_per_train_reference, gt=0)
-    priorities: dict[str, int] = Field(default_factory=dict)
+    maintenance_h: number(0, 12, "a daily window longer than half a day is a closure: use close",
+                          unit="h") = _OPS.maintenance_h
+    maintenance_start_h: number(0, 24, "an hour of the day", unit="h", hi_open=True) = _OPS.maintenance_start_h
+    meet_overhead_min: number(0, 120, "calibrated at 22 min (docs/capacity.md); two hours per meeting would "
+                              "close a single track", unit="min") = _OPS.meet_overhead_min
+    k_routes: number(1, 50, "more candidate routes only slow route choice", integer=True) = _OPS.k_routes
+    max_detour: Detour = _OPS.max_detour
+    gateway_detour: Detour = _OPS.gateway_detour
+    congestion_weight: number(0, 100, "0 routes statically; 1 weighs queues like running time") = (
+        _OPS.congestion_weight)
+    max_origin_backlog_days: number(0.1, MAX_DAYS, "at least a few hours of trains, at most the longest "
+                                    "horizon", unit="days") = _OPS.max_origin_backlog_days
+    wagons_per_train_reference: number(*_WAGONS) = _OPS.wagons_per_train_reference
+    priorities: dict[str, Priority] = Field(default_factory=dict)
 
 
 class SimulationSpec(_Strict):
     """``simulation``: horizon (days), warm-up (days), seed and replications."""
 
-    days: float = Field(_SIM.days, gt=0)
-    warmup_days: float = Field(_SIM.warmup_days, ge=0)
-    seed: int = Field(_SIM.seed, ge=0)
-    replications: int = Field(_SIM.replications, ge=1)
+    days: number(1, MAX_DAYS, "at least a day, at most ten years; the run-size limit also applies",
+                 unit="days") = _SIM.days
+    warmup_days: number(0, MAX_DAYS, "less than simulation.days", unit="days") = _SIM.warmup_days
+    seed: number(0, 2**32 - 1, "a 32-bit seed of numpy's generator", integer=True) = _SIM.seed
+    replications: number(1, 1000, "a thousand runs give confidence intervals far narrower than the "
+                         "model's own error", integer=True) = _SIM.replications
 
 
 class TopSpec(_Strict):
     """The merged top level; ``changes`` and ``demand`` items are checked one by one."""
 
-    name: str | None = Field(None, pattern=ID_PATTERN)
+    # None only when the key is absent (a parent may give it); an explicit null is an error
+    name: str = Field(None, pattern=ID_PATTERN)  # type: ignore[assignment]
     description: str = ""
-    network: str | None = None
+    network: str = None  # type: ignore[assignment]
     changes: list[Any] = Field(default_factory=list)
     cargo_classes: dict[str, CargoSpec] = Field(default_factory=dict)
-    demand: list[Any] | None = None
-    demand_scale: float = Field(1.0, gt=0)
-    demand_scale_by_region: dict[str, PositiveFloat] = Field(default_factory=dict)
+    demand: list[Any] = None  # type: ignore[assignment]
+    demand_scale: Scale = 1.0
+    demand_scale_by_region: dict[str, Scale] = Field(default_factory=dict)
     operations: OperationsSpec = Field(default_factory=OperationsSpec)
     simulation: SimulationSpec = Field(default_factory=SimulationSpec)
 
@@ -112,9 +133,10 @@ class FlowSpec(_Strict):
     origin: str
     destination: str
     cargo: str
-    volume_mt: float | None = Field(None, gt=0)
-    volume_teu: float | None = Field(None, gt=0)
-    seasonal: list[Annotated[float, Field(ge=0)]] | None = None
+    volume_mt: number(0.001, 1000, "from less than a train a year to about all that Russia's railways carry "
+                      "(~1,200 Mt/yr)", unit="Mt/yr") | None = None
+    volume_teu: number(1, 100_000_000, "about 1,000 Mt/yr at 10 t per TEU", unit="TEU/yr") | None = None
+    seasonal: list[number(0, 1e9, "factors are normalised to mean 1; monthly tonnes will do")] | None = None
     via: Any = None
     avoid: Any = None
     source: str = Field(min_length=1)
@@ -132,8 +154,8 @@ class CloseSpec(_Strict):
     """A ``close`` change: a link or node closed for days or a yearly season."""
 
     id: str
-    from_day: float | None = None
-    to_day: float | None = None
+    from_day: Days | None = None
+    to_day: Days | None = None
     season: SeasonSpec | None = None
     reason: str = ""
 
@@ -141,7 +163,7 @@ class CloseSpec(_Strict):
 class SlowdownSpec(CloseSpec):
     """A ``slowdown`` change: like ``close``, but running at ``factor`` (0..1) of the speed."""
 
-    factor: float = Field(gt=0, lt=1)
+    factor: number(0.01, 1, "the share of speed that remains; below 1 % is a closure: use close", hi_open=True)
 
 
 # --------------------------------------------------------------------------- messages
@@ -167,7 +189,16 @@ _EXPECTED_BY_TYPE: dict[str, str] = {
     "greater_than_equal": "a number greater than or equal to {ge}",
     "less_than": "a number less than {lt}",
     "less_than_equal": "a number less than or equal to {le}",
+    "number_range": "{expected}",
     "literal_error": "{expected}",
+}
+
+
+#: "expected ..." of a wrong type for keys whose type alone says too little.
+_EXPECTED_BY_KEY: dict[tuple, str] = {
+    ("name",): "the scenario name (it names outputs/<name>/)",
+    ("network",): "the path of a network GeoJSON file",
+    ("demand",): "a list of flows",
 }
 
 
@@ -259,7 +290,8 @@ def pydantic_messages(
         elif err["type"] == "missing":
             out.append((loc, "required key is missing"))
         else:
-            out.append((loc, f"got {show(err.get('input'))}, expected {_expected(err)}"))
+            want = _EXPECTED_BY_KEY.get(loc) if model is TopSpec and err["type"].endswith("_type") else None
+            out.append((loc, f"got {show(err.get('input'))}, expected {want or _expected(err)}"))
     return out
 
 
