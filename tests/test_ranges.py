@@ -301,8 +301,6 @@ def test_every_numeric_network_attribute_refuses_absurd_numbers(tmp_path, model,
         assert hits[0].startswith(f"{path}:") and hits[0].split(":")[1].isdigit(), hits[0]
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError,
-                   reason="read_network converts LineString coordinates with float() before validating them")
 def test_a_huge_integer_coordinate_of_a_line_is_located(tmp_path):
     path, fid = _bad_network(tmp_path, RailSection, ("line", 0), "1" + "0" * 400)
     with pytest.raises(NetworkError) as exc:

@@ -93,7 +93,7 @@ def test_network_checks_after_changes_point_at_the_change(tmp_path):
         ),
         (
             "- set_ferry: {id: aktau_baku, vessels: 0}",
-            "changes[0].set_ferry.vessels: got 0, expected a number greater than or equal to 1",
+            "changes[0].set_ferry.vessels: got 0, expected an integer between 1 and 50",
         ),
         ("- set_border: {id: alashankou_dostyk, dwell: 3}", "unknown key 'dwell'"),
         ("- remove: urumqi", "changes[0].remove: 'urumqi' is a node, expected a link id"),

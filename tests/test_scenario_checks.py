@@ -104,7 +104,7 @@ def test_via_naming_an_inactive_link(tmp_path):
         (
             "{id: f, origin: urumqi, destination: Europe, cargo: general, volume_mt: 0, source: t}",
             "demand[0].volume_mt",
-            "got 0, expected a number greater than 0",
+            "got 0, expected a number between 0.001 and 1000 Mt/yr",
         ),
     ],
 )
@@ -178,7 +178,7 @@ BAD_CASES = [
         "negative_volume.yaml",
         9,
         "demand[0].volume_mt",
-        "got -0.5, expected a number greater than 0",
+        "got -0.5, expected a number between 0.001 and 1000 Mt/yr",
     ),
     ("missing_key.yaml", 5, "demand[0].source", "required key is missing"),
 ]

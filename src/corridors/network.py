@@ -41,7 +41,7 @@ from pydantic import ValidationError as PydanticValidationError
 from corridors import REGIONS
 from corridors.elements import free_time_h
 from corridors.errors import NetworkError
-from corridors.ranges import number
+from corridors.ranges import Range, number, number_type
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,10 @@ Status = Literal["existing", "under_construction", "planned"]
 LENGTH_TOLERANCE = 0.25
 
 
-Lon = number(-180, 180, "WGS84 longitude", unit="degrees")
-Lat = number(-90, 90, "WGS84 latitude", unit="degrees")
+LON = Range(-180, 180, "WGS84 longitude", unit="degrees")
+LAT = Range(-90, 90, "WGS84 latitude", unit="degrees")
+Lon = number_type(LON)
+Lat = number_type(LAT)
 Coords = tuple[tuple[Lon, Lat], ...]
 _HOURS_30_DAYS = "30 days; anything longer is a closure: use close"
 _PER_DAY = "from one train in ten days to one a minute"
@@ -300,21 +302,16 @@ class _Lines:
         return self._found[name]
 
 
-def _number_problem(value: object, limit: float) -> str | None:
-    """Say why ``value`` is no finite number in ``[-limit, limit]``; None when it is one."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"got {_show(value)}, expected a number"
-    if not math.isfinite(value):
-        return f"got {_show(value)}, expected a finite number"
-    return None if -limit <= value <= limit else f"got {value!r}, expected a number from {-limit:g} to {limit:g}"
+#: An altitude may follow the position (GeoJSON); it is ignored, but must be a plausible number.
+_ALTITUDE = Range(-500, 9000, "metres above sea level, from the Caspian depression to the highest pass", unit="m")
 
 
 def _position_problems(pos: object) -> list[str]:
     """List the problems of one GeoJSON position ``[lon, lat]`` in degrees (an altitude may follow)."""
     if not isinstance(pos, list) or not 2 <= len(pos) <= 3:
         return [f"got {_show(pos)}, expected a [lon, lat] pair in degrees"]
-    named = zip(("lon", "lat", "altitude"), pos, (180, 90, 1e5))
-    return [f"{axis}: {p}" for axis, v, lim in named if (p := _number_problem(v, lim))]
+    named = zip(("lon", "lat", "altitude"), pos, (LON, LAT, _ALTITUDE))
+    return [f"{axis}: {p}" for axis, v, rng in named if (p := rng.problem(v))]
 
 
 def _geometry_problems(kind: str, geom: object) -> list[str]:
@@ -344,8 +341,6 @@ def _property_problems(props: dict) -> list[str]:
             out.append(f"properties.{k}: unknown property (the position is the feature's geometry)")
         elif k in ("id", "kind"):
             continue
-        elif isinstance(v, float) and not math.isfinite(v):
-            out.append(f"properties.{k}: got {_show(v)}, expected a finite number")
         elif isinstance(v, str) and len(v) > MAX_TEXT_CHARS:
             out.append(f"properties.{k}: got a text of {len(v):,} characters, expected at most {MAX_TEXT_CHARS:,}")
         elif isinstance(v, (list, dict)):
@@ -379,7 +374,8 @@ def _collection_problems(path: Path, doc: dict, dups: dict[int, list[str]], line
         for k, v in meta.items():
             if isinstance(v, str) and len(v) > MAX_TEXT_CHARS:
                 out.append(f"metadata.{k}: got a text of {len(v):,} characters, expected at most {MAX_TEXT_CHARS:,}")
-            elif not isinstance(v, str) and _number_problem(v, math.inf):
+            elif not isinstance(v, str) and (isinstance(v, bool) or not isinstance(v, (int, float))
+                                             or not math.isfinite(v)):
                 out.append(f"metadata.{k[:EXCERPT_CHARS]}: got {_show(v)}, expected a text or a finite number")
     if not isinstance(doc.get("features"), list):
         out.append(f"features: got {_show(doc.get('features'))}, expected a list of GeoJSON features")
@@ -393,7 +389,7 @@ def _pydantic_problems(exc: PydanticValidationError) -> list[str]:
         if err["type"] == "extra_forbidden":
             out.append(f"{loc[:EXCERPT_CHARS]}: unknown property")
         else:
-            out.append(f"{loc}: {err['msg'][:200]}")
+            out.append(f"{loc}: {err['msg'][:400]}")  # a range's message states its reason: keep it whole
     return out
 
 

@@ -79,6 +79,12 @@ class Range:
         below = x < self.hi if self.hi_open else x <= self.hi
         return above and below
 
+    def problem(self, value: Any) -> str | None:
+        """Say why ``value`` is not a number in this range (``got ..., expected ...``); None when it is one."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and self.holds(value):
+            return None
+        return f"got {_got_text(value)}, expected {self.text()}"
+
     def __call__(self, value: Any, handler: Any) -> Any:
         """Validate ``value`` (pydantic wrap validator): numbers out of range get the range's message."""
         if isinstance(value, (int, float)) and not isinstance(value, bool) and not self.holds(value):
@@ -122,8 +128,24 @@ def number(lo: float, hi: float, why: str, *, unit: str = "", lo_open: bool = Fa
         ``Annotated[float | int, Field(ge/gt, le/lt, allow_inf_nan=False), WrapValidator(Range)]``;
         the :class:`Range` is in the field's metadata (``docs`` and tests read it).
     """
-    rng = Range(lo, hi, why, unit, lo_open, hi_open, integer)
-    bounds: dict[str, Any] = {"gt" if lo_open else "ge": lo, "lt" if hi_open else "le": hi}
+    return number_type(Range(lo, hi, why, unit, lo_open, hi_open, integer))
+
+
+def number_type(rng: Range) -> Any:
+    """Return the pydantic type of numbers in ``rng`` (see :func:`number`).
+
+    Parameters
+    ----------
+    rng
+        The range.
+
+    Returns
+    -------
+    typing.Annotated
+        As :func:`number` returns.
+    """
+    lo, hi, integer = rng.lo, rng.hi, rng.integer
+    bounds: dict[str, Any] = {"gt" if rng.lo_open else "ge": lo, "lt" if rng.hi_open else "le": hi}
     if integer:
         return Annotated[int, Field(**bounds), WrapValidator(rng)]
     return Annotated[float, Field(allow_inf_nan=False, **bounds), WrapValidator(rng)]
