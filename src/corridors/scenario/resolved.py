@@ -7,6 +7,7 @@ network file spelled out element by element.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from io import StringIO
 from pathlib import Path
@@ -15,6 +16,9 @@ from typing import Any
 from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedSeq
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.resolver import VersionedResolver
 
 from corridors.errors import NetworkError
 from corridors.model import RunSpec
@@ -195,6 +199,32 @@ def _yaml_ready(x: Any) -> Any:
     return x
 
 
+#: The implicit resolvers of YAML 1.1 (PyYAML, most other tools) and 1.2 (ruamel): a string that
+#: either would read as something else (``no``, ``on``, ``y``, ``~``, ``1:30``, ``0o7``, ``=``) is quoted.
+_RESOLVERS = (VersionedResolver(version=(1, 1)), VersionedResolver(version=(1, 2)))
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _reads_as_other(text: str) -> bool:
+    """Whether ``text`` written as a plain scalar would read back as a non-string in YAML 1.1 or 1.2."""
+    return any(str(r.resolve(ScalarNode, text, (True, False))) != _STR_TAG for r in _RESOLVERS)
+
+
+def _represent_str(rep: RoundTripRepresenter, data: str) -> Any:
+    """Quote every string a YAML 1.1 or 1.2 reader would take for a boolean, number, date or null."""
+    if _reads_as_other(data):
+        return rep.represent_scalar(_STR_TAG, data, style="'")
+    return RoundTripRepresenter.represent_str(rep, data)
+
+
+class _Representer(RoundTripRepresenter):
+    """The round-trip representer with unambiguous strings and ``null`` spelled out (not global)."""
+
+
+_Representer.add_representer(str, _represent_str)
+_Representer.add_representer(type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
+
+
 def dump_resolved_yaml(spec_or_path: RunSpec | str | Path) -> str:
     """Return :func:`resolved_dict` as YAML text, with a short header comment.
 
@@ -206,7 +236,9 @@ def dump_resolved_yaml(spec_or_path: RunSpec | str | Path) -> str:
     Returns
     -------
     str
-        YAML, 2-space indent, short lists of scalars in flow style.
+        YAML, 2-space indent, short lists of scalars in flow style. Every
+        string that a YAML 1.1 reader (PyYAML) or a YAML 1.2 reader would
+        resolve to another type is quoted, so both read it back identically.
 
     Raises
     ------
@@ -217,14 +249,13 @@ def dump_resolved_yaml(spec_or_path: RunSpec | str | Path) -> str:
 
     data = resolved_dict(spec_or_path)
     yaml = YAML(typ="rt", pure=True)
+    yaml.Representer = _Representer
     yaml.width = 120
     yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.representer.add_representer(
-        type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null")
-    )
     buf = StringIO()
     buf.write(
-        f"# Resolved scenario '{data['name']}' (extends and changes applied), corridors {__version__}.\n"
+        # the name as an ASCII JSON string: a newline or control character in it cannot break the comment
+        f"# Resolved scenario {json.dumps(data['name'])} (extends and changes applied), corridors {__version__}.\n"
     )
     buf.write("# Generated; edit the scenario files listed in source_files instead.\n")
     yaml.dump(_yaml_ready(data), buf)
