@@ -8,7 +8,6 @@ no worker process outlives the run.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess

@@ -212,18 +212,18 @@ def _spec_named(text: str, number: float = 1.5):
                    disruptions=(Disruption(text, 1.0, 2.0, 0.0, text),))
 
 
-@pytest.mark.parametrize("text", AMBIGUOUS)
-def test_every_ambiguous_plain_scalar_is_quoted(text):
+@pytest.mark.parametrize(("text", "number"), [(t, 1.5) for t in AMBIGUOUS] + [("x", 1e18), ("x", 1.5e-3)])
+def test_every_ambiguous_plain_scalar_is_quoted(text, number):
     from corridors.scenario import dump_resolved_yaml, resolved_dict
 
-    spec = _spec_named(text)
+    spec = _spec_named(text, number)
     for data in _yaml_readers(dump_resolved_yaml(spec)):
         assert data == resolved_dict(spec)
 
 
 @settings(max_examples=80, deadline=None, derandomize=True)
 @given(text=st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12),
-       number=st.floats(min_value=0.0, max_value=1e18, allow_nan=False))
+       number=st.floats(min_value=0.0, max_value=1e300, allow_nan=False, allow_infinity=False))
 def test_any_text_id_reads_back_identically(text, number):
     from corridors.scenario import dump_resolved_yaml, resolved_dict
 

@@ -8,6 +8,7 @@ network file spelled out element by element.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict
 from io import StringIO
 from pathlib import Path
@@ -217,11 +218,21 @@ def _represent_str(rep: RoundTripRepresenter, data: str) -> Any:
     return RoundTripRepresenter.represent_str(rep, data)
 
 
+def _represent_float(rep: RoundTripRepresenter, data: float) -> Any:
+    """Write exponents with a decimal point (``1.0e+18``): YAML 1.1 reads ``1e+18`` as a string."""
+    text = repr(data)
+    mantissa, _, exponent = text.partition("e")
+    if exponent and math.isfinite(data) and "." not in mantissa:
+        return rep.represent_scalar("tag:yaml.org,2002:float", f"{mantissa}.0e{exponent}")
+    return RoundTripRepresenter.represent_float(rep, data)
+
+
 class _Representer(RoundTripRepresenter):
     """The round-trip representer with unambiguous strings and ``null`` spelled out (not global)."""
 
 
 _Representer.add_representer(str, _represent_str)
+_Representer.add_representer(float, _represent_float)
 _Representer.add_representer(type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
 
 
