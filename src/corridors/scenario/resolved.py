@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict
 from io import StringIO
 from pathlib import Path
@@ -182,8 +183,16 @@ def resolved_dict(spec_or_path: RunSpec | str | Path) -> dict:
     }
 
 
+#: Words that print plain inside a flow list (``[a, b]``) for every reader; others make the list a block.
+_FLOW_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
+
+
+def _flow_word(text: str) -> bool:
+    return _FLOW_WORD.fullmatch(text) is not None and not _reads_as_other(text)
+
+
 def _yaml_ready(x: Any) -> Any:
-    """Plain data for the round-trip dumper: short lists of scalars print on one line."""
+    """Plain data for the round-trip dumper: short lists of numbers or simple words print on one line."""
     if isinstance(x, dict):
         return {k: _yaml_ready(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
@@ -191,7 +200,9 @@ def _yaml_ready(x: Any) -> Any:
         short_numbers = len(items) <= 12 and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in items
         )
-        short_words = all(isinstance(v, str) for v in items) and sum(len(v) + 2 for v in items) <= 80
+        short_words = all(isinstance(v, str) and _flow_word(v) for v in items) and sum(
+            len(v) + 2 for v in items
+        ) <= 80
         if items and (short_numbers or short_words):
             seq = CommentedSeq(items)
             seq.fa.set_flow_style()
@@ -211,8 +222,19 @@ def _reads_as_other(text: str) -> bool:
     return any(str(r.resolve(ScalarNode, text, (True, False))) != _STR_TAG for r in _RESOLVERS)
 
 
+def _needs_escapes(text: str) -> bool:
+    """Whether ``text`` holds a character that only a double-quoted scalar carries intact.
+
+    Control characters, and the line breaks of YAML 1.1 (NEL, LS, PS) and a
+    byte-order mark, which readers would fold or drop in any other style.
+    """
+    return any(ch in "\x85\u2028\u2029\ufeff" or (not ch.isprintable() and ch not in "\n\t") for ch in text)
+
+
 def _represent_str(rep: RoundTripRepresenter, data: str) -> Any:
     """Quote every string a YAML 1.1 or 1.2 reader would take for a boolean, number, date or null."""
+    if _needs_escapes(data):
+        return rep.represent_scalar(_STR_TAG, data, style='"')
     if _reads_as_other(data):
         return rep.represent_scalar(_STR_TAG, data, style="'")
     return RoundTripRepresenter.represent_str(rep, data)
@@ -264,10 +286,10 @@ def dump_resolved_yaml(spec_or_path: RunSpec | str | Path) -> str:
     yaml.width = 120
     yaml.indent(mapping=2, sequence=4, offset=2)
     buf = StringIO()
-    buf.write(
-        # the name as an ASCII JSON string: a newline or control character in it cannot break the comment
-        f"# Resolved scenario {json.dumps(data['name'])} (extends and changes applied), corridors {__version__}.\n"
-    )
+    name = data["name"]
+    # a name with a line break or control character is shown JSON-escaped: it cannot break the comment
+    shown = f"'{name}'" if name.isascii() and name.isprintable() and "'" not in name else json.dumps(name)
+    buf.write(f"# Resolved scenario {shown} (extends and changes applied), corridors {__version__}.\n")
     buf.write("# Generated; edit the scenario files listed in source_files instead.\n")
     yaml.dump(_yaml_ready(data), buf)
     return buf.getvalue()
