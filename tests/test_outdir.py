@@ -129,3 +129,32 @@ def test_a_kill_between_two_renames_is_repaired(tmp_path):
         (tmp / "a.txt").write_text("new")
     assert (target / "a.txt").read_text() == "new"
     assert _leftovers(tmp_path) == []
+
+
+def test_a_leftover_whose_process_id_was_reused_is_cleaned(tmp_path):
+    # The owner file names a live process, but one started at another time: the id was reused after a kill.
+    target = tmp_path / "res"
+    staging = tmp_path / ".res.corridors-staging"
+    staging.mkdir()
+    (staging / ".corridors-owner").write_text(f"{os.getpid()} 1\n")
+    with staged_dir(target) as tmp:
+        (tmp / "a.txt").write_text("a")
+    assert (target / "a.txt").read_text() == "a"
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_live_writer_is_reported_before_any_simulation(tmp_path):
+    target = tmp_path / "res"
+    staging = tmp_path / ".res.corridors-staging"
+    staging.mkdir()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (staging / ".corridors-owner").write_text(f"{sleeper.pid}\n")
+        with pytest.raises(OutputFolderError, match=f"being written by another corridors run .process {sleeper.pid}"):
+            check_target(target)
+        r = CliRunner().invoke(main, ["run", str(BASE), "--out", str(target), "--days", "31"])
+        assert r.exit_code == 1 and f"process {sleeper.pid}" in r.output
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    check_target(target)  # its writer is gone: the leftover no longer blocks

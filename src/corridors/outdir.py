@@ -86,7 +86,8 @@ def check_target(final: Path) -> Path:
     OutputFolderError
         When ``final`` is the working folder or one of its parents, a symbolic
         link, a file, an existing non-empty folder without the corridors marker,
-        or when the nearest existing parent cannot be written.
+        when the nearest existing parent cannot be written, or when another
+        live corridors run is writing it.
     """
     given = Path(final)
     if given.name in ("", ".", ".."):
@@ -113,6 +114,9 @@ def check_target(final: Path) -> Path:
                     f"--out {final}: {absolute} already holds files that corridors did not write ({shown}); "
                     f"corridors only replaces its own result folders (marked by {MARKER}). "
                     "Choose a new or empty folder")
+    pid = _live_owner(_staging(absolute))
+    if pid:  # fail before simulating, not after
+        raise _busy_error(final, pid)
     parent = absolute.parent
     while not parent.exists():
         parent = parent.parent
@@ -121,7 +125,23 @@ def check_target(final: Path) -> Path:
     return absolute
 
 
-def _pid_alive(pid: int) -> bool:
+def _proc_stat(pid: int) -> list[str]:
+    """Fields of ``/proc/PID/stat`` after the command name (Linux), ``[]`` where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].decode().split()
+    except (OSError, IndexError, UnicodeDecodeError):
+        return []
+
+
+def _start_time(pid: int) -> str:
+    """Start time of a process in clock ticks since boot, ``""`` where unknown."""
+    fields = _proc_stat(pid)
+    return fields[19] if len(fields) > 19 else ""
+
+
+def _pid_alive(pid: int, started: str = "") -> bool:
+    """Whether process ``pid`` runs (and, when ``started`` is known, is the same process, not a reused id)."""
     if pid <= 0:
         return False
     try:
@@ -130,14 +150,32 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    fields = _proc_stat(pid)
+    if fields and fields[0] == "Z":
+        return False  # killed, waiting for its parent to collect it
+    now = fields[19] if len(fields) > 19 else ""
+    return not (started and now and now != started)
 
 
-def _owner(staging: Path) -> int:
+def _owner(staging: Path) -> tuple[int, str]:
+    """Process id and start time of the run writing ``staging`` (``(0, "")`` if unreadable)."""
     try:
-        return int((staging / _OWNER).read_text(encoding="ascii").strip() or 0)
+        pid, _, started = (staging / _OWNER).read_text(encoding="ascii").strip().partition(" ")
+        return int(pid or 0), started
     except (OSError, ValueError):
-        return 0
+        return 0, ""
+
+
+def _live_owner(staging: Path) -> int:
+    """Process id of another live run writing ``staging``, else 0."""
+    pid, started = _owner(staging)
+    return pid if pid and pid != os.getpid() and _pid_alive(pid, started) else 0
+
+
+def _busy_error(final: Path, pid: int) -> OutputFolderError:
+    return OutputFolderError(
+        f"{final} is being written by another corridors run (process {pid}); "
+        "wait for it to finish or choose another --out")
 
 
 def _repair(final: Path) -> None:
@@ -158,15 +196,13 @@ def _take_staging(final: Path) -> Path:
         try:
             staging.mkdir()
         except FileExistsError:
-            pid = _owner(staging)
-            if pid and pid != os.getpid() and _pid_alive(pid):
-                raise OutputFolderError(
-                    f"{final} is being written by another corridors run (process {pid}); "
-                    "wait for it to finish or choose another --out") from None
+            pid = _live_owner(staging)
+            if pid:
+                raise _busy_error(final, pid) from None
             log.info("removing a staging folder left by a stopped run: %s", staging)
             shutil.rmtree(staging, ignore_errors=True)
             continue
-        (staging / _OWNER).write_text(f"{os.getpid()}\n", encoding="ascii")
+        (staging / _OWNER).write_text(f"{os.getpid()} {_start_time(os.getpid())}\n", encoding="ascii")
         (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
         return staging
     raise OutputFolderError(f"cannot create the staging folder {staging}")

@@ -245,8 +245,13 @@ def write_json(path: Path, doc: dict) -> None:
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
 
 
+#: ``gpkg_contents.last_change`` of every GeoPackage written: GDAL stamps the time of writing, which would
+#: make the file differ on every run; a fixed value keeps the same run giving the same bytes.
+GPKG_LAST_CHANGE = "1970-01-01T00:00:00.000Z"
+
+
 def write_sections_gpkg(path: Path, spec: RunSpec, rows: list[dict]) -> None:
-    """``sections.gpkg``: the section rows with their line geometry, for QGIS."""
+    """``sections.gpkg``: the section rows with their line geometry, for QGIS (same rows, same bytes)."""
     import geopandas as gpd
     from shapely.geometry import LineString
 
@@ -258,6 +263,26 @@ def write_sections_gpkg(path: Path, spec: RunSpec, rows: list[dict]) -> None:
         geoms.append(LineString(coords))
     gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
     gdf.to_file(path, layer="sections", driver="GPKG")
+    fix_gpkg_timestamps(path)
+
+
+def fix_gpkg_timestamps(path: str | Path) -> None:
+    """Replace the time of writing that GDAL stores in a GeoPackage with :data:`GPKG_LAST_CHANGE`.
+
+    Parameters
+    ----------
+    path
+        A GeoPackage just written (every layer's ``gpkg_contents.last_change``
+        is set; GDAL stores no other time in it).
+    """
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        with con:
+            con.execute("UPDATE gpkg_contents SET last_change = ?", (GPKG_LAST_CHANGE,))
+    finally:
+        con.close()
 
 
 def file_sha256(path: str | Path) -> str:

@@ -12,6 +12,7 @@ a yearly season is laid on a 365-day calendar (day 0 = 1 January).
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import replace
 from typing import Any
@@ -30,6 +31,8 @@ from corridors.scenario.schema import (
     is_id,
     validate,
 )
+
+log = logging.getLogger(__name__)
 
 #: The ``via`` element that stands for any ferry link.
 FERRY = "ferry"
@@ -480,7 +483,22 @@ def _intervals(problems: Problems, spec: Any, path: KeyPath, days: float) -> tup
     return [], ""
 
 
-def disruptions(problems: Problems, top: TopSpec, state: NetworkState) -> list[Disruption]:
+def _inside(spec: Any, days: float) -> bool:
+    """Whether a (valid) closure or slowdown has some time within ``[0, days)``."""
+    found = _intervals(Problems(""), spec, (), days)
+    return bool(found and found[0])
+
+
+def _where(problems: Problems, path: KeyPath) -> str:
+    """``file:line: key`` of a merged-document key, as an error there would be located."""
+    probe = Problems(problems.path)
+    probe.err_in(problems.prov, path, "")
+    return probe.lines[0].rsplit(": ", 1)[0]
+
+
+def disruptions(
+    problems: Problems, top: TopSpec, state: NetworkState, *, declared_days: float | None = None
+) -> list[Disruption]:
     """Return the ``close`` and ``slowdown`` changes as disruptions over the horizon.
 
     Parameters
@@ -491,6 +509,12 @@ def disruptions(problems: Problems, top: TopSpec, state: NetworkState) -> list[D
         The merged top level (``simulation.days`` is the horizon).
     state
         The network state after changes, holding the closures and slowdowns.
+    declared_days
+        The horizon the scenario files declare, when the caller shortened it
+        (``load_scenario(days=...)``, ``corridors run --days``). A closure or
+        slowdown inside the declared horizon but entirely outside the
+        shortened one is dropped with a warning that names it; one partly
+        inside is clipped. Outside the declared horizon it is an error.
 
     Returns
     -------
@@ -500,6 +524,7 @@ def disruptions(problems: Problems, top: TopSpec, state: NetworkState) -> list[D
     """
     days = top.simulation.days
     out: list[Disruption] = []
+    dropped: list[str] = []
     for path, spec, times_ok in state.disruptions:
         if not _target_ok(problems, state, spec.id, path) or not times_ok:
             continue
@@ -507,16 +532,26 @@ def disruptions(problems: Problems, top: TopSpec, state: NetworkState) -> list[D
         if found is None:
             continue
         intervals, label = found
+        factor = getattr(spec, "factor", 0.0)
         if not intervals:
             when = f"season {label}" if label else f"[{spec.from_day:g}, {spec.to_day:g})"
+            if declared_days is not None and _inside(spec, declared_days):
+                kind = "closure" if factor == 0 else f"slowdown x{factor:g}"
+                dropped.append(f"{_where(problems, path)}: {kind} of '{spec.id}' {when}")
+                continue
             problems.err(
                 path,
                 f"{when} is outside the simulation horizon [0, {days:g}) days, expected at least part of it inside",
             )
             continue
-        factor = getattr(spec, "factor", 0.0)
         reason = spec.reason or ("closure" if factor == 0 else f"slowdown x{factor:g}") + (
             f" (season {label})" if label else ""
         )
         out.extend(Disruption(spec.id, s, e, factor, reason) for s, e in intervals)
+    if dropped:
+        log.warning(
+            "%d closure(s)/slowdown(s) lie outside the shortened horizon [0, %g) days "
+            "(the scenario's own: %g days) and are dropped:\n  %s",
+            len(dropped), days, declared_days, "\n  ".join(dropped),
+        )
     return out

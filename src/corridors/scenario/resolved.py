@@ -7,6 +7,9 @@ network file spelled out element by element.
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from dataclasses import asdict
 from io import StringIO
 from pathlib import Path
@@ -15,6 +18,9 @@ from typing import Any
 from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedSeq
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.resolver import VersionedResolver
 
 from corridors.errors import NetworkError
 from corridors.model import RunSpec
@@ -177,8 +183,16 @@ def resolved_dict(spec_or_path: RunSpec | str | Path) -> dict:
     }
 
 
+#: Words that print plain inside a flow list (``[a, b]``) for every reader; others make the list a block.
+_FLOW_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
+
+
+def _flow_word(text: str) -> bool:
+    return _FLOW_WORD.fullmatch(text) is not None and not _reads_as_other(text)
+
+
 def _yaml_ready(x: Any) -> Any:
-    """Plain data for the round-trip dumper: short lists of scalars print on one line."""
+    """Plain data for the round-trip dumper: short lists of numbers or simple words print on one line."""
     if isinstance(x, dict):
         return {k: _yaml_ready(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
@@ -186,13 +200,62 @@ def _yaml_ready(x: Any) -> Any:
         short_numbers = len(items) <= 12 and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in items
         )
-        short_words = all(isinstance(v, str) for v in items) and sum(len(v) + 2 for v in items) <= 80
+        short_words = all(isinstance(v, str) and _flow_word(v) for v in items) and sum(
+            len(v) + 2 for v in items
+        ) <= 80
         if items and (short_numbers or short_words):
             seq = CommentedSeq(items)
             seq.fa.set_flow_style()
             return seq
         return items
     return x
+
+
+#: The implicit resolvers of YAML 1.1 (PyYAML, most other tools) and 1.2 (ruamel): a string that
+#: either would read as something else (``no``, ``on``, ``y``, ``~``, ``1:30``, ``0o7``, ``=``) is quoted.
+_RESOLVERS = (VersionedResolver(version=(1, 1)), VersionedResolver(version=(1, 2)))
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _reads_as_other(text: str) -> bool:
+    """Whether ``text`` written as a plain scalar would read back as a non-string in YAML 1.1 or 1.2."""
+    return any(str(r.resolve(ScalarNode, text, (True, False))) != _STR_TAG for r in _RESOLVERS)
+
+
+def _needs_escapes(text: str) -> bool:
+    """Whether ``text`` holds a character that only a double-quoted scalar carries intact.
+
+    Control characters, and the line breaks of YAML 1.1 (NEL, LS, PS) and a
+    byte-order mark, which readers would fold or drop in any other style.
+    """
+    return any(ch in "\x85\u2028\u2029\ufeff" or (not ch.isprintable() and ch not in "\n\t") for ch in text)
+
+
+def _represent_str(rep: RoundTripRepresenter, data: str) -> Any:
+    """Quote every string a YAML 1.1 or 1.2 reader would take for a boolean, number, date or null."""
+    if _needs_escapes(data):
+        return rep.represent_scalar(_STR_TAG, data, style='"')
+    if _reads_as_other(data):
+        return rep.represent_scalar(_STR_TAG, data, style="'")
+    return RoundTripRepresenter.represent_str(rep, data)
+
+
+def _represent_float(rep: RoundTripRepresenter, data: float) -> Any:
+    """Write exponents with a decimal point (``1.0e+18``): YAML 1.1 reads ``1e+18`` as a string."""
+    text = repr(data)
+    mantissa, _, exponent = text.partition("e")
+    if exponent and math.isfinite(data) and "." not in mantissa:
+        return rep.represent_scalar("tag:yaml.org,2002:float", f"{mantissa}.0e{exponent}")
+    return RoundTripRepresenter.represent_float(rep, data)
+
+
+class _Representer(RoundTripRepresenter):
+    """The round-trip representer with unambiguous strings and ``null`` spelled out (not global)."""
+
+
+_Representer.add_representer(str, _represent_str)
+_Representer.add_representer(float, _represent_float)
+_Representer.add_representer(type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
 
 
 def dump_resolved_yaml(spec_or_path: RunSpec | str | Path) -> str:
@@ -206,7 +269,9 @@ def dump_resolved_yaml(spec_or_path: RunSpec | str | Path) -> str:
     Returns
     -------
     str
-        YAML, 2-space indent, short lists of scalars in flow style.
+        YAML, 2-space indent, short lists of scalars in flow style. Every
+        string that a YAML 1.1 reader (PyYAML) or a YAML 1.2 reader would
+        resolve to another type is quoted, so both read it back identically.
 
     Raises
     ------
@@ -217,15 +282,14 @@ def dump_resolved_yaml(spec_or_path: RunSpec | str | Path) -> str:
 
     data = resolved_dict(spec_or_path)
     yaml = YAML(typ="rt", pure=True)
+    yaml.Representer = _Representer
     yaml.width = 120
     yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.representer.add_representer(
-        type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null")
-    )
     buf = StringIO()
-    buf.write(
-        f"# Resolved scenario '{data['name']}' (extends and changes applied), corridors {__version__}.\n"
-    )
+    name = data["name"]
+    # a name with a line break or control character is shown JSON-escaped: it cannot break the comment
+    shown = f"'{name}'" if name.isascii() and name.isprintable() and "'" not in name else json.dumps(name)
+    buf.write(f"# Resolved scenario {shown} (extends and changes applied), corridors {__version__}.\n")
     buf.write("# Generated; edit the scenario files listed in source_files instead.\n")
     yaml.dump(_yaml_ready(data), buf)
     return buf.getvalue()

@@ -14,12 +14,20 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from corridors.viz.style import A4_LANDSCAPE, SAVE_DPI
 
 log = logging.getLogger(__name__)
+
+#: Salt of the ids matplotlib writes into an SVG (clip paths, glyphs): fixed, so the same figure gives the
+#: same bytes (matplotlib's default salt is random per process).
+SVG_HASH_SALT = "corridors"
+#: Per-format metadata that would otherwise carry the time of writing.
+_NO_DATE_METADATA = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None},
+                     "ps": {"CreationDate": None}, "eps": {"CreationDate": None}}
 
 
 def new_figure(figsize: tuple[float, float]) -> Figure:
@@ -134,8 +142,9 @@ def save_figure(
     -----
     Each file is written to a temporary file in the target folder and then
     renamed, so a reader never sees a half-written figure. Parent folders are
-    created. PNG output carries no timestamp, so the same figure gives the
-    same bytes.
+    created. No output carries a timestamp, and SVG ids are salted with
+    :data:`SVG_HASH_SALT`, so the same figure gives the same bytes in PNG,
+    SVG and PDF.
     """
     path = Path(path)
     if formats:
@@ -158,7 +167,8 @@ def _write_atomically(fig, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".{fmt}.tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        meta = _NO_DATE_METADATA.get(fmt)
+        with os.fdopen(fd, "wb") as fh, rc_context({"svg.hashsalt": SVG_HASH_SALT}):
             fig.savefig(
                 fh,
                 format=fmt,
@@ -166,6 +176,7 @@ def _write_atomically(fig, target: Path) -> None:
                 bbox_inches="tight",
                 pad_inches=0.08,
                 facecolor="white",
+                **({"metadata": meta} if meta else {}),
             )
         # mkstemp makes the file private (0600); give it the usual mode of a document
         os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
