@@ -106,12 +106,22 @@ def network_cmd(file: str | None, map_file: str | None, export_file: str | None)
     if export_file:
         from corridors.network import to_gdfs
 
-        nodes, links = to_gdfs(net)
+        from corridors.results import fix_gpkg_timestamps
+
         out = Path(export_file)
-        if out.exists():
-            out.unlink()
-        nodes.to_file(out, layer="nodes", driver="GPKG")
-        links.to_file(out, layer="links", driver="GPKG")
+        if out.suffix.lower() != ".gpkg":
+            raise CorridorsError(f"--export {export_file}: expected a file name ending in .gpkg")
+        nodes, links = to_gdfs(net)
+        # written beside the target and moved in whole: an existing export is replaced only once the new one is complete
+        tmp = out.with_name(f".{out.name}.partial.gpkg")
+        tmp.unlink(missing_ok=True)
+        try:
+            nodes.to_file(tmp, layer="nodes", driver="GPKG")
+            links.to_file(tmp, layer="links", driver="GPKG")
+            fix_gpkg_timestamps(tmp)
+            tmp.replace(out)
+        finally:
+            tmp.unlink(missing_ok=True)
         console.print(f"GeoPackage written to {escape(export_file)} (layers: nodes, links)")
 
 

@@ -102,6 +102,7 @@ class _Resolution:
     def _resolve(self, root: ScenarioFile, doc: MergedDoc) -> RunSpec | None:
         """Stages 2 to 5 on the merged document."""
         top = self._check_top(doc)
+        declared_days = top.simulation.days  # the horizon the files themselves declare
         if self.days is not None:
             # A horizon set on the command line: seasons and closures are checked
             # and expanded against it, as if the file said so.
@@ -120,7 +121,9 @@ class _Resolution:
             self.problems, top, resolved, state, cargo,
             overlay=self.overlay, check_routes=network_ok,
         )
-        disruptions = demand.disruptions(self.problems, top, state)
+        disruptions = demand.disruptions(
+            self.problems, top, state, declared_days=declared_days if self.days is not None else None
+        )
         if self.problems:
             return None
         files = doc.files[:-1] if root.display == COMPOSED else doc.files
