@@ -1,0 +1,79 @@
+"""The figures of a result folder: the utilisation map of a run, the capacity maps and chart of a comparison.
+
+Glue between the typed results and :mod:`corridors.viz` (which knows nothing of
+runs or documents): it picks what to draw and labels it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from corridors import REGIONS
+from corridors.results import capacities
+from corridors.viz import plot_capacity_change, plot_capacity_pair, plot_region_bars, plot_utilisation, save_figure
+
+if TYPE_CHECKING:
+    from corridors.comparison import ComparisonDoc
+
+
+def draw_utilisation_map(spec, secs: list[dict], crossings: list[dict], path: Path, *, title: str) -> None:
+    """``map.png``: links coloured by utilisation, the five busiest labelled."""
+    util = {r["id"]: r["utilisation"] for r in [*secs, *crossings] if r["utilisation"] is not None}
+    top = sorted(util.items(), key=lambda kv: -kv[1])[:5]
+    labels = {lid: f"{spec.network.links[lid].name} {u:.0%}" for lid, u in top if u > 0}
+    fig, _ = plot_utilisation(spec.network, util, labels=labels, title=title)
+    save_figure(fig, path)
+
+
+def link_capacity_values(spec) -> dict[str, float]:
+    """Analytic capacity per link in trains/day per direction (both directions for single track)."""
+    out = {}
+    for lid, cap in capacities(spec).items():
+        out[lid] = cap.trains_per_day
+    return out
+
+
+def _arrow_anchor(net, region: str) -> str | None:
+    """Pick a gateway to hang a region's arrow on: the outermost one toward the region."""
+    used = {n for lk in net.links.values() for n in lk.ends}
+    gws = [net.nodes[g] for g in net.gateways(region) if g in used]
+    if not gws:
+        return None
+    key = {"China": lambda n: n.lon, "Europe": lambda n: -n.lon, "Russia": lambda n: n.lat,
+           "South Asia": lambda n: -n.lat}[region]
+    return max(gws, key=key).id
+
+
+def draw_compare_maps(base_spec, alt_spec, cmp_doc: ComparisonDoc, folder: Path) -> list[str]:
+    """Before/after pair, change map and bar chart, each as PNG and SVG; returns the file names."""
+    base_vals, alt_vals = link_capacity_values(base_spec), link_capacity_values(alt_spec)
+    files = []
+    fig, _ = plot_capacity_pair(base_spec.network, alt_spec.network, base_vals, alt_vals,
+                                titles=(f"Before: {cmp_doc.base}", f"After: {cmp_doc.alt}"),
+                                value_label="Analytic capacity (trains/day per direction)")
+    files += [p.name for p in save_figure(fig, folder / "capacity-before-after", formats=("png", "svg"))]
+    bottlenecks = sorted({k.bottleneck_after for r in REGIONS for k in cmp_doc.regions[r].values()
+                          if k.bottleneck_after})
+    arrows = {}
+    for r in REGIONS:
+        k = cmp_doc.regions[r]["inbound"]
+        at = _arrow_anchor(alt_spec.network, r)
+        b, a = k.before.simulated_mt, k.after.simulated_mt
+        if at and b is not None and a is not None:
+            arrows[r] = {"label": f"to {r}: {b:.0f} → {a:.0f} Mt/yr", "at": at}
+    fig, _ = plot_capacity_change(base_spec.network, alt_spec.network, base_vals, alt_vals,
+                                  bottlenecks=bottlenecks, region_arrows=arrows,
+                                  title=f"Capacity change: {cmp_doc.base} → {cmp_doc.alt}")
+    files += [p.name for p in save_figure(fig, folder / "capacity-change", formats=("png", "svg"))]
+    rows = []
+    for r in REGIONS:
+        for d in ("inbound", "outbound"):
+            k = cmp_doc.regions[r][d]
+            if k.before.simulated_mt is None and k.after.simulated_mt is None:
+                continue
+            rows.append({"region": r, "direction": d, "before": k.before.simulated_mt or 0.0,
+                         "after": k.after.simulated_mt or 0.0})
+    fig, _ = plot_region_bars(rows, title="Simulated capacity per region and direction, before and after")
+    files += [p.name for p in save_figure(fig, folder / "capacity-bars", formats=("png", "svg"))]
+    return files
