@@ -4,23 +4,28 @@ The contract (issue 11, "Fuzzing in the suite"): for every input, either
 
 * ``corridors validate`` exits 1 and every problem it prints is located
   (``<file>:<line>: ...``; for a network file also ``<file>: feature <i>: ...``
-  or ``<file>: ...`` for a whole-file problem such as bad encoding), or
+  or ``<file>: ...`` for a whole-file problem; ``<file>: cannot read: ...`` for a
+  file that cannot be read at all, e.g. not UTF-8), or
 * ``validate`` exits 0 and a short run (the scenario's warm-up plus
-  :data:`RUN_EXTRA_DAYS` days) finishes with exact conservation
-  ``generated == delivered + in_network + refused``, or refuses with a located
-  :class:`~corridors.errors.CorridorsError`,
+  :data:`RUN_EXTRA_DAYS` days, Python API ``load_scenario`` + ``simulate``)
+  finishes with exact conservation ``generated == delivered + in_network +
+  refused``, or refuses with a located :class:`~corridors.errors.CorridorsError`,
 
-each stage in bounded time and memory. Anything else (a traceback, validate's
-"internal error" problem, an unlocated message, a hang, a memory blow-up) is a
-:class:`ContractViolation`, whose ``kind`` names the exception and where the
-package raised it, so that equal faults group together.
+in bounded time and memory. Anything else (a traceback, validate's "internal
+error" problem, an unlocated message, a hang, a memory blow-up, a crash) is a
+:class:`ContractViolation`, whose ``kind`` names the stage, the exception and
+the innermost function of the package where it was raised, so that equal faults
+group together.
 
-Bounds (cheap, in-process): a ``SIGALRM`` interval timer per stage
-(:data:`VALIDATE_LIMIT_S`, :data:`RUN_LIMIT_S`) raises :class:`Hang`, a
-``BaseException`` so that no ``except Exception`` in the package swallows it;
-the address space is capped with ``RLIMIT_AS`` at the process's current size
-plus :data:`MEMORY_HEADROOM_B` for the duration of the stage, so a blow-up ends
-in ``MemoryError`` instead of eating the machine.
+Bounds: each check runs in a forked child process (cheap: the parent's imports
+are shared copy-on-write). The child caps its address space with ``RLIMIT_AS``
+at its size plus :data:`MEMORY_HEADROOM_B` (a blow-up ends in ``MemoryError``),
+and :func:`faulthandler.dump_traceback_later` ends it after the time limit with
+its stack dumped, even when it is stuck inside C code (an alias bomb's ``repr``,
+a regular expression) where a ``SIGALRM`` handler would never run. The parent
+kills a child that outlives the limit by more than a grace period. Each stage
+must also finish within its own limit (:data:`VALIDATE_LIMIT_S`,
+:data:`RUN_LIMIT_S`).
 
 Layout: mutants are written into a workspace whose ``tests/data/fuzz`` folder
 sits where the corpus lives in the repository, with ``tests/data/scenario``,
@@ -28,9 +33,9 @@ sits where the corpus lives in the repository, with ``tests/data/scenario``,
 and ``extends`` are rebased onto that folder, so a mutant copied into
 ``tests/data/fuzz/`` replays unchanged.
 
-Run ``python tests/fuzz_support.py collect N`` to fuzz without stopping at the
-first failure: it groups the failures by kind and writes the smallest input of
-each kind into the corpus.
+Run ``python tests/fuzz_support.py collect N OUTDIR`` to fuzz N examples of each
+family without stopping at the first failure: it groups the failures by kind and
+writes the smallest input of each kind into OUTDIR (default: the corpus).
 """
 
 from __future__ import annotations
@@ -38,15 +43,20 @@ from __future__ import annotations
 import collections
 import contextlib
 import copy
+import faulthandler
 import io
 import json
 import logging
 import math
 import os
+import pickle
 import re
 import resource
+import select
 import signal
 import sys
+import tempfile
+import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +74,9 @@ TINY_SEEDS = [TINY_DIR / "base.yaml", TINY_DIR / "child.yaml"]
 
 VALIDATE_LIMIT_S = 5.0  # the issue's "a few seconds"; the slowest shipped file validates in 0.5 s
 RUN_LIMIT_S = 10.0  # warm-up (30 days) + 3 days on the tiny network takes 0.1-0.2 s
-MEMORY_HEADROOM_B = 2 * 1024**3  # a stage may grow the process by 2 GiB at most
+CLI_RUN_LIMIT_S = 20.0  # the same run through `corridors run`, plus writing the folder (map ~1 s)
+MEMORY_HEADROOM_B = 2 * 1024**3  # a check may grow its process by 2 GiB at most
+KILL_GRACE_S = 10.0  # the parent kills a child this long after its own limit
 RUN_EXTRA_DAYS = 3
 
 BIGINT = "@@BIGINT@@"  # placeholders replaced in the text after dumping
@@ -78,14 +90,6 @@ _WHOLE_FILE = re.compile(r"^\S+: cannot read: ")  # the file as a whole (missing
 # --------------------------------------------------------------------------- contract
 
 
-class Hang(BaseException):
-    """A stage ran past its time limit (a ``BaseException``: never swallowed by the package)."""
-
-    def __init__(self, where: str) -> None:
-        super().__init__(where)
-        self.where = where
-
-
 class ContractViolation(AssertionError):
     """An input broke the contract; ``kind`` groups equal faults."""
 
@@ -94,28 +98,21 @@ class ContractViolation(AssertionError):
         self.kind = kind
         self.detail = detail
 
+    def __reduce__(self):
+        return (ContractViolation, (self.kind, self.detail))
 
-def _pkg_frame(frames: list[tuple[str, str, int]]) -> str:
+
+def _pkg_frame(frames: list[tuple[str, str]]) -> str:
     """Innermost frame inside the corridors package as ``corridors/x.py:function``."""
-    for filename, func, _ in reversed(frames):
+    for filename, func in reversed(frames):
         if "/corridors/" in filename and "/tests/" not in filename:
             return "corridors/" + filename.rsplit("/corridors/", 1)[1] + ":" + func
     return "outside corridors"
 
 
-def _tb_frames(tb) -> list[tuple[str, str, int]]:
-    return [(f.filename, f.name, f.lineno or 0) for f in traceback.extract_tb(tb)]
-
-
-def _stack_frames(frame) -> list[tuple[str, str, int]]:
-    return [(f.filename, f.name, f.lineno or 0) for f in traceback.extract_stack(frame)]
-
-
 def _violation_from_exc(stage: str, exc: BaseException, tb=None) -> ContractViolation:
     tb = tb if tb is not None else exc.__traceback__
-    if isinstance(exc, Hang):
-        return ContractViolation(f"{stage}: hang in {exc.where}", str(exc))
-    frames = _tb_frames(tb)
+    frames = [(f.filename, f.name) for f in traceback.extract_tb(tb)]
     text = "".join(traceback.format_exception(type(exc), exc, tb))[-3000:]
     name = "memory blow-up (MemoryError)" if isinstance(exc, MemoryError) else type(exc).__name__
     return ContractViolation(f"{stage}: {name} in {_pkg_frame(frames)}", text)
@@ -127,28 +124,6 @@ def _vm_size_b() -> int:
             if line.startswith("VmSize:"):
                 return int(line.split()[1]) * 1024
     return 0
-
-
-@contextlib.contextmanager
-def bounded(seconds: float):
-    """Raise :class:`Hang` after ``seconds`` and cap the address space (see the module docstring)."""
-
-    def on_alarm(signum, frame):
-        raise Hang(_pkg_frame(_stack_frames(frame)))
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = _vm_size_b() + MEMORY_HEADROOM_B
-    if hard != resource.RLIM_INFINITY:
-        cap = min(cap, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 class _ExcRecords(logging.Handler):
@@ -164,20 +139,89 @@ class _ExcRecords(logging.Handler):
 
 
 def _problem_ok(line: str) -> bool:
-    if "internal error" in line or "Traceback" in line:
-        return False
-    if ":?:" in line:
+    if "internal error" in line or "Traceback" in line or ":?:" in line:
         return False
     return bool(_LOCATED.match(line) or _NET_LOCATED.match(line) or _WHOLE_FILE.match(line))
 
 
 @dataclass
 class Outcome:
-    """What one checked input did: ``"error"`` (located, exit 1) or ``"ran"`` (with the counts)."""
+    """What one checked input did: ``"error"`` (located, exit 1), ``"valid"`` or ``"ran"`` (with the counts)."""
 
     verdict: str
     problems: list[str] = field(default_factory=list)
     counts: tuple[int, int, int, int] | None = None
+
+
+def _hang_kind(dump: str) -> str:
+    """Where a timed-out child was, from faulthandler's dump (most recent call first)."""
+    frames = re.findall(r'File "([^"]+)", line \d+ in (\S+)', dump.split("\n\n")[0] if dump else "")
+    pkg = _pkg_frame(list(reversed(frames)))
+    stage = ("cli run" if "run_cmd" in dump else "run" if "_api_run" in dump else "validate")
+    return f"{stage}: hang (over the time limit) in {pkg}"
+
+
+def isolated(fn, *args, limit_s: float) -> Any:
+    """Run ``fn(*args)`` in a forked child bounded in time and memory; return its result.
+
+    A :class:`ContractViolation` in the child is raised again here; any other
+    exception, a time-out or a crash of the child becomes one.
+    """
+    dump = tempfile.TemporaryFile()
+    r, w = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # child: never returns
+        code = 0
+        try:
+            os.close(r)
+            soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            cap = _vm_size_b() + MEMORY_HEADROOM_B
+            resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
+            faulthandler.dump_traceback_later(limit_s, exit=True, file=dump)
+            try:
+                result: tuple = ("ok", fn(*args))
+            except ContractViolation as exc:
+                result = ("violation", exc.kind, exc.detail)
+            except BaseException as exc:  # noqa: BLE001 - a traceback is exactly what we report
+                v = _violation_from_exc("check", exc)
+                result = ("violation", v.kind, v.detail)
+            faulthandler.cancel_dump_traceback_later()
+            payload = pickle.dumps(result)
+            with os.fdopen(w, "wb") as f:
+                f.write(payload)
+        except BaseException:  # noqa: BLE001
+            code = 3
+        finally:
+            os._exit(code)
+    os.close(w)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + limit_s + KILL_GRACE_S
+    with os.fdopen(r, "rb", buffering=0) as f:
+        while True:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([f], [], [], max(left, 0))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                break
+            chunk = f.read(1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    dump.seek(0)
+    dumped = dump.read().decode("utf-8", "replace")
+    dump.close()
+    if chunks:
+        result = pickle.loads(b"".join(chunks))
+        if result[0] == "ok":
+            return result[1]
+        raise ContractViolation(result[1], result[2])
+    if "Timeout" in dumped or (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL):
+        raise ContractViolation(_hang_kind(dumped), dumped[-3000:] or "killed after the time limit")
+    how = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit {os.WEXITSTATUS(status)}"
+    raise ContractViolation(f"check: process crashed ({how})", dumped[-3000:])
 
 
 def check_scenario(path: Path, *, run: bool = True, cli_run_out: Path | None = None) -> Outcome:
@@ -187,48 +231,59 @@ def check_scenario(path: Path, *, run: bool = True, cli_run_out: Path | None = N
     working directory (short paths: rich does not wrap them). A clean file is then
     loaded with ``days = warm-up + RUN_EXTRA_DAYS`` and simulated through the
     Python API (``run=False``: validate only), and, with ``cli_run_out``, also
-    run through ``corridors run --days ... --out cli_run_out``.
+    run through ``corridors run --days ... --out cli_run_out``. All of it runs
+    in one bounded child process (:func:`isolated`).
     """
+    limit = VALIDATE_LIMIT_S + (RUN_LIMIT_S if run else 0) + (CLI_RUN_LIMIT_S if cli_run_out else 0)
+    return isolated(_check, Path(path), run, cli_run_out, limit_s=limit)
+
+
+@contextlib.contextmanager
+def _stage(name: str, limit_s: float):
+    t0 = time.monotonic()
+    yield
+    took = time.monotonic() - t0
+    if took > limit_s:
+        raise ContractViolation(f"{name}: too slow (over {limit_s:g} s)", f"took {took:.1f} s")
+
+
+def _check(path: Path, run: bool, cli_run_out: Path | None) -> Outcome:
     from click.testing import CliRunner
 
     from corridors.cli import main
 
-    path = Path(path)
-    with contextlib.chdir(path.parent):
-        rel = path.name
-        handler = _ExcRecords()
-        logging.getLogger("corridors").addHandler(handler)
-        try:
-            with bounded(VALIDATE_LIMIT_S):
-                res = CliRunner().invoke(main, ["validate", rel])
-        except BaseException as exc:  # Hang (a MemoryError escaping CliRunner too)
-            raise _violation_from_exc("validate", exc) from None
-        finally:
-            logging.getLogger("corridors").removeHandler(handler)
-        if handler.records:
-            r = handler.records[0]
-            raise _violation_from_exc("validate (internal error)", r.exc_info[1], r.exc_info[2])
-        if res.exception is not None and not isinstance(res.exception, SystemExit):
-            raise _violation_from_exc("validate", res.exception, res.exc_info[2])
-        out = res.output
-        if "Traceback" in out:
-            raise ContractViolation("validate: traceback in output", out[-3000:])
-        if res.exit_code not in (0, 1):
-            raise ContractViolation(f"validate: exit code {res.exit_code}", out[-3000:])
-        if res.exit_code == 1:
-            problems = [ln.strip() for ln in out.splitlines() if ln.startswith("  ") and ln.strip()]
-            if not problems:
-                raise ContractViolation("validate: exit 1 without a problem line", out[-3000:])
-            bad = [p for p in problems if not _problem_ok(p)]
-            if bad:
-                raise ContractViolation("validate: unlocated problem", "\n".join(bad)[:3000])
-            return Outcome("error", problems)
-        if not run:
-            return Outcome("valid")
+    os.chdir(path.parent)  # in the child only
+    rel = path.name
+    handler = _ExcRecords()
+    logging.getLogger("corridors").addHandler(handler)
+    with _stage("validate", VALIDATE_LIMIT_S):
+        res = CliRunner().invoke(main, ["validate", rel])
+    if handler.records:
+        r = handler.records[0]
+        raise _violation_from_exc("validate (internal error)", r.exc_info[1], r.exc_info[2])
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise _violation_from_exc("validate", res.exception, res.exc_info[2])
+    out = res.output
+    if "Traceback" in out:
+        raise ContractViolation("validate: traceback in output", out[-3000:])
+    if res.exit_code not in (0, 1):
+        raise ContractViolation(f"validate: exit code {res.exit_code}", out[-3000:])
+    if res.exit_code == 1:
+        problems = [ln.strip() for ln in out.splitlines() if ln.startswith("  ") and ln.strip()]
+        if not problems:
+            raise ContractViolation("validate: exit 1 without a problem line", out[-3000:])
+        bad = [p for p in problems if not _problem_ok(p)]
+        if bad:
+            raise ContractViolation("validate: unlocated problem", "\n".join(bad)[:3000])
+        return Outcome("error", problems)
+    if not run:
+        return Outcome("valid")
+    with _stage("run", RUN_LIMIT_S):
         outcome = _api_run(rel)
-        if cli_run_out is not None and outcome.verdict == "ran":
-            _cli_run(rel, cli_run_out, outcome)
-        return outcome
+    if cli_run_out is not None and outcome.verdict == "ran":
+        with _stage("cli run", CLI_RUN_LIMIT_S):
+            _cli_run(rel, cli_run_out)
+    return outcome
 
 
 def _located_error(stage: str, exc: BaseException) -> Outcome:
@@ -245,14 +300,13 @@ def _api_run(rel: str) -> Outcome:
     from corridors.simulation.engine import simulate
 
     try:
-        with bounded(RUN_LIMIT_S):
-            spec = load_scenario(rel)
-            days = spec.settings.warmup_days + RUN_EXTRA_DAYS
-            spec = load_scenario(rel, days=days)
-            res = simulate(spec)
+        spec = load_scenario(rel)
+        days = spec.settings.warmup_days + RUN_EXTRA_DAYS
+        spec = load_scenario(rel, days=days)
+        res = simulate(spec)
     except CorridorsError as exc:
         return _located_error("run", exc)
-    except BaseException as exc:
+    except Exception as exc:  # noqa: BLE001
         raise _violation_from_exc("run", exc) from None
     counts = (res.generated, res.delivered, res.in_network, res.refused)
     if res.generated != res.delivered + res.in_network + res.refused:
@@ -260,18 +314,14 @@ def _api_run(rel: str) -> Outcome:
     return Outcome("ran", counts=counts)
 
 
-def _cli_run(rel: str, out: Path, api: Outcome) -> None:
+def _cli_run(rel: str, out: Path) -> None:
     from click.testing import CliRunner
 
     from corridors.cli import main
     from corridors.scenario import load_scenario
 
     days = load_scenario(rel).settings.warmup_days + RUN_EXTRA_DAYS
-    try:
-        with bounded(RUN_LIMIT_S + 10):  # + the result folder (map drawing ~1 s)
-            res = CliRunner().invoke(main, ["run", rel, "--days", repr(days), "--out", str(out)])
-    except BaseException as exc:
-        raise _violation_from_exc("cli run", exc) from None
+    res = CliRunner().invoke(main, ["run", rel, "--days", repr(days), "--out", str(out)])
     if res.exception is not None and not isinstance(res.exception, SystemExit):
         raise _violation_from_exc("cli run", res.exception, res.exc_info[2])
     if res.exit_code != 0:
@@ -383,7 +433,8 @@ def hostile_values() -> st.SearchStrategy:
     )
 
 
-OPS = ["replace", "replace", "scale", "delete", "duplicate", "graft", "wrap", "reference", "add_key", "reference"]
+EXTREME: list[Any] = [math.inf, -math.inf, math.nan, 0, -0.0, -1, 5e-324, 1e-9, 1e12, 1e308, 10**30, BIGINT, 0.5, 3]
+OPS = ["extreme", "extreme", "extreme", "replace", "replace", "scale", "delete", "duplicate", "graft", "wrap", "reference", "add_key", "reference"]
 
 
 def mutate_tree(data, tree: Any, *, rounds: int = 3) -> Any:
@@ -391,8 +442,13 @@ def mutate_tree(data, tree: Any, *, rounds: int = 3) -> Any:
     tree = copy.deepcopy(tree)
     for _ in range(data.draw(st.integers(1, rounds), label="rounds")):
         paths = _paths(tree)
-        path = data.draw(st.sampled_from(paths[1:] or paths), label="path")
         op = data.draw(st.sampled_from(OPS), label="op")
+        numeric = [p for p in paths if isinstance(_get(tree, p), (int, float)) and not isinstance(_get(tree, p), bool)]
+        if op == "extreme" and numeric:  # every number of a file is a candidate for a non-finite/absurd value
+            path = data.draw(st.sampled_from(numeric), label="number")
+            tree = _set(tree, path, data.draw(st.sampled_from(EXTREME), label="extreme"))
+            continue
+        path = data.draw(st.sampled_from(paths[1:] or paths), label="path")
         old = _get(tree, path)
         if op == "replace":
             tree = _set(tree, path, data.draw(hostile_values(), label="value"))
@@ -456,7 +512,8 @@ ODD = ["no", "yes", "On", "1:30", "190:20:30", "0x1F", "0o17", "0b101", "1_000",
        "|\n  block\n", ">-\n  folded\n", "&anc x", "*undefined", "? complex", "[a, b", "{a: 1", "'unclosed",
        "@reserved", "`tick", "%pct", "- in value"]
 TEXT_OPS = ["none", "none", "directive", "bomb", "merge", "tag", "odd", "odd", "deep", "dupkey", "encoding",
-            "long", "truncate", "documents"]
+            "long", "truncate", "documents", "root"]
+ROOTS = ["- a\n- b\n", "42\n", "null\n", "", "name\n", "!!set {a, b}\n", "*x\n", "[]\n", "'a': &x [*x]\n"]
 
 
 def _value_lines(lines: list[str]) -> list[int]:
@@ -526,6 +583,8 @@ def mutate_yaml_text(data, text: str) -> str | bytes:
         return text[: data.draw(st.integers(0, max(len(text) - 1, 0)), label="cut")]
     if op == "documents":
         return text + "---\nname: second\n"
+    if op == "root":
+        return data.draw(st.sampled_from(ROOTS), label="root")
     return text
 
 
