@@ -167,7 +167,7 @@ def isolated(fn, *args, limit_s: float) -> Any:
     A :class:`ContractViolation` in the child is raised again here; any other
     exception, a time-out or a crash of the child becomes one.
     """
-    dump = tempfile.TemporaryFile()
+    dump = tempfile.TemporaryFile()  # noqa: SIM115 - shared with the child, closed below
     r, w = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -176,9 +176,11 @@ def isolated(fn, *args, limit_s: float) -> Any:
         code = 0
         try:
             os.close(r)
-            soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
             cap = _vm_size_b() + MEMORY_HEADROOM_B
             resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
+            global _DUMP
+            _DUMP = dump
             faulthandler.dump_traceback_later(limit_s, exit=True, file=dump)
             try:
                 result: tuple = ("ok", fn(*args))
@@ -187,7 +189,7 @@ def isolated(fn, *args, limit_s: float) -> Any:
             except BaseException as exc:  # noqa: BLE001 - a traceback is exactly what we report
                 v = _violation_from_exc("check", exc)
                 result = ("violation", v.kind, v.detail)
-            faulthandler.cancel_dump_traceback_later()
+            faulthandler.cancel_dump_traceback_later()  # (a stage may have replaced the overall timer)
             payload = pickle.dumps(result)
             with os.fdopen(w, "wb") as f:
                 f.write(payload)
@@ -238,10 +240,18 @@ def check_scenario(path: Path, *, run: bool = True, cli_run_out: Path | None = N
     return isolated(_check, Path(path), run, cli_run_out, limit_s=limit)
 
 
+_DUMP: Any = None  # in a child: the file faulthandler dumps its stack to
+
+
 @contextlib.contextmanager
 def _stage(name: str, limit_s: float):
+    """Bound one stage: in a child, faulthandler ends the process at the stage's own limit."""
+    if _DUMP is not None:
+        faulthandler.dump_traceback_later(limit_s, exit=True, file=_DUMP)
     t0 = time.monotonic()
     yield
+    if _DUMP is not None:
+        faulthandler.cancel_dump_traceback_later()
     took = time.monotonic() - t0
     if took > limit_s:
         raise ContractViolation(f"{name}: too slow (over {limit_s:g} s)", f"took {took:.1f} s")
@@ -499,8 +509,8 @@ def dump_yaml(tree: Any, data) -> str:
     return _fill(buf.getvalue(), data)
 
 
-_BOMB = "".join(
-    f"x{i}: &a{i} [{', '.join(['*a%d' % (i - 1)] * 9) if i else ', '.join(['lol'] * 9)}]\n" for i in range(9)
+_BOMB = "".join(  # "billion laughs": nine levels of nine aliases, 9**9 leaves once expanded
+    f"x{i}: &a{i} [{', '.join([f'*a{i - 1}' if i else 'lol'] * 9)}]\n" for i in range(9)
 )
 DIRECTIVES = ["%YAML 1.1\n---\n", "%YAML 1.2\n---\n", "%YAML 2.0\n---\n", "%TAG !e! tag:example.com,2000:\n---\n",
               "%FOO bar\n---\n", "---\n", "--- !!map\n"]
@@ -672,10 +682,9 @@ def _collect(n_each: int) -> None:  # pragma: no cover - a maintenance tool
     """Fuzz each family without stopping; keep the smallest input per failure kind in the corpus."""
     import tempfile
 
-    from hypothesis import HealthCheck, Phase, given, settings
-
     import fuzz_support as fzm
     import test_fuzz as tf
+    from hypothesis import HealthCheck, Phase, given, settings
 
     found: dict[str, tuple[int, str, dict[str, bytes], str]] = {}
     verdicts: collections.Counter = collections.Counter()

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import fuzz_support as fz
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import fuzz_support as fz
 
 #: Examples per family (hypothesis ``max_examples``); the sum is the examples per CI run.
 BUDGET = {
