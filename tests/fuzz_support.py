@@ -155,9 +155,10 @@ class Outcome:
 
 def _hang_kind(dump: str) -> str:
     """Where a timed-out child was, from faulthandler's dump (most recent call first)."""
-    frames = re.findall(r'File "([^"]+)", line \d+ in (\S+)', dump.split("\n\n")[0] if dump else "")
+    frames = re.findall(r'File "([^"]+)", line \d+ in (\S+)', dump.split("\n\n")[0])
     pkg = _pkg_frame(list(reversed(frames)))
-    stage = ("cli run" if "run_cmd" in dump else "run" if "_api_run" in dump else "validate")
+    stages = re.findall(r"^stage: (.+)$", dump, flags=re.M)
+    stage = stages[-1] if stages else "check"
     return f"{stage}: hang (over the time limit) in {pkg}"
 
 
@@ -247,6 +248,8 @@ _DUMP: Any = None  # in a child: the file faulthandler dumps its stack to
 def _stage(name: str, limit_s: float):
     """Bound one stage: in a child, faulthandler ends the process at the stage's own limit."""
     if _DUMP is not None:
+        _DUMP.write(f"stage: {name}\n".encode())  # a deep stack's dump is cut: say the stage first
+        _DUMP.flush()
         faulthandler.dump_traceback_later(limit_s, exit=True, file=_DUMP)
     t0 = time.monotonic()
     yield
