@@ -140,6 +140,26 @@ class Simulation:
             return 0.0  # clears the block before the next window opens
         return HOURS_PER_DAY - phase + dur  # would run into it: wait until it has closed
 
+    def through_windows_h(self, run_h: float) -> float:
+        """Elapsed hours from now to run ``run_h`` hours, standing still during each daily window met.
+
+        Only for a stretch that cannot be cleared between two windows
+        (:func:`corridors.elements.clears_between_windows` is False): the train
+        stops at a station inside it while a window is in force.
+        """
+        start, dur = self.maint
+        t, left = self.env.now, run_h
+        while True:
+            phase = (t - start) % HOURS_PER_DAY
+            if phase < dur:
+                t += dur - phase
+                continue
+            free = HOURS_PER_DAY - phase
+            if left <= free:
+                return t + left - self.env.now
+            t += free
+            left -= free
+
     # -- demand -------------------------------------------------------------------------
 
     def _arrivals(self, flow: Flow) -> Iterator[float]:
