@@ -276,7 +276,28 @@ def border_handling_per_day(link: BorderCrossing) -> float:
     float
         ``handling_tracks * 24 / dwell_h``, trains/day.
     """
-    return link.handling_tracks * HOURS_PER_DAY / link.dwell_h
+    return handling_rate_per_day(link.handling_tracks, link.dwell_h)
+
+
+def handling_rate_per_day(handling_tracks: float, dwell_h: float) -> float:
+    """Trains per day that ``handling_tracks`` parallel tracks handle at a dwell of ``dwell_h`` hours.
+
+    The network's ``handling_trains_per_day`` of a border is this figure
+    (derived, never set on its own).
+
+    Parameters
+    ----------
+    handling_tracks
+        Handling tracks per direction.
+    dwell_h
+        Typical dwell of one train, hours (> 0).
+
+    Returns
+    -------
+    float
+        ``handling_tracks * 24 / dwell_h``, trains/day.
+    """
+    return handling_tracks * HOURS_PER_DAY / dwell_h
 
 
 def border_rate_per_day(link: BorderCrossing) -> float:
