@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import math
 
+from conftest import border, flow, make_network, make_spec, node, rail
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corridors.simulation import simulate
-
-from conftest import border, flow, make_network, make_spec, node, rail
 
 
 @st.composite
@@ -131,7 +130,7 @@ def saturated_chains(draw):
                      maintenance_h=maintenance_h, meet_overhead_min=overhead_min, max_origin_backlog_days=0.5)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(saturated_chains())
 def test_saturated_elements_report_full_utilisation(spec):
     """Every element fed far beyond capacity from both ends shows ~100 % in sections.csv / crossings.csv."""

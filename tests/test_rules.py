@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from conftest import border, ferry, flow, make_network, make_spec, node, rail
 
 from corridors.model import Disruption
 from corridors.simulation import simulate
-
-from conftest import border, ferry, flow, make_network, make_spec, node, rail
 
 MIN = 1 / 60
 
