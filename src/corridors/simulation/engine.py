@@ -148,17 +148,18 @@ class Simulation:
         stops at a station inside it while a window is in force.
         """
         start, dur = self.maint
-        t, left = self.env.now, run_h
-        while True:
-            phase = (t - start) % HOURS_PER_DAY
-            if phase < dur:
-                t += dur - phase
-                continue
-            free = HOURS_PER_DAY - phase
-            if left <= free:
-                return t + left - self.env.now
-            t += free
-            left -= free
+        # Phase arithmetic, not clock steps: every pass runs 24 - dur > 0 hours,
+        # so the loop ends whatever the rounding of a late clock.
+        phase = (self.env.now - start) % HOURS_PER_DAY
+        elapsed = 0.0
+        if phase < dur:
+            elapsed, phase = dur - phase, dur  # a window in force: stand until it closes
+        left = run_h
+        while left > HOURS_PER_DAY - phase:
+            left -= HOURS_PER_DAY - phase  # run up to the next window ...
+            elapsed += HOURS_PER_DAY - phase + dur  # ... and stand through it
+            phase = dur
+        return elapsed + left
 
     # -- demand -------------------------------------------------------------------------
 
