@@ -19,7 +19,12 @@ wagons) per day *per direction*.
   trains needs ``2 (t_run + tau)``, so
   ``pairs/day = (24 h - maintenance) / (2 (t_run + tau))``. Both directions
   draw on one budget: ``x_ab + x_ba <= 2 pairs/day``.
-* **Double track**, each direction separately: ``(24 h - maintenance) / headway``.
+* **Double track**, each direction separately: ``entry_h / headway``, where
+  ``entry_h`` is the part of the day a train may enter (:func:`double_track_entry_h`):
+  ``24 h - maintenance - t_run`` (a train enters only if it clears the whole
+  section, ``t_run = length / speed``, before the daily window opens), or
+  ``24 h - maintenance`` on a section too long to clear between two windows
+  (trains there stand still during each window they meet).
 * **Running speed**: the section's line speed times the cargo's speed factor,
   capped at :data:`MAX_SPEED_FACTOR`.
 * **Border crossing**: ``min(handling_tracks * 24 / dwell_h, exchange limit)``.
@@ -163,6 +168,54 @@ def running_time_h(distance_km: float, section: RailSection, speed_factor: float
     return distance_km / running_speed_kmh(section, speed_factor)
 
 
+def clears_between_windows(run_h: float, maintenance_h: float) -> bool:
+    """Return whether a run of ``run_h`` hours fits between two daily maintenance windows.
+
+    Parameters
+    ----------
+    run_h
+        Running time over the stretch the maintenance rule protects (a block of
+        single track, a whole double-track section), hours.
+    maintenance_h
+        Daily window, hours (0: none).
+
+    Returns
+    -------
+    bool
+        ``run_h <= 24 - maintenance_h``. When False, no train can clear the
+        stretch before the next window, so the engine lets it enter outside
+        the window and stand still while a window is in force.
+    """
+    return run_h <= HOURS_PER_DAY - maintenance_h
+
+
+def double_track_entry_h(section: RailSection, maintenance_h: float, speed_factor: float = 1.0) -> float:
+    """Hours a day trains may enter a double-track section under the daily maintenance rule.
+
+    Parameters
+    ----------
+    section
+        A double-track rail section.
+    maintenance_h
+        Daily maintenance window, hours.
+    speed_factor
+        The train's cargo speed factor (1 for the formula's standard train).
+
+    Returns
+    -------
+    float
+        ``24 - maintenance_h - t_run`` with ``t_run = length_km / speed``: a
+        train enters only if it leaves the section before the window opens.
+        ``24 - maintenance_h`` when there is no window or the section cannot be
+        cleared between two windows (:func:`clears_between_windows`).
+    """
+    avail_h = HOURS_PER_DAY - maintenance_h
+    run_h = running_time_h(section.length_km, section, speed_factor)
+    if maintenance_h > 0 and clears_between_windows(run_h, maintenance_h):
+        return avail_h - run_h
+    return avail_h
+
+
 def block_occupation_h(section: RailSection, meet_overhead_min: float, speed_factor: float = 1.0) -> float:
     """Hours one train holds a block of a single-track section.
 
@@ -223,7 +276,28 @@ def border_handling_per_day(link: BorderCrossing) -> float:
     float
         ``handling_tracks * 24 / dwell_h``, trains/day.
     """
-    return link.handling_tracks * HOURS_PER_DAY / link.dwell_h
+    return handling_rate_per_day(link.handling_tracks, link.dwell_h)
+
+
+def handling_rate_per_day(handling_tracks: float, dwell_h: float) -> float:
+    """Trains per day that ``handling_tracks`` parallel tracks handle at a dwell of ``dwell_h`` hours.
+
+    The network's ``handling_trains_per_day`` of a border is this figure
+    (derived, never set on its own).
+
+    Parameters
+    ----------
+    handling_tracks
+        Handling tracks per direction.
+    dwell_h
+        Typical dwell of one train, hours (> 0).
+
+    Returns
+    -------
+    float
+        ``handling_tracks * 24 / dwell_h``, trains/day.
+    """
+    return handling_tracks * HOURS_PER_DAY / dwell_h
 
 
 def border_rate_per_day(link: BorderCrossing) -> float:
@@ -378,10 +452,11 @@ def link_capacity(
                 link.id, "rail", pairs, shared=True,
                 formula=f"single track: {avail_h:g} h / (2 x {occ * 60:.1f} min) = {pairs:.1f} pairs/day",
             )
-        cap = avail_h * 60.0 / link.headway_min
+        entry_h = double_track_entry_h(link, maintenance_h)
+        cap = entry_h * 60.0 / link.headway_min
         return Capacity(
             link.id, "rail", cap,
-            formula=f"double track: {avail_h:g} h / {link.headway_min:g} min = {cap:.1f} trains/day/direction",
+            formula=f"double track: {entry_h:.4g} h / {link.headway_min:g} min = {cap:.1f} trains/day/direction",
         )
     if link.kind == "border":
         handling = border_handling_per_day(link)

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from corridors.elements import handling_rate_per_day
 from corridors.network import (
     BorderCrossing,
     FerryLink,
@@ -38,6 +39,15 @@ _SET_BORDER_KEYS = (
     "handling_trains_per_day",
     "exchange_limit_trains_per_day",
 )
+#: Attributes of the network contract that are derived from others. A change may
+#: give one only with the value it derives to (within :data:`DERIVED_TOLERANCE`,
+#: the rounding of the network file); the handler computes it from what it
+#: derives from, so it is never shown as changed while the engine ignores it.
+DERIVED_KEYS: dict[str, str] = {
+    "handling_trains_per_day": "derived from handling_tracks × 24 / dwell_h: set those instead",
+}
+#: How far a stated derived figure may be from its derivation (trains/day: whole trains, rounded).
+DERIVED_TOLERANCE = 0.5
 _SET_FERRY_KEYS = (
     "vessels",
     "wagons_per_vessel",
@@ -177,6 +187,31 @@ def _check_keys(problems: Problems, body: dict, allowed: Iterable[str], path: Ke
     return not unknown
 
 
+def _with_derived(problems: Problems, rec: dict, given: dict, path: KeyPath) -> bool:
+    """Compute the derived attributes of a border record into ``rec`` (see :data:`DERIVED_KEYS`).
+
+    A derived key in ``given`` (the change's body) that disagrees with its
+    derivation is reported at its own key; returns False then.
+    """
+    tracks, dwell = rec.get("handling_tracks"), rec.get("dwell_h")
+    if not (is_number(tracks) and is_number(dwell) and tracks > 0 and dwell > 0):
+        rec["handling_trains_per_day"] = 1.0  # placeholder: the bad tracks / dwell are reported
+        return True
+    derived = handling_rate_per_day(tracks, dwell)
+    rec["handling_trains_per_day"] = derived
+    stated = given.get("handling_trains_per_day")
+    if "handling_trains_per_day" in given and not (
+        is_number(stated) and abs(stated - derived) <= DERIVED_TOLERANCE
+    ):
+        problems.err(
+            (*path, "handling_trains_per_day"),
+            f"got {show(stated)}, expected {derived:g} or no value: handling_trains_per_day is "
+            f"{DERIVED_KEYS['handling_trains_per_day']}",
+        )
+        return False
+    return True
+
+
 # --------------------------------------------------------------------------- open / add
 
 
@@ -296,6 +331,8 @@ def _new_link(
             rec["length_km"] = max(1.0, round(geodesic_length_km(line), 1))
         if model is BorderCrossing and "gauge_change" not in rec:
             rec["gauge_change"] = ends[0].gauge_mm != ends[1].gauge_mm
+    if model is BorderCrossing and not _with_derived(problems, rec, body, path):
+        ok = False
     link = validate(problems, model, rec, path, strict=True)
     return link if ok else None
 
@@ -351,7 +388,10 @@ def _modify(problems: Problems, state: NetworkState, body: Any, path: KeyPath) -
     if not update:
         problems.err(path, f"nothing to change, expected at least one of: {', '.join(keys)}")
         return
-    new = validate(problems, cls, {**link.model_dump(), **update}, path, strict=True)
+    merged = {**link.model_dump(), **update}
+    if cls is BorderCrossing and not _with_derived(problems, merged, update, path):
+        return
+    new = validate(problems, cls, merged, path, strict=True)
     if new is None:
         return
     if isinstance(new, RailSection):

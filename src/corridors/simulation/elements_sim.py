@@ -21,6 +21,7 @@ from corridors.elements import (
     HOURS_PER_DAY,
     block_layout,
     block_occupation_h,
+    clears_between_windows,
     ferry_cycle_h,
     ferry_transit_h,
     running_speed_kmh,
@@ -228,7 +229,7 @@ class DoubleTrack(Element):
         return self.waiting[d] * self.headway_h
 
     def traverse(self, t: Train, forward: bool) -> Iterator:
-        """Pass the entry gate (one headway per train) and run; leave no earlier than the train ahead."""
+        """Pass the entry gate (one headway per train), clear the maintenance rule, run; leave no earlier than the train ahead."""
         env = self.env
         d = "ab" if forward else "ba"
         gate = self.gates[d]
@@ -240,17 +241,26 @@ class DoubleTrack(Element):
             self.waiting[d] -= 1
         if self.schedule is not NO_DISRUPTION:
             yield from self._wait_open(t)
-        delay = self.sim.maintenance_delay(0.0)
-        if delay > 0:
-            yield self.env.timeout(delay)
+        speed = running_speed_kmh(self.link, t.cargo.speed_factor) * self.schedule.factor(env.now)
+        run_h = self.link.length_km / speed
+        elapsed_h = run_h
+        m_dur = self.sim.maint[1]
+        if m_dur > 0:
+            # Enter only if the whole section is cleared before the window opens;
+            # a section too long for that is entered outside the window, and the
+            # train stands still during each window it meets.
+            clears = clears_between_windows(run_h, m_dur)
+            delay = self.sim.maintenance_delay(run_h if clears else 0.0)
+            if delay > 0:
+                yield env.timeout(delay)
+            if not clears:
+                elapsed_h = self.sim.through_windows_h(run_h)
         t.entered(env.now)
         t.wait_h += env.now - arrived
         self._waited(d, arrived, env.now)
         self._busy(d, env.now, self.headway_h)
         gate.release(env.now + self.headway_h)  # the next train may enter one headway later
-        speed = running_speed_kmh(self.link, t.cargo.speed_factor) * self.schedule.factor(env.now)
-        run_h = self.link.length_km / speed
-        exit_at = max(env.now + run_h, self.last_exit[d] + self.headway_h)
+        exit_at = max(env.now + elapsed_h, self.last_exit[d] + self.headway_h)
         self.last_exit[d] = exit_at
         t.moving_h += run_h
         t.wait_h += exit_at - env.now - run_h

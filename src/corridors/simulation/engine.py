@@ -140,6 +140,27 @@ class Simulation:
             return 0.0  # clears the block before the next window opens
         return HOURS_PER_DAY - phase + dur  # would run into it: wait until it has closed
 
+    def through_windows_h(self, run_h: float) -> float:
+        """Elapsed hours from now to run ``run_h`` hours, standing still during each daily window met.
+
+        Only for a stretch that cannot be cleared between two windows
+        (:func:`corridors.elements.clears_between_windows` is False): the train
+        stops at a station inside it while a window is in force.
+        """
+        start, dur = self.maint
+        # Phase arithmetic, not clock steps: every pass runs 24 - dur > 0 hours,
+        # so the loop ends whatever the rounding of a late clock.
+        phase = (self.env.now - start) % HOURS_PER_DAY
+        elapsed = 0.0
+        if phase < dur:
+            elapsed, phase = dur - phase, dur  # a window in force: stand until it closes
+        left = run_h
+        while left > HOURS_PER_DAY - phase:
+            left -= HOURS_PER_DAY - phase  # run up to the next window ...
+            elapsed += HOURS_PER_DAY - phase + dur  # ... and stand through it
+            phase = dur
+        return elapsed + left
+
     # -- demand -------------------------------------------------------------------------
 
     def _arrivals(self, flow: Flow) -> Iterator[float]:
