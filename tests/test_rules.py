@@ -51,34 +51,35 @@ def single(length_km, loop_km, *, speed_kmh=60.0):
 # --------------------------------------------------------------------------- maintenance
 
 
-def test_double_track_train_that_cannot_clear_before_the_window_waits():
+def test_double_track_train_stands_during_the_window():
     """The issue's example: 09:00 onto 100 km at 50 km/h (2 h), maintenance 10:00-12:00.
 
-    It would still be on the section at 10:00, so it waits until 12:00 and leaves at 14:00.
+    It no longer runs through the window: it runs 09:00-10:00 (50 km), stands at a
+    station 10:00-12:00, runs the other 50 km 12:00-13:00 and leaves at 13:00.
     """
     spec = make_spec(double(100.0), [flow("x", "a", "b", departures_h=[hm(9)])],
                      maintenance_h=2.0, maintenance_start_h=10.0)
     _, t = trains(spec)
     (x,) = t["x"]
-    assert x.entered_h == exact(hm(12))
-    assert x.arrived_h == exact(hm(14))
-    assert x.wait_h == exact(3.0) and x.moving_h == exact(2.0)
+    assert x.entered_h == exact(hm(9))
+    assert x.arrived_h == exact(hm(13))
+    assert x.wait_h == exact(2.0) and x.moving_h == exact(2.0)
 
 
-@pytest.mark.parametrize(("depart", "enter"), [
-    (hm(7, 30), hm(7, 30)),  # clears at 09:30: enters at once
-    (hm(8), hm(8)),          # clears at 10:00 exactly: still allowed
-    (hm(8, 1), hm(12)),      # would clear at 10:01: waits for the window to close
-    (hm(10, 30), hm(12)),    # inside the window: waits until 12:00
-    (hm(12), hm(12)),        # the window has just closed
+@pytest.mark.parametrize(("depart", "enter", "leave"), [
+    (hm(7, 30), hm(7, 30), hm(9, 30)),  # clear before 10:00
+    (hm(8), hm(8), hm(10)),             # out at 10:00 exactly: no stand
+    (hm(8, 1), hm(8, 1), hm(12, 1)),    # 1 h 59 min run, stand 10:00-12:00, 1 min more
+    (hm(10, 30), hm(12), hm(14)),       # inside the window: no entry until 12:00
+    (hm(12), hm(12), hm(14)),           # the window has just closed
 ])
-def test_double_track_maintenance_boundaries(depart, enter):
-    """100 km at 50 km/h = 2 h; window 10:00-12:00; leaves 2 h after entering."""
+def test_double_track_maintenance_boundaries(depart, enter, leave):
+    """100 km at 50 km/h = 2 h of running; window 10:00-12:00."""
     spec = make_spec(double(100.0), [flow("x", "a", "b", departures_h=[depart])],
                      maintenance_h=2.0, maintenance_start_h=10.0)
     _, t = trains(spec)
     assert t["x"][0].entered_h == exact(enter)
-    assert t["x"][0].arrived_h == exact(enter + 2.0)
+    assert t["x"][0].arrived_h == exact(leave)
 
 
 def test_single_track_train_waits_at_the_loop_before_a_block_it_cannot_clear():
@@ -106,8 +107,8 @@ def test_single_track_train_inside_the_window_waits_for_it_to_close():
     assert t["x"][0].arrived_h == exact(hm(12, 30))
 
 
-def test_double_track_too_long_to_clear_stands_during_the_window():
-    """1150 km at 50 km/h = 23 h > 24 - 2 h: it can never clear between windows.
+def test_double_track_longer_than_a_day_stands_during_each_window():
+    """1150 km at 50 km/h = 23 h: longer than the 22 h between two windows.
 
     Departs 08:00 (no window in force): runs 08:00-10:00 (2 h), stands 10:00-12:00,
     runs the remaining 21 h 12:00-09:00 next day (before that day's window at 10:00).

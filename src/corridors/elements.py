@@ -19,12 +19,11 @@ wagons) per day *per direction*.
   trains needs ``2 (t_run + tau)``, so
   ``pairs/day = (24 h - maintenance) / (2 (t_run + tau))``. Both directions
   draw on one budget: ``x_ab + x_ba <= 2 pairs/day``.
-* **Double track**, each direction separately: ``entry_h / headway``, where
-  ``entry_h`` is the part of the day a train may enter (:func:`double_track_entry_h`):
-  ``24 h - maintenance - t_run`` (a train enters only if it clears the whole
-  section, ``t_run = length / speed``, before the daily window opens), or
-  ``24 h - maintenance`` on a section too long to clear between two windows
-  (trains there stand still during each window they meet).
+* **Double track**, each direction separately: ``entry_h / headway`` with
+  ``entry_h = 24 h - maintenance`` (:func:`double_track_entry_h`): no train
+  enters during the daily window, and a train already on the section stands at
+  a station while the window is in force (a double-track section has
+  intermediate stations; its maintenance closes stretches between them).
 * **Running speed**: the section's line speed times the cargo's speed factor,
   capped at :data:`MAX_SPEED_FACTOR`.
 * **Border crossing**: ``min(handling_tracks * 24 / dwell_h, exchange limit)``.
@@ -168,27 +167,6 @@ def running_time_h(distance_km: float, section: RailSection, speed_factor: float
     return distance_km / running_speed_kmh(section, speed_factor)
 
 
-def clears_between_windows(run_h: float, maintenance_h: float) -> bool:
-    """Return whether a run of ``run_h`` hours fits between two daily maintenance windows.
-
-    Parameters
-    ----------
-    run_h
-        Running time over the stretch the maintenance rule protects (a block of
-        single track, a whole double-track section), hours.
-    maintenance_h
-        Daily window, hours (0: none).
-
-    Returns
-    -------
-    bool
-        ``run_h <= 24 - maintenance_h``. When False, no train can clear the
-        stretch before the next window, so the engine lets it enter outside
-        the window and stand still while a window is in force.
-    """
-    return run_h <= HOURS_PER_DAY - maintenance_h
-
-
 def double_track_entry_h(section: RailSection, maintenance_h: float, speed_factor: float = 1.0) -> float:
     """Hours a day trains may enter a double-track section under the daily maintenance rule.
 
@@ -204,16 +182,14 @@ def double_track_entry_h(section: RailSection, maintenance_h: float, speed_facto
     Returns
     -------
     float
-        ``24 - maintenance_h - t_run`` with ``t_run = length_km / speed``: a
-        train enters only if it leaves the section before the window opens.
-        ``24 - maintenance_h`` when there is no window or the section cannot be
-        cleared between two windows (:func:`clears_between_windows`).
+        ``24 - maintenance_h``: trains enter outside the window only. A train on
+        its way stands at a station during the window instead of being held at
+        the entry until it could clear the whole section: holding it would cut
+        a 1,000 km section to a few hours of entries a day, which no operator
+        does (maintenance closes one stretch at a time).
     """
-    avail_h = HOURS_PER_DAY - maintenance_h
-    run_h = running_time_h(section.length_km, section, speed_factor)
-    if maintenance_h > 0 and clears_between_windows(run_h, maintenance_h):
-        return avail_h - run_h
-    return avail_h
+    del section, speed_factor  # the same for every section and train: kept for the call's meaning
+    return HOURS_PER_DAY - maintenance_h
 
 
 def block_occupation_h(section: RailSection, meet_overhead_min: float, speed_factor: float = 1.0) -> float:
@@ -456,7 +432,7 @@ def link_capacity(
         cap = entry_h * 60.0 / link.headway_min
         return Capacity(
             link.id, "rail", cap,
-            formula=f"double track: {entry_h:.4g} h / {link.headway_min:g} min = {cap:.1f} trains/day/direction",
+            formula=f"double track: {entry_h:g} h / {link.headway_min:g} min = {cap:.1f} trains/day/direction",
         )
     if link.kind == "border":
         handling = border_handling_per_day(link)

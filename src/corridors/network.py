@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from corridors import REGIONS
-from corridors.elements import free_time_h
+from corridors.elements import free_time_h, handling_rate_per_day
 from corridors.errors import NetworkError
 from corridors.ranges import Range, number, number_type
 
@@ -539,6 +539,12 @@ def check_network(net: Network, *, check_lengths: bool = True) -> list[str]:
                 problems.append(
                     f"{link.id}: gauge_change is {link.gauge_change} but the ends are "
                     f"{a.gauge_mm} and {b.gauge_mm} mm"
+                )
+            derived = handling_rate_per_day(link.handling_tracks, link.dwell_h)
+            if abs(link.handling_trains_per_day - derived) > 0.5:
+                problems.append(
+                    f"{link.id}: handling_trains_per_day is {link.handling_trains_per_day:g}, expected {derived:.4g}: "
+                    "it is derived from handling_tracks x 24 / dwell_h (set those instead)"
                 )
         elif isinstance(link, FerryLink):
             for end in (a, b):

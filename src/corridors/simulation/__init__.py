@@ -20,12 +20,12 @@ What occupies what
   train; a train leaves a section no earlier than one headway after the train
   ahead of it, so there is no overtaking inside a section.
 * **Maintenance.** Every day from ``maintenance_start_h`` for ``maintenance_h``
-  no train enters a block of single track, or a double-track section, that it
-  could not clear before the window opens (its running time over the block,
-  or over the whole double-track section, at its own speed); it waits until
-  the window has closed. A double-track section too long to clear between
-  two windows (running time over ``24 h - maintenance_h``) is entered outside
-  the window and the train stands still during each window it meets.
+  no train moves on the track. On single track a train does not enter a block
+  that it could not clear before the window opens (its running time over the
+  block at its own speed): it waits at the loop until the window has closed.
+  On double track no train enters the section during the window, and a train
+  already on it stands at a station while the window is in force, then runs
+  on (a double-track section has intermediate stations).
 * **Border crossings.** Per direction, ``handling_tracks`` parallel servers with
   a log-normal dwell (typical ``dwell_h``, spread ``dwell_cv``), and a daily
   exchange limit where one exists (the count resets at midnight).

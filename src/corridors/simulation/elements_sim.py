@@ -21,7 +21,6 @@ from corridors.elements import (
     HOURS_PER_DAY,
     block_layout,
     block_occupation_h,
-    clears_between_windows,
     ferry_cycle_h,
     ferry_transit_h,
     running_speed_kmh,
@@ -244,17 +243,13 @@ class DoubleTrack(Element):
         speed = running_speed_kmh(self.link, t.cargo.speed_factor) * self.schedule.factor(env.now)
         run_h = self.link.length_km / speed
         elapsed_h = run_h
-        m_dur = self.sim.maint[1]
-        if m_dur > 0:
-            # Enter only if the whole section is cleared before the window opens;
-            # a section too long for that is entered outside the window, and the
-            # train stands still during each window it meets.
-            clears = clears_between_windows(run_h, m_dur)
-            delay = self.sim.maintenance_delay(run_h if clears else 0.0)
+        if self.sim.maint[1] > 0:
+            # No entry during the window; on the way, the train stands at a
+            # station while a window is in force (see elements.double_track_entry_h).
+            delay = self.sim.maintenance_delay(0.0)
             if delay > 0:
                 yield env.timeout(delay)
-            if not clears:
-                elapsed_h = self.sim.through_windows_h(run_h)
+            elapsed_h = self.sim.through_windows_h(run_h)
         t.entered(env.now)
         t.wait_h += env.now - arrived
         self._waited(d, arrived, env.now)

@@ -143,9 +143,8 @@ class Simulation:
     def through_windows_h(self, run_h: float) -> float:
         """Elapsed hours from now to run ``run_h`` hours, standing still during each daily window met.
 
-        Only for a stretch that cannot be cleared between two windows
-        (:func:`corridors.elements.clears_between_windows` is False): the train
-        stops at a station inside it while a window is in force.
+        For double track: the train stops at a station inside the section while
+        a window is in force, and runs on when it closes.
         """
         start, dur = self.maint
         # Phase arithmetic, not clock steps: every pass runs 24 - dur > 0 hours,
