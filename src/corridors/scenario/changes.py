@@ -26,6 +26,7 @@ from corridors.network import (
     RailSection,
     geodesic_length_km,
 )
+from corridors.ranges import Range, range_of
 from corridors.scenario.problems import KeyPath, Problems, did_you_mean, fmt_path, show, unknown_key
 from corridors.scenario.schema import CloseSpec, SlowdownSpec, is_number, validate
 
@@ -187,6 +188,11 @@ def _check_keys(problems: Problems, body: dict, allowed: Iterable[str], path: Ke
     return not unknown
 
 
+def _range(key: str) -> Range:
+    """The plausible range of a border attribute (from the network record)."""
+    return range_of(BorderCrossing.model_fields[key])
+
+
 def _with_derived(problems: Problems, rec: dict, given: dict, path: KeyPath) -> bool:
     """Compute the derived attributes of a border record into ``rec`` (see :data:`DERIVED_KEYS`).
 
@@ -194,12 +200,15 @@ def _with_derived(problems: Problems, rec: dict, given: dict, path: KeyPath) -> 
     derivation is reported at its own key; returns False then.
     """
     tracks, dwell = rec.get("handling_tracks"), rec.get("dwell_h")
-    if not (is_number(tracks) and is_number(dwell) and tracks > 0 and dwell > 0):
+    stated = given.get("handling_trains_per_day")
+    if "handling_trains_per_day" in given and _range("handling_trains_per_day").problem(stated):
+        rec["handling_trains_per_day"] = stated  # the record reports it with its plausible range
+        return True
+    if _range("handling_tracks").problem(tracks) or _range("dwell_h").problem(dwell):
         rec["handling_trains_per_day"] = 1.0  # placeholder: the bad tracks / dwell are reported
         return True
     derived = handling_rate_per_day(tracks, dwell)
     rec["handling_trains_per_day"] = derived
-    stated = given.get("handling_trains_per_day")
     if "handling_trains_per_day" in given and not (
         is_number(stated) and abs(stated - derived) <= DERIVED_TOLERANCE
     ):
