@@ -244,6 +244,24 @@ def _too_deep_line(text: str, limit: int = 100) -> int:
     return 1
 
 
+class _HugeInt(float):
+    """An integer literal too long to read (Python refuses over 4,300 digits): infinite, and says so."""
+
+    digits = 0
+
+    def __repr__(self) -> str:
+        return f"an integer of {self.digits:,} digits"
+
+
+def _json_int(literal: str) -> int | float:
+    """Read a JSON integer; one of more than 50 digits becomes a :class:`_HugeInt` that the ranges refuse."""
+    if len(literal) <= 50:
+        return int(literal)
+    out = _HugeInt("-inf" if literal.startswith("-") else "inf")
+    out.digits = len(literal.lstrip("-"))
+    return out
+
+
 def _parse_json(path: Path, text: str) -> tuple[object, dict[int, list[str]]]:
     """Parse the text; also return the keys given twice, by ``id()`` of the object holding them."""
     dups: dict[int, list[str]] = {}
@@ -256,7 +274,7 @@ def _parse_json(path: Path, text: str) -> tuple[object, dict[int, list[str]]]:
         return obj
 
     try:
-        return json.loads(text, object_pairs_hook=pairs_hook), dups
+        return json.loads(text, object_pairs_hook=pairs_hook, parse_int=_json_int), dups
     except json.JSONDecodeError as exc:
         raise NetworkError([f"{path}:{exc.lineno}: invalid JSON: {exc.msg}"], what=str(path)) from None
     except RecursionError:

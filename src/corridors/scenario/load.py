@@ -145,6 +145,8 @@ def _read_yaml(display: str, problems: Problems) -> tuple[CommentedMap, set[KeyP
     for path, line, tag in doc.tags:
         problems.add(display, line, path, f"explicit YAML tag '{tag}' is not allowed, expected plain data")
         tagged.add(path)
+    if () in tagged:  # the whole document was tagged (and reported): nothing left to read
+        return None
     if not isinstance(node, CommentedMap):
         problems.raw(
             f"{display}:1: got {show(_plain(node, (), {}, tagged))} at the top level, expected a mapping"

@@ -69,6 +69,11 @@ class PlainYaml:
     tags: list[tuple[KeyPath, int, str]] = field(default_factory=list)
 
 
+#: Longest plain number read (digits, sign, point, exponent, underscores).
+MAX_NUMBER_CHARS = 50
+_LONG_NUMBER = re.compile(r"[-+]?[0-9_.]+(?:[eE][-+]?[0-9_]+)?|[-+]?0[xXoObB][0-9a-fA-F_]+")
+
+
 class _PlainComposer(Composer):
     """A composer that refuses anchors, aliases, merge keys, YAML 1.1 and deep nesting."""
 
@@ -94,6 +99,16 @@ class _PlainComposer(Composer):
                 f"found the {'alias' if sign == '*' else 'anchor'} '{sign}{excerpt(str(event.anchor))}': "
                 "YAML anchors and aliases are not supported, expected plain data "
                 "(write the value out, or share it through extends)",
+                event.start_mark,
+            )
+        value = getattr(event, "value", None)
+        if (isinstance(value, str) and getattr(event, "style", None) is None and len(value) > MAX_NUMBER_CHARS
+                and _LONG_NUMBER.fullmatch(value)):
+            # Python refuses to read integers of over 4,300 digits; no plausible value needs 50
+            raise ComposerError(
+                None, None,
+                f"a number of {len(value):,} characters, expected a number of at most {MAX_NUMBER_CHARS} "
+                "characters (see the accepted ranges in docs/scenario-format.md)",
                 event.start_mark,
             )
         if len(self.path) >= MAX_DEPTH:
