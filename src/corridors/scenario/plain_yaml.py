@@ -69,8 +69,9 @@ class PlainYaml:
     tags: list[tuple[KeyPath, int, str]] = field(default_factory=list)
 
 
-#: Longest plain number read (digits, sign, point, exponent, underscores).
-MAX_NUMBER_CHARS = 50
+#: Longest plain number read (digits, sign, point, exponent, underscores): below Python's
+#: 4,300-digit limit for reading integers; any plausible value is far shorter.
+MAX_NUMBER_CHARS = 4_000
 _LONG_NUMBER = re.compile(r"[-+]?[0-9_.]+(?:[eE][-+]?[0-9_]+)?|[-+]?0[xXoObB][0-9a-fA-F_]+")
 
 
@@ -104,11 +105,12 @@ class _PlainComposer(Composer):
         value = getattr(event, "value", None)
         if (isinstance(value, str) and getattr(event, "style", None) is None and len(value) > MAX_NUMBER_CHARS
                 and _LONG_NUMBER.fullmatch(value)):
-            # Python refuses to read integers of over 4,300 digits; no plausible value needs 50
+            # Python refuses to read integers of over 4,300 digits (shorter ones reach the ranges)
+            where = ".".join(str(k) for k in self.path if k is not None)
             raise ComposerError(
                 None, None,
-                f"a number of {len(value):,} characters, expected a number of at most {MAX_NUMBER_CHARS} "
-                "characters (see the accepted ranges in docs/scenario-format.md)",
+                f"{excerpt(where)}: a number of {len(value):,} characters, expected a number of at most "
+                f"{MAX_NUMBER_CHARS:,} characters (see the accepted ranges in docs/scenario-format.md)",
                 event.start_mark,
             )
         if len(self.path) >= MAX_DEPTH:
