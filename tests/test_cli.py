@@ -129,3 +129,23 @@ def test_replications_give_confidence_intervals(tmp_path):
     rep = json.loads((tmp_path / "out" / "summary.json").read_text())["replications"]
     assert rep["n"] == 2 and rep["seeds"] == [7, 8]
     assert set(rep["regions"]) == set(REGIONS)
+
+
+@pytest.mark.parametrize("text", ["[/oops]", "[red]", ":x:", "[bold]b[/bold]", "[link=file:///etc]x[/link]"])
+def test_user_text_is_printed_as_data_never_as_markup(text, tmp_path):
+    """The issue's ``"[/oops]"`` key crashed the CLI with rich's MarkupError; ``[red]`` vanished, ``:x:`` became an emoji."""
+    bad = tmp_path / "s.yaml"
+    bad.write_text(BASE.read_text(encoding="utf-8") + f'"{text}": 1\n', encoding="utf-8")
+    r = CliRunner().invoke(main, ["validate", str(bad)])
+    assert r.exit_code == 1 and r.exception is None or isinstance(r.exception, SystemExit)
+    assert text in r.output, r.output
+
+
+
+def test_markup_in_an_error_of_run_is_printed_as_it_is(tmp_path):
+    """Names are restricted to folder-safe characters; the refusal quotes the text literally."""
+    child = tmp_path / "child.yaml"
+    child.write_text(f'extends: {BASE}\nname: "[red]x:x:[/oops]"\n', encoding="utf-8")
+    r = CliRunner().invoke(main, ["run", str(child), "--days", 32, "--out", str(tmp_path / "out")])
+    assert r.exit_code == 1
+    assert "'[red]x:x:[/oops]'" in r.output

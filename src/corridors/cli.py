@@ -23,8 +23,8 @@ from corridors import __version__
 from corridors.errors import CorridorsError
 
 log = logging.getLogger(__name__)
-console = Console(stderr=False)
-err_console = Console(stderr=True)
+console = Console(stderr=False, emoji=False)  # user text is data: no :codes: turned into emoji
+err_console = Console(stderr=True, emoji=False)
 
 
 def _friendly(fn):
