@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from corridors.errors import CorridorsError
+from corridors.workers import process_alive, process_start
 
 log = logging.getLogger(__name__)
 
@@ -125,38 +126,6 @@ def check_target(final: Path) -> Path:
     return absolute
 
 
-def _proc_stat(pid: int) -> list[str]:
-    """Fields of ``/proc/PID/stat`` after the command name (Linux), ``[]`` where unknown."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            return fh.read().rsplit(b")", 1)[1].decode().split()
-    except (OSError, IndexError, UnicodeDecodeError):
-        return []
-
-
-def _start_time(pid: int) -> str:
-    """Start time of a process in clock ticks since boot, ``""`` where unknown."""
-    fields = _proc_stat(pid)
-    return fields[19] if len(fields) > 19 else ""
-
-
-def _pid_alive(pid: int, started: str = "") -> bool:
-    """Whether process ``pid`` runs (and, when ``started`` is known, is the same process, not a reused id)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    fields = _proc_stat(pid)
-    if fields and fields[0] == "Z":
-        return False  # killed, waiting for its parent to collect it
-    now = fields[19] if len(fields) > 19 else ""
-    return not (started and now and now != started)
-
-
 def _owner(staging: Path) -> tuple[int, str]:
     """Process id and start time of the run writing ``staging`` (``(0, "")`` if unreadable)."""
     try:
@@ -169,7 +138,7 @@ def _owner(staging: Path) -> tuple[int, str]:
 def _live_owner(staging: Path) -> int:
     """Process id of another live run writing ``staging``, else 0."""
     pid, started = _owner(staging)
-    return pid if pid and pid != os.getpid() and _pid_alive(pid, started) else 0
+    return pid if pid and pid != os.getpid() and process_alive(pid, started) else 0
 
 
 def _busy_error(final: Path, pid: int) -> OutputFolderError:
@@ -202,7 +171,7 @@ def _take_staging(final: Path) -> Path:
             log.info("removing a staging folder left by a stopped run: %s", staging)
             shutil.rmtree(staging, ignore_errors=True)
             continue
-        (staging / _OWNER).write_text(f"{os.getpid()} {_start_time(os.getpid())}\n", encoding="ascii")
+        (staging / _OWNER).write_text(f"{os.getpid()} {process_start(os.getpid())}\n", encoding="ascii")
         (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
         return staging
     raise OutputFolderError(f"cannot create the staging folder {staging}")

@@ -1,4 +1,4 @@
-"""Worker processes for simulation runs: a pool whose workers end with the run that started them.
+"""Processes: a pool of simulation workers that end with the run that started them, and process liveness.
 
 A killed ``corridors compare`` must not leave workers simulating for minutes:
 each worker asks the kernel for SIGTERM when its parent dies (Linux) and runs a
@@ -24,19 +24,59 @@ _PR_SET_PDEATHSIG = 1
 _WATCH_INTERVAL_S = 0.5
 
 
-def _process_alive(pid: int) -> bool:
-    """Whether process ``pid`` exists and is not a zombie (a killed run awaiting its reaper)."""
+def _proc_stat(pid: int) -> list[str]:
+    """Fields of ``/proc/PID/stat`` after the command name (Linux), ``[]`` where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].decode().split()
+    except (OSError, IndexError, UnicodeDecodeError):
+        return []
+
+
+def process_start(pid: int) -> str:
+    """Return the start time of a process in clock ticks since boot (Linux), ``""`` where unknown.
+
+    Parameters
+    ----------
+    pid
+        A process id.
+
+    Returns
+    -------
+    str
+        Together with the id, it tells a process from a later one that reused its id.
+    """
+    fields = _proc_stat(pid)
+    return fields[19] if len(fields) > 19 else ""
+
+
+def process_alive(pid: int, started: str = "") -> bool:
+    """Return whether process ``pid`` runs: not gone, not a zombie, and not a later process with the same id.
+
+    Parameters
+    ----------
+    pid
+        A process id.
+    started
+        Its :func:`process_start` when it was recorded (``""``: unknown, not checked).
+
+    Returns
+    -------
+    bool
+    """
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except (OSError, IndexError):
-        return True
+    fields = _proc_stat(pid)
+    if fields and fields[0] == "Z":
+        return False  # killed, waiting for its parent to collect it
+    now = fields[19] if len(fields) > 19 else ""
+    return not (started and now and now != started)
 
 
 def _die_with(run_pid: int) -> None:
@@ -57,7 +97,7 @@ def _die_with(run_pid: int) -> None:
 
     def watch() -> None:
         while True:
-            if os.getppid() != parent or not _process_alive(run_pid):
+            if os.getppid() != parent or not process_alive(run_pid):
                 os._exit(1)  # no one is left to collect this worker's results
             time.sleep(_WATCH_INTERVAL_S)
 

@@ -189,7 +189,7 @@ def _check_keys(problems: Problems, body: dict, allowed: Iterable[str], path: Ke
 
 
 def _range(key: str) -> Range:
-    """The plausible range of a border attribute (from the network record)."""
+    """Return the plausible range of a border attribute (from the network record)."""
     return range_of(BorderCrossing.model_fields[key])
 
 
