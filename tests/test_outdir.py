@@ -99,20 +99,29 @@ def test_an_error_while_writing_leaves_the_old_result(tmp_path):
     assert _leftovers(tmp_path) == []
 
 
+def _writer(target: Path) -> subprocess.Popen:
+    """Another process that holds ``target``'s lock (inside ``staged_dir``) until killed."""
+    code = ("import sys, time; from pathlib import Path; from corridors.outdir import staged_dir\n"
+            "with staged_dir(Path(sys.argv[1])) as tmp:\n"
+            "    (tmp / 'half.txt').write_text('half'); print('in', flush=True); time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(target)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "in"
+    return proc
+
+
 def test_a_live_writer_blocks_a_second_one_and_a_dead_ones_leftover_is_cleaned(tmp_path):
     target = tmp_path / "res"
-    staging = tmp_path / ".res.corridors-staging"
-    staging.mkdir()
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    writer = _writer(target)
     try:
-        (staging / ".corridors-owner").write_text(f"{sleeper.pid}\n")
-        with pytest.raises(OutputFolderError, match=f"process {sleeper.pid}"), staged_dir(target):
+        with pytest.raises(OutputFolderError, match=f"process {writer.pid}"), staged_dir(target):
             pass
     finally:
-        sleeper.kill()
-        sleeper.wait()
-    # the owner is gone now: its leftover is removed and the write goes ahead
+        writer.kill()
+        writer.wait()
+    assert (tmp_path / ".res.corridors-staging" / "half.txt").exists()  # what the killed writer left
+    # the writer is gone: its leftovers are removed and the write goes ahead
     with staged_dir(target) as tmp:
+        assert not (tmp / "half.txt").exists()
         (tmp / "a.txt").write_text("a")
     assert (target / "a.txt").read_text() == "a"
     assert _leftovers(tmp_path) == []
@@ -131,12 +140,11 @@ def test_a_kill_between_two_renames_is_repaired(tmp_path):
     assert _leftovers(tmp_path) == []
 
 
-def test_a_leftover_whose_process_id_was_reused_is_cleaned(tmp_path):
-    # The owner file names a live process, but one started at another time: the id was reused after a kill.
+def test_a_lock_file_naming_a_live_process_that_does_not_hold_it_is_cleaned(tmp_path):
+    # A lock file left by a killed run may name a process id that was reused since: only the kernel's lock counts.
     target = tmp_path / "res"
-    staging = tmp_path / ".res.corridors-staging"
-    staging.mkdir()
-    (staging / ".corridors-owner").write_text(f"{os.getpid()} 1\n")
+    (tmp_path / ".res.corridors-staging").mkdir()
+    (tmp_path / ".res.corridors-lock").write_text(f"{os.getpid()}\n")
     with staged_dir(target) as tmp:
         (tmp / "a.txt").write_text("a")
     assert (target / "a.txt").read_text() == "a"
@@ -145,16 +153,41 @@ def test_a_leftover_whose_process_id_was_reused_is_cleaned(tmp_path):
 
 def test_a_live_writer_is_reported_before_any_simulation(tmp_path):
     target = tmp_path / "res"
-    staging = tmp_path / ".res.corridors-staging"
-    staging.mkdir()
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    writer = _writer(target)
     try:
-        (staging / ".corridors-owner").write_text(f"{sleeper.pid}\n")
-        with pytest.raises(OutputFolderError, match=f"being written by another corridors run .process {sleeper.pid}"):
+        with pytest.raises(OutputFolderError, match=f"being written by another corridors run .process {writer.pid}"):
             check_target(target)
         r = CliRunner().invoke(main, ["run", str(BASE), "--out", str(target), "--days", "31"])
-        assert r.exit_code == 1 and f"process {sleeper.pid}" in r.output
+        assert r.exit_code == 1 and f"process {writer.pid}" in r.output
     finally:
-        sleeper.kill()
-        sleeper.wait()
+        writer.kill()
+        writer.wait()
     check_target(target)  # its writer is gone: the leftover no longer blocks
+
+
+def test_the_lock_is_held_from_staging_to_publishing(tmp_path, monkeypatch):
+    """A second writer is refused at every step of the first one, the publication included (no owner-less gap)."""
+    import corridors.outdir as outdir
+
+    target = tmp_path / "res"
+    refused = []
+
+    def try_second():
+        with pytest.raises(OutputFolderError, match="being written by another corridors run"), staged_dir(target):
+            pass
+        refused.append(True)
+
+    real_publish = outdir._publish
+
+    def publish(staging, final):
+        try_second()  # just before the swap
+        real_publish(staging, final)
+        try_second()  # just after it, the lock still held
+
+    monkeypatch.setattr(outdir, "_publish", publish)
+    with staged_dir(target) as tmp:
+        try_second()
+        (tmp / "a.txt").write_text("a")
+    assert refused == [True, True, True]
+    assert (target / "a.txt").read_text() == "a"
+    assert _leftovers(tmp_path) == []

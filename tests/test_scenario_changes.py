@@ -200,3 +200,17 @@ def test_every_change_kind_has_one_handler_in_documented_order():
         "upgrade", "set_border", "set_ferry", "close", "slowdown", "remove",
     )
     assert tuple(CHANGE_HANDLERS) == CHANGE_KINDS
+
+
+def test_plausible_tracks_and_dwell_whose_rate_is_not_are_reported_where_written(tmp_path):
+    """50 tracks (ok) at a 0.5 h dwell (ok) would hand over 2,400 trains a day: reported at dwell_h, not at a derived key."""
+    from corridors.scenario import validate_file
+
+    from pathlib import Path
+
+    base = Path(__file__).parent / "data" / "scenario" / "base.yaml"
+    s = tmp_path / "s.yaml"
+    s.write_text(f"extends: {base}\nname: s\nchanges:\n"
+                 "  - set_border: {id: alashankou_dostyk, handling_tracks: 50, dwell_h: 0.5}\n", encoding="utf-8")
+    (msg,) = validate_file(s)
+    assert f"{s}:4: changes[0].set_border.dwell_h: handling_tracks 50 x 24 / dwell_h 0.5 gives 2400" in msg

@@ -12,7 +12,9 @@ import contextlib
 import functools
 import logging
 import math
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -108,18 +110,24 @@ def network_cmd(file: str | None, map_file: str | None, export_file: str | None)
 
         from corridors.results import fix_gpkg_timestamps
 
-        out = Path(export_file)
+        out = Path(export_file).resolve()  # through a symbolic link, as a plain write would go
         if out.suffix.lower() != ".gpkg":
             raise CorridorsError(f"--export {export_file}: expected a file name ending in .gpkg")
+        if not out.parent.is_dir() or not os.access(out.parent, os.W_OK | os.X_OK):
+            raise CorridorsError(f"--export {export_file}: {out.parent} is not a folder that can be written")
         nodes, links = to_gdfs(net)
         # written beside the target and moved in whole: an existing export is replaced only once the new one is complete
-        tmp = out.with_name(f".{out.name}.partial.gpkg")
-        tmp.unlink(missing_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".partial.gpkg", dir=out.parent)
+        os.close(fd)
+        tmp = Path(name)
+        tmp.unlink()  # GDAL creates the file itself
         try:
             nodes.to_file(tmp, layer="nodes", driver="GPKG")
             links.to_file(tmp, layer="links", driver="GPKG")
             fix_gpkg_timestamps(tmp)
             tmp.replace(out)
+        except OSError as exc:
+            raise CorridorsError(f"--export {export_file}: cannot write: {exc}") from None
         finally:
             tmp.unlink(missing_ok=True)
         console.print(f"GeoPackage written to {escape(export_file)} (layers: nodes, links)")

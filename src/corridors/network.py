@@ -250,7 +250,7 @@ class _HugeInt(float):
     digits = 0
 
     def __repr__(self) -> str:
-        return f"an integer of {self.digits:,} digits"
+        return f"{'a negative' if self < 0 else 'an'} integer of {self.digits:,} digits"
 
 
 def _json_int(literal: str) -> int | float:

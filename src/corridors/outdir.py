@@ -5,15 +5,17 @@ folder this module publishes holds the marker file :data:`MARKER`. Any other
 existing, non-empty folder (a user's notes, ``$HOME``, the working folder) is
 refused with a clear error *before* anything is simulated.
 
-Writing happens in a staging folder ``.<name>.corridors-staging`` beside the
-target. Its creation is the lock: a second run aimed at the same target while
-the first one writes fails with a message naming the owner's process id. When
-the result is complete the staging folder and the old result are exchanged in
-one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``), so at every instant the
-target holds either the complete old result or the complete new one. Where the
-exchange is not available, two renames are used and a later run repairs the
-rare interruption between them. Staging folders left by killed runs are removed
-when their owner process is gone.
+A run holds the target's lock (``flock`` on ``.<name>.corridors-lock``, released
+by the kernel however the run ends) from before it simulates until its result
+is published: a second run aimed at the same target fails at once with a
+message naming the holder's process id. Writing happens in a staging folder
+``.<name>.corridors-staging`` beside the target. When the result is complete
+the staging folder and the old result are exchanged in one atomic step (Linux
+``renameat2(RENAME_EXCHANGE)``), so at every instant the target holds either
+the complete old result or the complete new one. Where the exchange is not
+available, two renames are used and a later run repairs the rare interruption
+between them. What a killed run left (staging folder, lock file) is removed by
+the next run that takes the lock.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import fcntl
 import logging
 import os
 import shutil
@@ -28,7 +31,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from corridors.errors import CorridorsError
-from corridors.workers import process_alive, process_start
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +38,8 @@ MARKER = ".corridors-result"
 """File name that marks a folder written by corridors (safe for corridors to replace)."""
 
 _MARKER_TEXT = "This folder was written by corridors; corridors may replace it as a whole.\n"
-_OWNER = ".corridors-owner"
 _STAGING = ".corridors-staging"
+_LOCK = ".corridors-lock"
 _OLD = ".corridors-old"
 
 
@@ -115,7 +117,7 @@ def check_target(final: Path) -> Path:
                     f"--out {final}: {absolute} already holds files that corridors did not write ({shown}); "
                     f"corridors only replaces its own result folders (marked by {MARKER}). "
                     "Choose a new or empty folder")
-    pid = _live_owner(_staging(absolute))
+    pid = _holder(absolute)
     if pid:  # fail before simulating, not after
         raise _busy_error(final, pid)
     parent = absolute.parent
@@ -126,25 +128,76 @@ def check_target(final: Path) -> Path:
     return absolute
 
 
-def _owner(staging: Path) -> tuple[int, str]:
-    """Process id and start time of the run writing ``staging`` (``(0, "")`` if unreadable)."""
+def _lock_path(final: Path) -> Path:
+    return final.with_name(f".{final.name}{_LOCK}")
+
+
+def _write_pid(fd: int) -> None:
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+
+
+def _read_pid(fd: int) -> int:
     try:
-        pid, _, started = (staging / _OWNER).read_text(encoding="ascii").strip().partition(" ")
-        return int(pid or 0), started
-    except (OSError, ValueError):
-        return 0, ""
+        return int(os.pread(fd, 32, 0).decode("ascii").split()[0])
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return 0
 
 
-def _live_owner(staging: Path) -> int:
-    """Process id of another live run writing ``staging``, else 0."""
-    pid, started = _owner(staging)
-    return pid if pid and pid != os.getpid() and process_alive(pid, started) else 0
+def _acquire(final: Path) -> int:
+    """Take the lock of ``final`` (``flock`` on ``.<name>.corridors-lock``); return its descriptor.
+
+    The kernel releases the lock when its process ends, however it ends. The
+    holder deletes the lock file before releasing it, so a process that opened
+    the file just before that checks, once it holds a lock, that it holds the
+    file still in place (same inode), and otherwise tries again.
+    """
+    path = _lock_path(final)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = _read_pid(fd)
+            os.close(fd)
+            raise _busy_error(final, pid) from None
+        try:
+            here = os.stat(path)
+            mine = os.fstat(fd)
+            if (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino):
+                _write_pid(fd)
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # the file was replaced while we waited: lock the one in place now
+
+
+def _release(final: Path, fd: int) -> None:
+    """Delete the lock file (while still holding it), then release it."""
+    try:
+        _lock_path(final).unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+
+
+def _holder(final: Path) -> int:
+    """Process id of a live run holding the lock of ``final`` (0 when none); a dead run's lock file is removed."""
+    try:
+        fd = _acquire(final) if _lock_path(final).exists() else None
+    except OutputFolderError as exc:
+        return getattr(exc, "pid", 0) or -1
+    if fd is not None:
+        _release(final, fd)
+    return 0
 
 
 def _busy_error(final: Path, pid: int) -> OutputFolderError:
-    return OutputFolderError(
-        f"{final} is being written by another corridors run (process {pid}); "
+    who = f"process {pid}" if pid > 0 else "process unknown"
+    exc = OutputFolderError(
+        f"{final} is being written by another corridors run ({who}); "
         "wait for it to finish or choose another --out")
+    exc.pid = pid  # type: ignore[attr-defined]
+    return exc
 
 
 def _repair(final: Path) -> None:
@@ -159,22 +212,17 @@ def _repair(final: Path) -> None:
 
 
 def _take_staging(final: Path) -> Path:
-    """Create the staging folder (the lock), removing a dead owner's leftover first."""
+    """Create an empty staging folder (with the marker); call with the lock held.
+
+    Any staging folder found there was left by a run that was stopped: it is removed.
+    """
     staging = _staging(final)
-    for _ in range(2):
-        try:
-            staging.mkdir()
-        except FileExistsError:
-            pid = _live_owner(staging)
-            if pid:
-                raise _busy_error(final, pid) from None
-            log.info("removing a staging folder left by a stopped run: %s", staging)
-            shutil.rmtree(staging, ignore_errors=True)
-            continue
-        (staging / _OWNER).write_text(f"{os.getpid()} {process_start(os.getpid())}\n", encoding="ascii")
-        (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
-        return staging
-    raise OutputFolderError(f"cannot create the staging folder {staging}")
+    if staging.exists():
+        log.info("removing a staging folder left by a stopped run: %s", staging)
+        shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+    return staging
 
 
 _RENAME_EXCHANGE = 2
@@ -200,7 +248,6 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def _publish(staging: Path, final: Path) -> None:
     """Put the complete ``staging`` folder in place of ``final``."""
-    (staging / _OWNER).unlink(missing_ok=True)
     if not final.exists():
         staging.rename(final)
         return
@@ -240,11 +287,15 @@ def staged_dir(final: Path) -> Iterator[Path]:
     """
     final = check_target(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    _repair(final)
-    staging = _take_staging(final)
+    lock = _acquire(final)
     try:
-        yield staging
-        _publish(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        _repair(final)
+        staging = _take_staging(final)
+        try:
+            yield staging
+            _publish(staging, final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    finally:
+        _release(final, lock)

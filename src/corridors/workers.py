@@ -33,32 +33,13 @@ def _proc_stat(pid: int) -> list[str]:
         return []
 
 
-def process_start(pid: int) -> str:
-    """Return the start time of a process in clock ticks since boot (Linux), ``""`` where unknown.
+def process_alive(pid: int) -> bool:
+    """Return whether process ``pid`` runs: not gone and not a zombie (killed, awaiting its reaper).
 
     Parameters
     ----------
     pid
         A process id.
-
-    Returns
-    -------
-    str
-        Together with the id, it tells a process from a later one that reused its id.
-    """
-    fields = _proc_stat(pid)
-    return fields[19] if len(fields) > 19 else ""
-
-
-def process_alive(pid: int, started: str = "") -> bool:
-    """Return whether process ``pid`` runs: not gone, not a zombie, and not a later process with the same id.
-
-    Parameters
-    ----------
-    pid
-        A process id.
-    started
-        Its :func:`process_start` when it was recorded (``""``: unknown, not checked).
 
     Returns
     -------
@@ -73,10 +54,7 @@ def process_alive(pid: int, started: str = "") -> bool:
     except PermissionError:
         return True
     fields = _proc_stat(pid)
-    if fields and fields[0] == "Z":
-        return False  # killed, waiting for its parent to collect it
-    now = fields[19] if len(fields) > 19 else ""
-    return not (started and now and now != started)
+    return not (fields and fields[0] == "Z")
 
 
 def _die_with(run_pid: int) -> None:

@@ -209,6 +209,13 @@ def _with_derived(problems: Problems, rec: dict, given: dict, path: KeyPath) -> 
         return True
     derived = handling_rate_per_day(tracks, dwell)
     rec["handling_trains_per_day"] = derived
+    rate = _range("handling_trains_per_day")
+    if "handling_trains_per_day" not in given and rate.problem(derived):
+        # both inputs are plausible, their combination is not: say so at what the user wrote
+        key = "dwell_h" if "dwell_h" in given else "handling_tracks"
+        problems.err((*path, key), f"handling_tracks {tracks:g} x 24 / dwell_h {dwell:g} gives {derived:g} "
+                                   f"trains/day, expected {rate.text()}")
+        return False
     if "handling_trains_per_day" in given and not (
         is_number(stated) and abs(stated - derived) <= DERIVED_TOLERANCE
     ):

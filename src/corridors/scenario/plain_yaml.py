@@ -102,6 +102,16 @@ class _PlainComposer(Composer):
                 "(write the value out, or share it through extends)",
                 event.start_mark,
             )
+        if len(self.path) >= MAX_DEPTH:
+            raise ComposerError(
+                None, None, f"nested more than {MAX_DEPTH} levels deep, expected a scenario's plain data",
+                event.start_mark,
+            )
+        is_key = isinstance(parent, MappingNode) and index is None
+        if isinstance(index, ScalarNode):
+            self.path.append(index.value)
+        else:  # a list index; the root or a key (None); a complex key ("?")
+            self.path.append(index if index is None or isinstance(index, int) else "?")
         value = getattr(event, "value", None)
         if (isinstance(value, str) and getattr(event, "style", None) is None and len(value) > MAX_NUMBER_CHARS
                 and _LONG_NUMBER.fullmatch(value)):
@@ -113,16 +123,6 @@ class _PlainComposer(Composer):
                 f"{MAX_NUMBER_CHARS:,} characters (see the accepted ranges in docs/scenario-format.md)",
                 event.start_mark,
             )
-        if len(self.path) >= MAX_DEPTH:
-            raise ComposerError(
-                None, None, f"nested more than {MAX_DEPTH} levels deep, expected a scenario's plain data",
-                event.start_mark,
-            )
-        is_key = isinstance(parent, MappingNode) and index is None
-        if isinstance(index, ScalarNode):
-            self.path.append(index.value)
-        else:  # a list index; the root or a key (None); a complex key ("?")
-            self.path.append(index if index is None or isinstance(index, int) else "?")
         ctag = getattr(event, "ctag", None)
         if ctag is not None and str(ctag) != "!":
             # a tagged key is reported (and its value dropped) at the path it names
