@@ -167,17 +167,13 @@ def running_time_h(distance_km: float, section: RailSection, speed_factor: float
     return distance_km / running_speed_kmh(section, speed_factor)
 
 
-def double_track_entry_h(section: RailSection, maintenance_h: float, speed_factor: float = 1.0) -> float:
+def double_track_entry_h(maintenance_h: float) -> float:
     """Hours a day trains may enter a double-track section under the daily maintenance rule.
 
     Parameters
     ----------
-    section
-        A double-track rail section.
     maintenance_h
         Daily maintenance window, hours.
-    speed_factor
-        The train's cargo speed factor (1 for the formula's standard train).
 
     Returns
     -------
@@ -188,7 +184,6 @@ def double_track_entry_h(section: RailSection, maintenance_h: float, speed_facto
         a 1,000 km section to a few hours of entries a day, which no operator
         does (maintenance closes one stretch at a time).
     """
-    del section, speed_factor  # the same for every section and train: kept for the call's meaning
     return HOURS_PER_DAY - maintenance_h
 
 
@@ -428,7 +423,7 @@ def link_capacity(
                 link.id, "rail", pairs, shared=True,
                 formula=f"single track: {avail_h:g} h / (2 x {occ * 60:.1f} min) = {pairs:.1f} pairs/day",
             )
-        entry_h = double_track_entry_h(link, maintenance_h)
+        entry_h = double_track_entry_h(maintenance_h)
         cap = entry_h * 60.0 / link.headway_min
         return Capacity(
             link.id, "rail", cap,

@@ -47,6 +47,22 @@ class OutputFolderError(CorridorsError):
     """The requested output folder cannot be written safely."""
 
 
+class FolderBusyError(OutputFolderError):
+    """Another corridors run holds the folder's lock.
+
+    Parameters
+    ----------
+    message
+        What to tell the user.
+    pid
+        The holder's process id (0 when unknown).
+    """
+
+    def __init__(self, message: str, pid: int) -> None:
+        super().__init__(message)
+        self.pid = pid
+
+
 def _staging(final: Path) -> Path:
     return final.with_name(f".{final.name}{_STAGING}")
 
@@ -184,20 +200,18 @@ def _holder(final: Path) -> int:
     """Process id of a live run holding the lock of ``final`` (0 when none); a dead run's lock file is removed."""
     try:
         fd = _acquire(final) if _lock_path(final).exists() else None
-    except OutputFolderError as exc:
-        return getattr(exc, "pid", 0) or -1
+    except FolderBusyError as exc:
+        return exc.pid or -1
     if fd is not None:
         _release(final, fd)
     return 0
 
 
-def _busy_error(final: Path, pid: int) -> OutputFolderError:
+def _busy_error(final: Path, pid: int) -> FolderBusyError:
     who = f"process {pid}" if pid > 0 else "process unknown"
-    exc = OutputFolderError(
+    return FolderBusyError(
         f"{final} is being written by another corridors run ({who}); "
-        "wait for it to finish or choose another --out")
-    exc.pid = pid  # type: ignore[attr-defined]
-    return exc
+        "wait for it to finish or choose another --out", pid)
 
 
 def _repair(final: Path) -> None:

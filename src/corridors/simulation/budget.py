@@ -26,7 +26,8 @@ from corridors import REGIONS
 from corridors.elements import block_layout
 from corridors.errors import CorridorsError
 from corridors.model import Flow, RunSpec
-from corridors.network import Network, to_graph
+from corridors.network import Network
+from corridors.routing import route_graph
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def route_cycles(spec: RunSpec) -> dict[str, float]:
         Flow id -> cycles per train: the blocks of each single track plus one
         per other element; the mean of the others for a flow with no route.
     """
-    G = to_graph(spec.network)
+    G = route_graph(spec.network)  # the graph trains route on
     found: dict[str, float] = {}
     by_origin: dict[tuple[str, ...], tuple[dict, dict]] = {}
     for f in spec.flows:
