@@ -190,3 +190,28 @@ def test_engine_capacity_and_sections_csv_share_one_block_rule():
         cap = link_capacity(net.links[lid], maintenance_h=2.0, meet_overhead_min=10.0)
         assert rows[lid]["capacity_trains_per_day"] == pytest.approx(cap.trains_per_day, abs=1e-3)
         assert rows[lid]["utilisation"] == pytest.approx(1.0, abs=0.05), rows[lid]
+
+
+def test_common_random_numbers_adding_a_line_elsewhere_keeps_a_flows_departures():
+    """Streams per purpose and object: a new line and a new flow elsewhere leave flow x's trains and dwells as they were."""
+    from corridors.simulation.streams import Streams
+
+    nodes = [node("a", 70.0), node("b", 70.5), node("c", 71.0), node("d", 71.5)]
+    links = [rail("ab", "a", "b", 40.0, tracks=2, headway_min=10.0), border("bc", "b", "c", dwell_h=3.0, cv=0.5)]
+    x = flow("x", "a", "c", trains_per_year=2000.0)
+    before = make_spec(make_network(nodes, links), [x], days=20.0, seed=7)
+    after = make_spec(make_network(nodes, [*links, rail("cd", "c", "d", 30.0, tracks=2, headway_min=10.0)]),
+                      [x, flow("y", "c", "d", trains_per_year=3000.0)], days=20.0, seed=7)
+    dep = {name: sorted(t.generated_h for t in simulate(spec).trains if t.flow == "x")
+           for name, spec in (("before", before), ("after", after))}
+    assert len(dep["before"]) > 50
+    assert dep["before"] == dep["after"]
+    other_seed = sorted(t.generated_h for t in simulate(before.with_settings(seed=8)).trains)
+    assert other_seed != dep["before"]
+    # one stream per purpose and object, stable across runs, distinct between objects
+    s = Streams(7)
+    assert s.get("dwell", "bc/ab") is s.get("dwell", "bc/ab")
+    assert Streams(7).get("dwell", "bc/ab").random() == Streams(7).get("dwell", "bc/ab").random()
+    assert Streams(7).get("dwell", "bc/ab").random() != Streams(7).get("dwell", "bc/ba").random()
+    with pytest.raises(KeyError):
+        s.get("dwel", "bc/ab")

@@ -59,7 +59,7 @@ Layout
 ``engine`` (the run: demand, routes, :class:`Simulation`, :func:`simulate`),
 ``elements_sim`` (one SimPy class per element type), ``resources`` (the block
 resource, disruption schedules, the calendar), ``records`` (the result
-records), ``streams`` (the run's random numbers). The element rules shared
+records), ``streams`` (one random stream per purpose and object). The element rules shared
 with the capacity formulas live in :mod:`corridors.elements`.
 
 The package imports neither geopandas nor matplotlib; its input

@@ -281,11 +281,11 @@ class Border(Element):
         """Trains waiting in direction ``d`` times the typical dwell per handling track, hours."""
         return self.waiting[d] * self.link.dwell_h / self.link.handling_tracks
 
-    def dwell_h(self) -> float:
-        """One train's dwell, hours: log-normal around ``dwell_h`` (fixed when ``dwell_cv`` is 0)."""
+    def dwell_h(self, d: str) -> float:
+        """One train's dwell in direction ``d``, hours: log-normal around ``dwell_h`` (fixed when ``dwell_cv`` is 0)."""
         if self.sigma == 0.0:
             return self.link.dwell_h
-        return float(self.sim.rng.lognormal(self.mu, self.sigma))
+        return float(self.sim.streams.get("dwell", f"{self.id}/{d}").lognormal(self.mu, self.sigma))
 
     def traverse(self, t: Train, forward: bool) -> Iterator:
         """Wait for a handling track (and the daily exchange limit), then dwell."""
@@ -309,7 +309,7 @@ class Border(Element):
                 yield env.timeout((day + 1) * HOURS_PER_DAY - env.now)
         t.entered(env.now)
         self._waited(d, arrived, env.now)
-        dwell = self.dwell_h() / self.schedule.factor(env.now)
+        dwell = self.dwell_h(d) / self.schedule.factor(env.now)
         self._busy(d, env.now, dwell)
         t.wait_h += env.now - arrived
         yield env.timeout(dwell)
@@ -349,7 +349,7 @@ class Ferry(Element):
         share = self.link.weather_downtime_share
         season = np.asarray(WEATHER_SEASON) / np.mean(WEATHER_SEASON)
         calm_mean_h = STORM_MEAN_H * (1 - share) / share
-        rng = self.sim.rng
+        rng = self.sim.streams.get("weather", self.id)
         while True:
             w = season[month_of(self.env.now)]
             yield self.env.timeout(float(rng.exponential(calm_mean_h / w)))

@@ -25,7 +25,7 @@ from corridors.routing import Route, candidate_routes, route_graph
 from corridors.simulation.elements_sim import Border, DoubleTrack, Element, Ferry, SingleTrack
 from corridors.simulation.records import SimResult, TrainRecord
 from corridors.simulation.resources import NO_DISRUPTION, Schedule, month_of
-from corridors.simulation.streams import run_rng
+from corridors.simulation.streams import Streams
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +80,8 @@ class Simulation:
         The SimPy environment (time in hours).
     elements
         One :class:`~corridors.simulation.elements_sim.Element` per link id.
-    rng
-        The run's random number generator (:func:`~corridors.simulation.streams.run_rng`).
+    streams
+        The run's random streams, one per purpose and object (:class:`~corridors.simulation.streams.Streams`).
     """
 
     def __init__(
@@ -97,7 +97,7 @@ class Simulation:
         self.trace: list | None = [] if trace else None
         self.stop_on_refusal = stop_on_refusal
         st = spec.settings
-        self.rng = run_rng(st.seed)
+        self.streams = Streams(st.seed)
         self.env = simpy.Environment()
         self.end_h = st.days * HOURS_PER_DAY
         self.warmup_h = st.warmup_days * HOURS_PER_DAY
@@ -176,15 +176,16 @@ class Simulation:
         prof = np.asarray(flow.monthly_profile, dtype=float)
         prof = prof / prof.mean()
         peak = rate_h * prof.max()
+        rng = self.streams.get("arrivals", flow.id)
         gap = 0.0
         while True:
-            step = float(self.rng.exponential(1.0 / peak))
+            step = float(rng.exponential(1.0 / peak))
             gap += step
             t_next = self.env.now + gap
             if t_next >= self.end_h:
                 yield gap
                 return
-            if self.rng.random() * peak <= rate_h * prof[month_of(t_next)]:
+            if rng.random() * peak <= rate_h * prof[month_of(t_next)]:
                 yield gap
                 gap = 0.0
 
