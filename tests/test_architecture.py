@@ -15,11 +15,11 @@ PKG = Path(__file__).resolve().parents[1] / "src" / "corridors"
 #: The dependency order: a unit may import only units that stand before it (or itself).
 #: A unit is a top-level module or sub-package of ``corridors``. Keep in step with docs/architecture.md.
 ORDER = [
-    "__init__", "errors", "workers", "outdir", "ranges", "elements", "network", "model", "routing", "scenario", "simulation",
+    "__init__", "errors", "statistics", "workers", "outdir", "ranges", "elements", "network", "model", "routing", "scenario", "simulation",
     "results", "bound", "search", "comparison", "viz", "figures", "pipeline", "brief", "screen", "cli",
 ]
 #: Units that must run without the geospatial and plotting stack (process pools, clusters).
-CORE = ["simulation", "bound", "search", "scenario", "elements", "routing", "model"]
+CORE = ["statistics", "simulation", "bound", "search", "scenario", "elements", "routing", "model"]
 
 MAX_MODULE_LINES, MAX_CLASS_LINES, MAX_FUNCTION_LINES = 700, 300, 80
 

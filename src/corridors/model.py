@@ -14,6 +14,14 @@ from corridors import REGIONS
 from corridors.elements import DEFAULT_MAINTENANCE_H, DEFAULT_MEET_OVERHEAD_MIN
 from corridors.network import Network
 
+#: Replications of every run and of every load the capacity search probes: with
+#: common random numbers, five make the shipped comparison's key changes
+#: significant (docs/results.md) at a cost the benchmark reports.
+DEFAULT_REPLICATIONS = 5
+#: Practical capacity: mean added waiting at most half the free transit time,
+#: i.e. door-to-door time at most 1.5 times the free time (docs/capacity.md).
+DEFAULT_SERVICE_LEVEL_WAIT_SHARE = 0.5
+
 #: Which region a node's country belongs to, for attributing a flow that starts
 #: or ends at a node rather than at a region. Transit countries (KZ, UZ, TM, KG,
 #: AZ, GE, BY) belong to none.
@@ -207,13 +215,19 @@ class SimSettings:
     seed
         Seeds the one random generator of the run.
     replications
-        Independent runs (seeds ``seed``, ``seed + 1``, ...) for confidence intervals.
+        Independent runs (seeds ``seed``, ``seed + 1``, ...) for confidence
+        intervals; the capacity search runs as many at each load.
+    service_level_wait_share
+        The service level of the practical capacity: the region's trains'
+        mean added waiting (door-to-door time minus free transit time) may be
+        at most this share of their mean free transit time (``docs/capacity.md``).
     """
 
     days: float = 365.0
     warmup_days: float = 30.0
     seed: int = 1
-    replications: int = 1
+    replications: int = DEFAULT_REPLICATIONS
+    service_level_wait_share: float = DEFAULT_SERVICE_LEVEL_WAIT_SHARE
 
 
 @dataclass(frozen=True)

@@ -1,85 +1,229 @@
-"""Simulated capacity per region: the largest stable scaling of a region's flows.
+"""Simulated capacity per region: the load--delay curve, the practical capacity and the maximum throughput.
 
-Starting from the LP bound (:mod:`corridors.bound`, its uniform scaling
-``lam``), the search brackets the scaling ``s`` of one region's flows (inbound
-or outbound; every other flow at its scenario demand) between a stable and an
-unstable value and narrows the bracket with simulation runs, two per round so
-that both cores work. The first round probes ``0.85 lam`` and ``lam`` (the
-bracket starts as ``[0, 1.05 lam]``); each later round probes one and two
-thirds of the bracket and shrinks it threefold; up to two extra rounds run
-while the bracket is wider than a tenth of its top. The answer is the largest
-scaling found stable; the precision is the width of the final bracket, in
-Mt/yr.
+For one region and direction (the region's inbound or outbound flows; every
+other flow at its scenario demand) the search simulates the region's flows
+scaled to a few loads, ``replications`` runs at each load with the seeds
+``seed, seed + 1, ...`` (the same seeds at every load and in every scenario:
+common random numbers, so curves are smooth in the load and a before/after
+difference is paired). Each run gives one point of the **load--delay curve**:
+the offered load, the volume delivered and the mean added waiting per train.
 
-A run is **stable** for the region when, for the region's trains generated
-after the warm-up and early enough to finish (a cohort that leaves a margin of
-three free transit times plus five days before the end):
+* **Practical capacity** (``simulated_mt``): the largest load at which the
+  region's trains' mean added waiting stays within the service level, a share
+  of their mean free transit time (``simulation.service_level_wait_share``).
+  Per replication, the load where its curve first rises above the level,
+  linearly interpolated between the two probed loads around it; the figure is
+  the mean over replications with its 95 % Student t interval
+  (:mod:`corridors.statistics`).
+* **Maximum throughput**: the most the region's flows deliver per year; the
+  highest mean delivered volume over the probed loads (the last of which
+  overloads the network), with the interval of that load's replications.
 
-* none was refused at entry (an origin queue that overflows means demand
-  outruns capacity),
-* at least ``1 - tolerance`` of them were delivered, and
-* their mean wait does not grow: the second half of the cohort waits no more
-  than 1.5 times the first half plus one day, and
-* their backlog does not build: the region's trains in the network at the end
-  exceed those at the start of the measured period by at most 2 % of the
-  trains generated in it (a queue that grows without bound).
+The loads: first ``0.7`` and ``1.15`` times the uniform LP scaling (below
+where the waiting usually reaches the level, and beyond the bound), then up to
+:data:`REFINE_ROUNDS` loads at the mean crossing so far, until a probed load
+lies within :data:`REFINE_TOLERANCE` of it. ``docs/capacity.md`` gives the
+method, its sources and the stopping rule.
+
+The added waiting of a train is its door-to-door time (from generation to
+arrival, the wait at the origin included) less the free transit time of its
+flow's best route. The cohort of a flow is its trains generated after the
+warm-up and early enough to reach the level before the end (generation before
+``end - (1 + level) free - 2 days``); a train of the cohort still in the network
+at the end counts with its waiting so far, a train refused at entry (its
+origin already held ``max_origin_backlog_days`` of trains) with that backlog.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from corridors.bound import Bound, region_flows
 from corridors.elements import element_kind, utilisation
 from corridors.model import RunSpec
 from corridors.simulation import HOURS_PER_DAY, SimResult, flow_routes, simulate
+from corridors.statistics import Estimate, estimate
 
 log = logging.getLogger(__name__)
 
 
-#: First-round probes: this share of the LP scaling, and the scaling itself.
-FIRST_PROBE = 0.85
-#: A run is unstable when the region's trains in the network grow over the
-#: measured period by more than this share of the trains generated in it
-#: (and at least this many trains): a queue building at a saturated element.
-GROWTH_SHARE = 0.02
-GROWTH_MIN_TRAINS = 5
-#: Extra rounds allowed while the bracket is wider than this share of its top.
-EXTRA_ROUNDS = 2
-WIDE_BRACKET = 0.10
+#: First loads probed, as shares of the LP's uniform scaling (capped at :data:`MAX_SCALE`).
+FIRST_LOADS = (0.75, 1.0)
+#: A load saturates the region's flows when they deliver less than this share of what they offer.
+SATURATED_SHARE = 0.95
+#: Without a saturated load, one more at this multiple of the highest (for the maximum throughput).
+SATURATION_STEP = 1.3
+#: Refinement rounds at most, one load each.
+REFINE_ROUNDS = 2
+#: No further refinement once a probed load lies within this share of the mean crossing.
+REFINE_TOLERANCE = 0.05
 #: The search never simulates a region's flows beyond this multiple of their demand.
 MAX_SCALE = 20.0
+#: Days added to a flow's cohort margin beyond ``(1 + level)`` times its free transit time.
+MARGIN_DAYS = 2.0
 
 
 @dataclass(frozen=True)
-class Probe:
-    """One simulation run of the search: scaling, verdict and why.
+class ServiceLevel:
+    """What the practical capacity is judged on.
+
+    Attributes
+    ----------
+    max_added_wait_share : float
+        The region's trains' mean added waiting may be at most this share of
+        their mean free transit time (dimensionless).
+    """
+
+    max_added_wait_share: float
+
+    def to_dict(self) -> dict:
+        """Return the level as ``capacity.json`` writes it (value and definition)."""
+        return {"max_added_wait_share": self.max_added_wait_share,
+                "definition": (f"mean added waiting per train at most {self.max_added_wait_share:.0%} of the mean "
+                               "free transit time of the region's trains")}
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One run at one load: one point of one replication's load--delay curve.
 
     Attributes
     ----------
     scale : float
-        Multiple of the region's scenario demand simulated (dimensionless).
-    stable : bool
-        The verdict of :func:`judge`.
-    delivered_share : float
-        Share of the cohort delivered (0 to 1).
+        Multiple of the region's scenario demand simulated.
+    replication : int
+        0-based replication; the run's seed is the scenario's seed plus this.
+    offered_mt : float
+        Region's volume generated in the measured period, annualised, Mt/yr.
+    delivered_mt : float
+        Region's volume delivered in the measured period, annualised, Mt/yr.
+    delivered_trains_per_day : float
+        The same in trains per day.
+    added_wait_h : float
+        Mean added waiting per train of the cohort, hours.
+    free_transit_h : float
+        Mean free transit time of the cohort's trains, hours.
+    cohort : int
+        Trains in the cohort.
     refused : int
-        Trains of the region refused at entry.
-    reason : str
-        Why the run is (un)stable, for people.
+        Trains of the region refused at entry, measured period.
     utilisation : dict
-        ``link id -> utilisation`` of the elements at 90% of capacity or more,
-        busiest first (see :func:`busy_elements`).
+        ``link id -> utilisation`` of the elements at 90 % of capacity or more, busiest first.
     """
 
     scale: float
-    stable: bool
-    delivered_share: float
+    replication: int
+    offered_mt: float
+    delivered_mt: float
+    delivered_trains_per_day: float
+    added_wait_h: float
+    free_transit_h: float
+    cohort: int
     refused: int
-    reason: str
     utilisation: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def wait_share(self) -> float:
+        """Mean added waiting over mean free transit time (0 for an empty cohort)."""
+        return self.added_wait_h / self.free_transit_h if self.free_transit_h > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class LoadPoint:
+    """Every replication at one load.
+
+    Attributes
+    ----------
+    scale : float
+        Multiple of the region's demand.
+    observations : tuple of Observation
+        One per replication, in replication order.
+    """
+
+    scale: float
+    observations: tuple[Observation, ...]
+
+    def delivered(self) -> Estimate:
+        """Delivered Mt/yr over replications."""
+        return estimate([o.delivered_mt for o in self.observations])
+
+    def added_wait_h(self) -> Estimate:
+        """Mean added waiting per train, hours, over replications."""
+        return estimate([o.added_wait_h for o in self.observations])
+
+    def wait_share(self) -> Estimate:
+        """Added waiting as a share of free transit time, over replications."""
+        return estimate([o.wait_share for o in self.observations])
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Where one replication's curve leaves the service level.
+
+    Attributes
+    ----------
+    scale : float
+        The interpolated load, multiple of demand.
+    low, high : float
+        The probed loads it lies between (``low = 0`` below the first load;
+        ``high = low`` when the level held at every load probed).
+    held_at_all : bool
+        The level held at every probed load: the practical capacity is at least ``scale``.
+    """
+
+    scale: float
+    low: float
+    high: float
+    held_at_all: bool = False
+
+
+def _between(x0: float, w0: float, x1: float, w1: float, level: float) -> float:
+    """Load where the waiting share reaches ``level`` between ``(x0, w0)`` and ``(x1, w1)``, ``w0 <= level < w1``.
+
+    Linear in the logarithm of the waiting share when both are positive (a
+    load--delay curve is convex, and its chord would cross too early), else
+    linear.
+    """
+    if w0 > 0:
+        frac = (math.log(level) - math.log(w0)) / (math.log(w1) - math.log(w0))
+    else:
+        frac = (level - w0) / (w1 - w0)
+    return x0 + min(1.0, max(0.0, frac)) * (x1 - x0)
+
+
+def crossing(scales: list[float], shares: list[float], level: float) -> Crossing:
+    """Largest load within the service level, interpolated on one replication's curve.
+
+    Parameters
+    ----------
+    scales : list of float
+        Probed loads, increasing (multiples of demand).
+    shares : list of float
+        The replication's added waiting share at each load.
+    level : float
+        The service level (:attr:`ServiceLevel.max_added_wait_share`, > 0).
+
+    Returns
+    -------
+    Crossing
+        Between the last load within the level and the first above it
+        (:func:`_between`); from zero load, taken as zero waiting, when even the
+        first load is above it.
+
+    Examples
+    --------
+    >>> crossing([1.0, 2.0], [0.25, 1.0], 0.5).scale
+    1.5
+    """
+    prev_x, prev_w = 0.0, 0.0
+    for x, w in zip(scales, shares):
+        if w > level:
+            return Crossing(_between(prev_x, prev_w, x, w, level), prev_x, x)
+        prev_x, prev_w = x, w
+    return Crossing(prev_x, prev_x, prev_x, held_at_all=True)
 
 
 @dataclass(frozen=True)
@@ -90,26 +234,75 @@ class SimulatedCapacity:
     ----------
     region, direction : str
         What was searched.
-    scale : float or None
-        The largest scaling found stable (multiple of demand); ``None`` when
-        there was nothing to search.
-    simulated_mt : float or None
-        The simulated capacity, ``scale * demand``, Mt/yr.
-    precision_mt : float or None
-        Width of the final bracket, Mt/yr.
-    probes : tuple of Probe
-        Every run of the search, in the order run.
+    demand_mt : float
+        The region's scenario demand, Mt/yr.
+    demand_trains_per_day : float
+        The same in trains per day.
+    level : ServiceLevel
+        What the practical capacity was judged on.
+    points : tuple of LoadPoint
+        The load--delay curve, by increasing load.
+    crossings : tuple of Crossing
+        Per replication, where its curve leaves the level (empty without points).
     note : str
-        Why there is no answer, or that the search was capped; empty otherwise.
+        Why there is no answer, or what limits it; empty otherwise.
     """
 
     region: str
     direction: str
-    scale: float | None
-    simulated_mt: float | None
-    precision_mt: float | None
-    probes: tuple[Probe, ...] = ()
+    demand_mt: float
+    demand_trains_per_day: float
+    level: ServiceLevel
+    points: tuple[LoadPoint, ...] = ()
+    crossings: tuple[Crossing, ...] = ()
     note: str = ""
+
+    @property
+    def practical_by_replication_mt(self) -> tuple[float, ...]:
+        """Practical capacity of each replication, Mt/yr."""
+        return tuple(c.scale * self.demand_mt for c in self.crossings)
+
+    @property
+    def practical(self) -> Estimate | None:
+        """Practical capacity, Mt/yr, over replications (``None`` without probes)."""
+        return estimate(self.practical_by_replication_mt)
+
+    @property
+    def practical_scale(self) -> float | None:
+        """Practical capacity as a multiple of demand (mean over replications)."""
+        return estimate([c.scale for c in self.crossings]).mean if self.crossings else None
+
+    @property
+    def bracket_mt(self) -> float | None:
+        """Widest interval between probed loads that a replication's crossing was interpolated in, Mt/yr."""
+        if not self.crossings:
+            return None
+        return max(c.high - c.low for c in self.crossings) * self.demand_mt
+
+    @property
+    def peak(self) -> LoadPoint | None:
+        """The load with the highest mean delivered volume (the maximum throughput's load)."""
+        return max(self.points, key=lambda p: p.delivered().mean) if self.points else None
+
+    @property
+    def max_throughput_by_replication_mt(self) -> tuple[float, ...]:
+        """Delivered Mt/yr of each replication at :attr:`peak`."""
+        return tuple(o.delivered_mt for o in self.peak.observations) if self.points else ()
+
+    @property
+    def max_throughput(self) -> Estimate | None:
+        """Maximum throughput, Mt/yr, over replications (``None`` without probes)."""
+        return estimate(self.max_throughput_by_replication_mt)
+
+    @property
+    def held_at_all(self) -> bool:
+        """Whether some replication kept the service level at every probed load."""
+        return any(c.held_at_all for c in self.crossings)
+
+    def nearest_point(self) -> LoadPoint | None:
+        """The probed load nearest to the practical capacity (for its bottlenecks)."""
+        s = self.practical_scale
+        return None if s is None else min(self.points, key=lambda p: abs(p.scale - s))
 
 
 def scaled_spec(spec: RunSpec, region: str, direction: str, scale: float) -> RunSpec:
@@ -118,58 +311,67 @@ def scaled_spec(spec: RunSpec, region: str, direction: str, scale: float) -> Run
     return spec.with_flows(f.scaled(scale) if f.id in ids else f for f in spec.flows)
 
 
-def _margin_h(routes: dict[str, list], ids: set[str]) -> float:
-    """Cohort margin: three times the longest free transit of the region's flows, plus five days.
+def observe(spec: RunSpec, res: SimResult, free_h: dict[str, float], *, scale: float, replication: int,
+            level: float) -> Observation:
+    """Measure one run for the flows in ``free_h`` (see the module docstring).
 
-    ``routes`` are the flows' candidate routes (best first), as the probes use them.
+    Parameters
+    ----------
+    spec : RunSpec
+        The scenario the run simulated (for its origin backlog limit and elements).
+    res : SimResult
+        The run's result.
+    free_h : dict of str to float
+        The region's flows: free transit time of each one's best route, hours.
+    scale, replication : float, int
+        Recorded in the observation.
+    level : float
+        The service level, a share of the free time (it sets each flow's cohort margin).
+
+    Returns
+    -------
+    Observation
     """
-    longest = max((routes[f][0].free_h for f in ids if routes.get(f)), default=0.0)
-    return 3 * longest + 5 * HOURS_PER_DAY
-
-
-def judge(spec: RunSpec, res: SimResult, ids: set[str], *, tolerance: float, margin_h: float) -> Probe:
-    """Is the run stable for the flows ``ids``? (see the module docstring)."""
     warm = res.warmup_days * HOURS_PER_DAY
-    last = res.sim_days * HOURS_PER_DAY - margin_h
-    # Any refusal of the region's trains, warm-up included, means the origin
-    # queue overflowed (and may have ended the run early).
-    refused = sum(t.status == "refused" for t in res.trains if t.flow in ids)
-    if refused:
-        return Probe(0.0, False, 0.0, refused, f"{refused} trains refused at entry")
-    cohort = [t for t in res.trains if t.flow in ids and warm <= t.generated_h < last]
-    if not cohort:
-        return Probe(0.0, True, 1.0, 0, "no trains in the cohort")
-    delivered = [t for t in cohort if t.status == "delivered"]
-    share = len(delivered) / len(cohort)
-    half = len(cohort) // 2
-    def mean_wait(ts):
-        done = [t.arrived_h - t.generated_h - t.moving_h for t in ts if t.status == "delivered"]
-        return sum(done) / len(done) if done else float("inf")
-    w1, w2 = mean_wait(cohort[:half] or cohort), mean_wait(cohort[half:])
-    if share < 1 - tolerance:
-        return Probe(0.0, False, share, 0, f"only {share:.1%} delivered")
-    if w2 > 1.5 * w1 + HOURS_PER_DAY:
-        return Probe(0.0, False, share, 0, f"waits grow ({w1:.0f} h -> {w2:.0f} h)")
-    # A backlog that keeps building: trains of the region in the network at the
-    # end of the run against the start of the measured period.
     end = res.sim_days * HOURS_PER_DAY
-    def in_network(at: float) -> int:
-        return sum(1 for t in res.trains if t.flow in ids and t.generated_h <= at
-                   and not (t.status == "delivered" and t.arrived_h <= at))
-    growth = in_network(end) - in_network(warm)
-    window = sum(1 for t in res.trains if t.flow in ids and t.generated_h >= warm)
-    if growth > max(GROWTH_MIN_TRAINS, GROWTH_SHARE * window):
-        return Probe(0.0, False, share, 0, f"backlog grows by {growth} trains")
-    return Probe(0.0, True, share, 0, "stable")
+    years = max((end - warm) / (365.0 * HOURS_PER_DAY), 1e-9)
+    backlog_h = spec.operations.max_origin_backlog_days * HOURS_PER_DAY
+    wait_sum = free_sum = 0.0
+    cohort = refused = delivered = 0
+    tonnes = offered = 0.0
+    for t in res.trains:
+        free = free_h.get(t.flow)
+        if free is None:
+            continue
+        if t.generated_h >= warm:
+            offered += t.tonnes
+        if t.status == "refused" and t.generated_h >= warm:
+            refused += 1
+        if t.status == "delivered" and t.arrived_h >= warm:
+            delivered += 1
+            tonnes += t.tonnes
+        if not warm <= t.generated_h < end - (1 + level) * free - MARGIN_DAYS * HOURS_PER_DAY:
+            continue
+        cohort += 1
+        free_sum += free
+        if t.status == "refused":
+            wait_sum += backlog_h
+        else:
+            done = t.arrived_h if t.status == "delivered" else end
+            wait_sum += done - t.generated_h - free
+    return Observation(
+        scale=scale, replication=replication, offered_mt=offered / 1e6 / years, delivered_mt=tonnes / 1e6 / years,
+        delivered_trains_per_day=delivered / years / 365.0,
+        added_wait_h=wait_sum / cohort if cohort else 0.0, free_transit_h=free_sum / cohort if cohort else 0.0,
+        cohort=cohort, refused=refused, utilisation=busy_elements(spec, res),
+    )
 
 
-def _probe(args) -> Probe:
-    spec, region, direction, scale, tolerance, margin_h, routes = args
-    ids = {f.id for f in region_flows(spec, region, direction)}
-    run = scaled_spec(spec, region, direction, scale)
-    res = simulate(run, stop_on_refusal=frozenset(ids), routes=routes)
-    p = judge(spec, res, ids, tolerance=tolerance, margin_h=margin_h)
-    return replace(p, scale=scale, utilisation=busy_elements(run, res))
+def _probe(args) -> Observation:
+    spec, region, direction, scale, replication, level, free_h, routes = args
+    run = scaled_spec(spec, region, direction, scale).with_settings(seed=spec.settings.seed + replication)
+    res = simulate(run, routes=routes)
+    return observe(run, res, free_h, scale=scale, replication=replication, level=level)
 
 
 def busy_elements(spec: RunSpec, res: SimResult, threshold: float = 0.9) -> dict[str, float]:
@@ -200,177 +402,238 @@ def busy_elements(spec: RunSpec, res: SimResult, threshold: float = 0.9) -> dict
     return dict(sorted(busy.items(), key=lambda kv: -kv[1]))
 
 
-def search_capacity(spec: RunSpec, bound: Bound, **kw) -> SimulatedCapacity:
-    """Find the simulated capacity of one region and direction (see :func:`search_many`)."""
-    return search_many([(spec, bound)], **kw)[0]
-
-
 @dataclass
 class _Search:
-    """In-flight state of one search (mutable: :meth:`record` updates it each round).
+    """In-flight state of one search (mutable: :meth:`record` adds each round's runs).
 
     Attributes
     ----------
     spec : RunSpec
         The scenario as the probes run it (search horizon applied).
     bound : Bound
-        The LP bound the search starts from.
-    margin_h : float
-        Cohort margin before the end of a run, h (see :func:`_margin_h`).
+        The LP bound the loads are set from.
+    level : ServiceLevel
+        The service level.
+    free_h : dict
+        The region's flows and their free transit times, hours.
     routes : dict
         Candidate routes per flow id, shared by every probe of the scenario.
     top : float
-        The LP scaling, capped at :data:`MAX_SCALE`.
-    lo, hi : float
-        The bracket: largest stable scaling below the smallest unstable one.
-    probes : list of Probe
-        Every probe so far, in the order run.
+        The LP's uniform scaling, capped at :data:`MAX_SCALE`.
+    replications : int
+        Runs per load.
+    rounds : int
+        Refinement rounds at most.
+    points : dict
+        ``scale -> observations`` so far.
     round : int
         Rounds completed.
+    saturation_probed : bool
+        Whether the load for the maximum throughput was added.
     """
 
     spec: RunSpec
     bound: Bound
-    margin_h: float
+    level: ServiceLevel
+    free_h: dict[str, float]
     routes: dict
     top: float
-    lo: float = 0.0
-    hi: float = 0.0
-    probes: list[Probe] = field(default_factory=list)
+    replications: int
+    rounds: int = REFINE_ROUNDS
+    points: dict[float, list[Observation]] = field(default_factory=dict)
     round: int = 0
+    saturation_probed: bool = False
 
-    def points(self) -> tuple[float, float]:
-        """Scalings to probe next (dimensionless multiples of demand)."""
-        # The first round probes just below and at the LP scaling, where the
-        # answer usually lies; later rounds cut the bracket in three.
-        lo, hi = self.lo, self.hi
+    def curve(self) -> tuple[LoadPoint, ...]:
+        """The load points so far, by increasing load."""
+        return tuple(LoadPoint(s, tuple(sorted(obs, key=lambda o: o.replication)))
+                     for s, obs in sorted(self.points.items()))
+
+    def crossings(self) -> tuple[Crossing, ...]:
+        """Each replication's crossing on the curve so far."""
+        pts = self.curve()
+        scales = [p.scale for p in pts]
+        return tuple(crossing(scales, [p.observations[r].wait_share for p in pts], self.level.max_added_wait_share)
+                     for r in range(self.replications))
+
+    def _refine(self) -> float | None:
+        """The next load toward the crossing, or ``None`` when it is found closely enough.
+
+        The mean crossing so far, unless a probed load already lies within
+        :data:`REFINE_TOLERANCE` of it; then, while the loads the replications'
+        crossings lie between are more than four tolerances apart, a load two
+        tolerances from the crossing on the wider side.
+        """
+        cs = self.crossings()
+        if all(c.held_at_all for c in cs):
+            return None  # the level held at every load: nothing to refine
+        n = len(cs)
+        x, low, high = (sum(getattr(c, a) for c in cs) / n for a in ("scale", "low", "high"))
+        tol = REFINE_TOLERANCE * x
+        if x <= 0:
+            return None
+        if not any(abs(s - x) <= tol for s in self.points):
+            return x
+        if high - low <= 4 * tol:
+            return None
+        # A load sits at the crossing but the replications straddle a wide gap:
+        # close the wider side of it.
+        return x + 2 * tol if high - x >= x - low else x - 2 * tol
+
+    def saturated(self) -> bool:
+        """Whether some probed load delivered clearly less than it offered (:data:`SATURATED_SHARE`)."""
+        return any(sum(o.delivered_mt for o in obs) < SATURATED_SHARE * sum(o.offered_mt for o in obs)
+                   for obs in self.points.values())
+
+    def next_load(self) -> float | None:
+        """The next load to probe, or ``None`` when the search is done.
+
+        Up to ``rounds`` loads toward the crossing (:meth:`_refine`); then, if no
+        load has saturated the region's flows yet, one load :data:`SATURATION_STEP`
+        times the highest so far (at most :data:`MAX_SCALE` times that), for the
+        maximum throughput.
+        """
         if self.round == 0:
-            return (FIRST_PROBE * self.top, self.top)
-        return (lo + (hi - lo) / 3, lo + 2 * (hi - lo) / 3)
+            return None
+        if self.round <= self.rounds and (x := self._refine()) is not None:
+            return x
+        if not self.saturated() and not self.saturation_probed:
+            self.saturation_probed = True
+            return SATURATION_STEP * max(self.points)
+        return None
 
-    def probe_args(self, tolerance: float) -> list[tuple]:
-        """Arguments of :func:`_probe` for the next round's two runs."""
+    def first_loads(self) -> list[float]:
+        """The loads of the first round (multiples of demand)."""
+        return [f * self.top for f in FIRST_LOADS]
+
+    def probe_args(self) -> list[tuple]:
+        """Arguments of :func:`_probe` for the next round's runs (empty when done)."""
+        loads = self.first_loads() if self.round == 0 else [x for x in [self.next_load()] if x is not None]
         b = self.bound
-        return [(self.spec, b.region, b.direction, s, tolerance, self.margin_h, self.routes) for s in self.points()]
+        return [(self.spec, b.region, b.direction, s, r, self.level.max_added_wait_share, self.free_h, self.routes)
+                for s in loads for r in range(self.replications)]
 
-    def record(self, found: list[Probe]) -> None:
-        """Add a round's probes and narrow the bracket."""
-        self.probes += found
+    def record(self, found: list[Observation]) -> None:
+        """Add a round's runs."""
+        for o in found:
+            self.points.setdefault(o.scale, []).append(o)
         self.round += 1
-        # Noise can make a higher scaling look stable above an unstable one:
-        # the bracket's top is the smallest unstable scaling seen, its bottom
-        # the largest stable one below it.
-        unstable = [p.scale for p in self.probes if not p.stable]
-        self.hi = min([self.hi, *unstable])
-        self.lo = max([0.0, *(p.scale for p in self.probes if p.stable and p.scale < self.hi)])
-
-    def more(self, rounds: int) -> bool:
-        """Whether another round is due, after at least ``rounds``."""
-        # At least ``rounds`` rounds; up to two more while the bracket is still
-        # wider than a tenth of its top (the answer lay far below the LP scaling).
-        if self.round < rounds:
-            return True
-        return self.round < rounds + EXTRA_ROUNDS and self.hi - self.lo > WIDE_BRACKET * self.hi
 
 
-def _start(spec: RunSpec, bound: Bound, routes: dict, days: float | None,
-           warmup_days: float | None) -> _Search:
-    """Set up a search: horizon set, margin computed, bracket ``[0, 1.05 top]``."""
+def _start(spec: RunSpec, bound: Bound, routes: dict, level: ServiceLevel, replications: int, rounds: int,
+           days: float | None, warmup_days: float | None) -> _Search:
+    """Set up a search: horizon set (long enough for every flow's cohort), free times read off the routes."""
     kw = {}
     if days is not None:
         kw["days"] = days
     if warmup_days is not None:
         kw["warmup_days"] = warmup_days
     run_spec = spec.with_settings(**kw) if kw else spec
-    ids = {f.id for f in region_flows(spec, bound.region, bound.direction)}
-    margin = _margin_h(routes, ids)
+    free_h = {f.id: routes[f.id][0].free_h for f in region_flows(spec, bound.region, bound.direction)
+              if routes.get(f.id)}
     st = run_spec.settings
-    if st.days * HOURS_PER_DAY - margin <= st.warmup_days * HOURS_PER_DAY:
-        run_spec = run_spec.with_settings(days=st.warmup_days + margin / HOURS_PER_DAY + 30)
-    top = min(bound.scale, MAX_SCALE)
-    return _Search(run_spec, bound, margin, routes, top, lo=0.0, hi=top * 1.05)
+    need_h = (1 + level.max_added_wait_share) * max(free_h.values(), default=0.0) + (MARGIN_DAYS + 20) * HOURS_PER_DAY
+    if st.days * HOURS_PER_DAY - need_h <= st.warmup_days * HOURS_PER_DAY:
+        run_spec = run_spec.with_settings(days=st.warmup_days + need_h / HOURS_PER_DAY)
+    return _Search(run_spec, bound, level, free_h, routes, min(bound.scale, MAX_SCALE), replications, rounds)
 
 
-def _run_rounds(active: list[_Search], *, rounds: int, tolerance: float, executor: Executor | None) -> None:
+def _run_rounds(active: list[_Search], executor: Executor | None) -> None:
     """Run every search's rounds, serially or on ``executor``."""
     if executor is None:
         for s in active:
-            while s.more(rounds):
-                s.record([_probe(a) for a in s.probe_args(tolerance)])
+            while args := s.probe_args():
+                s.record([_probe(a) for a in args])
         return
-    # Each search moves to its next round as soon as its own two probes are
-    # back, so the pool never waits for the slowest search of a round.
+    # Each search moves to its next round as soon as its own runs are back, so
+    # the pool never waits for the slowest search of a round.
     pending: dict = {}
     for k, s in enumerate(active):
-        pending[k] = [executor.submit(_probe, a) for a in s.probe_args(tolerance)]
+        pending[k] = [executor.submit(_probe, a) for a in s.probe_args()]
     while pending:
         wait([f for fs in pending.values() for f in fs], return_when=FIRST_COMPLETED)
         for k in [k for k, fs in pending.items() if all(f.done() for f in fs)]:
             s = active[k]
             s.record([f.result() for f in pending.pop(k)])
-            if s.more(rounds):
-                pending[k] = [executor.submit(_probe, a) for a in s.probe_args(tolerance)]
+            if args := s.probe_args():
+                pending[k] = [executor.submit(_probe, a) for a in args]
 
 
-def _result(bound: Bound, s: _Search | None) -> SimulatedCapacity:
+def _result(spec: RunSpec, bound: Bound, level: ServiceLevel, s: _Search | None) -> SimulatedCapacity:
     """Read the answer of a finished search (or of one never started: ``s is None``)."""
+    flows = region_flows(spec, bound.region, bound.direction)
+    per_day = sum(f.trains_per_year for f in flows) / 365.0
     if s is None:
-        return SimulatedCapacity(bound.region, bound.direction, None, None, None, note=bound.note or "no flows")
-    note = ""
+        return SimulatedCapacity(bound.region, bound.direction, bound.demand_mt, per_day, level,
+                                 note=bound.note or "no flows")
+    notes = []
     if bound.scale > MAX_SCALE:
-        note = f"search capped at {MAX_SCALE:g} x demand (LP scaling {bound.scale:.0f})"
-    d = bound.demand_mt
-    return SimulatedCapacity(bound.region, bound.direction, s.lo, s.lo * d, (s.hi - s.lo) * d, tuple(s.probes),
-                             note=note)
+        notes.append(f"loads capped at {MAX_SCALE:g} x demand (LP scaling {bound.scale:.0f})")
+    cs = s.crossings()
+    if any(c.held_at_all for c in cs):
+        notes.append("the service level held at every load probed in some replications: the practical capacity "
+                     "is at least the value given")
+    if any(c.low == 0 for c in cs):
+        notes.append("waiting above the service level even at the lowest load probed: the practical capacity "
+                     "is interpolated from zero load")
+    return SimulatedCapacity(bound.region, bound.direction, bound.demand_mt, per_day, level, s.curve(), cs,
+                             note="; ".join(notes))
 
 
 def search_many(
     items: list[tuple[RunSpec, Bound]],
     *,
-    rounds: int = 2,
-    tolerance: float = 0.05,
+    replications: int | None = None,
+    rounds: int = REFINE_ROUNDS,
     days: float | None = None,
     warmup_days: float | None = None,
     executor: Executor | None = None,
 ) -> list[SimulatedCapacity]:
-    """Search several ``(scenario, bound)`` pairs in lock-step, so a pool stays busy.
+    """Search several ``(scenario, bound)`` pairs together, so a pool stays busy.
 
     Parameters
     ----------
     items : list of (RunSpec, Bound)
-        Scenario and its LP bound for one region and direction; the search
-        starts from the bound.
+        Scenario and its LP bound for one region and direction.
+    replications : int, optional
+        Runs per load (default: each scenario's ``simulation.replications``).
     rounds : int
-        Rounds of two runs each; every bracket shrinks threefold per round.
-    tolerance : float
-        Share of the cohort that may stay undelivered in a stable run.
+        Refinement rounds at most, one load each, after the first loads.
     days, warmup_days : float, optional
         Horizon of the search runs, days (default: each scenario's own).
     executor : Executor, optional
-        Runs the probes of a round in parallel (a process pool); serial when ``None``.
+        Runs the probes in parallel (a process pool); serial when ``None``.
 
     Returns
     -------
     list of SimulatedCapacity
-        One per item, in order; without a scaling (and with a note) where the
+        One per item, in order; without points (and with a note) where the
         bound has none or the region no demand.
     """
     searches: list[_Search | None] = []
     route_cache: dict[int, dict] = {}
     for spec, bound in items:
+        level = ServiceLevel(spec.settings.service_level_wait_share)
         if bound.scale is None or bound.demand_mt <= 0:
             searches.append(None)
             continue
         if id(spec) not in route_cache:  # scaling changes volumes, not routes: compute once per scenario
             route_cache[id(spec)] = flow_routes(spec)
-        searches.append(_start(spec, bound, route_cache[id(spec)], days, warmup_days))
-    _run_rounds([s for s in searches if s is not None], rounds=rounds, tolerance=tolerance, executor=executor)
-    return [_result(bound, s) for (_spec, bound), s in zip(items, searches)]
+        searches.append(_start(spec, bound, route_cache[id(spec)], level,
+                               replications or spec.settings.replications, rounds, days, warmup_days))
+    _run_rounds([s for s in searches if s is not None], executor)
+    return [_result(spec, bound, ServiceLevel(spec.settings.service_level_wait_share), s)
+            for (spec, bound), s in zip(items, searches)]
+
+
+def search_capacity(spec: RunSpec, bound: Bound, **kw) -> SimulatedCapacity:
+    """Find the simulated capacity of one region and direction (see :func:`search_many`)."""
+    return search_many([(spec, bound)], **kw)[0]
 
 
 @dataclass(frozen=True)
 class Bottleneck:
-    """An element busy in the run at the simulated capacity.
+    """An element busy in the run nearest to the practical capacity.
 
     Attributes
     ----------
@@ -388,10 +651,7 @@ class Bottleneck:
 
 
 def bottlenecks_at(sc: SimulatedCapacity, spec: RunSpec) -> tuple[Bottleneck, ...]:
-    """Elements above 90% of capacity in the run at the simulated capacity, busiest first.
-
-    That is the stable probe at the answer; when no scaling was stable, the
-    smallest unstable probe stands in.
+    """Elements above 90 % of capacity in the first replication at the load nearest the practical capacity.
 
     Parameters
     ----------
@@ -405,8 +665,8 @@ def bottlenecks_at(sc: SimulatedCapacity, spec: RunSpec) -> tuple[Bottleneck, ..
     tuple of Bottleneck
         Empty when the search ran no probe.
     """
-    if not sc.probes:
+    p = sc.nearest_point()
+    if p is None:
         return ()
-    stable = [p for p in sc.probes if p.stable and abs(p.scale - sc.scale) < 1e-12]
-    probe = stable[0] if stable else min(sc.probes, key=lambda p: p.scale)
-    return tuple(Bottleneck(lid, element_kind(spec.network.links[lid]), u) for lid, u in probe.utilisation.items())
+    return tuple(Bottleneck(lid, element_kind(spec.network.links[lid]), u)
+                 for lid, u in p.observations[0].utilisation.items())

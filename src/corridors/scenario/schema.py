@@ -108,6 +108,9 @@ class SimulationSpec(_Strict):
     seed: number(0, 2**32 - 1, "a 32-bit seed of numpy's generator", integer=True) = _SIM.seed
     replications: number(1, 1000, "a thousand runs give confidence intervals far narrower than the "
                          "model's own error", integer=True) = _SIM.replications
+    service_level_wait_share: number(0.01, 10, "added waiting as a share of the free transit time: below 1 % "
+                                     "no real line qualifies, ten times the free time is no service") = (
+        _SIM.service_level_wait_share)
 
 
 class TopSpec(_Strict):

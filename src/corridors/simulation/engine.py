@@ -12,9 +12,8 @@ import itertools
 import logging
 import math
 from collections import Counter, defaultdict
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
-import numpy as np
 import simpy
 
 from corridors import REGIONS
@@ -24,7 +23,7 @@ from corridors.network import BorderCrossing, RailSection
 from corridors.routing import Route, candidate_routes, route_graph
 from corridors.simulation.elements_sim import Border, DoubleTrack, Element, Ferry, SingleTrack
 from corridors.simulation.records import SimResult, TrainRecord
-from corridors.simulation.resources import NO_DISRUPTION, Schedule, month_of
+from corridors.simulation.resources import NO_DISRUPTION, Schedule, poisson_times
 from corridors.simulation.streams import Streams
 
 log = logging.getLogger(__name__)
@@ -34,8 +33,23 @@ class Train:
     """A moving train: its flow, route and running totals."""
 
     __slots__ = (
-        "id", "flow", "cargo", "tonnes", "generated_h", "entered_h", "arrived_h", "route", "where",
-        "wait_h", "border_h", "ferry_h", "moving_h", "crossings", "sim", "route_label", "route_km",
+        "arrived_h",
+        "border_h",
+        "cargo",
+        "crossings",
+        "entered_h",
+        "ferry_h",
+        "flow",
+        "generated_h",
+        "id",
+        "moving_h",
+        "route",
+        "route_km",
+        "route_label",
+        "sim",
+        "tonnes",
+        "wait_h",
+        "where",
     )
 
     def __init__(self, tid: int, flow: Flow, cargo: CargoClass, now: float, sim: Simulation) -> None:
@@ -163,7 +177,14 @@ class Simulation:
     # -- demand -------------------------------------------------------------------------
 
     def _arrivals(self, flow: Flow) -> Iterator[float]:
-        """Inter-arrival gaps: timetabled, or non-homogeneous Poisson by thinning."""
+        """Inter-arrival gaps: timetabled, or a non-homogeneous Poisson process by inversion.
+
+        The flow's unit-rate Poisson points are mapped through the inverse of its
+        cumulative intensity (:func:`~corridors.simulation.resources.poisson_times`),
+        so a flow scaled by ``s`` sees the same points at ``1/s`` of their
+        spacing: runs at different loads of one flow share their random numbers
+        too, and a load--delay curve is smooth in the load.
+        """
         if flow.departures_h:
             last = 0.0
             for dep in sorted(flow.departures_h):
@@ -173,21 +194,11 @@ class Simulation:
         rate_h = flow.trains_per_year / (365.0 * HOURS_PER_DAY)
         if rate_h <= 0:
             return
-        prof = np.asarray(flow.monthly_profile, dtype=float)
-        prof = prof / prof.mean()
-        peak = rate_h * prof.max()
-        rng = self.streams.get("arrivals", flow.id)
-        gap = 0.0
-        while True:
-            step = float(rng.exponential(1.0 / peak))
-            gap += step
-            t_next = self.env.now + gap
-            if t_next >= self.end_h:
-                yield gap
-                return
-            if rng.random() * peak <= rate_h * prof[month_of(t_next)]:
-                yield gap
-                gap = 0.0
+        last = 0.0
+        for t in poisson_times(rate_h, flow.monthly_profile, self.end_h, self.streams.get("arrivals", flow.id)):
+            yield t - last
+            last = t
+        yield max(self.end_h - last, 0.0)  # to the end of the run: the source stops there
 
     def _source(self, flow: Flow) -> Iterator:
         """Generate the trains of one flow and start each on its route."""

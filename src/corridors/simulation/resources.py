@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import simpy
@@ -21,6 +22,54 @@ def month_of(t_h: float) -> int:
     """Month index 0..11 of simulation time ``t_h`` (hours; a 365-day year)."""
     day = (t_h / HOURS_PER_DAY) % 365.0
     return int(np.searchsorted(_MONTH_START_DAY, day, side="right") - 1)
+
+
+def poisson_times(rate_h: float, monthly_profile, end_h: float, rng: np.random.Generator) -> Iterator[float]:
+    """Arrival times of a Poisson process whose rate follows the months, up to ``end_h``.
+
+    Unit-rate Poisson points ``S_1 < S_2 < ...`` (sums of unit exponentials)
+    are mapped through the inverse of the cumulative intensity
+    ``Lambda(t) = rate_h * integral of p(month(u)) du``, ``p`` the monthly
+    profile divided by its mean (Cinlar's inversion method; Law, *Simulation
+    Modeling and Analysis*, 5th ed., section 8.6.2). Multiplying ``rate_h`` by
+    ``s`` divides every ``Lambda^-1`` argument by ``s``: the same random numbers
+    give the arrivals at every load.
+
+    Parameters
+    ----------
+    rate_h : float
+        Mean arrivals per hour over the year (> 0).
+    monthly_profile : sequence of 12 float
+        Relative volume per month (non-negative, not all zero).
+    end_h : float
+        No arrival at or after this time, hours.
+    rng : numpy.random.Generator
+        The flow's own stream.
+
+    Yields
+    ------
+    float
+        Arrival times, hours, increasing.
+    """
+    prof = np.asarray(monthly_profile, dtype=float)
+    rates = rate_h * prof / prof.mean()  # arrivals per hour in each month
+    target = float(rng.exponential())  # Lambda at the next arrival
+    seg_start, acc = 0.0, 0.0  # current month's start (h) and Lambda there
+    k = 0  # month counter from the start of the run (wraps over years)
+    while seg_start < end_h:
+        m = k % 12
+        seg_end = (k // 12) * 365.0 * HOURS_PER_DAY + (
+            _MONTH_START_DAY[m + 1] if m < 11 else 365.0) * HOURS_PER_DAY
+        seg_mass = rates[m] * (seg_end - seg_start)
+        while target <= acc + seg_mass:
+            t = seg_start + (target - acc) / rates[m]
+            if t >= end_h:
+                return
+            yield t
+            target += float(rng.exponential())
+        acc += seg_mass
+        seg_start = seg_end
+        k += 1
 
 
 class Schedule:
@@ -66,7 +115,7 @@ class Block:
     after its holder has left it.
     """
 
-    __slots__ = ("env", "held", "free_at", "queue", "seq", "wake_pending", "holder_dir")
+    __slots__ = ("env", "free_at", "held", "holder_dir", "queue", "seq", "wake_pending")
 
     def __init__(self, env: simpy.Environment) -> None:
         self.env = env
