@@ -189,7 +189,7 @@ def test_a_run_killed_at_any_instant_leaves_the_old_result_and_nothing_else(poin
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MPLBACKEND": "Agg"}
     proc = subprocess.Popen(
         [sys.executable, "-c", _PAUSING_CLI, point, str(flag), "run", str(BASE), "--out", str(target),
-         "--days", "32", "--seed", "8"],
+         "--days", "32", "--seed", "8", "--replications", "1"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     seen: set[int] = set()
     try:

@@ -1,25 +1,110 @@
-"""Simulated capacity against the LP bound on a hand-computable line."""
+"""The capacity search against queueing theory and analytic capacities, on networks small enough to check by hand."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from corridors.bound import bound_for
-from corridors.search import search_capacity
+from corridors.search import crossing, search_capacity
+from corridors.statistics import paired
 
 from conftest import border, flow, make_network, make_spec, node, rail
 
+DWELL_H = 4.0  # one handling track, fixed dwell: an M/D/1 server of 6 trains/day
 
-def test_simulated_capacity_close_to_and_not_above_bound():
-    nodes = [node("a", 70.0), node("b", 71.5), node("c", 71.6, country="CN", region="China", gauge=1435)]
-    links = [rail("ab", "a", "b", 120.0, tracks=2, headway_min=20.0),
-             border("bc", "b", "c", tracks=2, dwell_h=4.0, cv=0.3, gauge_change=True)]
-    spec = make_spec(make_network(nodes, links), [flow("x", "a", "China", trains_per_year=4 * 365)],
-                     days=80, warmup_days=10, maintenance_h=2.0)
+
+def border_line(*, days=400.0, replications=4, level=1.0, trains_per_day=3.0):
+    """Origin a -- 10 km of double track -- b -- border (1 track, fixed 4 h dwell) -- China."""
+    nodes = [node("a", 70.0), node("b", 70.1), node("c", 70.2, country="CN", region="China", gauge=1435)]
+    links = [rail("ab", "a", "b", 10.0, tracks=2, headway_min=5.0),
+             border("bc", "b", "c", tracks=1, dwell_h=DWELL_H, cv=0.0, gauge_change=True)]
+    spec = make_spec(make_network(nodes, links), [flow("x", "a", "China", trains_per_year=trains_per_day * 365)],
+                     days=days, warmup_days=20.0)
+    return spec.with_settings(replications=replications, service_level_wait_share=level)
+
+
+def md1_rate_at_wait(wait_h: float, service_h: float) -> float:
+    """Arrival rate (per hour) at which an M/D/1 queue's mean wait is ``wait_h``.
+
+    Pollaczek-Khinchine for deterministic service: ``Wq = rho * d / (2 (1 - rho))``,
+    so ``rho = 2 Wq / (d + 2 Wq)`` and ``lambda = rho / d`` (Kleinrock, *Queueing
+    Systems* vol. 1, 1975, eq. 5.105 with zero service variance).
+    """
+    rho = 2 * wait_h / (service_h + 2 * wait_h)
+    return rho / service_h
+
+
+def test_crossing_interpolates_in_the_log_of_the_waiting_share():
+    # first example of the kind: the curve's chord would cross too early
+    assert crossing([1.0, 2.0], [0.25, 1.0], 0.5).scale == pytest.approx(1.5)
+    c = crossing([1.0, 2.0, 3.0], [0.1, 0.2, 0.4], 0.5)
+    assert c.held_at_all and c.scale == 3.0
+    c = crossing([1.0, 2.0], [0.8, 1.6], 0.4)
+    assert (c.low, c.high) == (0.0, 1.0) and c.scale == pytest.approx(0.5)  # from zero load, linearly
+
+
+@pytest.mark.parametrize("level", [1.0, 0.5])
+def test_practical_capacity_of_an_md1_border_matches_queueing_theory(level):
+    spec = border_line(level=level)
     b = bound_for(spec, "China", "inbound")
-    assert b.bound_trains_per_day == pytest.approx(12.0)  # border: 2 tracks x 24 h / 4 h
+    assert b.bound_trains_per_day == pytest.approx(24 / DWELL_H)
     sc = search_capacity(spec, b, rounds=3)
-    assert sc.simulated_mt <= b.bound_mt + sc.precision_mt
-    # a random dwell queue needs slack below the deterministic bound, but not much more than a third
-    assert sc.simulated_mt >= 0.6 * b.bound_mt
-    assert sc.precision_mt <= 0.06 * b.bound_mt
+    free_h = DWELL_H + 10.0 / 60.0  # the border's dwell plus 10 km at 60 km/h
+    theory_per_day = 24 * md1_rate_at_wait(level * free_h, DWELL_H)
+    per_day = sc.demand_trains_per_day / sc.demand_mt  # trains/day per Mt/yr
+    got = sc.practical
+    assert got.n == 4 and got.low is not None
+    # within the interval, widened by 3 % for the interpolation between probed loads
+    assert got.low * per_day * 0.97 <= theory_per_day <= got.high * per_day * 1.03, (
+        got, theory_per_day / per_day)
+    # the maximum throughput is the server's capacity, 6 trains/day, within 5 %
+    assert sc.max_throughput.mean * per_day == pytest.approx(24 / DWELL_H, rel=0.05)
+    # coherent: practical below maximum throughput below the bound
+    assert got.mean < sc.max_throughput.mean <= b.bound_mt * 1.02
+
+
+def test_maximum_throughput_of_a_double_track_matches_its_analytic_capacity():
+    # a 60 km double track, 30 min headway, 2 h maintenance: (24 - 2) / 0.5 = 44 trains/day per direction
+    nodes = [node("a", 70.0), node("b", 70.8), node("c", 70.9, country="CN", region="China", gauge=1435)]
+    links = [rail("ab", "a", "b", 60.0, tracks=2, headway_min=30.0),
+             border("bc", "b", "c", tracks=20, dwell_h=1.0, gauge_change=True)]
+    spec = make_spec(make_network(nodes, links), [flow("x", "a", "China", trains_per_year=30 * 365)],
+                     days=60.0, warmup_days=10.0, maintenance_h=2.0).with_settings(replications=3)
+    b = bound_for(spec, "China", "inbound")
+    assert b.bound_trains_per_day == pytest.approx(44.0)
+    sc = search_capacity(spec, b)
+    per_day = sc.demand_trains_per_day / sc.demand_mt
+    assert sc.max_throughput.mean * per_day == pytest.approx(44.0, rel=0.05)
+
+
+def test_same_seed_same_curve_and_replications_use_their_own_seeds():
+    spec = border_line(days=120.0, replications=2)
+    b = bound_for(spec, "China", "inbound")
+    one, two = search_capacity(spec, b), search_capacity(spec, b)
+    assert one == two
+    obs = one.points[0].observations
+    assert [o.replication for o in obs] == [0, 1] and obs[0] != obs[1]
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(length_km=st.floats(60.0, 200.0), trains_per_day=st.floats(3.0, 8.0))
+def test_adding_a_track_never_lowers_capacity_beyond_its_paired_interval(length_km, trains_per_day):
+    """Single track against double track on the same line, the same seeds: neither capacity falls."""
+    def spec_with(tracks):
+        nodes = [node("a", 70.0), node("b", 71.0), node("c", 71.1, country="CN", region="China", gauge=1435)]
+        links = [rail("ab", "a", "b", length_km, tracks=tracks, loop_spacing_km=20.0,
+                      headway_min=10.0 if tracks == 2 else None),
+                 border("bc", "b", "c", tracks=2, dwell_h=3.0, cv=0.5, gauge_change=True)]
+        flows = [flow("x", "a", "China", trains_per_year=trains_per_day * 365),
+                 flow("y", "China", "a", trains_per_year=trains_per_day * 365)]
+        return make_spec(make_network(nodes, links), flows, days=60.0, warmup_days=10.0,
+                         maintenance_h=2.0).with_settings(replications=3)
+
+    before, after = spec_with(1), spec_with(2)
+    for sc_b, sc_a in [(search_capacity(s, bound_for(s, "China", "inbound")) for s in (before, after))]:
+        practical = paired(sc_b.practical_by_replication_mt, sc_a.practical_by_replication_mt)
+        peak = paired(sc_b.max_throughput_by_replication_mt, sc_a.max_throughput_by_replication_mt)
+        assert practical.high >= 0, (practical, sc_b.note, sc_a.note)
+        assert peak.high >= 0, peak

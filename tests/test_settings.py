@@ -457,6 +457,8 @@ EFFECTS: dict[str, Entry] = {
     "SimSettings.warmup_days": _horizon("warmup_days", 5.0, 0.0, lambda r: r.elements["l"].ab.trains),
     "SimSettings.seed": _seed,
     "SimSettings.replications": "pipeline: runs seeds seed..seed+n-1; summary.json `replications` (tests/test_cli.py)",
+    "SimSettings.service_level_wait_share": "search: the practical capacity's service level; capacity.json "
+                                            "`service_level` (tests/test_search.py)",
     "CargoClass.name": "structure: the key of RunSpec.cargo; trains.csv `cargo`",
     "CargoClass.net_t_per_train": "demand: trains_per_year = tonnes / net_t_per_train (CargoSpec check)",
     "CargoClass.wagons_per_train": _cargo("wagons_per_train", 50, 100, _ferry(wagons=100, max_wait_h=1.0),
@@ -499,7 +501,7 @@ EFFECTS: dict[str, Entry] = {
     "OperationsSpec.priorities": _loads("", "operations: {priorities: {grain: 0}}\n",
                                         lambda s: s.cargo["grain"].priority),
     **{f"SimulationSpec.{k}": _sim(k, a, b) for k, a, b in [
-        ("warmup_days", 10, 20), ("seed", 1, 2), ("replications", 1, 2)]},
+        ("warmup_days", 10, 20), ("seed", 1, 2), ("replications", 1, 2), ("service_level_wait_share", 0.5, 1.0)]},
     "SimulationSpec.days": _loads("simulation: {days: 60}\n", "simulation: {days: 90}\n", lambda s: s.settings.days),
     **{f"CargoSpec.{k}": _cargo_key(k, a, b) for k, a, b in [
         ("wagons_per_train", 50, 60), ("speed_factor", 0.9, 1.0), ("priority", 1, 2), ("teu_per_train", 50, 60)]},

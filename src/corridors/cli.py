@@ -80,6 +80,10 @@ class _ShortIntRange(click.IntRange):
 DAYS = _FiniteRange(1, 3650)
 #: ``--seed``: as ``simulation.seed`` (numpy's 32-bit seeds).
 SEED = _ShortIntRange(0, 2**32 - 1)
+#: ``--replications``: as ``simulation.replications``.
+REPLICATIONS = _ShortIntRange(1, 1000)
+_REPLICATIONS_HELP = ("Independent runs (seeds seed, seed+1, ...) of every run and of every load the capacity search "
+                      "probes; overrides simulation.replications. Figures get 95 % intervals from them.")
 
 
 # --------------------------------------------------------------------------- network
@@ -170,7 +174,7 @@ def show_cmd(file: str) -> None:
 # --------------------------------------------------------------------------- run
 
 
-def _load(scenario: str, seed: int | None, days: float | None):
+def _load(scenario: str, seed: int | None, days: float | None, replications: int | None = None):
     from corridors.scenario import load_scenario
 
     spec = load_scenario(scenario)
@@ -178,6 +182,8 @@ def _load(scenario: str, seed: int | None, days: float | None):
         if days <= spec.settings.warmup_days:
             raise CorridorsError(f"--days {days:g} must exceed the warm-up of {spec.settings.warmup_days:g} days")
         spec = load_scenario(scenario, days=days)  # seasons re-expanded over the new horizon
+    if replications is not None:
+        spec = spec.with_settings(replications=replications)
     return spec.with_settings(seed=seed) if seed is not None else spec
 
 
@@ -199,13 +205,15 @@ def _day_progress(spec):
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder (default outputs/<scenario name>/).")
 @click.option("--seed", type=SEED, help="Override the scenario's seed.")
 @click.option("--days", type=DAYS, help="Override the simulated days (warm-up included), 1 to 3650.")
+@click.option("--replications", type=REPLICATIONS, help=_REPLICATIONS_HELP)
 @_friendly
-def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None) -> None:
+def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None,
+            replications: int | None) -> None:
     """Simulate SCENARIO and write its results."""
     from corridors.pipeline import run_pipeline
     from corridors.screen import print_run_summary
 
-    spec = _load(scenario, seed, days)
+    spec = _load(scenario, seed, days, replications)
     folder = _target(out, spec.name)
     n = spec.settings.replications
     if n > 1:
@@ -232,7 +240,9 @@ def _target(out: str | None, default_name: str) -> Path:
 
 _search_options = [
     click.option("--rounds", type=click.IntRange(1, 8), default=2, show_default=True,
-                 help="Search rounds, two runs each: the first probes 0.85 and 1.0 of the LP scaling, each later one cuts the bracket in three."),
+                 help="Refinement rounds of the capacity search after its first loads (0.75 and 1.0 of the LP "
+                      "scaling): each probes one load at the practical capacity found so far."),
+    click.option("--replications", type=REPLICATIONS, help=_REPLICATIONS_HELP),
     click.option("--search-days", type=DAYS, default=100.0, show_default=True,
                  help="Simulated days of each search run (warm-up included)."),
     click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
@@ -252,12 +262,12 @@ def _with_search_options(fn):
 @click.option("--seed", type=SEED, help="Override the scenario's seed.")
 @_with_search_options
 @_friendly
-def capacity_cmd(scenario, out, seed, rounds, search_days, workers) -> None:
-    """Capacity to and from each region: LP bound, simulated capacity, bottlenecks."""
+def capacity_cmd(scenario, out, seed, rounds, replications, search_days, workers) -> None:
+    """Capacity to and from each region: LP bound, practical capacity, maximum throughput, bottlenecks."""
     from corridors.pipeline import capacity_pipeline
     from corridors.screen import print_capacity
 
-    spec = _load(scenario, seed, None)
+    spec = _load(scenario, seed, None, replications)
     folder = _target(out, f"capacity-{spec.name}")
     with err_console.status(f"searching capacity of {escape(spec.name)} ..."):
         doc = capacity_pipeline(spec, folder, workers=workers, rounds=rounds, search_days=search_days)
@@ -274,17 +284,17 @@ def capacity_cmd(scenario, out, seed, rounds, search_days, workers) -> None:
               help="Attribute the change to each overlay of ALT (each alone against BASE, LP bound).")
 @_with_search_options
 @_friendly
-def compare_cmd(base, alt, out, seed, attribute, rounds, search_days, workers) -> None:
+def compare_cmd(base, alt, out, seed, attribute, rounds, replications, search_days, workers) -> None:
     """Run BASE and ALT, find their capacities and write the comparison, maps and charts."""
     from corridors.pipeline import compare_pipeline
     from corridors.scenario import direct_overlays
     from corridors.screen import print_comparison
 
-    base_spec, alt_spec = _load(base, seed, None), _load(alt, seed, None)
+    base_spec, alt_spec = _load(base, seed, None, replications), _load(alt, seed, None, replications)
     folder = _target(out, f"compare-{base_spec.name}-vs-{alt_spec.name}")
     with err_console.status(f"comparing {escape(base_spec.name)} and {escape(alt_spec.name)} ..."):
         doc = compare_pipeline(base_spec, alt_spec, folder, workers=workers, rounds=rounds, search_days=search_days,
-                               attribute_overlays=direct_overlays(alt) if attribute else [])
+                               replications=replications, attribute_overlays=direct_overlays(alt) if attribute else [])
     print_comparison(console, doc)
     console.print(f"comparison written to {escape(str(folder))}/")
 

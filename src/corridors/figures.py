@@ -1,4 +1,4 @@
-"""The figures of a result folder: the utilisation map of a run, the capacity maps and chart of a comparison.
+"""The figures of a result folder: a run's utilisation map, a comparison's capacity maps and chart, load--delay curves.
 
 Glue between the typed results and :mod:`corridors.viz` (which knows nothing of
 runs or documents): it picks what to draw and labels it.
@@ -11,9 +11,17 @@ from typing import TYPE_CHECKING
 
 from corridors import REGIONS
 from corridors.results import capacities
-from corridors.viz import plot_capacity_change, plot_capacity_pair, plot_region_bars, plot_utilisation, save_figure
+from corridors.viz import (
+    plot_capacity_change,
+    plot_capacity_pair,
+    plot_load_delay,
+    plot_region_bars,
+    plot_utilisation,
+    save_figure,
+)
 
 if TYPE_CHECKING:
+    from corridors.capacity import CapacityDoc, CapacityRecord
     from corridors.comparison import ComparisonDoc
 
 
@@ -76,4 +84,57 @@ def draw_compare_maps(base_spec, alt_spec, cmp_doc: ComparisonDoc, folder: Path)
                          "after": k.after.simulated_mt or 0.0})
     fig, _ = plot_region_bars(rows, title="Simulated capacity per region and direction, before and after")
     files += [p.name for p in save_figure(fig, folder / "capacity-bars", formats=("png", "svg"))]
+    return files
+
+
+def curve_file_stem(region: str, direction: str) -> str:
+    """``curve-<region>-<direction>``, the region in lower case with hyphens (``curve-south-asia-inbound``)."""
+    return f"curve-{region.lower().replace(' ', '-')}-{direction}"
+
+
+def _series(label: str, rec: CapacityRecord) -> dict:
+    """One scenario's curve for :func:`corridors.viz.plot_load_delay`."""
+    ci = rec.simulated_ci_mt or (None, None)
+    mci = rec.max_throughput_ci_mt or (None, None)
+    return {
+        "label": label,
+        "offered_mt": [p.mt for p in rec.probes],
+        "delivered_mt": [p.delivered_mt for p in rec.probes],
+        "delivered_ci": [p.delivered_ci_mt for p in rec.probes],
+        "wait_share": [p.added_wait_share for p in rec.probes],
+        "wait_share_ci": [p.added_wait_share_ci for p in rec.probes],
+        "practical": None if rec.simulated_mt is None else (rec.simulated_mt, *ci),
+        "max_throughput": None if rec.max_throughput_mt is None else (rec.max_throughput_mt, *mci),
+        "demand_mt": rec.demand_mt,
+    }
+
+
+def draw_curves(docs: list[CapacityDoc], folder: Path) -> list[str]:
+    """``curve-<region>-<direction>.png/.svg``: every scenario's load--delay curve on one chart.
+
+    Parameters
+    ----------
+    docs : list of CapacityDoc
+        One scenario (``capacity``) or before and after (``compare``), drawn in order.
+    folder : Path
+        Where to write.
+
+    Returns
+    -------
+    list of str
+        The file names written (regions and directions without a curve are skipped).
+    """
+    files = []
+    for r in REGIONS:
+        for d in ("inbound", "outbound"):
+            recs = [(doc.scenario, doc.regions[r][d]) for doc in docs if doc.regions[r][d].probes]
+            if not recs:
+                continue
+            base = recs[0][1]
+            per_mt = (base.probes[0].trains_per_day / base.probes[0].mt) if base.probes[0].mt else None
+            word = "to" if d == "inbound" else "from"
+            fig, _ = plot_load_delay([_series(name, rec) for name, rec in recs],
+                                     level_share=base.service_level["max_added_wait_share"],
+                                     title=f"Load and delay of freight {word} {r}", trains_per_mt=per_mt)
+            files += [p.name for p in save_figure(fig, folder / curve_file_stem(r, d), formats=("png", "svg"))]
     return files

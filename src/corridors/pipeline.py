@@ -19,13 +19,14 @@ from pathlib import Path
 
 from corridors import results
 from corridors.bound import region_bounds
-from corridors.comparison import CapacityDoc, ComparisonDoc, assess_many, attribution_rows, compare_docs
+from corridors.capacity import CapacityDoc, assess_many
+from corridors.comparison import ComparisonDoc, attribution_rows, compare_docs
 from corridors.errors import CorridorsError
-from corridors.figures import draw_compare_maps, draw_utilisation_map
+from corridors.figures import draw_compare_maps, draw_curves, draw_utilisation_map
 from corridors.model import RunSpec
 from corridors.outdir import staged_dir
 from corridors.scenario import compose, dump_resolved_yaml
-from corridors.search import EXTRA_ROUNDS, MAX_SCALE
+from corridors.search import FIRST_LOADS, MAX_SCALE, REFINE_ROUNDS
 from corridors.simulation import SimResult, simulate
 from corridors.simulation.budget import Estimate, check_budget, estimate_run, estimate_search
 from corridors.workers import process_pool
@@ -36,9 +37,72 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------- run
 
 
-def simulate_replications(spec: RunSpec, *, workers: int = 2,
+def replication_specs(spec: RunSpec, replications: int | None = None) -> list[RunSpec]:
+    """``spec`` once per replication, with the seeds ``seed, seed + 1, ...``.
+
+    Parameters
+    ----------
+    spec
+        The resolved scenario.
+    replications
+        How many (default: ``simulation.replications``).
+
+    Returns
+    -------
+    list of RunSpec
+        Replication ``i`` has seed ``seed + i`` and ``replications = 1``.
+    """
+    n = replications or spec.settings.replications
+    return [spec.with_settings(seed=spec.settings.seed + i, replications=1) for i in range(n)]
+
+
+def _summary_of(spec: RunSpec) -> dict:
+    """Simulate ``spec`` and keep only its ``summary.json`` (a replication whose files are not written)."""
+    return results.summary(spec, simulate(spec))
+
+
+def start_replications(spec: RunSpec, executor: Executor | None, replications: int | None = None) -> list:
+    """Start every replication of ``spec``: the first returns its :class:`SimResult`, the others their summaries.
+
+    Parameters
+    ----------
+    spec
+        The resolved scenario.
+    executor
+        Runs them in parallel; ``None`` runs them here, now.
+    replications
+        How many (default: ``simulation.replications``).
+
+    Returns
+    -------
+    list
+        Futures (or, without an executor, the values): the first replication's
+        :class:`~corridors.simulation.SimResult`, then one ``summary.json`` dict per
+        other replication. Only the first is kept whole, so memory does not grow
+        with replications.
+    """
+    specs = replication_specs(spec, replications)
+    if executor is None:
+        return [simulate(specs[0]), *(_summary_of(s) for s in specs[1:])]
+    return [executor.submit(simulate, specs[0]), *(executor.submit(_summary_of, s) for s in specs[1:])]
+
+
+def finish_replications(spec: RunSpec, started: list, replications: int | None = None) -> tuple[SimResult, list[dict]]:
+    """Collect what :func:`start_replications` started.
+
+    Returns
+    -------
+    tuple
+        The first replication's result and every replication's ``summary.json``, in order.
+    """
+    done = [f.result() if hasattr(f, "result") else f for f in started]
+    first_spec = replication_specs(spec, replications)[0]
+    return done[0], [results.summary(first_spec, done[0]), *done[1:]]
+
+
+def simulate_replications(spec: RunSpec, *, workers: int = 2, replications: int | None = None,
                           progress: Callable[[float], None] | None = None) -> tuple[SimResult, dict | None]:
-    """Simulate ``spec`` once, or ``simulation.replications`` times with seeds seed, seed+1, ...
+    """Simulate ``spec`` once, or once per replication with seeds seed, seed+1, ...
 
     Parameters
     ----------
@@ -46,6 +110,8 @@ def simulate_replications(spec: RunSpec, *, workers: int = 2,
         The resolved scenario.
     workers
         Processes for the replications (at most one per replication).
+    replications
+        How many (default: ``simulation.replications``).
     progress
         Called with the simulated day (single run only).
 
@@ -56,17 +122,15 @@ def simulate_replications(spec: RunSpec, *, workers: int = 2,
         written) and, with more than one replication, :func:`corridors.results.replication_stats`
         over all of them (``None`` otherwise).
     """
-    n = spec.settings.replications
+    n = replications or spec.settings.replications
     if n <= 1:
-        return simulate(spec, progress=progress), None
-    specs = [spec.with_settings(seed=spec.settings.seed + i) for i in range(n)]
+        return simulate(spec.with_settings(replications=1), progress=progress), None
     with process_pool(min(workers, n)) as pool:
-        runs = list(pool.map(simulate, specs)) if pool else [simulate(s) for s in specs]
-    stats = results.replication_stats([results.summary(s, r) for s, r in zip(specs, runs)])
-    return runs[0], stats
+        first, sums = finish_replications(spec, start_replications(spec, pool, n), n)
+    return first, results.replication_stats(sums)
 
 
-def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2,
+def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, replications: int | None = None,
                  progress: Callable[[float], None] | None = None) -> tuple[dict, float]:
     """``corridors run``: simulate and write the run folder.
 
@@ -76,7 +140,7 @@ def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2,
         The resolved scenario.
     folder
         The result folder (see :mod:`corridors.outdir`).
-    workers, progress
+    workers, replications, progress
         See :func:`simulate_replications`.
 
     Returns
@@ -89,6 +153,8 @@ def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2,
     corridors.errors.CorridorsError
         The run is beyond the budget, or ``folder`` cannot be written safely.
     """
+    if replications:
+        spec = spec.with_settings(replications=replications)
     check_budget(estimate_run(spec, workers=workers))
     with staged_dir(folder) as tmp:
         t0 = time.perf_counter()
@@ -132,29 +198,37 @@ def write_run_files(out: Path, spec: RunSpec, res: SimResult, *, wall_s: float,
 # --------------------------------------------------------------------------- capacity / compare
 
 
-def search_estimate(spec: RunSpec, *, rounds: int, search_days: float, workers: int) -> Estimate:
+def search_estimate(spec: RunSpec, *, rounds: int, search_days: float, workers: int,
+                    replications: int | None = None) -> Estimate:
     """Return the up-front size of ``spec``'s capacity search (:func:`corridors.simulation.budget.estimate_search`).
 
     Parameters
     ----------
     spec
         The resolved scenario.
-    rounds, search_days, workers
+    rounds, search_days, workers, replications
         As for :func:`capacity_pipeline`.
 
     Returns
     -------
     corridors.simulation.budget.Estimate
-        At most two probes per round, extra rounds included, a region at most at
-        :data:`corridors.search.MAX_SCALE` times its demand.
+        Every load the search may probe (the first ones, the refinements and
+        one for the maximum throughput) times the replications, a region at
+        most at :data:`corridors.search.MAX_SCALE` times its demand.
     """
-    return estimate_search(spec, days=search_days, probes_per_search=2 * (rounds + EXTRA_ROUNDS),
+    n = replications or spec.settings.replications
+    return estimate_search(spec, days=search_days, probes_per_search=n * (len(FIRST_LOADS) + rounds + 1),
                            max_scale=MAX_SCALE, workers=workers)
 
 
-def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: int = 2,
-                      search_days: float = 100.0) -> CapacityDoc:
-    """``corridors capacity``: LP bound and simulated capacity per region and direction, written to ``folder``.
+def _search_warmup(spec: RunSpec, search_days: float) -> float:
+    """Warm-up of the search runs: the scenario's, at most a third of their horizon."""
+    return min(spec.settings.warmup_days, search_days / 3)
+
+
+def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: int = REFINE_ROUNDS,
+                      search_days: float = 100.0, replications: int | None = None) -> CapacityDoc:
+    """``corridors capacity``: LP bound and simulated capacities per region and direction, written to ``folder``.
 
     Parameters
     ----------
@@ -165,7 +239,9 @@ def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: 
     workers
         Processes for the search runs.
     rounds, search_days
-        Search rounds and the simulated days of each search run (warm-up included).
+        Refinement rounds and the simulated days of each search run (warm-up included).
+    replications
+        Runs per load (default: ``simulation.replications``).
 
     Returns
     -------
@@ -177,18 +253,23 @@ def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: 
     corridors.errors.CorridorsError
         The search is beyond the budget, or ``folder`` cannot be written safely.
     """
+    if replications:
+        spec = spec.with_settings(replications=replications)
     check_budget(search_estimate(spec, rounds=rounds, search_days=search_days, workers=workers))
-    warm = min(spec.settings.warmup_days, search_days / 3)
     with staged_dir(folder) as tmp, process_pool(workers) as pool:
-        (doc,) = assess_many([spec], executor=pool, rounds=rounds, days=search_days, warmup_days=warm)
+        (doc,) = assess_many([spec], executor=pool, rounds=rounds, days=search_days,
+                             warmup_days=_search_warmup(spec, search_days))
         results.write_json(tmp / "capacity.json", doc.to_dict())
         results.write_csv(tmp / "capacity.csv", doc.csv_rows())
+        results.write_csv(tmp / "curves.csv", doc.curve_rows())
+        draw_curves([doc], tmp)
     return doc
 
 
-def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, workers: int = 2, rounds: int = 2,
-                     search_days: float = 100.0, attribute_overlays=()) -> ComparisonDoc:
-    """``corridors compare``: both runs, both capacities, the comparison, maps and charts in ``folder``.
+def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, workers: int = 2,
+                     rounds: int = REFINE_ROUNDS, search_days: float = 100.0, replications: int | None = None,
+                     attribute_overlays=()) -> ComparisonDoc:
+    """``corridors compare``: both scenarios' runs and capacities, the paired comparison, maps and charts in ``folder``.
 
     Parameters
     ----------
@@ -198,6 +279,9 @@ def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, wor
         The result folder.
     workers, rounds, search_days
         See :func:`capacity_pipeline`.
+    replications
+        Runs of each scenario and runs per load of each search, the same seeds
+        on both sides (default: the larger ``simulation.replications`` of the two).
     attribute_overlays
         Overlay files of ``alt_spec`` to attribute the change to, each alone against ``base_spec`` (LP bound).
 
@@ -211,7 +295,10 @@ def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, wor
     corridors.errors.CorridorsError
         The runs are beyond the budget, or ``folder`` cannot be written safely.
     """
-    check_budget(*(estimate_run(s.with_settings(replications=1), workers=workers) for s in (base_spec, alt_spec)),
+    # Paired differences need the same replications (so the same seeds) on both sides.
+    n = replications or max(base_spec.settings.replications, alt_spec.settings.replications)
+    base_spec, alt_spec = (s.with_settings(replications=n) for s in (base_spec, alt_spec))
+    check_budget(*(estimate_run(s, workers=workers) for s in (base_spec, alt_spec)),
                  *(search_estimate(s, rounds=rounds, search_days=search_days, workers=workers)
                    for s in (base_spec, alt_spec)))
     with staged_dir(folder) as tmp, process_pool(workers) as pool:
@@ -223,34 +310,40 @@ def _compare_into(tmp: Path, base_spec: RunSpec, alt_spec: RunSpec, *, executor:
                   search_days: float, attribute_overlays) -> ComparisonDoc:
     """Run and write everything of a comparison into the staging folder ``tmp``."""
     t0 = time.perf_counter()
-    futures = [executor.submit(simulate, s) for s in (base_spec, alt_spec)] if executor else None
-    # Serial work of this process overlaps the two runs in the pool.
+    started = [start_replications(s, executor) for s in (base_spec, alt_spec)]
+    # Serial work of this process overlaps the runs in the pool.
     project_bounds = {Path(ov).stem: region_bounds(_base_plus(base_spec, ov)) for ov in attribute_overlays}
-    warm = min(base_spec.settings.warmup_days, search_days / 3)
     base_cap, alt_cap = assess_many([base_spec, alt_spec], executor=executor, rounds=rounds,
-                                    days=search_days, warmup_days=warm)
-    base_res, alt_res = (f.result() for f in futures) if futures else (simulate(base_spec), simulate(alt_spec))
+                                    days=search_days, warmup_days=_search_warmup(base_spec, search_days))
+    (base_res, base_sums), (alt_res, alt_sums) = (finish_replications(s, f) for s, f in zip((base_spec, alt_spec),
+                                                                                            started))
     attribution = attribution_rows(base_cap, project_bounds, alt_cap) if project_bounds else []
     wall = time.perf_counter() - t0
-    doc = compare_docs(base_cap, alt_cap, results.summary(base_spec, base_res), results.summary(alt_spec, alt_res))
-    jobs = [(tmp / "base", base_spec, base_res), (tmp / "alt", alt_spec, alt_res)]
+    doc = compare_docs(base_cap, alt_cap, base_sums, alt_sums)
+    stats = [results.replication_stats(sums) if len(sums) > 1 else None for sums in (base_sums, alt_sums)]
+    jobs = [(tmp / "base", replication_specs(base_spec)[0], base_res, stats[0]),
+            (tmp / "alt", replication_specs(alt_spec)[0], alt_res, stats[1])]
     # the two run folders are written by the pool while the maps are drawn here
-    writes = [executor.submit(write_run_files, *job, wall_s=wall) for job in jobs] if executor else None
+    writes = ([executor.submit(write_run_files, *job[:3], wall_s=wall, replications=job[3]) for job in jobs]
+              if executor else None)
     if writes is None:
         for job in jobs:
-            write_run_files(*job, wall_s=wall)
+            write_run_files(*job[:3], wall_s=wall, replications=job[3])
     results.write_json(tmp / "capacity-before.json", base_cap.to_dict())
     results.write_json(tmp / "capacity-after.json", alt_cap.to_dict())
     results.write_json(tmp / "comparison.json", doc.to_dict())
     results.write_csv(tmp / "comparison.csv", doc.csv_rows())
+    results.write_csv(tmp / "curves.csv", base_cap.curve_rows() + alt_cap.curve_rows())
     if attribution:
         results.write_csv(tmp / "attribution.csv", [row.to_dict() for row in attribution])
     draw_compare_maps(base_spec, alt_spec, doc, tmp)
+    draw_curves([base_cap, alt_cap], tmp)
     for w in writes or ():
         w.result()
     results.write_json(tmp / "run.json", {
         **results.run_metadata(alt_spec, wall_time_s=time.perf_counter() - t0),
         "base": base_spec.name, "alt": alt_spec.name, "search_rounds": rounds, "search_days": search_days,
+        "replications": base_spec.settings.replications,
         "attributed_overlays": [str(p) for p in attribute_overlays],
     })
     return doc

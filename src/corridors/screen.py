@@ -15,7 +15,8 @@ from corridors.elements import border_rate_per_day
 from corridors.network import BorderCrossing, FerryLink, Network, RailSection, route_km
 
 if TYPE_CHECKING:  # the documents' module pulls in the LP and the simulation: imported where used
-    from corridors.comparison import CapacityDoc, ComparisonDoc
+    from corridors.capacity import CapacityDoc
+    from corridors.comparison import ComparisonDoc
 
 
 def _table(title: str, columns: list[str], rows: list[list]) -> Table:
@@ -90,32 +91,46 @@ def print_run_summary(console, doc: dict) -> None:
     console.print(t)
 
 
+def _with_ci(value, ci, nd: int = 1, signed: bool = False) -> str:
+    """``12.3 [11.0, 13.5]``, or the value alone without an interval, or ``-``."""
+    if value is None:
+        return "-"
+    f = f"{{:{'+' if signed else ''},.{nd}f}}"
+    return f.format(value) + (f" [{ci[0]:,.{nd}f}, {ci[1]:,.{nd}f}]" if ci else "")
+
+
 def print_capacity(console, doc: CapacityDoc) -> None:
-    """Screen table of ``capacity.json``."""
-    t = Table(title=f"{escape(doc.scenario)}: capacity per region (Mt/yr)", title_justify="left")
-    for c in ["region", "direction", "demand", "LP bound", "simulated", "±", "binding (LP cut)", "bottlenecks >90%"]:
+    """Screen table of ``capacity.json``: both capacities with their 95 % intervals."""
+    n = doc.search.replications
+    t = Table(title=f"{escape(doc.scenario)}: capacity per region (Mt/yr; [95 % interval over {n} replications])",
+              title_justify="left")
+    for c in ["region", "direction", "demand", "LP bound", "practical", "max throughput", "demand > practical",
+              "binding (LP cut)", "bottlenecks >90%"]:
         t.add_column(c, justify="left" if c in ("region", "direction") or "bind" in c or "bottle" in c else "right")
     for r in REGIONS:
         for d in ("inbound", "outbound"):
             c = doc.regions[r][d]
-            t.add_row(r, d, _fmt(c.demand_mt, 1), _fmt(c.bound_mt, 1), _fmt(c.simulated_mt, 1),
-                      _fmt(c.precision_mt, 1), escape(" ".join(e.id for e in c.binding[:2]) or c.note or "-"),
+            over = {True: "yes", False: "no", None: "-"}[c.demand_exceeds_capacity]
+            t.add_row(r, d, _fmt(c.demand_mt, 1), _fmt(c.bound_mt, 1), _with_ci(c.simulated_mt, c.simulated_ci_mt),
+                      _with_ci(c.max_throughput_mt, c.max_throughput_ci_mt), over,
+                      escape(" ".join(e.id for e in c.binding[:2]) or c.note or "-"),
                       escape(" ".join(f"{e.id} {e.utilisation:.0%}" for e in c.bottlenecks[:3]) or "-"))
     console.print(t)
 
 
 def print_comparison(console, doc: ComparisonDoc) -> None:
-    """Screen table of ``comparison.json``."""
-    t = Table(title=f"{escape(doc.base)} -> {escape(doc.alt)}: capacity per region (Mt/yr)", title_justify="left")
-    for c in ["region", "direction", "bound before", "bound after", "change", "simulated before",
-              "simulated after", "limit before", "limit after"]:
+    """Screen table of ``comparison.json``: practical capacity before, after and its paired change."""
+    t = Table(title=f"{escape(doc.base)} -> {escape(doc.alt)}: capacity per region (Mt/yr; [95 % interval])",
+              title_justify="left")
+    for c in ["region", "direction", "bound before", "bound after", "practical before", "practical after",
+              "change (paired)", "limit before", "limit after"]:
         t.add_column(c, justify="left" if c in ("region", "direction") or "limit" in c else "right")
     for r in REGIONS:
         for d in ("inbound", "outbound"):
             k = doc.regions[r][d]
-            rel = k.bound_change_rel
             t.add_row(r, d, _fmt(k.before.bound_mt, 1), _fmt(k.after.bound_mt, 1),
-                      "-" if rel is None else f"{rel:+.0%}", _fmt(k.before.simulated_mt, 1),
-                      _fmt(k.after.simulated_mt, 1), escape(k.bottleneck_before or "-"),
-                      escape(k.bottleneck_after or "-"))
+                      _with_ci(k.before.simulated_mt, k.before.simulated_ci_mt),
+                      _with_ci(k.after.simulated_mt, k.after.simulated_ci_mt),
+                      _with_ci(k.simulated_change_mt, k.simulated_change_ci_mt, signed=True),
+                      escape(k.bottleneck_before or "-"), escape(k.bottleneck_after or "-"))
     console.print(t)

@@ -155,7 +155,7 @@ class LoadPoint:
         return estimate([o.added_wait_h for o in self.observations])
 
     def wait_share(self) -> Estimate:
-        """Added waiting as a share of free transit time, over replications."""
+        """Return the added waiting as a share of free transit time, over replications."""
         return estimate([o.wait_share for o in self.observations])
 
 
@@ -300,7 +300,7 @@ class SimulatedCapacity:
         return any(c.held_at_all for c in self.crossings)
 
     def nearest_point(self) -> LoadPoint | None:
-        """The probed load nearest to the practical capacity (for its bottlenecks)."""
+        """Return the probed load nearest to the practical capacity (for its bottlenecks)."""
         s = self.practical_scale
         return None if s is None else min(self.points, key=lambda p: abs(p.scale - s))
 
@@ -445,7 +445,7 @@ class _Search:
     saturation_probed: bool = False
 
     def curve(self) -> tuple[LoadPoint, ...]:
-        """The load points so far, by increasing load."""
+        """Return the load points so far, by increasing load."""
         return tuple(LoadPoint(s, tuple(sorted(obs, key=lambda o: o.replication)))
                      for s, obs in sorted(self.points.items()))
 
@@ -457,7 +457,7 @@ class _Search:
                      for r in range(self.replications))
 
     def _refine(self) -> float | None:
-        """The next load toward the crossing, or ``None`` when it is found closely enough.
+        """Return the next load toward the crossing, or ``None`` when it is found closely enough.
 
         The mean crossing so far, unless a probed load already lies within
         :data:`REFINE_TOLERANCE` of it; then, while the loads the replications'
@@ -486,7 +486,7 @@ class _Search:
                    for obs in self.points.values())
 
     def next_load(self) -> float | None:
-        """The next load to probe, or ``None`` when the search is done.
+        """Return the next load to probe, or ``None`` when the search is done.
 
         Up to ``rounds`` loads toward the crossing (:meth:`_refine`); then, if no
         load has saturated the region's flows yet, one load :data:`SATURATION_STEP`
@@ -503,7 +503,7 @@ class _Search:
         return None
 
     def first_loads(self) -> list[float]:
-        """The loads of the first round (multiples of demand)."""
+        """Return the loads of the first round (multiples of demand)."""
         return [f * self.top for f in FIRST_LOADS]
 
     def probe_args(self) -> list[tuple]:
@@ -564,8 +564,9 @@ def _result(spec: RunSpec, bound: Bound, level: ServiceLevel, s: _Search | None)
     flows = region_flows(spec, bound.region, bound.direction)
     per_day = sum(f.trains_per_year for f in flows) / 365.0
     if s is None:
+        # the bound's note says why (no flows, no solution); the record joins both notes
         return SimulatedCapacity(bound.region, bound.direction, bound.demand_mt, per_day, level,
-                                 note=bound.note or "no flows")
+                                 note="" if bound.note else "no flows")
     notes = []
     if bound.scale > MAX_SCALE:
         notes.append(f"loads capped at {MAX_SCALE:g} x demand (LP scaling {bound.scale:.0f})")

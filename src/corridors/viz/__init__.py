@@ -16,11 +16,13 @@ upstream imports it. Where things are:
 ``value_maps``     links coloured by a value; :func:`plot_utilisation`
 ``capacity_maps``  :func:`plot_capacity_pair`, :func:`plot_capacity_change`
 ``charts``         :func:`plot_region_bars`
+``curves``         :func:`plot_load_delay`
 """
 
 from corridors.viz.capacity_maps import plot_capacity_change, plot_capacity_pair
 from corridors.viz.cartography import load_countries
 from corridors.viz.charts import plot_region_bars
+from corridors.viz.curves import plot_load_delay
 from corridors.viz.figure import save_figure
 from corridors.viz.network_map import plot_network
 from corridors.viz.style import A4_LANDSCAPE, MAP_CRS, REGION_COLOURS, SAVE_DPI
@@ -34,6 +36,7 @@ __all__ = [
     "load_countries",
     "plot_capacity_change",
     "plot_capacity_pair",
+    "plot_load_delay",
     "plot_network",
     "plot_region_bars",
     "plot_utilisation",
