@@ -37,7 +37,7 @@ needs_chromium = pytest.mark.skipif(
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
     reason="poppler-utils (pdftotext, pdfinfo) not installed")
-SECTIONS = ["Key messages", "Capacity per region and direction", "Capacity maps",
+SECTIONS = ["Key messages", "Capacity per region and direction", "Capacity maps", "Load and delay per region",
             "Delivered volume, transit time and corridor indicators", "Bottlenecks", "Method and assumptions",
             "Caveats"]
 FIGURES = ["capacity-before-after.png", "capacity-bars.png", "capacity-change.png"]
@@ -113,23 +113,47 @@ def _same(shown: str, value: float | None, *, scale: float = 1.0) -> bool:
 # --------------------------------------------------------------------------- key messages against the files
 
 
-CAP = rf"(?:{NUM} ± {NUM} Mt/yr|below {NUM} Mt/yr|not found \(no stable demand level\))"
-CELL = rf"(?:{NUM} ± {NUM}|{NUM}|< {NUM}|none found)"
+CAP = rf"(?:{NUM} Mt/yr(?: \(95 % CI {NUM} to {NUM}\))?|at least {NUM} Mt/yr|not found \([^)]*\))"
+CELL = rf"(?:{NUM}(?: \({NUM}–{NUM}\))?|≥ {NUM}|–)"
+CHANGE = rf"(?:n\.s\. \({NUM} to {NUM}\)|{NUM}(?: \({NUM} to {NUM}\))?|–)"
 
 
-def check_cap(text: str, rec: dict, *, precision: bool = True) -> None:
-    """A simulated capacity as the brief writes it (sentence or cell) matches its record."""
-    v, p = rec["simulated_mt"], rec["precision_mt"]
+def check_cap(text: str, rec: dict) -> None:
+    """A practical capacity as the brief writes it (sentence or cell) matches its record."""
+    v, ci = rec["simulated_mt"], rec["simulated_ci_mt"]
     text = text.removesuffix(" Mt/yr")
-    if text in ("none found", "not found (no stable demand level)"):
-        assert v is not None and v <= 0 and (p or 0) <= 0, (text, rec)
-    elif text.startswith(("< ", "below ")):
-        assert v is not None and v <= 0 and _same(text.split(" ", 1)[1], p), (text, rec)
-    elif " ± " in text:
-        a, b = text.split(" ± ")
-        assert v > 0 and _same(a, v) and _same(b, p), (text, rec)
+    if text == "–":
+        assert v is None, (text, rec)
+        return
+    if text.startswith("not found"):
+        assert v is None or v <= 0, (text, rec)
+        return
+    if text.startswith(("at least ", "≥ ")):
+        assert rec["simulated_is_lower_limit"] and _same(text.split(" ", 2)[-1], v), (text, rec)
+        return
+    m = re.fullmatch(rf"({NUM})(?: Mt/yr)?(?: \((?:95 % CI )?({NUM})(?: to |–)({NUM})\))?", text)
+    assert m and _same(m.group(1), v), (text, rec)
+    assert not rec["simulated_is_lower_limit"]
+    if m.group(2):
+        assert _same(m.group(2), ci[0]) and _same(m.group(3), ci[1]), (text, rec)
     else:
-        assert v > 0 and _same(text, v) and not (precision and p), (text, rec)
+        assert ci is None, (text, rec)
+
+
+def check_change(text: str, k: dict) -> None:
+    """A paired change as a cell (``n.s. (a to b)``, ``+x (a to b)``) matches its record."""
+    ch, ci = k["simulated_change_mt"], k["simulated_change_ci_mt"]
+    if text == "–":
+        assert ch is None
+        return
+    m = re.fullmatch(rf"(n\.s\.|{NUM})(?: \(({NUM}) to ({NUM})\))?", text)
+    assert m, text
+    if m.group(1) == "n.s.":
+        assert ci[0] <= 0 <= ci[1]
+    else:
+        assert _same(m.group(1), ch) and (ci is None or not ci[0] <= 0 <= ci[1])
+    if m.group(2):
+        assert _same(m.group(2), ci[0]) and _same(m.group(3), ci[1])
 
 
 def check_key_messages(folder: Path, msgs: list[str]) -> None:
@@ -148,15 +172,6 @@ def check_key_messages(folder: Path, msgs: list[str]) -> None:
     def rec(word, region):
         return cmp["regions"][region]["inbound" if word == "to" else "outbound"]
 
-    def check_bound(text, k):
-        m = re.fullmatch(rf"its bound (?:moves from ({NUM}) to|stays at) ({NUM}) Mt/yr", text)
-        assert m, text
-        if m.group(1):
-            assert _same(m.group(1), k["before"]["bound_mt"])
-        else:
-            assert _same(m.group(2), k["before"]["bound_mt"])
-        assert _same(m.group(2), k["after"]["bound_mt"])
-
     def check_limit(text, k):
         m = re.fullmatch(rf"the limit (?:moves from the (?:{KIND} )?(?P<b>.+?) to|stays at) the "
                          rf"(?:{KIND} )?(?P<a>.+?)", text)
@@ -167,53 +182,54 @@ def check_key_messages(folder: Path, msgs: list[str]) -> None:
         else:
             assert k["bottleneck_before"] == k["bottleneck_after"]
 
+    def check_over(text, k):
+        m = re.fullmatch(rf"(Before|After), demand \(({NUM}) Mt/yr\) already exceeds the practical capacity by "
+                         rf"({NUM}) Mt/yr: trains wait longer than the service level allows", text)
+        assert m, text
+        r = k[m.group(1).lower()]
+        assert r["demand_exceeds_capacity"] and _same(m.group(2), r["demand_mt"])
+        assert _same(m.group(3), r["demand_mt"] - r["simulated_mt"])
+
     for msg in msgs:
-        m = re.fullmatch(rf"Capacity (to|from) ({regions}) (rises|falls) from ({NUM} ± {NUM}) to ({CAP}) "
-                         rf"\(({NUM})%\)(, a change within the search precision)?((?:; [^;]+)*)\.", msg)
+        m = re.fullmatch(rf"Practical capacity (to|from) ({regions}) is ({CAP}) before and ({CAP}) after"
+                         rf"(?:: (no significant change \(paired 95 % CI ({NUM}) to ({NUM}) Mt/yr\)|a change of "
+                         rf"({NUM}) Mt/yr(?:, ({NUM})%)?(?:; paired 95 % CI ({NUM}) to ({NUM}))?))?"
+                         rf"((?:\. |; )[^.]+)?\.", msg)
         if m:
             k = rec(m.group(1), m.group(2))
-            b, a = k["before"], k["after"]
-            check_cap(m.group(4), b)
-            check_cap(m.group(5), a)
-            assert _same(m.group(6), k["simulated_change_rel"], scale=100)
-            assert (m.group(3) == "rises") == (a["simulated_mt"] > b["simulated_mt"])
-            assert bool(m.group(7)) == (abs(a["simulated_mt"] - b["simulated_mt"])
-                                        < max(a["precision_mt"], b["precision_mt"]))
-            clauses = m.group(8).split("; ")[1:]
-            check_bound(clauses[0], k)
-            for c in clauses[1:]:
-                check_limit(c, k)
-            continue
-        m = re.fullmatch(rf"Capacity (to|from) ({regions}) is ({CAP}) (before|after)(?: and ({CAP}) after)?"
-                         rf"(?:; (before|after) the change the capacity search found no stable demand level"
-                         rf"(?:, although (its bound [^:]+))?: check that run before quoting a change\."
-                         rf"|; (its bound [^;]+)\.|\.)", msg)
-        if m:
-            k = rec(m.group(1), m.group(2))
-            check_cap(m.group(3), k[m.group(4)])
-            if m.group(5):
-                check_cap(m.group(5), k["after"])
+            check_cap(m.group(3), k["before"])
+            check_cap(m.group(4), k["after"])
+            ci = k["simulated_change_ci_mt"]
             if m.group(6):
-                assert not k[m.group(6)]["simulated_mt"] and not (k[m.group(6)]["precision_mt"] or 0) > 0
-            if m.group(7) or m.group(8):
-                check_bound(m.group(7) or m.group(8), k)
+                assert ci[0] <= 0 <= ci[1] and _same(m.group(6), ci[0]) and _same(m.group(7), ci[1])
+            if m.group(8):
+                assert _same(m.group(8), k["simulated_change_mt"]) and (ci is None or not ci[0] <= 0 <= ci[1])
+                if m.group(9):
+                    assert _same(m.group(9), k["simulated_change_rel"], scale=100)
+                else:
+                    assert k["simulated_change_rel"] is None
+                if m.group(10):
+                    assert _same(m.group(10), ci[0]) and _same(m.group(11), ci[1])
+            for c in re.split(r"\. |; ", (m.group(12) or "")[2:]) if m.group(12) else []:
+                if c.startswith("the limit"):
+                    check_limit(c, k)
+                else:
+                    check_over(c, k)
             continue
-        m = re.fullmatch(rf"A route (to|from) ({regions}) opens with a capacity of ({CAP})"
-                         rf"(?: \(bound ({NUM})\))?(?:, limited by the (?:{KIND} )?(.+))?\.", msg)
+        m = re.fullmatch(rf"A route (to|from) ({regions}) opens with a practical capacity of ({CAP})"
+                         rf"(?:, limited by the (?:{KIND} )?(.+))?\.", msg)
         if m:
             k = rec(m.group(1), m.group(2))
             assert k["before"]["simulated_mt"] is None
             check_cap(m.group(3), k["after"])
             if m.group(4):
-                assert _same(m.group(4), k["after"]["bound_mt"])
-            if m.group(5):
-                assert m.group(5) == names[k["bottleneck_after"]]
+                assert m.group(4) == names[k["bottleneck_after"]]
             continue
-        m = re.fullmatch(r"Elsewhere \(simulated, Mt/yr\): (.*)\.", msg)
+        m = re.fullmatch(r"Elsewhere \(practical capacity, Mt/yr; change with its paired 95 % interval\): (.*)\.", msg)
         if m:
             for part in m.group(1).split("; "):
                 p = re.fullmatch(rf"(to|from) ({regions}) (?:new at ({CELL})|lost \(was ({CELL})\)|"
-                                 rf"({CELL}) → ({CELL})(?: \(({NUM})%\))?)", part)
+                                 rf"({NUM}) → ({NUM}) \(({CHANGE})\))", part)
                 assert p, part
                 k = rec(p.group(1), p.group(2))
                 if p.group(3):
@@ -221,10 +237,9 @@ def check_key_messages(folder: Path, msgs: list[str]) -> None:
                 elif p.group(4):
                     check_cap(p.group(4), k["before"])
                 else:
-                    check_cap(p.group(5), k["before"], precision=False)
-                    check_cap(p.group(6), k["after"], precision=False)
-                    if p.group(7):
-                        assert _same(p.group(7), k["simulated_change_rel"], scale=100)
+                    assert _same(p.group(5), k["before"]["simulated_mt"])
+                    assert _same(p.group(6), k["after"]["simulated_mt"])
+                    check_change(p.group(7), k)
             continue
         m = re.fullmatch(rf"At scenario demand, door-to-door transit on corridor ([\w-]+) (?:shortens|lengthens) "
                          rf"from ({NUM}) to ({NUM}) days \(speed with delay ({NUM}) → ({NUM}) km/h\)\.", msg)
@@ -234,13 +249,15 @@ def check_key_messages(folder: Path, msgs: list[str]) -> None:
             assert _same(m.group(2), b["transit_days_mean"]) and _same(m.group(3), a["transit_days_mean"])
             assert _same(m.group(4), b["speed_with_delay_kmh"]) and _same(m.group(5), a["speed_with_delay_kmh"])
             continue
-        m = re.fullmatch(rf"Simulated capacities are known to ±({NUM})(?: to ±({NUM}))? Mt/yr \(the precision of "
-                         r"the capacity search\); each scenario ran with one random seed, so no confidence "
-                         r"intervals are given\.", msg)
+        m = re.fullmatch(rf"Practical capacity is the largest load at which the region's trains wait on average at "
+                         rf"most ({NUM})% of their free transit time; every simulated figure is the mean of ({NUM}) "
+                         rf"replications with its 95 % confidence interval, and each change is paired \(the same "
+                         rf"random numbers before and after\), so 'no significant change' means its interval "
+                         rf"contains zero\.", msg)
         if m:
-            ps = [cmp["regions"][r][d][w]["precision_mt"] for r in REGIONS for d in ("inbound", "outbound")
-                  for w in ("before", "after") if (cmp["regions"][r][d][w]["simulated_mt"] or 0) > 0]
-            assert _same(m.group(1), min(ps)) and _same(m.group(2) or m.group(1), max(ps))
+            k = cmp["regions"]["China"]["inbound"]["before"]
+            assert _same(m.group(1), k["service_level"]["max_added_wait_share"], scale=100)
+            assert int(m.group(2)) == k["replications"]
             continue
         text = msg
         for name in sorted(names.values(), key=len, reverse=True):
@@ -251,38 +268,56 @@ def check_key_messages(folder: Path, msgs: list[str]) -> None:
 def test_key_messages_match_the_comparison_files(compare_dir, brief):
     msgs = _key_messages(brief["md"].read_text())
     check_key_messages(compare_dir, msgs)
-    assert any("±" in m for m in msgs), "the key messages must state the precision"
-    assert "no confidence intervals" in msgs[-1]
+    assert any("95 % CI" in m for m in msgs), "the key messages must give intervals"
+    assert "replications with its 95 % confidence interval" in msgs[-1]
 
 
-def _doctored(compare_dir: Path, tmp_path: Path, **changes) -> Path:
+def _doctored(compare_dir: Path, tmp_path: Path, *, after: dict | None = None, **changes) -> Path:
     """A copy of the compare folder with one region's after-record changed (the sentence variants)."""
     folder = tmp_path / "doctored"
     shutil.copytree(compare_dir, folder)
     doc = json.loads((folder / "comparison.json").read_text())
     k = doc["regions"]["Russia"]["inbound"]
-    for key, v in changes.items():
-        if key in ("simulated_mt", "precision_mt", "bound_mt"):
-            k["after"][key] = v
-        else:
-            k[key] = v
-    b, a = k["before"]["simulated_mt"], k["after"]["simulated_mt"]
-    k["simulated_change_rel"] = round((a - b) / b, 4)
+    k["after"].update(after or {})
+    k.update(changes)
     (folder / "comparison.json").write_text(json.dumps(doc))
     return folder
 
 
 def test_key_messages_when_capacity_rises_and_the_limit_moves(compare_dir, tmp_path):
-    folder = _doctored(compare_dir, tmp_path, simulated_mt=61.234, precision_mt=0.512, bound_mt=70.0,
+    folder = _doctored(compare_dir, tmp_path, after={"simulated_mt": 61.234, "simulated_ci_mt": [60.0, 62.5],
+                                                     "simulated_is_lower_limit": False},
+                       simulated_change_mt=40.0, simulated_change_ci_mt=[38.5, 41.5], simulated_change_rel=2.0,
                        bottleneck_after="alashankou_dostyk")
     files = write_brief(folder, formats="md", out=tmp_path / "x.md", today=DAY)
     msgs = _key_messages(files[0].read_text())
     check_key_messages(folder, msgs)
     names = _names(folder)
-    russia = next(m for m in msgs if "to Russia rises" in m)
-    assert "61.2 ± 0.51" in russia and "the limit moves from the single-track section " in russia
+    russia = next(m for m in msgs if "capacity to Russia" in m)
+    assert "61.2 Mt/yr (95 % CI 60.0 to 62.5) after: a change of +40.0 Mt/yr, +200%; paired 95 % CI +38.5 to " \
+           "+41.5" in russia
+    assert "the limit moves from the " in russia
     assert russia.endswith(f"to the border crossing {names['alashankou_dostyk']}.")
-    assert "within the search precision" not in russia
+
+
+def test_key_messages_say_no_significant_change_and_demand_above_capacity(compare_dir, tmp_path):
+    folder = _doctored(compare_dir, tmp_path, after={"demand_exceeds_capacity": True, "demand_mt": 99.0},
+                       simulated_change_mt=0.4, simulated_change_ci_mt=[-0.3, 1.1], simulated_change_rel=0.1)
+    doc = json.loads((folder / "comparison.json").read_text())
+    # make Russia inbound the largest change so it gets its own sentence
+    for r in REGIONS:
+        for d in ("inbound", "outbound"):
+            if (r, d) != ("Russia", "inbound"):
+                doc["regions"][r][d]["after"]["simulated_mt"] = doc["regions"][r][d]["before"]["simulated_mt"]
+    k = doc["regions"]["Russia"]["inbound"]
+    k["after"]["simulated_mt"] = (k["before"]["simulated_mt"] or 0) + 50
+    (folder / "comparison.json").write_text(json.dumps(doc))
+    files = write_brief(folder, formats="md", out=tmp_path / "x.md", today=DAY)
+    msgs = _key_messages(files[0].read_text())
+    russia = next(m for m in msgs if "capacity to Russia" in m)
+    assert "no significant change (paired 95 % CI −0.30 to +1.1 Mt/yr)" in russia
+    assert "After, demand (99.0 Mt/yr) already exceeds the practical capacity by" in russia
+    assert not re.search(r"\d%", russia), "no relative change where the change is not significant"
 
 
 # --------------------------------------------------------------------------- structure and tables
@@ -304,7 +339,9 @@ def test_markdown_has_the_sections_in_order_and_figures_beside_it(compare_dir, b
     assert md.startswith("# Freight corridor capacity: mini-base → mini-child")
     assert "Base scenario of the test suite" in md and "2024-05-17" in md
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
-    assert images == FIGURES
+    curves = [f"curve-{r.lower().replace(' ', '-')}-{d}.png" for r in REGIONS for d in ("inbound", "outbound")
+              if (compare_dir / f"curve-{r.lower().replace(' ', '-')}-{d}.png").is_file()]
+    assert curves and images == FIGURES + curves
     for name in images:
         copy = brief["md"].parent / name
         assert copy.is_file() and copy.read_bytes() == (compare_dir / name).read_bytes()
@@ -321,19 +358,16 @@ def test_capacity_table_matches_comparison_json(compare_dir, brief):
         word, region = row[0].split(" ", 1)
         k = cmp["regions"][region]["inbound" if word == "to" else "outbound"]
         seen.add((region, word))
-        for cell, value in ((row[1], k["before"]["bound_mt"]), (row[2], k["after"]["bound_mt"])):
-            assert cell == "–" if value is None else _same(cell, value)
-        for cell, rec in ((row[3], k["before"]), (row[4], k["after"])):
-            if rec["simulated_mt"] is None:
-                assert cell == "–"
-            else:
-                check_cap(cell, rec)
-        if (k["before"]["simulated_mt"] or 0) > 0 and (k["after"]["simulated_mt"] or 0) > 0:
-            assert _same(row[5].rstrip("%"), k["simulated_change_rel"], scale=100)
-        else:
-            assert row[5] == "–"
-        for cell, eid in ((row[6], k["bottleneck_before"]), (row[7], k["bottleneck_after"])):
-            assert cell == "–" if eid is None else cell.startswith(names[eid] + " (")
+        b, a = k["before"], k["after"]
+        assert row[1] in (f"{row[1]}",) and _same(row[1].split(" → ")[0], b["demand_mt"])
+        for cell, r in ((row[2], b), (row[3], a)):
+            assert cell.endswith("*") == bool(r["demand_exceeds_capacity"]), (cell, r)
+            check_cap(cell.rstrip("*"), r)
+        check_change(row[4], k)
+        assert _same(row[5].split(" → ")[0], b["max_throughput_mt"]) if b["max_throughput_mt"] is not None \
+            else row[5].startswith("–")
+        eid = k["bottleneck_after"]
+        assert row[6] == "–" if eid is None else row[6].startswith(names[eid] + " (")
     with_data = {(r, "to" if d == "inbound" else "from") for r in REGIONS for d in ("inbound", "outbound")
                  if any(cmp["regions"][r][d][w]["simulated_mt"] is not None for w in ("before", "after"))}
     assert seen == with_data
@@ -362,7 +396,7 @@ def test_single_run_folder_gives_a_shorter_brief(compare_dir, tmp_path):
     assert [p.name for p in files] == ["run.html", "run.md", "map.png"]
     md = files[1].read_text()
     found = [line[3:] for line in md.splitlines() if line.startswith("## ")]
-    assert found == [s for s in SECTIONS if "Capacity" not in s]
+    assert found == [s for s in SECTIONS if "Capacity" not in s and "Load and delay" not in s]
     summary = json.loads((compare_dir / "base" / "summary.json").read_text())
     msgs = _key_messages(md)
     assert 3 <= len(msgs) <= 5
@@ -382,12 +416,17 @@ def test_default_output_goes_into_the_result_folder(compare_dir, tmp_path):
 # --------------------------------------------------------------------------- self-contained HTML in a browser
 
 
+def _figure_files(brief) -> list[str]:
+    """The figures the Markdown brief links (one per figure of the HTML)."""
+    return re.findall(r"!\[[^\]]*\]\(([^)]+)\)", brief["md"].read_text())
+
+
 def test_html_is_self_contained(brief):
     doc = brief["html"].read_text()
     assert "<script" not in doc.lower() and "<link" not in doc.lower() and "@import" not in doc
     assert not re.search(r"url\(", doc)
     srcs = re.findall(r'<img[^>]+src="([^"]{0,40})', doc)
-    assert len(srcs) == 3 and all(s.startswith("data:image/png;base64,") for s in srcs)
+    assert len(srcs) == len(_figure_files(brief)) and all(s.startswith("data:image/png;base64,") for s in srcs)
     assert "@page" in doc and "@media print" in doc
 
 
@@ -428,7 +467,7 @@ def _browser_probe(html_file: Path, width_px: int) -> dict:
 @pytest.mark.parametrize("width_px", [794, 695])  # A4 at 96 dpi; A4 less the print margins
 def test_html_in_chromium_images_load_and_nothing_overflows(brief, width_px):
     r = _browser_probe(brief["html"], width_px)
-    assert len(r["images"]) == 3
+    assert len(r["images"]) == len(_figure_files(brief))
     assert all(complete and w > 0 for complete, w in r["images"]), r["images"]
     assert r["clientWidth"] == width_px
     assert r["scrollWidth"] <= r["clientWidth"], r["wide"]

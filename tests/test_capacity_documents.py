@@ -15,7 +15,7 @@ from corridors.statistics import estimate
 
 #: Keys of a capacity record C that users' scripts read (issues 5 and 10): pinned, in file order.
 CAPACITY_KEYS = ["demand_mt", "bound_mt", "bound_trains_per_day", "bound_uniform_mt", "simulated_mt",
-                 "simulated_ci_mt", "precision_mt", "simulated_scale", "max_throughput_mt", "max_throughput_ci_mt",
+                 "simulated_ci_mt", "simulated_is_lower_limit", "precision_mt", "simulated_scale", "max_throughput_mt", "max_throughput_ci_mt",
                  "service_level", "replications", "demand_exceeds_capacity", "simulated_by_replication_mt",
                  "max_throughput_by_replication_mt", "bottlenecks", "binding", "others_served_share", "probes",
                  "note"]
@@ -35,7 +35,7 @@ def record(bound_mt, by_rep, binding=(), bottlenecks=(), demand_mt=1.0):
     e = estimate(by_rep)
     return CapacityRecord(
         demand_mt=demand_mt, bound_mt=bound_mt, bound_trains_per_day=None if bound_mt is None else 2.5,
-        bound_uniform_mt=bound_mt, simulated_mt=e.mean, simulated_ci_mt=[e.low, e.high], precision_mt=0.1,
+        bound_uniform_mt=bound_mt, simulated_mt=e.mean, simulated_ci_mt=[e.low, e.high], simulated_is_lower_limit=False, precision_mt=0.1,
         simulated_scale=1.5, max_throughput_mt=e.mean + 1, max_throughput_ci_mt=[e.low + 1, e.high + 1],
         service_level={"max_added_wait_share": 1.0, "definition": "x"}, replications=len(by_rep),
         demand_exceeds_capacity=demand_mt > e.mean, simulated_by_replication_mt=list(by_rep),

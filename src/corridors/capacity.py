@@ -9,7 +9,7 @@ new metric is added here and nowhere else.
     {"scenario": str, "seed", "version", "search": {...},
      "regions": {R: {"inbound": C, "outbound": C}}}
     C = CapacityRecord: {"demand_mt", "bound_mt", "bound_trains_per_day", "bound_uniform_mt",
-         "simulated_mt" (practical capacity), "simulated_ci_mt", "precision_mt", "simulated_scale",
+         "simulated_mt" (practical capacity), "simulated_ci_mt", "simulated_is_lower_limit", "precision_mt", "simulated_scale",
          "max_throughput_mt", "max_throughput_ci_mt", "service_level", "replications",
          "demand_exceeds_capacity", "simulated_by_replication_mt", "max_throughput_by_replication_mt",
          "bottlenecks": [{"id", "kind", "utilisation"}],
@@ -144,6 +144,9 @@ class CapacityRecord:
         The practical capacity (mean over replications), Mt/yr.
     simulated_ci_mt : list of float or None
         Its 95 % interval, Mt/yr (``None`` with one replication).
+    simulated_is_lower_limit : bool
+        Some replication kept the service level at every load probed, so the
+        practical capacity is at least ``simulated_mt``.
     precision_mt : float or None
         Widest gap between the probed loads a replication's crossing was
         interpolated in, Mt/yr (the search's resolution, not an interval).
@@ -180,6 +183,7 @@ class CapacityRecord:
     bound_uniform_mt: float | None
     simulated_mt: float | None
     simulated_ci_mt: list[float] | None
+    simulated_is_lower_limit: bool
     precision_mt: float | None
     simulated_scale: float | None
     max_throughput_mt: float | None
@@ -218,6 +222,7 @@ class CapacityRecord:
             bound_uniform_mt=rounded(b.uniform_mt),
             simulated_mt=mean_of(practical),
             simulated_ci_mt=ci_list(practical),
+            simulated_is_lower_limit=sc.held_at_all,
             precision_mt=rounded(sc.bracket_mt),
             simulated_scale=rounded(sc.practical_scale, 4),
             max_throughput_mt=mean_of(peak),

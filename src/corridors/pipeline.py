@@ -321,8 +321,8 @@ def _compare_into(tmp: Path, base_spec: RunSpec, alt_spec: RunSpec, *, executor:
     wall = time.perf_counter() - t0
     doc = compare_docs(base_cap, alt_cap, base_sums, alt_sums)
     stats = [results.replication_stats(sums) if len(sums) > 1 else None for sums in (base_sums, alt_sums)]
-    jobs = [(tmp / "base", replication_specs(base_spec)[0], base_res, stats[0]),
-            (tmp / "alt", replication_specs(alt_spec)[0], alt_res, stats[1])]
+    # the folders hold the first replication (seed = the scenario's seed) and every replication's statistics
+    jobs = [(tmp / "base", base_spec, base_res, stats[0]), (tmp / "alt", alt_spec, alt_res, stats[1])]
     # the two run folders are written by the pool while the maps are drawn here
     writes = ([executor.submit(write_run_files, *job[:3], wall_s=wall, replications=job[3]) for job in jobs]
               if executor else None)

@@ -36,7 +36,7 @@ from corridors.network import BorderCrossing, FerryLink, RailSection
 from corridors.simulation import HOURS_PER_DAY, SimResult
 
 #: Format version of result folders; ``corridors brief`` refuses other majors.
-RESULT_FORMAT = "1.0"
+RESULT_FORMAT = "1.1"
 
 
 def _r(x: float, nd: int = 4) -> float:

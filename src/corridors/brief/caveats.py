@@ -1,7 +1,7 @@
 """The caveats the model can see in its own results, as sentences for the brief's last section.
 
 Load near capacity, trains refused or still under way, closures in force,
-capacity searches that did not settle or stayed coarse, and the single seed.
+capacity searches without an answer or with wide intervals, and the replications.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from corridors import REGIONS
-from corridors.brief.format import flow_label, fmt_num, fmt_pct, pm, resolved
+from corridors.brief.format import flow_label, fmt_num, fmt_pct, resolved, with_ci
 from corridors.brief.messages import NEAR_CAPACITY
 from corridors.brief.names import ElementNames
 from corridors.brief.read import DIRECTIONS, ResultFolder, RunFolder
@@ -79,25 +79,26 @@ def _disruption_caveats(result: ResultFolder, names: ElementNames, label: _Label
 
 
 def _search_caveats(comparison: dict) -> list[str]:
-    """Report capacity searches that found no stable level or stayed coarse, and the searches' own notes."""
+    """Report wide intervals, capacities the search could not find, and the searches' own notes."""
     items = []
     recs = [(r, d, when, comparison["regions"][r][d][when])
             for r in REGIONS for d in DIRECTIONS for when in ("before", "after")]
-    coarse = [f"{flow_label(r, d)} {when} the change ({pm(v, p)} Mt/yr)"
-              for r, d, when, rec in recs
-              for v, p in [(rec.get("simulated_mt"), rec.get("precision_mt"))] if v and p and p > 0.25 * v]
+    wide = [f"{flow_label(r, d)} {when} the change ({with_ci(rec['simulated_mt'], ci)} Mt/yr)"
+            for r, d, when, rec in recs
+            for ci in [rec.get("simulated_ci_mt")] if resolved(rec) and ci and ci[1] - ci[0] > 0.5 * rec["simulated_mt"]]
     unresolved = [f"{flow_label(r, d)} {when}" for r, d, when, rec in recs
-                  if rec.get("simulated_mt") is not None and not resolved(rec)]
+                  if rec.get("probes") and not resolved(rec)]
+    single = any(rec.get("replications") == 1 for *_, rec in recs)
     if unresolved:
-        by_when = {w: [u.rsplit(" ", 1)[0] for u in unresolved if u.endswith(w)] for w in ("before", "after")}
-        items.append("The capacity search found no stable demand level above zero "
-                     + "; ".join(f"{w} the change for the flows {', '.join(fl)}" for w, fl in by_when.items() if fl)
-                     + ": even the smallest scaling tried did not settle, or the run is unstable at its own "
-                     "demand. Look at that run's queues and refused trains before quoting these figures.")
-    if coarse:
-        items.append("The capacity search is coarse (precision above a quarter of the value) for the flows "
-                     + "; ".join(coarse) + ": run 'corridors compare' "
-                     "with more --rounds (or longer --search-days) to narrow it before quoting these figures.")
+        items.append("The capacity search found no load within the service level for the flows "
+                     + "; ".join(unresolved) + ": the trains wait longer than the level allows even at the lowest "
+                     "load tried. Look at that run's queues before quoting these figures.")
+    if wide:
+        items.append("The 95 % interval of the practical capacity is wider than half its value for the flows "
+                     + "; ".join(wide) + ": run 'corridors compare' with more --replications to narrow it.")
+    if single:
+        items.append("Some capacities come from a single replication: they carry no interval, and no change "
+                     "between them can be called significant.")
     notes = sorted({n.strip() for *_, rec in recs for n in str(rec.get("note") or "").split(";")
                     if n.strip() and "no flows" not in n})
     if notes:
@@ -106,14 +107,19 @@ def _search_caveats(comparison: dict) -> list[str]:
 
 
 def _seed_caveat(result: ResultFolder) -> str:
-    """Say that no confidence intervals are given, and why."""
-    reps = [int((run.scenario.get("simulation") or {}).get("replications") or 1) for run in result.runs]
+    """Say how many replications the figures rest on, and what their intervals do and do not cover."""
+    if result.comparison:
+        regs = result.comparison["regions"]
+        reps = max((regs[r][d][w].get("replications") or 1 for r in REGIONS for d in DIRECTIONS
+                    for w in ("before", "after")), default=1)
+    else:
+        reps = max(((run.summary.get("replications") or {}).get("n") or 1 for run in result.runs), default=1)
     who = "Each scenario was" if len(result.runs) > 1 else "The scenario was"
-    if max(reps) <= 1:
+    if reps <= 1:
         return (f"{who} simulated with one random seed; the spread between seeds is not measured, "
                 "so no confidence intervals are given.")
-    return (f"{who} run with up to {max(reps)} replications, but the result files hold no spread "
-            "between them yet, so no confidence intervals are given.")
+    return (f"{who} simulated in {reps} replications; the 95 % intervals cover the randomness the model draws "
+            "(arrivals, border dwell, storms), not errors in its inputs (line data, border rates, demand).")
 
 
 def caveats(result: ResultFolder, names: ElementNames) -> list[str]:
@@ -130,8 +136,8 @@ def caveats(result: ResultFolder, names: ElementNames) -> list[str]:
     -------
     list of str
         One sentence each, in this order: elements above 90 % utilisation; trains refused at entry and still
-        under way at the end; closures and slowdowns; (compare only) capacity searches without a stable level,
-        coarse searches and the searches' notes; the single seed.
+        under way at the end; closures and slowdowns; (compare only) capacity searches without an answer,
+        wide intervals and the searches' notes; the replications and what their intervals cover.
     """
     label: _Label = (lambda run: f"the {run.name} run") if len(result.runs) > 1 else (lambda run: "the run")
     items = [*_load_caveats(result, names, label), *_train_caveats(result, names, label),

@@ -10,14 +10,20 @@ from __future__ import annotations
 import datetime
 import logging
 
-from corridors import __version__
+from corridors import REGIONS, __version__
 from corridors.brief.caveats import caveats
 from corridors.brief.document import Block, Brief, Bullets, Figure, Heading, Para
 from corridors.brief.messages import compare_key_messages, run_key_messages
 from corridors.brief.method import method_blocks
 from corridors.brief.names import ElementNames
-from corridors.brief.read import ResultFolder
-from corridors.brief.tables import bottleneck_blocks, capacity_table, corridor_table, delivery_table
+from corridors.brief.read import DIRECTIONS, ResultFolder
+from corridors.brief.tables import (
+    attribution_table,
+    bottleneck_blocks,
+    capacity_table,
+    corridor_table,
+    delivery_table,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +33,7 @@ __all__ = ["COMPARE_FIGURES", "RUN_FIGURES", "build_brief"]
 COMPARE_FIGURES: tuple[tuple[str, str, bool], ...] = (
     ("capacity-before-after.png",
      "Analytic capacity of every link (trains per day and direction), before and after.", False),
-    ("capacity-bars.png", "Simulated capacity per region and direction, before and after (Mt/yr).", False),
+    ("capacity-bars.png", "Practical capacity per region and direction, before and after (Mt/yr).", False),
     ("capacity-change.png",
      ("Change in analytic capacity between the scenarios; arrows give the simulated capacity to each region "
       "and circled elements are the limits after the change."), True),
@@ -70,6 +76,23 @@ def _figures(result: ResultFolder, specs: tuple[tuple[str, str, bool], ...]) -> 
     return out
 
 
+def _curve_blocks(result: ResultFolder) -> list[Block]:
+    """The load--delay curve of every region and direction that has one, before and after on one chart."""
+    out: list[Block] = []
+    for r in REGIONS:
+        for d in DIRECTIONS:
+            p = result.path / f"curve-{r.lower().replace(' ', '-')}-{d}.png"
+            if p.is_file():
+                word = "to" if d == "inbound" else "from"
+                out.append(Figure(p, (f"Load and delay of freight {word} {r}: delivered volume (top) and mean added "
+                                      "waiting (bottom) against the offered load, before and after, with 95 % bands; "
+                                      "the practical capacity is where the waiting reaches the service level."),
+                                  False))
+    if out:
+        out.insert(0, Heading("Load and delay per region", page=True))
+    return out
+
+
 def build_brief(result: ResultFolder, *, today: datetime.date | None = None) -> Brief:
     """Build the content of the brief for a read result folder.
 
@@ -100,6 +123,10 @@ def build_brief(result: ResultFolder, *, today: datetime.date | None = None) -> 
             blocks.append(Para("No flows " + ", ".join(empty) + " in either scenario.", css="small"))
         blocks.append(Heading("Capacity maps", page=True))
         blocks += _figures(result, COMPARE_FIGURES)
+        attribution = attribution_table(result)
+        if attribution is not None:
+            blocks += [Heading("What each project adds"), attribution]
+        blocks += _curve_blocks(result)
     blocks += [Heading("Delivered volume, transit time and corridor indicators"), delivery_table(result),
                Heading("CAREC corridor indicators", 3), corridor_table(result)]
     blocks.append(Heading("Bottlenecks", page=not compare))

@@ -7,8 +7,8 @@ negative number a true minus sign (U+2212); a missing value is ``–``.
 from __future__ import annotations
 
 __all__ = [
-    "MINUS", "arrow", "cap_phrase", "clean_name", "flow_label", "fmt_mt", "fmt_num", "fmt_pct", "fmt_value",
-    "or_none", "pm", "resolved",
+    "MINUS", "arrow", "cap_cell", "cap_phrase", "change_cell", "ci_range", "clean_name", "flow_label", "fmt_mt", "fmt_num",
+    "fmt_pct", "fmt_value", "or_none", "resolved", "significant", "with_ci",
 ]
 
 MINUS = "\u2212"
@@ -108,12 +108,12 @@ def or_none(v) -> str:
 
 
 def resolved(rec: dict) -> bool:
-    """Tell whether the capacity search found a stable demand level above zero.
+    """Tell whether the capacity search gave a practical capacity above zero.
 
     Parameters
     ----------
     rec
-        A ``before`` or ``after`` record of ``comparison.json`` (``simulated_mt`` in Mt/yr).
+        A capacity record or a ``before``/``after`` record of ``comparison.json`` (``simulated_mt`` in Mt/yr).
 
     Returns
     -------
@@ -122,13 +122,35 @@ def resolved(rec: dict) -> bool:
     return (rec.get("simulated_mt") or 0) > 0
 
 
-def pm(value: float | None, precision: float | None) -> str:
-    """Format a simulated capacity for a table cell: ``15.6 ± 1.9``, ``< 0.66`` or ``none found``.
+def ci_range(ci: list | None, *, signed: bool = False) -> str:
+    """Format a 95 % interval as ``12.0 to 14.6`` (``""`` without one).
 
     Parameters
     ----------
-    value, precision
-        Simulated capacity and the search precision, Mt/yr (either may be ``None``).
+    ci
+        ``[low, high]`` in Mt/yr, or ``None``.
+    signed
+        Put a sign on both ends (for a change).
+
+    Returns
+    -------
+    str
+    """
+    if not ci:
+        return ""
+    f = (lambda x: ("+" if x > 0 else "") + fmt_mt(x)) if signed else fmt_mt
+    return f"{f(ci[0])} to {f(ci[1])}"
+
+
+def with_ci(value: float | None, ci: list | None) -> str:
+    """Format a figure with its 95 % interval for a table cell: ``13.3 (12.0–14.6)``, the value alone, or ``–``.
+
+    Parameters
+    ----------
+    value
+        The mean over replications, Mt/yr (or ``None``).
+    ci
+        Its ``[low, high]`` interval, or ``None`` (one replication).
 
     Returns
     -------
@@ -136,28 +158,64 @@ def pm(value: float | None, precision: float | None) -> str:
     """
     if value is None:
         return "–"
-    if value <= 0:
-        return f"< {fmt_mt(precision)}" if (precision or 0) > 0 else "none found"
-    return fmt_mt(value) if precision is None else f"{fmt_mt(value)} ± {fmt_mt(precision)}"
+    return fmt_mt(value) + (f" ({fmt_mt(ci[0])}–{fmt_mt(ci[1])})" if ci else "")
 
 
-def cap_phrase(value: float | None, precision: float | None) -> str:
-    """Format a simulated capacity for a sentence: ``15.6 ± 1.9 Mt/yr``, ``below 0.66 Mt/yr`` or ``not found``.
+def cap_cell(rec: dict) -> str:
+    """Format a record's practical capacity for a table cell: ``13.3 (12.0–14.6)``, ``≥ 17.2`` or ``–``."""
+    if rec.get("simulated_is_lower_limit") and rec.get("simulated_mt") is not None:
+        return f"≥ {fmt_mt(rec['simulated_mt'])}"
+    return with_ci(rec.get("simulated_mt"), rec.get("simulated_ci_mt"))
+
+
+def change_cell(change: float | None, ci: list | None) -> str:
+    """Format a paired change for a table cell: ``+2.1 (+0.9 to +3.3)``, ``n.s. (−0.4 to +0.8)`` or ``–``.
 
     Parameters
     ----------
-    value, precision
-        Simulated capacity and the search precision, Mt/yr.
+    change
+        Mean paired change, Mt/yr (or ``None``).
+    ci
+        Its paired 95 % interval, or ``None``.
 
     Returns
     -------
     str
+        ``n.s.`` (not significant) when the interval contains zero.
     """
-    if value is not None and value <= 0:
-        if (precision or 0) > 0:
-            return f"below {fmt_mt(precision)} Mt/yr"
-        return "not found (no stable demand level)"
-    return f"{pm(value, precision)} Mt/yr"
+    if change is None:
+        return "–"
+    if ci and ci[0] <= 0 <= ci[1]:
+        return f"n.s. ({ci_range(ci, signed=True)})"
+    head = ("+" if change > 0 else "") + fmt_mt(change)
+    return head + (f" ({ci_range(ci, signed=True)})" if ci else "")
+
+
+def significant(ci: list | None) -> bool:
+    """Tell whether a paired 95 % interval excludes zero (``False`` without an interval)."""
+    return bool(ci) and (ci[0] > 0 or ci[1] < 0)
+
+
+def cap_phrase(rec: dict) -> str:
+    """Format a record's practical capacity for a sentence.
+
+    Parameters
+    ----------
+    rec
+        A capacity record (``simulated_mt``, ``simulated_ci_mt``, ``simulated_is_lower_limit``).
+
+    Returns
+    -------
+    str
+        ``13.3 Mt/yr (95 % CI 12.0 to 14.6)``, ``13.3 Mt/yr`` (one replication), ``at least 17.2 Mt/yr``
+        (the service level held at every load probed) or ``not found (...)``.
+    """
+    value, ci = rec.get("simulated_mt"), rec.get("simulated_ci_mt")
+    if value is None or value <= 0:
+        return "not found (waiting above the service level at every load probed)"
+    if rec.get("simulated_is_lower_limit"):
+        return f"at least {fmt_mt(value)} Mt/yr"
+    return f"{fmt_mt(value)} Mt/yr" + (f" (95 % CI {ci_range(ci)})" if ci else "")
 
 
 def arrow(a: str, b: str) -> str:

@@ -1,7 +1,7 @@
 """The key messages: three to five sentences built from the result files, never typed in.
 
-A compare brief leads with the regions and directions whose simulated
-capacity changes most (:func:`compare_key_messages`); a run brief with
+A compare brief leads with the regions and directions whose practical
+capacity changes most, each figure with its 95 % interval (:func:`compare_key_messages`); a run brief with
 delivered trains, volumes, the busiest element and the longest wait
 (:func:`run_key_messages`).
 """
@@ -9,7 +9,17 @@ delivered trains, volumes, the busiest element and the longest wait
 from __future__ import annotations
 
 from corridors import REGIONS
-from corridors.brief.format import cap_phrase, flow_label, fmt_mt, fmt_num, fmt_pct, pm, resolved
+from corridors.brief.format import (
+    cap_cell,
+    cap_phrase,
+    change_cell,
+    ci_range,
+    flow_label,
+    fmt_mt,
+    fmt_num,
+    fmt_pct,
+    significant,
+)
 from corridors.brief.names import ElementNames, limit_kind
 from corridors.brief.read import DIRECTIONS, ResultFolder
 
@@ -20,56 +30,51 @@ NEAR_CAPACITY = 0.9
 
 
 
-def _bound_clause(b: dict, a: dict) -> str:
-    """Say how the bound moves between the before and after records (``""`` when either has none)."""
-    bb, ba = b.get("bound_mt"), a.get("bound_mt")
-    if bb is None or ba is None:
+def _over_demand(rec: dict, when: str) -> str:
+    """Say that a side's own demand exceeds its practical capacity, by how much (``""`` when it does not)."""
+    if not rec.get("demand_exceeds_capacity"):
         return ""
-    if fmt_mt(ba) == fmt_mt(bb):
-        return f"its bound stays at {fmt_mt(ba)} Mt/yr"
-    return f"its bound moves from {fmt_mt(bb)} to {fmt_mt(ba)} Mt/yr"
+    gap = (rec.get("demand_mt") or 0) - (rec.get("simulated_mt") or 0)
+    return (f"{when}, demand ({fmt_mt(rec.get('demand_mt'))} Mt/yr) already exceeds the practical capacity by "
+            f"{fmt_mt(gap)} Mt/yr: trains wait longer than the service level allows")
+
+
+def _change_clause(k: dict) -> str:
+    """Say the paired change of the practical capacity with its interval, or that it is not significant."""
+    ch, ci = k.get("simulated_change_mt"), k.get("simulated_change_ci_mt")
+    if ch is None:
+        return ""
+    if ci and not significant(ci):
+        return f"no significant change (paired 95 % CI {ci_range(ci, signed=True)} Mt/yr)"
+    rel = k.get("simulated_change_rel")
+    pct = f", {fmt_pct(rel, sign=True)}" if rel is not None else ""
+    interval = f"; paired 95 % CI {ci_range(ci, signed=True)}" if ci else ""
+    return f"a change of {'+' if ch > 0 else ''}{fmt_mt(ch)} Mt/yr{pct}{interval}"
 
 
 def _compare_headline(result: ResultFolder, names: ElementNames, r: str, d: str) -> str:
-    """Write one sentence on the capacity to or from a region, before and after."""
+    """Write one sentence on the practical capacity to or from a region, before and after, with intervals."""
     k = result.comparison["regions"][r][d]
     b, a = k["before"], k["after"]
-    who = f"Capacity {flow_label(r, d)}"
+    who = f"Practical capacity {flow_label(r, d)}"
     vb, va = b.get("simulated_mt"), a.get("simulated_mt")
-    pb, pa = b.get("precision_mt"), a.get("precision_mt")
     lb, la = k.get("bottleneck_before"), k.get("bottleneck_after")
     if vb is None:
-        s = f"A route {flow_label(r, d)} opens with a capacity of {cap_phrase(va, pa)}"
-        if a.get("bound_mt") is not None:
-            s += f" (bound {fmt_mt(a['bound_mt'])})"
+        s = f"A route {flow_label(r, d)} opens with a practical capacity of {cap_phrase(a)}"
         if la:
             s += f", limited by {names.describe(la, limit_kind(a, la))}"
         return s + "."
     if va is None:
-        return f"{who} ({cap_phrase(vb, pb)} before) is lost: no route serves these flows after the change."
-    bound = _bound_clause(b, a)
-    if not (resolved(b) and resolved(a)):
-        found = {w: rec for w, rec in (("before", b), ("after", a)) if resolved(rec) or (rec.get("precision_mt") or 0) > 0}
-        lost = [w for w in ("before", "after") if w not in found]
-        s = f"{who} is " + " and ".join(f"{cap_phrase(rec['simulated_mt'], rec['precision_mt'])} {w}"
-                                         for w, rec in found.items()) if found else who
-        if lost:
-            s += ("; " if found else ": ") + f"{lost[0]} the change the capacity search found no stable demand level"
-            if bound:
-                s += f", although {bound}"
-            return s + ": check that run before quoting a change."
-        return s + (f"; {bound}" if bound else "") + "."
-    rel = k.get("simulated_change_rel")
-    pct = f" ({fmt_pct(rel, sign=True)})" if rel is not None else ""
-    if fmt_mt(va) == fmt_mt(vb):
-        s = f"{who} stays at {cap_phrase(va, pa)}"
-    else:
-        verb = "rises" if va > vb else "falls"
-        s = f"{who} {verb} from {pm(vb, pb)} to {cap_phrase(va, pa)}{pct}"
-        if abs(va - vb) < max(pb or 0, pa or 0):
-            s += ", a change within the search precision"
-    if bound:
-        s += f"; {bound}"
+        return (f"{who} ({cap_phrase(b)} before) is lost: no route serves these flows "
+                "after the change.")
+    s = (f"{who} is {cap_phrase(b)} before and {cap_phrase(a)}"
+         f" after")
+    change = _change_clause(k)
+    if change:
+        s += f": {change}"
+    over = [x for x in (_over_demand(b, "Before"), _over_demand(a, "After")) if x]
+    if over:
+        s += ". " + "; ".join(over)
     if lb and la and lb != la:
         s += (f"; the limit moves from {names.describe(lb, limit_kind(b, lb))} "
               f"to {names.describe(la, limit_kind(a, la))}")
@@ -79,20 +84,16 @@ def _compare_headline(result: ResultFolder, names: ElementNames, r: str, d: str)
 
 
 def _short_change(result: ResultFolder, r: str, d: str) -> str:
-    """Write ``to Europe 2.0 → 1.5 (−24%)`` for the sentence on the other regions."""
+    """Write ``to Europe 2.0 → 2.5 (+0.5, +0.2 to +0.8)`` for the sentence on the other regions."""
     k = result.comparison["regions"][r][d]
     b, a = k["before"], k["after"]
     vb, va = b.get("simulated_mt"), a.get("simulated_mt")
     if vb is None:
-        return f"{flow_label(r, d)} new at {pm(va, a.get('precision_mt'))}"
+        return f"{flow_label(r, d)} new at {cap_cell(a)}"
     if va is None:
-        return f"{flow_label(r, d)} lost (was {pm(vb, b.get('precision_mt'))})"
-    rel = k.get("simulated_change_rel")
-    if not (resolved(b) and resolved(a)):
-        rel = None
-    return (f"{flow_label(r, d)} {pm(vb, None) if resolved(b) else pm(vb, b.get('precision_mt'))} → "
-            f"{pm(va, None) if resolved(a) else pm(va, a.get('precision_mt'))}"
-            + (f" ({fmt_pct(rel, sign=True)})" if rel is not None else ""))
+        return f"{flow_label(r, d)} lost (was {cap_cell(b)})"
+    return (f"{flow_label(r, d)} {fmt_mt(vb)} → {fmt_mt(va)} "
+            f"({change_cell(k.get('simulated_change_mt'), k.get('simulated_change_ci_mt'))})")
 
 
 def _transit_message(result: ResultFolder) -> str | None:
@@ -117,22 +118,20 @@ def _transit_message(result: ResultFolder) -> str | None:
     return s + "."
 
 
-def _precision_message(result: ResultFolder) -> str:
-    """Say how precise the simulated capacities are, and that there are no confidence intervals."""
-    ps = [rec.get("precision_mt") for r in REGIONS for d in DIRECTIONS
-          for rec in (result.comparison["regions"][r][d]["before"], result.comparison["regions"][r][d]["after"])
-          if resolved(rec) and rec.get("precision_mt") is not None]
-    reps = max(int((run.scenario.get("simulation") or {}).get("replications") or 1) for run in result.runs)
-    if ps:
-        lo, hi = min(ps), max(ps)
-        rng = f"±{fmt_mt(hi)}" if fmt_mt(lo) == fmt_mt(hi) else f"±{fmt_mt(lo)} to ±{fmt_mt(hi)}"
-        s = f"Simulated capacities are known to {rng} Mt/yr (the precision of the capacity search)"
+def _statistics_message(result: ResultFolder) -> str:
+    """Say what the figures are: replications, intervals, pairing and the service level."""
+    regs = result.comparison["regions"]
+    recs = [regs[r][d][w] for r in REGIONS for d in DIRECTIONS for w in ("before", "after")]
+    reps = max((rec.get("replications") or 1 for rec in recs), default=1)
+    levels = {rec["service_level"]["max_added_wait_share"] for rec in recs if rec.get("service_level")}
+    level = f"{fmt_pct(min(levels))} of their free transit time" if levels else "the service level"
+    s = (f"Practical capacity is the largest load at which the region's trains wait on average at most {level}; "
+         f"every simulated figure is the mean of {reps} replication{'s' if reps != 1 else ''}")
+    if reps > 1:
+        s += (" with its 95 % confidence interval, and each change is paired (the same random numbers before and "
+              "after), so 'no significant change' means its interval contains zero.")
     else:
-        s = "The capacity search found no stable demand level for any region, so no simulated capacity is given"
-    if reps <= 1:
-        s += "; each scenario ran with one random seed, so no confidence intervals are given."
-    else:
-        s += f"; {reps} replications were run, but the result files hold no confidence intervals yet."
+        s += "; with one replication no confidence intervals can be given (use --replications)."
     return s
 
 
@@ -149,9 +148,10 @@ def compare_key_messages(result: ResultFolder, names: ElementNames) -> list[str]
     Returns
     -------
     list of str
-        Three to five sentences: the two to three flows whose simulated capacity changes most (Mt/yr, relative
-        change, bound, limiting element), the other flows in one sentence, the largest change in transit time
-        (days) and the precision of the capacity search.
+        Three to five sentences: the two to three flows whose practical capacity changes most (Mt/yr with
+        95 % intervals, the paired change or "no significant change", demand above capacity in words, the
+        limiting element), the other flows in one sentence, the largest change in transit time (days) and what
+        the figures are (replications, intervals, service level).
     """
     regs = result.comparison["regions"]
     pairs = [(r, d) for r in REGIONS for d in DIRECTIONS
@@ -171,11 +171,12 @@ def compare_key_messages(result: ResultFolder, names: ElementNames) -> list[str]
     head, rest = (pairs, []) if len(pairs) <= 3 else (pairs[:2], pairs[2:])
     msgs += [_compare_headline(result, names, r, d) for r, d in head]
     if rest:
-        msgs.append("Elsewhere (simulated, Mt/yr): " + "; ".join(_short_change(result, r, d) for r, d in rest) + ".")
+        msgs.append("Elsewhere (practical capacity, Mt/yr; change with its paired 95 % interval): "
+                    + "; ".join(_short_change(result, r, d) for r, d in rest) + ".")
     t = _transit_message(result)
     if t:
         msgs.append(t)
-    msgs.append(_precision_message(result))
+    msgs.append(_statistics_message(result))
     return msgs[:5]
 
 
@@ -202,13 +203,22 @@ def run_key_messages(result: ResultFolder, names: ElementNames) -> list[str]:
     msgs = [(f"Of {fmt_num(tr.get('generated'), 0)} trains generated, {fmt_num(tr.get('delivered'), 0)} were "
              f"delivered, {fmt_num(tr.get('refused'), 0)} refused at entry and {fmt_num(tr.get('in_network'), 0)} "
              f"still under way at the end.")]
+    reps = (s.get("replications") or {}).get("regions") or {}
+
+    def delivered(r: str, d: str, x: dict) -> str:
+        # the mean over replications with its interval when the run has several, else the one run's figure
+        rec = (reps.get(r) or {}).get(d) or {}
+        dm, tm = rec.get("delivered_mt"), rec.get("transit_days_mean")
+        if dm and dm.get("ci95") is not None and tm and tm.get("ci95") is not None:
+            return (f"{fmt_mt(dm['mean'])} ± {fmt_mt(dm['ci95'])} Mt/yr {flow_label(r, d)} in "
+                    f"{fmt_num(tm['mean'])} ± {fmt_num(tm['ci95'])} days")
+        return f"{fmt_mt(x['delivered_mt'])} Mt/yr {flow_label(r, d)} in {fmt_num(x['transit_days_mean'])} days"
+
     regs = [(r, d, s["regions"][r][d]) for r in REGIONS for d in DIRECTIONS
             if (s["regions"].get(r, {}).get(d, {}).get("delivered_mt") or 0) > 0]
     regs.sort(key=lambda x: -x[2]["delivered_mt"])
     if regs:
-        parts = [f"{fmt_mt(x['delivered_mt'])} Mt/yr {flow_label(r, d)} in {fmt_num(x['transit_days_mean'])} days"
-                 for r, d, x in regs[:3]]
-        msgs.append("Delivered freight and mean transit: " + "; ".join(parts) + ".")
+        msgs.append("Delivered freight and mean transit: " + "; ".join(delivered(*x) for x in regs[:3]) + ".")
     rows = sorted((x for x in (*run.sections, *run.crossings) if x.get("utilisation") is not None),
                   key=lambda x: -x["utilisation"])
     if rows:
@@ -224,9 +234,14 @@ def run_key_messages(result: ResultFolder, names: ElementNames) -> list[str]:
         days = f" ({fmt_num(w / 24)} days)" if w >= 48 else ""
         msgs.append(f"The longest mean wait is at {names.describe(c['id'])}: {fmt_num(w)} h{days} per train "
                     f"before service.")
-    reps = int((run.scenario.get("simulation") or {}).get("replications") or 1)
-    msgs.append(f"These figures come from one simulation (seed {s.get('seed')}"
-                + (f", {reps} replications" if reps > 1 else "") + "); the spread between random seeds is not "
-                "measured, and a run does not give capacity: use 'corridors compare' or 'corridors capacity' for that.")
+    n = (s.get("replications") or {}).get("n") or 1
+    if n > 1:
+        msgs.append(f"Delivered volumes and transit times are means over {n} replications (seeds "
+                    f"{s.get('seed')} onward) with their 95 % intervals; the tables show the first replication. A "
+                    "run does not give capacity: use 'corridors compare' or 'corridors capacity' for that.")
+    else:
+        msgs.append(f"These figures come from one simulation (seed {s.get('seed')}): the spread between random "
+                    "seeds is not measured (use --replications), and a run does not give capacity: use "
+                    "'corridors compare' or 'corridors capacity' for that.")
     return msgs[:5]
 

@@ -12,10 +12,11 @@ import hashlib
 import re
 from pathlib import Path
 
+from corridors import REGIONS
 from corridors.brief.document import Block, Bullets, Heading, Para, Table
 from corridors.brief.format import clean_name, fmt_num, fmt_pct, fmt_value, or_none
 from corridors.brief.names import ElementNames
-from corridors.brief.read import ResultFolder
+from corridors.brief.read import DIRECTIONS, ResultFolder
 
 __all__ = ["method_blocks"]
 
@@ -121,18 +122,21 @@ def _method_items(result: ResultFolder) -> list[str]:
                      f"{'' if reps == 1 else 's'}; figures are annualised over the measured period.")
     if result.kind == "compare":
         search = (result.capacity[0].get("search") if result.capacity else None) or {}
-        rounds = result.meta.get("search_rounds", search.get("rounds"))
         days = result.meta.get("search_days", search.get("days"))
-        tol = search.get("tolerance")
+        reps = search.get("replications", 1)
+        rec = next((result.comparison["regions"][r][d]["before"] for r in REGIONS for d in DIRECTIONS
+                    if result.comparison["regions"][r][d]["before"].get("service_level")), {})
+        level = (rec.get("service_level") or {}).get("max_added_wait_share")
         items.append(
-            "Capacity to or from a region is the largest uniform scaling of that region's flows the network carries "
-            "while every other flow runs at its scenario demand, in Mt/yr. The **bound** is a linear programme over "
-            "the analytic capacities of all links (an upper limit); the **simulated** capacity is the largest "
-            f"scaling found stable in simulation ({rounds} search round{'s' if rounds != 1 else ''} of two "
-            f"{fmt_num(days, 0)}-day runs"
-            + (f", at most {fmt_pct(tol)} of trains undelivered" if tol is not None else "")
-            + "). The ± figure is the width of the search's final bracket: stable at the value shown, unstable at "
-            "the value plus the precision.")
+            "Capacity to or from a region is read from its load–delay curve: the region's flows are simulated at a "
+            "few loads (every other flow at its scenario demand), "
+            f"{reps} replication{'s' if reps != 1 else ''} of {fmt_num(days, 0)} days at each. The **practical "
+            "capacity** is the largest load at which the region's trains wait on average at most "
+            + (f"{fmt_pct(level)} of their free transit time" if level is not None else "the service level")
+            + " (the service level); the **maximum throughput** is the most they deliver when offered more. Both "
+            "are means over replications with 95 % intervals; changes are paired (the same random numbers before "
+            "and after). The **bound** is a linear programme over the analytic capacities of all links (an upper "
+            "limit). docs/capacity.md defines each figure.")
         items.append("The limiting element is the first element of the bound's binding cut, or else the busiest "
                      "element of the simulation at capacity.")
     return items

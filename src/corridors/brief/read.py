@@ -98,6 +98,8 @@ class ResultFolder:
         ``comparison.json`` (``None`` for a single run).
     capacity
         ``capacity-before.json`` and ``capacity-after.json`` when present.
+    attribution
+        Rows of ``attribution.csv`` when present (each project alone against the base).
     """
 
     path: Path
@@ -106,6 +108,7 @@ class ResultFolder:
     meta: dict
     comparison: dict | None = None
     capacity: tuple[dict, ...] = ()
+    attribution: tuple[dict, ...] = ()
 
     def element(self, eid: str) -> dict | None:
         """Return an element's row from the last run that has it (the after scenario first).
@@ -254,7 +257,8 @@ def read_result(result_dir: str | Path) -> ResultFolder:
         runs = (_read_run(folder / "base"), _read_run(folder / "alt"))
         caps = tuple(_read_json(folder / f) for f in ("capacity-before.json", "capacity-after.json")
                      if (folder / f).is_file())
-        return ResultFolder(folder, "compare", runs, meta, comparison, caps)
+        attribution = tuple(_read_csv(folder / "attribution.csv")) if (folder / "attribution.csv").is_file() else ()
+        return ResultFolder(folder, "compare", runs, meta, comparison, caps, attribution)
     if (folder / "summary.json").is_file():
         run = _read_run(folder)
         return ResultFolder(folder, "run", (run,), run.meta)

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 from corridors import REGIONS
 from corridors.brief.document import Block, Heading, Para, Table
-from corridors.brief.format import arrow, flow_label, fmt_mt, fmt_num, fmt_pct, pm, resolved
+from corridors.brief.format import (
+    arrow,
+    cap_cell,
+    change_cell,
+    flow_label,
+    fmt_mt,
+    fmt_num,
+    fmt_pct,
+)
 from corridors.brief.names import KIND_LABEL, ElementNames, limit_kind
 from corridors.brief.read import DIRECTIONS, ResultFolder
 
-__all__ = ["bottleneck_blocks", "capacity_table", "corridor_table", "delivery_table"]
+__all__ = ["attribution_table", "bottleneck_blocks", "capacity_table", "corridor_table", "delivery_table"]
 
 
 def capacity_table(result: ResultFolder, names: ElementNames) -> tuple[Table, list[str]]:
-    """Tabulate the capacity per region and direction of a comparison, before and after.
+    """Tabulate the capacity per region and direction of a comparison, before and after, with intervals.
 
     Parameters
     ----------
@@ -29,13 +37,14 @@ def capacity_table(result: ResultFolder, names: ElementNames) -> tuple[Table, li
     Returns
     -------
     table : Table
-        One row per region and direction with flows: bound and simulated ± precision (Mt/yr) before and after,
-        the relative change and the limiting elements; 8 columns.
+        One row per region and direction with flows: demand, practical capacity before and after with 95 %
+        intervals, the paired change, the maximum throughput before and after, and the limiting element after
+        (Mt/yr); 7 columns.
     empty : list of str
         The flows (``to China``, ...) that neither scenario has, left out of the table.
     """
-    cols = ("Flows", "Bound before", "Bound after", "Simulated before", "Simulated after", "Change",
-            "Limit before", "Limit after")
+    cols = ("Flows", "Demand", "Practical capacity before", "Practical capacity after", "Change (paired)",
+            "Max. throughput", "Limit after")
     rows, empty = [], []
     for r in REGIONS:
         for d in DIRECTIONS:
@@ -44,16 +53,54 @@ def capacity_table(result: ResultFolder, names: ElementNames) -> tuple[Table, li
             if all(x.get(f) is None for x in (b, a) for f in ("bound_mt", "simulated_mt")):
                 empty.append(flow_label(r, d))
                 continue
-            rows.append((flow_label(r, d), fmt_mt(b.get("bound_mt")), fmt_mt(a.get("bound_mt")),
-                         pm(b.get("simulated_mt"), b.get("precision_mt")),
-                         pm(a.get("simulated_mt"), a.get("precision_mt")),
-                         fmt_pct(k.get("simulated_change_rel"), sign=True) if resolved(b) and resolved(a) else "–",
-                         names.label(k.get("bottleneck_before"), limit_kind(b, k.get("bottleneck_before"))),
+            flag = ["*" if x.get("demand_exceeds_capacity") else "" for x in (b, a)]
+            rows.append((flow_label(r, d), arrow(fmt_mt(b.get("demand_mt")), fmt_mt(a.get("demand_mt"))),
+                         cap_cell(b) + flag[0], cap_cell(a) + flag[1],
+                         change_cell(k.get("simulated_change_mt"), k.get("simulated_change_ci_mt")),
+                         arrow(fmt_mt(b.get("max_throughput_mt")), fmt_mt(a.get("max_throughput_mt"))),
                          names.label(k.get("bottleneck_after"), limit_kind(a, k.get("bottleneck_after")))))
-    note = ("Mt/yr. Bound: upper limit from the network's link capacities; simulated: largest stable demand in "
-            "simulation, ± the search precision ('< x': unstable even at x; 'none found': no stable level in the "
-            "search). Change: simulated, after against before. Limit: the element that caps the flows.")
+    note = ("Mt/yr, mean over replications (95 % interval). Practical capacity: the largest load at which the "
+            "region's trains wait on average at most the service level (a share of their free transit time); "
+            "≥: the service level held at every load tried; * the scenario's own demand is above it. Change: paired over replications (the same random numbers "
+            "before and after); n.s.: not significant, its interval contains zero. Max. throughput: the most the "
+            "flows deliver when offered more than the network takes. Limit: the element that caps the flows.")
     return Table(cols, tuple(rows), frozenset({1, 2, 3, 4, 5}), note=note, css="capacity"), empty
+
+
+def attribution_table(result: ResultFolder) -> Table | None:
+    """Tabulate what each project adds on its own: the change of the bound with that overlay alone.
+
+    Parameters
+    ----------
+    result
+        A compare folder; ``result.attribution`` holds the rows of ``attribution.csv``.
+
+    Returns
+    -------
+    Table or None
+        One row per region and direction whose bound any project changes: the base bound, each project's change
+        and all projects together (Mt/yr); ``None`` without ``attribution.csv``.
+    """
+    rows_in = [r for r in result.attribution if r.get("base_bound_mt") is not None]
+    if not rows_in:
+        return None
+    suffix = "_bound_change_mt"
+    projects = [k[: -len(suffix)] for k in rows_in[0] if k.endswith(suffix)]
+    rows = []
+    for r in rows_in:
+        changes = [r.get(p + suffix) for p in projects]
+        if not any(abs(c or 0) >= 0.05 for c in [*changes, r.get("all_projects_together_mt")]):
+            continue
+        cells = [("+" if (c or 0) > 0 else "") + fmt_mt(c) if c is not None else "–" for c in changes]
+        together = r.get("all_projects_together_mt")
+        rows.append((flow_label(r["region"], r["direction"]), fmt_mt(r["base_bound_mt"]), *cells,
+                     ("+" if (together or 0) > 0 else "") + fmt_mt(together)))
+    cols = ("Flows", "Bound before", *(p.replace("-", " ") for p in projects), "All together")
+    note = ("Mt/yr: the change of the bound (the network's upper limit) with each project alone added to the base, "
+            "and with all of them. A sum of single-project changes above 'all together' means the projects "
+            "relieve the same limit; below it, they need each other. The bound is deterministic, so these "
+            "figures carry no interval; the practical capacity of each project alone is not simulated here.")
+    return Table(cols, tuple(rows), frozenset(range(1, len(cols))), note=note, css="attribution")
 
 
 def delivery_table(result: ResultFolder) -> Table:
