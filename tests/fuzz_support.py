@@ -334,7 +334,9 @@ def _cli_run(rel: str, out: Path) -> None:
     from corridors.scenario import load_scenario
 
     days = load_scenario(rel).settings.warmup_days + RUN_EXTRA_DAYS
-    res = CliRunner().invoke(main, ["run", rel, "--days", repr(days), "--out", str(out)])
+    # one replication: the fuzzer checks input handling, not statistics, and a process pool per example would
+    # spend the time limit on starting workers (simulation.replications has its own tests in test_settings)
+    res = CliRunner().invoke(main, ["run", rel, "--days", repr(days), "--out", str(out), "--replications", "1"])
     if res.exception is not None and not isinstance(res.exception, SystemExit):
         raise _violation_from_exc("cli run", res.exception, res.exc_info[2])
     if res.exit_code != 0:

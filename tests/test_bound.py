@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corridors.bound import bound_for
+from corridors.bound import bound_for, route_split
 from corridors.elements import link_capacity
+from corridors.pipeline import simulate_scenario
+from corridors.simulation import flow_routes, simulate
 
 from conftest import border, ferry, flow, make_network, make_spec, node, rail
 
@@ -85,3 +89,25 @@ def test_adding_infrastructure_never_lowers_the_bound(spacing, tracks, demand, c
         return
     after = bound_for(make_spec(net.with_links(links), flows), "China", "inbound").bound_mt
     assert after >= before - 1e-6
+
+
+def test_route_split_follows_the_lp_and_assigned_routing_runs_it():
+    """Two parallel double tracks of 10 and 20 trains/day: the LP's maximum concurrent flow uses them 1:2."""
+    nodes = [node("a", 70.0), node("b", 70.5, lat=45.2), node("d", 70.5, lat=44.8), node("c", 71.0)]
+    links = [rail("ab", "a", "b", 40.0, tracks=2, headway_min=24 * 60 / 10),
+             rail("bc", "b", "c", 40.0, tracks=2, headway_min=24 * 60 / 10),
+             rail("ad", "a", "d", 41.0, tracks=2, headway_min=24 * 60 / 20),
+             rail("dc", "d", "c", 41.0, tracks=2, headway_min=24 * 60 / 20)]
+    spec = make_spec(make_network(nodes, links), [flow("x", "a", "c", trains_per_year=15 * 365)], days=30.0)
+    routes = flow_routes(spec)
+    assert [r.label for r in routes["x"]] == ["a>b>c", "a>d>c"]
+    split = route_split(spec, routes)
+    assert split["x"] == pytest.approx((1 / 3, 2 / 3), abs=1e-6)
+    res = simulate(spec, routes=routes, split=split)
+    shares = res.route_shares["x"]
+    total = sum(shares.values())
+    assert total > 300 and abs(shares["a>b>c"] - total / 3) <= 1  # within one train of its share
+    # the scenario setting reaches the runs
+    assigned = replace(spec, operations=replace(spec.operations, routing="assigned"))
+    assert simulate_scenario(assigned).route_shares == res.route_shares
+    assert simulate_scenario(spec).route_shares != res.route_shares  # adaptive prefers the shorter route

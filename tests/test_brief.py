@@ -266,6 +266,8 @@ def check_key_messages(folder: Path, msgs: list[str]) -> None:
 
 
 def test_key_messages_match_the_comparison_files(compare_dir, brief):
+    cmp = json.loads((compare_dir / "comparison.json").read_text())
+    assert cmp["checks"] == [], "the comparison's figures contradict each other"
     msgs = _key_messages(brief["md"].read_text())
     check_key_messages(compare_dir, msgs)
     assert any("95 % CI" in m for m in msgs), "the key messages must give intervals"

@@ -103,3 +103,17 @@ def test_curve_rows_one_per_load_and_replication():
     assert {"region", "direction", "scenario", "scale", "offered_mt", "offered_trains_per_day", "replication",
             "seed", "delivered_mt", "added_wait_h", "added_wait_share"} <= set(rows[0])
     assert [r["seed"] for r in rows[:3]] == [7, 8, 9]
+
+
+def test_coherence_checks_name_figures_that_contradict_each_other():
+    base = doc("base", 3.0, [2.0, 2.4, 1.6])
+    ok = compare_docs(base, base, summaries([1.0, 1.1, 0.9]), summaries([1.0, 1.1, 0.9]))
+    assert ok.checks == () and ok.to_dict()["checks"] == []
+    # delivered far above both capacities while demand is said to be within them
+    bad = compare_docs(base, base, summaries([9.0, 9.1, 8.9]), summaries([1.0, 1.1, 0.9]))
+    assert any("practical capacity 2.0 below the delivered 9.0" in c for c in bad.checks)
+    assert any("maximum throughput 3.0 below the delivered 9.0" in c for c in bad.checks)
+    assert not any(" after:" in c for c in bad.checks)
+    over = doc("over", 0.5, [2.0, 2.4, 1.6])  # practical capacity 2.0 (1.0 to 3.0) above a bound of 0.5
+    assert any("practical capacity 2.0 above the LP bound 0.5" in c
+               for c in compare_docs(over, over, summaries([1.0] * 3), summaries([1.0] * 3)).checks)

@@ -453,6 +453,8 @@ EFFECTS: dict[str, Entry] = {
     "Operations.congestion_weight": _congestion_weight,
     "Operations.max_origin_backlog_days": _backlog,
     "Operations.wagons_per_train_reference": _wagons_reference,
+    "Operations.routing": "routing: adaptive or the LP's route shares (tests/test_bound.py::"
+                          "test_route_split_follows_the_lp_and_assigned_routing_runs_it)",
     "SimSettings.days": _horizon("days", 5.0, 10.0, lambda r: r.generated),
     "SimSettings.warmup_days": _horizon("warmup_days", 5.0, 0.0, lambda r: r.elements["l"].ab.trains),
     "SimSettings.seed": _seed,
@@ -498,6 +500,7 @@ EFFECTS: dict[str, Entry] = {
         ("maintenance_h", 2, 3), ("maintenance_start_h", 10, 11), ("meet_overhead_min", 20, 25),
         ("k_routes", 2, 3), ("max_detour", 1.5, 2), ("gateway_detour", 2, 3), ("congestion_weight", 0, 1),
         ("max_origin_backlog_days", 5, 10), ("wagons_per_train_reference", 50, 57)]},
+    "OperationsSpec.routing": _loads("", "operations: {routing: assigned}\n", lambda s: s.operations.routing),
     "OperationsSpec.priorities": _loads("", "operations: {priorities: {grain: 0}}\n",
                                         lambda s: s.cargo["grain"].priority),
     **{f"SimulationSpec.{k}": _sim(k, a, b) for k, a, b in [

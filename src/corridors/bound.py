@@ -226,6 +226,8 @@ class _LP:
         }
         self.G = route_graph(net)
         self._via_cache: dict[tuple, list] = {}
+        #: Fixed path columns per flow id (:func:`route_split`); others get arcs or via-routes.
+        self.columns: dict[str, list[tuple[str, str, tuple[tuple[str, str], ...]]]] = {}
 
     def _commodity_arcs(self, f: Flow) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
         """Columns of one flow: ``(tail, head, legs)`` with the ``(link, direction)`` legs used.
@@ -236,6 +238,8 @@ class _LP:
         "passes the group on a simple path" in a linear programme, and the
         candidates are a superset of those the simulation's trains choose from.
         """
+        if f.id in self.columns:
+            return self.columns[f.id]
         net = self.spec.network
         src = "__src" if f.origin in REGIONS else f.origin
         dst = "__dst" if f.destination in REGIONS else f.destination
@@ -484,3 +488,45 @@ def bound_for(spec: RunSpec, region: str, direction: str, *, lp: _LP | None = No
     note = "not limited by the modelled network" if lam >= LAM_CAP * 0.999 else ""
     return Bound(region, direction, lam, demand_mt, mx.mt, sum(mx.trains), mx.binding,
                  others_served_share=min(1.0, share), note=note, uniform_mt=lam * demand_mt)
+
+
+def route_split(spec: RunSpec, routes: dict) -> dict[str, tuple[float, ...]]:
+    """Shares of each flow's trains over its candidate routes in the LP's optimal solution.
+
+    The programme of this module with one path column per candidate route of
+    every flow (the routes the simulation's trains choose from), maximising
+    one common scaling of all flows' demands (a maximum concurrent flow). The
+    operating rule ``operations.routing: assigned`` runs these shares, so that
+    the gap between the bound and the simulation can be split into route
+    choice and queueing (``docs/results.md``).
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The scenario.
+    routes : dict
+        Candidate routes per flow id (:func:`corridors.simulation.flow_routes`).
+
+    Returns
+    -------
+    dict of str to tuple of float
+        Per flow id with routes and trains, the share of each candidate route
+        (in the order of ``routes``, summing to 1); the best route alone when
+        the programme has no solution or gives the flow nothing.
+    """
+    flows = [f for f in spec.flows if routes.get(f.id) and f.trains_per_year > 0]
+    lp = _LP(spec)
+    for f in flows:
+        src = "__src" if f.origin in REGIONS else f.origin
+        dst = "__dst" if f.destination in REGIONS else f.destination
+        lp.columns[f.id] = [(src, dst, tuple((lid, "ab" if fwd else "ba") for lid, fwd in r.legs))
+                            for r in routes[f.id]]
+    prog = lp._build(flows, [], uniform=True)
+    _, res = lp._optimise(prog)
+    out: dict[str, tuple[float, ...]] = {}
+    for ci, f in enumerate(flows):
+        n = len(routes[f.id])
+        x = res.x[int(prog.offsets[ci]): int(prog.offsets[ci]) + n] if res.status == 0 else np.zeros(n)
+        total = float(x.sum())
+        out[f.id] = tuple(round(float(v) / total, 6) for v in x) if total > 1e-12 else (1.0,) + (0.0,) * (n - 1)
+    return out

@@ -2,7 +2,8 @@
 
 ``comparison.json`` (:class:`ComparisonDoc`)::
 
-    {"base": str, "alt": str, "version", "regions": {R: {"inbound": K, "outbound": K}}}
+    {"base": str, "alt": str, "version", "regions": {R: {"inbound": K, "outbound": K}},
+     "checks": [str] (figures that contradict each other, :func:`coherence_problems`; empty when none)}
     K = ChangeRecord: {"before": C', "after": C', "bound_change_mt", "bound_change_rel",
          "simulated_change_mt", "simulated_change_ci_mt", "simulated_change_rel",
          "delivered_change_mt", "delivered_change_ci_mt", "max_throughput_change_mt",
@@ -17,7 +18,7 @@ Volumes are in Mt/yr, rounded to 3 decimals; shares to 4.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from corridors import REGIONS, __version__
 from corridors.bound import Bound
@@ -129,17 +130,21 @@ class ComparisonDoc:
         The corridors version that wrote it.
     regions : dict
         ``{region: {"inbound": ChangeRecord, "outbound": ChangeRecord}}``.
+    checks : tuple of str
+        What :func:`coherence_problems` found (empty when every figure agrees with the others).
     """
 
     base: str
     alt: str
     version: str
     regions: dict[str, dict[str, ChangeRecord]]
+    checks: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """Return the document as in ``comparison.json``."""
         return {"base": self.base, "alt": self.alt, "version": self.version,
-                "regions": {r: {d: k.to_dict() for d, k in ds.items()} for r, ds in self.regions.items()}}
+                "regions": {r: {d: k.to_dict() for d, k in ds.items()} for r, ds in self.regions.items()},
+                "checks": list(self.checks)}
 
     @classmethod
     def from_dict(cls, d: dict) -> ComparisonDoc:
@@ -151,7 +156,8 @@ class ComparisonDoc:
             When a key is missing.
         """
         return cls(d["base"], d["alt"], d["version"],
-                   {r: {k: ChangeRecord.from_dict(x) for k, x in ds.items()} for r, ds in d["regions"].items()})
+                   {r: {k: ChangeRecord.from_dict(x) for k, x in ds.items()} for r, ds in d["regions"].items()},
+                   tuple(d["checks"]))
 
     def csv_rows(self) -> list[dict]:
         """Return the rows of ``comparison.csv``, one per region and direction."""
@@ -207,7 +213,59 @@ def compare_docs(base_cap: CapacityDoc, alt_cap: CapacityDoc, base_sums: list[di
             before = base_cap.regions[r][d].measured([s["regions"][r][d] for s in base_sums])
             after = alt_cap.regions[r][d].measured([s["regions"][r][d] for s in alt_sums])
             regions[r][d] = ChangeRecord.between(before, after)
-    return ComparisonDoc(base_cap.scenario, alt_cap.scenario, __version__, regions)
+    doc = ComparisonDoc(base_cap.scenario, alt_cap.scenario, __version__, regions)
+    return replace(doc, checks=tuple(coherence_problems(doc)))
+
+
+def _low(ci: list | None, v: float | None) -> float | None:
+    return ci[0] if ci else v
+
+
+def _high(ci: list | None, v: float | None) -> float | None:
+    return ci[1] if ci else v
+
+
+def coherence_problems(doc: ComparisonDoc) -> list[str]:
+    """Find the figures of one comparison that contradict each other beyond their 95 % intervals.
+
+    For each side of each region and direction: where the scenario's demand is
+    within the practical capacity, the practical capacity reaches the volume its
+    runs deliver; the maximum throughput reaches the delivered volume and the
+    practical capacity; the maximum throughput stays within the LP bound. Two
+    figures contradict each other only when their intervals do not meet.
+
+    Parameters
+    ----------
+    doc : ComparisonDoc
+        The comparison.
+
+    Returns
+    -------
+    list of str
+        One sentence per contradiction; empty when the figures agree.
+    """
+    out = []
+    for r in REGIONS:
+        for d in DIRECTIONS:
+            for when in ("before", "after"):
+                c = getattr(doc.regions[r][d], when)
+                who = f"{r} {d} {when}"
+                p_hi, m_hi = _high(c.simulated_ci_mt, c.simulated_mt), _high(c.max_throughput_ci_mt, c.max_throughput_mt)
+                dl_lo = _low(c.delivered_ci_mt, c.delivered_mt)
+                tol = 1e-3  # the files' rounding
+                if (p_hi is not None and dl_lo is not None and not c.demand_exceeds_capacity
+                        and not c.simulated_is_lower_limit and p_hi + tol < dl_lo):
+                    out.append(f"{who}: practical capacity {c.simulated_mt} below the delivered {c.delivered_mt} "
+                               "although demand is within it")
+                if m_hi is not None and dl_lo is not None and m_hi + tol < dl_lo:
+                    out.append(f"{who}: maximum throughput {c.max_throughput_mt} below the delivered {c.delivered_mt}")
+                if m_hi is not None and c.simulated_ci_mt and m_hi + tol < c.simulated_ci_mt[0]:
+                    out.append(f"{who}: maximum throughput {c.max_throughput_mt} below the practical capacity "
+                               f"{c.simulated_mt}")
+                p_lo = _low(c.simulated_ci_mt, c.simulated_mt)
+                if p_lo is not None and c.bound_mt is not None and p_lo > c.bound_mt + tol:
+                    out.append(f"{who}: practical capacity {c.simulated_mt} above the LP bound {c.bound_mt}")
+    return out
 
 
 @dataclass(frozen=True)

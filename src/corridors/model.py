@@ -190,6 +190,11 @@ class Operations:
         days of trains waiting to enter at the origin.
     wagons_per_train_reference
         Converts ferry wagon capacity into trains in reports.
+    routing
+        ``adaptive``: each train takes the candidate route with the least free
+        time plus the queues it sees at departure. ``assigned``: each flow's
+        trains are split over its candidate routes in the shares of the LP's
+        optimal solution (:func:`corridors.bound.route_split`), in turn.
     """
 
     maintenance_h: float = DEFAULT_MAINTENANCE_H
@@ -201,6 +206,7 @@ class Operations:
     congestion_weight: float = 1.0
     max_origin_backlog_days: float = 10.0
     wagons_per_train_reference: float = 57.0
+    routing: str = "adaptive"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 
 from corridors import results
-from corridors.bound import region_bounds
+from corridors.bound import region_bounds, route_split
 from corridors.capacity import CapacityDoc, assess_many
 from corridors.comparison import ComparisonDoc, attribution_rows, compare_docs
 from corridors.errors import CorridorsError
@@ -27,7 +27,7 @@ from corridors.model import RunSpec
 from corridors.outdir import staged_dir
 from corridors.scenario import compose, dump_resolved_yaml
 from corridors.search import FIRST_LOADS, MAX_SCALE, REFINE_ROUNDS
-from corridors.simulation import SimResult, simulate
+from corridors.simulation import SimResult, flow_routes, simulate
 from corridors.simulation.budget import Estimate, check_budget, estimate_run, estimate_search
 from corridors.workers import process_pool
 
@@ -56,9 +56,29 @@ def replication_specs(spec: RunSpec, replications: int | None = None) -> list[Ru
     return [spec.with_settings(seed=spec.settings.seed + i, replications=1) for i in range(n)]
 
 
+def simulate_scenario(spec: RunSpec, progress: Callable[[float], None] | None = None) -> SimResult:
+    """Simulate ``spec`` under its routing rule: adaptive, or the LP's route shares (``operations.routing``).
+
+    Parameters
+    ----------
+    spec
+        The resolved scenario.
+    progress
+        Called with the simulated day once a day.
+
+    Returns
+    -------
+    SimResult
+    """
+    if spec.operations.routing != "assigned":
+        return simulate(spec, progress=progress)
+    routes = flow_routes(spec)
+    return simulate(spec, progress=progress, routes=routes, split=route_split(spec, routes))
+
+
 def _summary_of(spec: RunSpec) -> dict:
     """Simulate ``spec`` and keep only its ``summary.json`` (a replication whose files are not written)."""
-    return results.summary(spec, simulate(spec))
+    return results.summary(spec, simulate_scenario(spec))
 
 
 def start_replications(spec: RunSpec, executor: Executor | None, replications: int | None = None) -> list:
@@ -83,8 +103,8 @@ def start_replications(spec: RunSpec, executor: Executor | None, replications: i
     """
     specs = replication_specs(spec, replications)
     if executor is None:
-        return [simulate(specs[0]), *(_summary_of(s) for s in specs[1:])]
-    return [executor.submit(simulate, specs[0]), *(executor.submit(_summary_of, s) for s in specs[1:])]
+        return [simulate_scenario(specs[0]), *(_summary_of(s) for s in specs[1:])]
+    return [executor.submit(simulate_scenario, specs[0]), *(executor.submit(_summary_of, s) for s in specs[1:])]
 
 
 def finish_replications(spec: RunSpec, started: list, replications: int | None = None) -> tuple[SimResult, list[dict]]:
@@ -124,7 +144,7 @@ def simulate_replications(spec: RunSpec, *, workers: int = 2, replications: int 
     """
     n = replications or spec.settings.replications
     if n <= 1:
-        return simulate(spec.with_settings(replications=1), progress=progress), None
+        return simulate_scenario(spec.with_settings(replications=1), progress=progress), None
     with process_pool(min(workers, n)) as pool:
         first, sums = finish_replications(spec, start_replications(spec, pool, n), n)
     return first, results.replication_stats(sums)

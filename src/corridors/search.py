@@ -19,10 +19,10 @@ the offered load, the volume delivered and the mean added waiting per train.
   highest mean delivered volume over the probed loads (the last of which
   overloads the network), with the interval of that load's replications.
 
-The loads: first ``0.7`` and ``1.15`` times the uniform LP scaling (below
-where the waiting usually reaches the level, and beyond the bound), then up to
-:data:`REFINE_ROUNDS` loads at the mean crossing so far, until a probed load
-lies within :data:`REFINE_TOLERANCE` of it. ``docs/capacity.md`` gives the
+The loads: first the scenario's demand (or ``0.75`` times the uniform LP
+scaling, when that is lower) and the LP scaling itself, then up to the given
+rounds of loads toward the mean crossing so far (:meth:`_Search.next_load`),
+and one beyond the highest when no load saturated the flows. ``docs/capacity.md`` gives the
 method, its sources and the stopping rule.
 
 The added waiting of a train is its door-to-door time (from generation to
@@ -41,7 +41,7 @@ import math
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, field
 
-from corridors.bound import Bound, region_flows
+from corridors.bound import Bound, region_flows, route_split
 from corridors.elements import element_kind, utilisation
 from corridors.model import RunSpec
 from corridors.simulation import HOURS_PER_DAY, SimResult, flow_routes, simulate
@@ -368,9 +368,9 @@ def observe(spec: RunSpec, res: SimResult, free_h: dict[str, float], *, scale: f
 
 
 def _probe(args) -> Observation:
-    spec, region, direction, scale, replication, level, free_h, routes = args
+    spec, region, direction, scale, replication, level, free_h, routes, split = args
     run = scaled_spec(spec, region, direction, scale).with_settings(seed=spec.settings.seed + replication)
-    res = simulate(run, routes=routes)
+    res = simulate(run, routes=routes, split=split)
     return observe(run, res, free_h, scale=scale, replication=replication, level=level)
 
 
@@ -424,6 +424,8 @@ class _Search:
         Runs per load.
     rounds : int
         Refinement rounds at most.
+    split : dict or None
+        Route shares per flow under ``operations.routing: assigned`` (:func:`corridors.bound.route_split`).
     points : dict
         ``scale -> observations`` so far.
     round : int
@@ -440,6 +442,7 @@ class _Search:
     top: float
     replications: int
     rounds: int = REFINE_ROUNDS
+    split: dict | None = None
     points: dict[float, list[Observation]] = field(default_factory=dict)
     round: int = 0
     saturation_probed: bool = False
@@ -503,15 +506,22 @@ class _Search:
         return None
 
     def first_loads(self) -> list[float]:
-        """Return the loads of the first round (multiples of demand)."""
-        return [f * self.top for f in FIRST_LOADS]
+        """Return the loads of the first round (multiples of demand).
+
+        ``FIRST_LOADS`` times the LP's uniform scaling, except that the lower one
+        is the scenario's own demand (scale 1) when that lies below it: the LP
+        scaling can be far above what queues allow, and the curve at demand is
+        the point a reader checks first.
+        """
+        low, high = (f * self.top for f in FIRST_LOADS)
+        return [min(low, 1.0), high]
 
     def probe_args(self) -> list[tuple]:
         """Arguments of :func:`_probe` for the next round's runs (empty when done)."""
         loads = self.first_loads() if self.round == 0 else [x for x in [self.next_load()] if x is not None]
         b = self.bound
-        return [(self.spec, b.region, b.direction, s, r, self.level.max_added_wait_share, self.free_h, self.routes)
-                for s in loads for r in range(self.replications)]
+        return [(self.spec, b.region, b.direction, s, r, self.level.max_added_wait_share, self.free_h, self.routes,
+                 self.split) for s in loads for r in range(self.replications)]
 
     def record(self, found: list[Observation]) -> None:
         """Add a round's runs."""
@@ -520,8 +530,8 @@ class _Search:
         self.round += 1
 
 
-def _start(spec: RunSpec, bound: Bound, routes: dict, level: ServiceLevel, replications: int, rounds: int,
-           days: float | None, warmup_days: float | None) -> _Search:
+def _start(spec: RunSpec, bound: Bound, routes: dict, split: dict | None, level: ServiceLevel, replications: int,
+           rounds: int, days: float | None, warmup_days: float | None) -> _Search:
     """Set up a search: horizon set (long enough for every flow's cohort), free times read off the routes."""
     kw = {}
     if days is not None:
@@ -535,7 +545,8 @@ def _start(spec: RunSpec, bound: Bound, routes: dict, level: ServiceLevel, repli
     need_h = (1 + level.max_added_wait_share) * max(free_h.values(), default=0.0) + (MARGIN_DAYS + 20) * HOURS_PER_DAY
     if st.days * HOURS_PER_DAY - need_h <= st.warmup_days * HOURS_PER_DAY:
         run_spec = run_spec.with_settings(days=st.warmup_days + need_h / HOURS_PER_DAY)
-    return _Search(run_spec, bound, level, free_h, routes, min(bound.scale, MAX_SCALE), replications, rounds)
+    return _Search(run_spec, bound, level, free_h, routes, min(bound.scale, MAX_SCALE), replications, rounds,
+                   split)
 
 
 def _run_rounds(active: list[_Search], executor: Executor | None) -> None:
@@ -551,7 +562,9 @@ def _run_rounds(active: list[_Search], executor: Executor | None) -> None:
     for k, s in enumerate(active):
         pending[k] = [executor.submit(_probe, a) for a in s.probe_args()]
     while pending:
-        wait([f for fs in pending.values() for f in fs], return_when=FIRST_COMPLETED)
+        # wait on the runs still going only: a finished run of a search whose
+        # other runs are still going would make the wait return at once (a spin)
+        wait([f for fs in pending.values() for f in fs if not f.done()], return_when=FIRST_COMPLETED)
         for k in [k for k, fs in pending.items() if all(f.done() for f in fs)]:
             s = active[k]
             s.record([f.result() for f in pending.pop(k)])
@@ -619,9 +632,12 @@ def search_many(
             searches.append(None)
             continue
         if id(spec) not in route_cache:  # scaling changes volumes, not routes: compute once per scenario
-            route_cache[id(spec)] = flow_routes(spec)
-        searches.append(_start(spec, bound, route_cache[id(spec)], level,
-                               replications or spec.settings.replications, rounds, days, warmup_days))
+            routes = flow_routes(spec)
+            route_cache[id(spec)] = routes, (route_split(spec, routes) if spec.operations.routing == "assigned"
+                                             else None)
+        routes, split = route_cache[id(spec)]
+        searches.append(_start(spec, bound, routes, split, level, replications or spec.settings.replications,
+                               rounds, days, warmup_days))
     _run_rounds([s for s in searches if s is not None], executor)
     return [_result(spec, bound, ServiceLevel(spec.settings.service_level_wait_share), s)
             for (spec, bound), s in zip(items, searches)]

@@ -89,6 +89,9 @@ def _search_caveats(comparison: dict) -> list[str]:
     unresolved = [f"{flow_label(r, d)} {when}" for r, d, when, rec in recs
                   if rec.get("probes") and not resolved(rec)]
     single = any(rec.get("replications") == 1 for *_, rec in recs)
+    if comparison.get("checks"):
+        items.append("The comparison's own checks found figures that contradict each other beyond their intervals: "
+                     + "; ".join(comparison["checks"]) + ". Do not quote those figures before looking at the runs.")
     if unresolved:
         items.append("The capacity search found no load within the service level for the flows "
                      + "; ".join(unresolved) + ": the trains wait longer than the level allows even at the lowest "

@@ -77,7 +77,7 @@ def _figures(result: ResultFolder, specs: tuple[tuple[str, str, bool], ...]) -> 
 
 
 def _curve_blocks(result: ResultFolder) -> list[Block]:
-    """The load--delay curve of every region and direction that has one, before and after on one chart."""
+    """Collect the load--delay curve of every region and direction that has one (before and after on one chart)."""
     out: list[Block] = []
     for r in REGIONS:
         for d in DIRECTIONS:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import types
 import typing
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
@@ -96,6 +96,7 @@ class OperationsSpec(_Strict):
     max_origin_backlog_days: number(0.1, MAX_DAYS, "at least a few hours of trains, at most the longest "
                                     "horizon", unit="days") = _OPS.max_origin_backlog_days
     wagons_per_train_reference: number(*_WAGONS) = _OPS.wagons_per_train_reference
+    routing: Literal["adaptive", "assigned"] = _OPS.routing
     priorities: dict[str, Priority] = Field(default_factory=dict)
 
 

@@ -85,7 +85,7 @@ class Simulation:
         The resolved scenario.
     progress
         Optional callable ``progress(sim_day)`` called once per simulated day.
-    trace, stop_on_refusal, routes
+    trace, stop_on_refusal, routes, split
         As for :func:`simulate`.
 
     Attributes
@@ -106,8 +106,11 @@ class Simulation:
         trace: bool = False,
         stop_on_refusal: frozenset[str] = frozenset(),
         routes: dict[str, list[Route]] | None = None,
+        split: dict[str, tuple[float, ...]] | None = None,
     ) -> None:
         self.spec = spec
+        self.split = split or {}
+        self._assigned: dict[str, list[int]] = {}
         self.trace: list | None = [] if trace else None
         self.stop_on_refusal = stop_on_refusal
         st = spec.settings
@@ -236,6 +239,19 @@ class Simulation:
             )
         return self.routes[flow.id]
 
+    def assigned_route(self, flow_id: str, routes: list[Route]) -> Route:
+        """Pick the route whose count lags its assigned share most (smooth weighted round-robin).
+
+        Deterministic: the ``n``-th train of a flow takes the route ``r`` that
+        minimises ``(trains so far on r + 1) / share r``, so after ``n`` trains
+        every route has carried its share to within one train.
+        """
+        shares = self.split[flow_id]
+        counts = self._assigned.setdefault(flow_id, [0] * len(routes))
+        k = min((i for i, sh in enumerate(shares) if sh > 0), key=lambda i: ((counts[i] + 1) / shares[i], i))
+        counts[k] += 1
+        return routes[k]
+
     def choose_route(self, routes: list[Route]) -> Route:
         """Pick the candidate with the least free time plus current expected delay."""
         w = self.spec.operations.congestion_weight
@@ -256,7 +272,10 @@ class Simulation:
         return best
 
     def _run_train(self, t: Train, routes: list[Route]) -> Iterator:
-        route = self.choose_route(routes)
+        if t.flow.id in self.split:
+            route = self.assigned_route(t.flow.id, routes)
+        else:
+            route = self.choose_route(routes)
         t.route, t.route_label, t.route_km = route, route.label, route.km
         if t.generated_h >= self.warmup_h:
             self.route_shares[t.flow.id][route.label] += 1
@@ -351,6 +370,7 @@ def simulate(
     trace: bool = False,
     stop_on_refusal: frozenset[str] = frozenset(),
     routes: dict[str, list[Route]] | None = None,
+    split: dict[str, tuple[float, ...]] | None = None,
 ) -> SimResult:
     """Run ``spec`` once and return its :class:`SimResult`.
 
@@ -370,13 +390,18 @@ def simulate(
     routes
         Candidate routes per flow id, computed before (:func:`flow_routes`);
         runs of the same network and flows can share them.
+    split
+        Shares of each flow's trains over its candidate routes (in the order
+        of ``routes``), for ``operations.routing: assigned``
+        (:func:`corridors.bound.route_split`); flows not in it choose adaptively.
 
     Returns
     -------
     SimResult
         Counts, one record per train and the measured statistics per element.
     """
-    return Simulation(spec, progress=progress, trace=trace, stop_on_refusal=stop_on_refusal, routes=routes).run()
+    return Simulation(spec, progress=progress, trace=trace, stop_on_refusal=stop_on_refusal, routes=routes,
+                      split=split).run()
 
 
 def flow_routes(spec: RunSpec) -> dict[str, list[Route]]:
