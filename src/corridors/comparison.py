@@ -57,8 +57,8 @@ class ChangeRecord:
         Its 95 % paired interval.
     simulated_change_rel : float or None
         The change relative to before; ``None`` when before's interval reaches
-        zero or the base demand already exceeds it (a percentage of a base
-        that small says nothing).
+        zero, the base demand already exceeds it (a percentage of a base that
+        small says nothing) or either side is a lower limit.
     delivered_change_mt : float or None
         Mean paired change of the delivered volume, Mt/yr.
     delivered_change_ci_mt : list of float or None
@@ -93,7 +93,8 @@ class ChangeRecord:
         dlv = _paired(before.delivered_by_replication_mt, after.delivered_by_replication_mt)
         peak = _paired(before.max_throughput_by_replication_mt, after.max_throughput_by_replication_mt)
         ci = before.simulated_ci_mt
-        base_ok = before.simulated_mt and (ci is None or ci[0] > 0) and not before.demand_exceeds_capacity
+        base_ok = (before.simulated_mt and (ci is None or ci[0] > 0) and not before.demand_exceeds_capacity
+                   and not before.simulated_is_lower_limit and not after.simulated_is_lower_limit)
         rel = rounded(sim.mean / before.simulated_mt, 4) if sim is not None and base_ok else None
         return cls(before, after, bound_abs, bound_rel, mean_of(sim), ci_list(sim), rel, mean_of(dlv), ci_list(dlv),
                    mean_of(peak), ci_list(peak), before.limit, after.limit)

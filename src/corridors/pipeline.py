@@ -301,7 +301,8 @@ def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, wor
         See :func:`capacity_pipeline`.
     replications
         Runs of each scenario and runs per load of each search, the same seeds
-        on both sides (default: the larger ``simulation.replications`` of the two).
+        on both sides (default: the larger ``simulation.replications`` of the
+        two). ALT always runs with BASE's seed, so that the replications pair.
     attribute_overlays
         Overlay files of ``alt_spec`` to attribute the change to, each alone against ``base_spec`` (LP bound).
 
@@ -315,9 +316,13 @@ def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, wor
     corridors.errors.CorridorsError
         The runs are beyond the budget, or ``folder`` cannot be written safely.
     """
-    # Paired differences need the same replications (so the same seeds) on both sides.
+    # Paired differences need the same replications and the same seeds on both sides.
     n = replications or max(base_spec.settings.replications, alt_spec.settings.replications)
-    base_spec, alt_spec = (s.with_settings(replications=n) for s in (base_spec, alt_spec))
+    if alt_spec.settings.seed != base_spec.settings.seed:
+        log.info("%s runs with the seed of %s (%d, not %d): a comparison pairs its replications", alt_spec.name,
+                 base_spec.name, base_spec.settings.seed, alt_spec.settings.seed)
+    base_spec = base_spec.with_settings(replications=n)
+    alt_spec = alt_spec.with_settings(replications=n, seed=base_spec.settings.seed)
     check_budget(*(estimate_run(s, workers=workers) for s in (base_spec, alt_spec)),
                  *(search_estimate(s, rounds=rounds, search_days=search_days, workers=workers)
                    for s in (base_spec, alt_spec)))

@@ -462,14 +462,18 @@ class _Search:
     def _refine(self) -> float | None:
         """Return the next load toward the crossing, or ``None`` when it is found closely enough.
 
-        The mean crossing so far, unless a probed load already lies within
+        :data:`SATURATION_STEP` times the highest load while some replication
+        kept the level at every load (below :data:`MAX_SCALE`); else the mean
+        crossing so far, unless a probed load already lies within
         :data:`REFINE_TOLERANCE` of it; then, while the loads the replications'
         crossings lie between are more than four tolerances apart, a load two
         tolerances from the crossing on the wider side.
         """
         cs = self.crossings()
-        if all(c.held_at_all for c in cs):
-            return None  # the level held at every load: nothing to refine
+        if any(c.held_at_all for c in cs):
+            # some replication kept the level at every load: look higher, up to the cap
+            top = max(self.points)
+            return min(SATURATION_STEP * top, MAX_SCALE * (1 + FIRST_LOADS[1])) if top < MAX_SCALE else None
         n = len(cs)
         x, low, high = (sum(getattr(c, a) for c in cs) / n for a in ("scale", "low", "high"))
         tol = REFINE_TOLERANCE * x

@@ -34,8 +34,12 @@ def _over_demand(rec: dict, when: str) -> str:
     """Say that a side's own demand exceeds its practical capacity, by how much (``""`` when it does not)."""
     if not rec.get("demand_exceeds_capacity"):
         return ""
-    gap = (rec.get("demand_mt") or 0) - (rec.get("simulated_mt") or 0)
-    return (f"{when}, demand ({fmt_mt(rec.get('demand_mt'))} Mt/yr) already exceeds the practical capacity by "
+    demand, ci = rec.get("demand_mt") or 0, rec.get("simulated_ci_mt")
+    if ci and demand <= ci[1]:
+        return (f"{when}, demand ({fmt_mt(demand)} Mt/yr) is at the practical capacity, within its interval: "
+                "trains wait about as long as the service level allows")
+    gap = demand - (rec.get("simulated_mt") or 0)
+    return (f"{when}, demand ({fmt_mt(demand)} Mt/yr) already exceeds the practical capacity by "
             f"{fmt_mt(gap)} Mt/yr: trains wait longer than the service level allows")
 
 
@@ -49,7 +53,10 @@ def _change_clause(k: dict) -> str:
     rel = k.get("simulated_change_rel")
     pct = f", {fmt_pct(rel, sign=True)}" if rel is not None else ""
     interval = f"; paired 95 % CI {ci_range(ci, signed=True)}" if ci else ""
-    return f"a change of {'+' if ch > 0 else ''}{fmt_mt(ch)} Mt/yr{pct}{interval}"
+    # a side given as a lower limit makes the change a limit too
+    limit = {(True, False): " at most", (False, True): " at least"}.get(
+        (bool(k["before"].get("simulated_is_lower_limit")), bool(k["after"].get("simulated_is_lower_limit"))), "")
+    return f"a change of{limit} {'+' if ch > 0 else ''}{fmt_mt(ch)} Mt/yr{pct}{interval}"
 
 
 def _compare_headline(result: ResultFolder, names: ElementNames, r: str, d: str) -> str:

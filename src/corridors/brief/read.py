@@ -175,8 +175,11 @@ def _cell(value: str):
         return value
 
 
-def _read_csv(path: Path) -> list[dict]:
-    """Read an element table (``sections.csv`` or ``crossings.csv``), cells parsed by :func:`_cell`."""
+def _read_csv(path: Path, columns: tuple[str, ...] = ("id", "name", "utilisation")) -> list[dict]:
+    """Read a table of the folder, cells parsed by :func:`_cell`, checking that it has ``columns``.
+
+    The default columns are those of an element table (``sections.csv`` or ``crossings.csv``).
+    """
     try:
         with path.open(encoding="utf-8", newline="") as fh:
             rows = [{k: _cell(v) for k, v in row.items()} for row in csv.DictReader(fh)]
@@ -184,8 +187,8 @@ def _read_csv(path: Path) -> list[dict]:
         raise ResultError(f"{path}: missing") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ResultError(f"{path}: not a readable CSV file ({exc})") from None
-    if rows and not {"id", "name", "utilisation"} <= set(rows[0]):
-        raise ResultError(f"{path}: expected the columns id, name and utilisation")
+    if rows and not set(columns) <= set(rows[0]):
+        raise ResultError(f"{path}: expected the columns {', '.join(columns)}")
     return rows
 
 
@@ -257,7 +260,8 @@ def read_result(result_dir: str | Path) -> ResultFolder:
         runs = (_read_run(folder / "base"), _read_run(folder / "alt"))
         caps = tuple(_read_json(folder / f) for f in ("capacity-before.json", "capacity-after.json")
                      if (folder / f).is_file())
-        attribution = tuple(_read_csv(folder / "attribution.csv")) if (folder / "attribution.csv").is_file() else ()
+        attribution = (tuple(_read_csv(folder / "attribution.csv", ("region", "direction", "base_bound_mt")))
+                       if (folder / "attribution.csv").is_file() else ())
         return ResultFolder(folder, "compare", runs, meta, comparison, caps, attribution)
     if (folder / "summary.json").is_file():
         run = _read_run(folder)
