@@ -44,8 +44,8 @@ def plot_load_delay(series: Sequence[Mapping], *, level_share: float, title: str
         The throughput panel, then the waiting panel.
     """
     fig = new_figure((8.6, 7.4))
-    top = fig.add_axes([0.1, 0.54, 0.86, 0.36])
-    bottom = fig.add_axes([0.1, 0.08, 0.86, 0.36], sharex=top)
+    top = fig.add_axes([0.1, 0.5, 0.86, 0.34])
+    bottom = fig.add_axes([0.1, 0.08, 0.86, 0.33], sharex=top)
     xmax = max((max(s["offered_mt"]) for s in series if s["offered_mt"]), default=1.0) * 1.05
     top.plot([0, xmax], [0, xmax], color="#cccccc", lw=0.8, ls=":", label="delivered = offered")
     bottom.axhline(100 * level_share, color="#333333", lw=0.9, ls="--",
@@ -90,7 +90,7 @@ def plot_load_delay(series: Sequence[Mapping], *, level_share: float, title: str
         sec = top.secondary_xaxis("top", functions=(lambda x: x * trains_per_mt, lambda t: t / trains_per_mt))
         sec.set_xlabel("Offered load (trains/day)", fontsize=8)
         sec.tick_params(labelsize=7.5)
-    fig.text(0.1, 0.965, title, fontsize=12, fontweight="bold", ha="left", va="top")
-    fig.text(0.1, 0.935, "Dash-dot: practical capacity; dashed (top): maximum throughput; shading: 95 % intervals "
+    fig.text(0.1, 0.985, title, fontsize=12, fontweight="bold", ha="left", va="top")
+    fig.text(0.1, 0.955, "Dash-dot: practical capacity; dashed (top): maximum throughput; shading: 95 % intervals "
              "over replications", fontsize=7.5, color="#555555", ha="left", va="top")
     return fig, [top, bottom]
