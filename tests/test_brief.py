@@ -146,6 +146,15 @@ def check_change(text: str, k: dict) -> None:
     if text == "–":
         assert ch is None
         return
+    lower = (k["before"]["simulated_is_lower_limit"], k["after"]["simulated_is_lower_limit"])
+    if text == "? (both lower limits)":
+        assert lower == (True, True)
+        return
+    m = re.fullmatch(rf"(at most|at least) ({NUM})", text)
+    if m:  # a side is a lower limit: the change is a limit, no significance claimed
+        assert lower == ((True, False) if m.group(1) == "at most" else (False, True)) and _same(m.group(2), ch)
+        return
+    assert lower == (False, False), text
     m = re.fullmatch(rf"(n\.s\.|{NUM})(?: \(({NUM}) to ({NUM})\))?", text)
     assert m, text
     if m.group(1) == "n.s.":
@@ -197,7 +206,8 @@ def check_key_messages(folder: Path, msgs: list[str]) -> None:
 
     for msg in msgs:
         m = re.fullmatch(rf"Practical capacity (to|from) ({regions}) is ({CAP}) before and ({CAP}) after"
-                         rf"(?:: (no significant change \(paired 95 % CI ({NUM}) to ({NUM}) Mt/yr\)|a change of "
+                         rf"(?:: (no significant change \(paired 95 % CI ({NUM}) to ({NUM}) Mt/yr\)|the change is undetermined: the "
+                         rf"service level held at every load tried on both sides|a change of "
                          rf"(?:at most |at least )?({NUM}) Mt/yr(?:, ({NUM})%)?(?:; paired 95 % CI ({NUM}) to ({NUM}))?))?"
                          rf"((?:\. |; )[^.]+)?\.", msg)
         if m:
@@ -207,8 +217,11 @@ def check_key_messages(folder: Path, msgs: list[str]) -> None:
             ci = k["simulated_change_ci_mt"]
             if m.group(6):
                 assert ci[0] <= 0 <= ci[1] and _same(m.group(6), ci[0]) and _same(m.group(7), ci[1])
+            limit = k["before"]["simulated_is_lower_limit"] or k["after"]["simulated_is_lower_limit"]
             if m.group(8):
-                assert _same(m.group(8), k["simulated_change_mt"]) and (ci is None or not ci[0] <= 0 <= ci[1])
+                assert _same(m.group(8), k["simulated_change_mt"])
+                assert (" at most " in msg or " at least " in msg) == bool(limit)
+                assert limit or ci is None or not ci[0] <= 0 <= ci[1]
                 if m.group(9):
                     assert _same(m.group(9), k["simulated_change_rel"], scale=100)
                 else:
@@ -312,7 +325,7 @@ def test_key_messages_when_capacity_rises_and_the_limit_moves(compare_dir, tmp_p
 
 def test_key_messages_say_no_significant_change_and_demand_above_capacity(compare_dir, tmp_path):
     folder = _doctored(compare_dir, tmp_path, after={"demand_exceeds_capacity": True, "demand_mt": 99.0},
-                       simulated_change_mt=0.4, simulated_change_ci_mt=[-0.3, 1.1], simulated_change_rel=0.1)
+                       before={"simulated_is_lower_limit": False}, simulated_change_mt=0.4, simulated_change_ci_mt=[-0.3, 1.1], simulated_change_rel=0.1)
     doc = json.loads((folder / "comparison.json").read_text())
     # make Russia inbound the largest change so it gets its own sentence
     for r in REGIONS:

@@ -494,9 +494,12 @@ def route_split(spec: RunSpec, routes: dict) -> dict[str, tuple[float, ...]]:
     """Shares of each flow's trains over its candidate routes in the LP's optimal solution.
 
     The programme of this module with one path column per candidate route of
-    every flow (the routes the simulation's trains choose from), maximising
-    one common scaling of all flows' demands (a maximum concurrent flow). The
-    operating rule ``operations.routing: assigned`` runs these shares, so that
+    every flow (the routes the simulation's trains choose from): first the
+    largest common scaling ``lam*`` of all flows' demands (a maximum concurrent
+    flow), then, with every flow at its demand (or at ``lam*`` times it when the
+    network cannot carry the demand), the split of least total free running
+    time (a system optimum; without this stage the solver may return any vertex,
+    detours included). The operating rule ``operations.routing: assigned`` runs these shares, so that
     the gap between the bound and the simulation can be split into route
     choice and queueing (``docs/results.md``).
 
@@ -523,6 +526,8 @@ def route_split(spec: RunSpec, routes: dict) -> dict[str, tuple[float, ...]]:
                             for r in routes[f.id]]
     prog = lp._build(flows, [], uniform=True)
     _, res = lp._optimise(prog)
+    if res.status == 0:
+        res = _least_time(prog, res, [[r.free_h for r in routes[f.id]] for f in flows])
     out: dict[str, tuple[float, ...]] = {}
     for ci, f in enumerate(flows):
         n = len(routes[f.id])
@@ -530,3 +535,18 @@ def route_split(spec: RunSpec, routes: dict) -> dict[str, tuple[float, ...]]:
         total = float(x.sum())
         out[f.id] = tuple(round(float(v) / total, 6) for v in x) if total > 1e-12 else (1.0,) + (0.0,) * (n - 1)
     return out
+
+
+def _least_time(prog: _Programme, res, free_h: list[list[float]]):
+    """Stage 3 of :func:`route_split`: flows at ``min(1, lam*)`` times demand, least train-hours of free time.
+
+    Returns the new solution, or ``res`` when the stage has no solution.
+    """
+    lam = min(1.0, float(res.x[prog.lam])) * (1 - 1e-9)
+    c = np.zeros(prog.n_var)
+    for ci, times in enumerate(free_h):
+        c[int(prog.offsets[ci]): int(prog.offsets[ci]) + len(times)] = times
+    bounds = list(prog.bounds)
+    bounds[prog.lam] = (lam, lam)
+    s3 = linprog(c, A_ub=prog.A_ub, b_ub=prog.b_ub, A_eq=prog.A_eq, b_eq=prog.b_eq, bounds=bounds, method="highs")
+    return s3 if s3.status == 0 else res

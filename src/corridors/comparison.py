@@ -232,8 +232,10 @@ def coherence_problems(doc: ComparisonDoc) -> list[str]:
     For each side of each region and direction: where the scenario's demand is
     within the practical capacity, the practical capacity reaches the volume its
     runs deliver; the maximum throughput reaches the delivered volume and the
-    practical capacity; the maximum throughput stays within the LP bound. Two
-    figures contradict each other only when their intervals do not meet.
+    practical capacity; the practical capacity stays within the LP bound. (The
+    maximum throughput may exceed the bound: beyond capacity the region's trains
+    take the other flows' share, which the bound holds at demand.) Two figures
+    contradict each other only when their intervals do not meet.
 
     Parameters
     ----------

@@ -302,7 +302,8 @@ def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, wor
     replications
         Runs of each scenario and runs per load of each search, the same seeds
         on both sides (default: the larger ``simulation.replications`` of the
-        two). ALT always runs with BASE's seed, so that the replications pair.
+        two). ALT always runs with BASE's seed, so that the replications pair,
+        and is judged on BASE's service level.
     attribute_overlays
         Overlay files of ``alt_spec`` to attribute the change to, each alone against ``base_spec`` (LP bound).
 
@@ -322,7 +323,9 @@ def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, wor
         log.info("%s runs with the seed of %s (%d, not %d): a comparison pairs its replications", alt_spec.name,
                  base_spec.name, base_spec.settings.seed, alt_spec.settings.seed)
     base_spec = base_spec.with_settings(replications=n)
-    alt_spec = alt_spec.with_settings(replications=n, seed=base_spec.settings.seed)
+    # ... and one definition of practical capacity on both sides
+    alt_spec = alt_spec.with_settings(replications=n, seed=base_spec.settings.seed,
+                                      service_level_wait_share=base_spec.settings.service_level_wait_share)
     check_budget(*(estimate_run(s, workers=workers) for s in (base_spec, alt_spec)),
                  *(search_estimate(s, rounds=rounds, search_days=search_days, workers=workers)
                    for s in (base_spec, alt_spec)))

@@ -473,7 +473,8 @@ class _Search:
         if any(c.held_at_all for c in cs):
             # some replication kept the level at every load: look higher, up to the cap
             top = max(self.points)
-            return min(SATURATION_STEP * top, MAX_SCALE * (1 + FIRST_LOADS[1])) if top < MAX_SCALE else None
+            nxt = min(SATURATION_STEP * top, MAX_SCALE)
+            return nxt if nxt > top * (1 + REFINE_TOLERANCE) else None
         n = len(cs)
         x, low, high = (sum(getattr(c, a) for c in cs) / n for a in ("scale", "low", "high"))
         tol = REFINE_TOLERANCE * x
@@ -484,8 +485,9 @@ class _Search:
         if high - low <= 4 * tol:
             return None
         # A load sits at the crossing but the replications straddle a wide gap:
-        # close the wider side of it.
-        return x + 2 * tol if high - x >= x - low else x - 2 * tol
+        # close the wider side of it (unless a load is already there).
+        step = x + 2 * tol if high - x >= x - low else x - 2 * tol
+        return None if any(abs(s - step) <= tol for s in self.points) else step
 
     def saturated(self) -> bool:
         """Whether some probed load delivered clearly less than it offered (:data:`SATURATED_SHARE`)."""
@@ -506,7 +508,9 @@ class _Search:
             return x
         if not self.saturated() and not self.saturation_probed:
             self.saturation_probed = True
-            return SATURATION_STEP * max(self.points)
+            top = max(self.points)
+            nxt = min(SATURATION_STEP * top, MAX_SCALE)
+            return nxt if nxt > top * (1 + REFINE_TOLERANCE) else None
         return None
 
     def first_loads(self) -> list[float]:
@@ -528,8 +532,10 @@ class _Search:
                  self.split) for s in loads for r in range(self.replications)]
 
     def record(self, found: list[Observation]) -> None:
-        """Add a round's runs."""
+        """Add a round's runs (each load once: replication ``r`` is the ``r``-th observation of its load)."""
         for o in found:
+            if len(self.points.get(o.scale, ())) >= self.replications:
+                raise RuntimeError(f"load {o.scale} probed twice")  # a bug of the stopping rule, not of the input
             self.points.setdefault(o.scale, []).append(o)
         self.round += 1
 
@@ -582,8 +588,9 @@ def _result(spec: RunSpec, bound: Bound, level: ServiceLevel, s: _Search | None)
     per_day = sum(f.trains_per_year for f in flows) / 365.0
     if s is None:
         # the bound's note says why (no flows, no solution); the record joins both notes
-        return SimulatedCapacity(bound.region, bound.direction, bound.demand_mt, per_day, level,
-                                 note="" if bound.note else "no flows")
+        why = "" if bound.note else ("no capacity for these flows in the LP: nothing to simulate"
+                                     if bound.scale is not None and bound.scale <= 0 else "no flows")
+        return SimulatedCapacity(bound.region, bound.direction, bound.demand_mt, per_day, level, note=why)
     notes = []
     if bound.scale > MAX_SCALE:
         notes.append(f"loads capped at {MAX_SCALE:g} x demand (LP scaling {bound.scale:.0f})")
@@ -632,8 +639,8 @@ def search_many(
     route_cache: dict[int, dict] = {}
     for spec, bound in items:
         level = ServiceLevel(spec.settings.service_level_wait_share)
-        if bound.scale is None or bound.demand_mt <= 0:
-            searches.append(None)
+        if bound.scale is None or bound.scale <= 0 or bound.demand_mt <= 0:
+            searches.append(None)  # nothing to search: no flows, no LP solution, or no capacity at all
             continue
         if id(spec) not in route_cache:  # scaling changes volumes, not routes: compute once per scenario
             routes = flow_routes(spec)

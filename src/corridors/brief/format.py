@@ -7,7 +7,7 @@ negative number a true minus sign (U+2212); a missing value is ``–``.
 from __future__ import annotations
 
 __all__ = [
-    "MINUS", "arrow", "cap_cell", "cap_phrase", "change_cell", "ci_range", "clean_name", "flow_label", "fmt_mt", "fmt_num",
+    "MINUS", "arrow", "cap_cell", "cap_phrase", "change_cell", "limit_word", "ci_range", "clean_name", "flow_label", "fmt_mt", "fmt_num",
     "fmt_pct", "fmt_value", "or_none", "resolved", "significant", "with_ci",
 ]
 
@@ -168,7 +168,24 @@ def cap_cell(rec: dict) -> str:
     return with_ci(rec.get("simulated_mt"), rec.get("simulated_ci_mt"))
 
 
-def change_cell(change: float | None, ci: list | None) -> str:
+def limit_word(before: dict, after: dict) -> str | None:
+    """How a change reads when a side is a lower limit: ``"at most"``, ``"at least"``, ``"undetermined"`` or ``None``.
+
+    Parameters
+    ----------
+    before, after
+        The two capacity records (``simulated_is_lower_limit``).
+
+    Returns
+    -------
+    str or None
+        ``None`` when both sides are determined.
+    """
+    b, a = bool(before.get("simulated_is_lower_limit")), bool(after.get("simulated_is_lower_limit"))
+    return {(True, False): "at most", (False, True): "at least", (True, True): "undetermined"}.get((b, a))
+
+
+def change_cell(change: float | None, ci: list | None, limit: str | None = None) -> str:
     """Format a paired change for a table cell: ``+2.1 (+0.9 to +3.3)``, ``n.s. (−0.4 to +0.8)`` or ``–``.
 
     Parameters
@@ -177,14 +194,20 @@ def change_cell(change: float | None, ci: list | None) -> str:
         Mean paired change, Mt/yr (or ``None``).
     ci
         Its paired 95 % interval, or ``None``.
+    limit
+        :func:`limit_word` of the two sides.
 
     Returns
     -------
     str
-        ``n.s.`` (not significant) when the interval contains zero.
+        ``n.s.`` (not significant) when the interval contains zero; ``at most −5.0`` when a side is a lower limit.
     """
     if change is None:
         return "–"
+    if limit == "undetermined":
+        return "? (both lower limits)"
+    if limit:  # a side is a lower limit: the change is a limit, with no significance to claim
+        return f"{limit} {'+' if change > 0 else ''}{fmt_mt(change)}"
     if ci and ci[0] <= 0 <= ci[1]:
         return f"n.s. ({ci_range(ci, signed=True)})"
     head = ("+" if change > 0 else "") + fmt_mt(change)

@@ -18,6 +18,7 @@ from corridors.brief.format import (
     fmt_mt,
     fmt_num,
     fmt_pct,
+    limit_word,
     significant,
 )
 from corridors.brief.names import ElementNames, limit_kind
@@ -48,15 +49,17 @@ def _change_clause(k: dict) -> str:
     ch, ci = k.get("simulated_change_mt"), k.get("simulated_change_ci_mt")
     if ch is None:
         return ""
+    limit = limit_word(k["before"], k["after"])
+    if limit == "undetermined":
+        return "the change is undetermined: the service level held at every load tried on both sides"
+    if limit:  # a side is a lower limit: the change is a limit too, and no significance can be claimed
+        return f"a change of {limit} {'+' if ch > 0 else ''}{fmt_mt(ch)} Mt/yr"
     if ci and not significant(ci):
         return f"no significant change (paired 95 % CI {ci_range(ci, signed=True)} Mt/yr)"
     rel = k.get("simulated_change_rel")
     pct = f", {fmt_pct(rel, sign=True)}" if rel is not None else ""
     interval = f"; paired 95 % CI {ci_range(ci, signed=True)}" if ci else ""
-    # a side given as a lower limit makes the change a limit too
-    limit = {(True, False): " at most", (False, True): " at least"}.get(
-        (bool(k["before"].get("simulated_is_lower_limit")), bool(k["after"].get("simulated_is_lower_limit"))), "")
-    return f"a change of{limit} {'+' if ch > 0 else ''}{fmt_mt(ch)} Mt/yr{pct}{interval}"
+    return f"a change of {'+' if ch > 0 else ''}{fmt_mt(ch)} Mt/yr{pct}{interval}"
 
 
 def _compare_headline(result: ResultFolder, names: ElementNames, r: str, d: str) -> str:
@@ -100,7 +103,7 @@ def _short_change(result: ResultFolder, r: str, d: str) -> str:
     if va is None:
         return f"{flow_label(r, d)} lost (was {cap_cell(b)})"
     return (f"{flow_label(r, d)} {fmt_mt(vb)} → {fmt_mt(va)} "
-            f"({change_cell(k.get('simulated_change_mt'), k.get('simulated_change_ci_mt'))})")
+            f"({change_cell(k.get('simulated_change_mt'), k.get('simulated_change_ci_mt'), limit_word(b, a))})")
 
 
 def _transit_message(result: ResultFolder) -> str | None:

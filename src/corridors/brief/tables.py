@@ -17,6 +17,7 @@ from corridors.brief.format import (
     fmt_mt,
     fmt_num,
     fmt_pct,
+    limit_word,
 )
 from corridors.brief.names import KIND_LABEL, ElementNames, limit_kind
 from corridors.brief.read import DIRECTIONS, ResultFolder
@@ -56,12 +57,15 @@ def capacity_table(result: ResultFolder, names: ElementNames) -> tuple[Table, li
             flag = ["*" if x.get("demand_exceeds_capacity") else "" for x in (b, a)]
             rows.append((flow_label(r, d), arrow(fmt_mt(b.get("demand_mt")), fmt_mt(a.get("demand_mt"))),
                          cap_cell(b) + flag[0], cap_cell(a) + flag[1],
-                         change_cell(k.get("simulated_change_mt"), k.get("simulated_change_ci_mt")),
+                         change_cell(k.get("simulated_change_mt"), k.get("simulated_change_ci_mt"),
+                                     limit_word(b, a)),
                          arrow(fmt_mt(b.get("max_throughput_mt")), fmt_mt(a.get("max_throughput_mt"))),
                          names.label(k.get("bottleneck_after"), limit_kind(a, k.get("bottleneck_after")))))
     note = ("Mt/yr, mean over replications (95 % interval). Practical capacity: the largest load at which the "
             "region's trains wait on average at most the service level (a share of their free transit time); "
-            "≥: the service level held at every load tried; * the scenario's own demand is above it. Change: paired over replications (the same random numbers "
+            "≥: the service level held at every load tried (a lower limit; a change from it is a limit too); "
+            "*: the scenario's own demand is above the practical capacity's mean (at capacity, or beyond it when "
+            "also above the interval). Change: paired over replications (the same random numbers "
             "before and after); n.s.: not significant, its interval contains zero. Max. throughput: the most the "
             "flows deliver when offered more than the network takes. Limit: the element that caps the flows.")
     return Table(cols, tuple(rows), frozenset({1, 2, 3, 4, 5}), note=note, css="capacity"), empty

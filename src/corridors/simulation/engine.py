@@ -247,6 +247,8 @@ class Simulation:
         every route has carried its share to within one train.
         """
         shares = self.split[flow_id]
+        if len(shares) != len(routes) or not any(sh > 0 for sh in shares):
+            return self.choose_route(routes)  # shares that do not fit the routes: choose as the adaptive rule does
         counts = self._assigned.setdefault(flow_id, [0] * len(routes))
         k = min((i for i, sh in enumerate(shares) if sh > 0), key=lambda i: ((counts[i] + 1) / shares[i], i))
         counts[k] += 1
