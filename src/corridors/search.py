@@ -499,7 +499,7 @@ class _Search:
 
         Up to ``rounds`` loads toward the crossing (:meth:`_refine`); then, if no
         load has saturated the region's flows yet, one load :data:`SATURATION_STEP`
-        times the highest so far (at most :data:`MAX_SCALE` times that), for the
+        times the highest so far (never above :data:`MAX_SCALE`), for the
         maximum throughput.
         """
         if self.round == 0:
