@@ -129,6 +129,12 @@ def test_replications_give_confidence_intervals(tmp_path):
     rep = json.loads((tmp_path / "out" / "summary.json").read_text())["replications"]
     assert rep["n"] == 2 and rep["seeds"] == [7, 8]
     assert set(rep["regions"]) == set(REGIONS)
+    # the CPMM indicators of every corridor too, each a mean with its half-width
+    doc = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert {c["corridor"] for c in doc["corridor_indicators"]} <= set(rep["corridors"])
+    some = next(iter(rep["corridors"].values()))
+    assert set(some) >= {"speed_with_delay_kmh", "border_crossing_time_h", "transit_days_mean"}
+    assert some["transit_days_mean"]["ci95"] is None or some["transit_days_mean"]["ci95"] >= 0
 
 
 @pytest.mark.parametrize("text", ["[/oops]", "[red]", ":x:", "[bold]b[/bold]", "[link=file:///etc]x[/link]"])

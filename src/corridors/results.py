@@ -34,6 +34,7 @@ from corridors.elements import Capacity, ferry_transit_h, link_capacity, region_
 from corridors.model import RunSpec
 from corridors.network import BorderCrossing, FerryLink, RailSection
 from corridors.simulation import HOURS_PER_DAY, SimResult
+from corridors.statistics import estimate
 
 #: Format version of result folders; ``corridors brief`` refuses other majors.
 RESULT_FORMAT = "1.1"
@@ -346,25 +347,44 @@ def write_run(
     return doc
 
 
-def replication_stats(summaries: list[dict]) -> dict:
-    """Mean and 95% confidence half-width (Student t) of regional figures over replications."""
-    from scipy import stats
+def _mean_ci95(values: list) -> dict | None:
+    """``{"mean", "ci95"}`` (the interval's half-width, ``None`` from one value) of the values that are not ``None``."""
+    e = estimate(values)
+    if e is None:
+        return None
+    return {"mean": _r(e.mean), "ci95": None if e.low is None else _r((e.high - e.low) / 2)}
 
-    n = len(summaries)
-    out: dict = {"n": n, "seeds": [s["seed"] for s in summaries], "regions": {}}
+
+#: CAREC CPMM indicators of ``corridors.csv`` given with intervals over replications.
+CORRIDOR_KEYS = ("trains", "speed_without_delay_kmh", "speed_with_delay_kmh", "border_crossing_time_h",
+                 "transit_days_mean")
+
+
+def replication_stats(summaries: list[dict]) -> dict:
+    """Mean and 95 % confidence half-width (Student t, :mod:`corridors.statistics`) of a run's figures over replications.
+
+    Parameters
+    ----------
+    summaries : list of dict
+        Each replication's ``summary.json``, in replication order.
+
+    Returns
+    -------
+    dict
+        ``{"n", "seeds", "regions": {R: {direction: {key: {"mean", "ci95"}}}},
+        "corridors": {corridor: {key: {"mean", "ci95"}}}}``: regional offered and
+        delivered Mt/yr and transit days (mean, 95th percentile), and the CPMM
+        indicators of every corridor (:data:`CORRIDOR_KEYS`) over the
+        replications that delivered trains on it.
+    """
+    out: dict = {"n": len(summaries), "seeds": [s["seed"] for s in summaries], "regions": {}, "corridors": {}}
     keys = ("offered_mt", "delivered_mt", "transit_days_mean", "transit_days_p95")
     for region in REGIONS:
         out["regions"][region] = {}
         for d in ("inbound", "outbound"):
-            rec = {}
-            for k in keys:
-                vals = np.array([s["regions"][region][d][k] for s in summaries if s["regions"][region][d][k] is not None],
-                                dtype=float)
-                if len(vals) == 0:
-                    rec[k] = None
-                    continue
-                half = float(stats.t.ppf(0.975, len(vals) - 1) * vals.std(ddof=1) / math.sqrt(len(vals))) \
-                    if len(vals) > 1 else None
-                rec[k] = {"mean": _r(vals.mean()), "ci95": _r(half)}
-            out["regions"][region][d] = rec
+            out["regions"][region][d] = {k: _mean_ci95([s["regions"][region][d][k] for s in summaries])
+                                         for k in keys}
+    rows = [{c["corridor"]: c for c in s.get("corridor_indicators") or []} for s in summaries]
+    for cid in sorted({c for r in rows for c in r}):
+        out["corridors"][cid] = {k: _mean_ci95([r[cid][k] for r in rows if cid in r]) for k in CORRIDOR_KEYS}
     return out
