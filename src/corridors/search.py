@@ -462,8 +462,7 @@ class _Search:
     def _refine(self) -> float | None:
         """Return the next load toward the crossing, or ``None`` when it is found closely enough.
 
-        :data:`SATURATION_STEP` times the highest load while some replication
-        kept the level at every load (below :data:`MAX_SCALE`); else the mean
+        A :meth:`_higher` load while some replication kept the level at every load; else the mean
         crossing so far, unless a probed load already lies within
         :data:`REFINE_TOLERANCE` of it; then, while the loads the replications'
         crossings lie between are more than four tolerances apart, a load two
@@ -471,10 +470,7 @@ class _Search:
         """
         cs = self.crossings()
         if any(c.held_at_all for c in cs):
-            # some replication kept the level at every load: look higher, up to the cap
-            top = max(self.points)
-            nxt = min(SATURATION_STEP * top, MAX_SCALE)
-            return nxt if nxt > top * (1 + REFINE_TOLERANCE) else None
+            return self._higher()  # some replication kept the level at every load: look higher
         n = len(cs)
         x, low, high = (sum(getattr(c, a) for c in cs) / n for a in ("scale", "low", "high"))
         tol = REFINE_TOLERANCE * x
@@ -498,9 +494,7 @@ class _Search:
         """Return the next load to probe, or ``None`` when the search is done.
 
         Up to ``rounds`` loads toward the crossing (:meth:`_refine`); then, if no
-        load has saturated the region's flows yet, one load :data:`SATURATION_STEP`
-        times the highest so far (never above :data:`MAX_SCALE`), for the
-        maximum throughput.
+        load saturated the region's flows, one :meth:`_higher` load for the maximum throughput.
         """
         if self.round == 0:
             return None
@@ -508,10 +502,14 @@ class _Search:
             return x
         if not self.saturated() and not self.saturation_probed:
             self.saturation_probed = True
-            top = max(self.points)
-            nxt = min(SATURATION_STEP * top, MAX_SCALE)
-            return nxt if nxt > top * (1 + REFINE_TOLERANCE) else None
+            return self._higher()
         return None
+
+    def _higher(self) -> float | None:
+        """Return :data:`SATURATION_STEP` times the highest load, capped at :data:`MAX_SCALE` (``None`` at the cap)."""
+        top = max(self.points)
+        nxt = min(SATURATION_STEP * top, MAX_SCALE)
+        return nxt if nxt > top * (1 + REFINE_TOLERANCE) else None
 
     def first_loads(self) -> list[float]:
         """Return the loads of the first round (multiples of demand).
