@@ -246,6 +246,18 @@ def _max_detour():
     later(lambda m: _n_routes(k_routes=4, max_detour=m), 1.0, 2.0)
 
 
+def _route_overlap_max():
+    """A bypass's variants fill k = 2 at 1 (plain k shortest); at 0.8 the other route is kept as well."""
+    from test_routing import _corridor
+
+    def n_routes(m):
+        spec = make_spec(_corridor(True), [flow("x", "a", "d", trains_per_year=365)], k_routes=2, max_detour=2.0,
+                         route_overlap_max=m)
+        return -len(flow_routes(spec)["x"])
+
+    later(n_routes, 0.8, 1.0)
+
+
 def _gateway_detour():
     """To Russia: d is best; the gateway e (2.5x as far) is offered only with a detour of 2.5 or more."""
     later(lambda g: _n_routes("Russia", k_routes=1, gateway_detour=g), 1.0, 3.0)
@@ -449,6 +461,7 @@ EFFECTS: dict[str, Entry] = {
     "Operations.meet_overhead_min": _meet_overhead,
     "Operations.k_routes": _k_routes,
     "Operations.max_detour": _max_detour,
+    "Operations.route_overlap_max": _route_overlap_max,
     "Operations.gateway_detour": _gateway_detour,
     "Operations.congestion_weight": _congestion_weight,
     "Operations.max_origin_backlog_days": _backlog,
@@ -498,7 +511,8 @@ EFFECTS: dict[str, Entry] = {
     # ---- scenario file: operations, simulation, cargo classes (each reaches the model field above)
     **{f"OperationsSpec.{k}": _op(k, a, b) for k, a, b in [
         ("maintenance_h", 2, 3), ("maintenance_start_h", 10, 11), ("meet_overhead_min", 20, 25),
-        ("k_routes", 2, 3), ("max_detour", 1.5, 2), ("gateway_detour", 2, 3), ("congestion_weight", 0, 1),
+        ("k_routes", 2, 3), ("max_detour", 1.5, 2), ("route_overlap_max", 0.5, 1),
+        ("gateway_detour", 2, 3), ("congestion_weight", 0, 1),
         ("max_origin_backlog_days", 5, 10), ("wagons_per_train_reference", 50, 57)]},
     "OperationsSpec.routing": _loads("", "operations: {routing: assigned}\n", lambda s: s.operations.routing),
     "OperationsSpec.priorities": _loads("", "operations: {priorities: {grain: 0}}\n",

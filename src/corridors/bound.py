@@ -251,7 +251,7 @@ class _LP:
             routes = candidate_routes(
                 self.G, f.origin, f.destination, k=3 * ops.k_routes, max_detour=1.5 * ops.max_detour,
                 via=f.via, avoid=f.avoid, regions={r: net.gateways(r) for r in REGIONS},
-                gateway_detour=ops.gateway_detour,
+                gateway_detour=ops.gateway_detour, max_overlap=ops.route_overlap_max,
             )
             cols = [(src, dst, tuple((lid, "ab" if fwd else "ba") for lid, fwd in r.legs)) for r in routes]
             self._via_cache[key] = cols

@@ -22,6 +22,11 @@ DEFAULT_REPLICATIONS = 3
 #: door-to-door time at most twice the free time, the speed with delay at least
 #: half the speed without (docs/capacity.md gives the reasons).
 DEFAULT_SERVICE_LEVEL_WAIT_SHARE = 1.0
+#: Candidate routes sharing more than this share of their length with a faster
+#: one are its variants (corridors.routing); chosen so that a bypass or a
+#: parallel branch makes a variant while another border or main line stays a
+#: distinct route (docs/capacity.md, "Candidate routes").
+DEFAULT_ROUTE_OVERLAP_MAX = 0.8
 
 #: Which region a node's country belongs to, for attributing a flow that starts
 #: or ends at a node rather than at a region. Transit countries (KZ, UZ, TM, KG,
@@ -175,9 +180,15 @@ class Operations:
     meet_overhead_min
         Single-track meeting overhead per train (calibrated; ``docs/capacity.md``).
     k_routes
-        Candidate routes considered per origin-destination pair.
+        Distinct candidate routes considered per origin-destination pair (and
+        at most as many variants of them; see ``route_overlap_max``).
     max_detour
         Candidate routes longer (in free time) than this multiple of the best are dropped.
+    route_overlap_max
+        A candidate route sharing more than this share of its length with a
+        faster distinct candidate is a variant of it, not a distinct route
+        (:mod:`corridors.routing`: limited overlap). 1 makes every route
+        distinct (the k fastest routes).
     gateway_detour
         For a flow bound to (or from) a region, the best route through each
         other gateway of the region is also a candidate when it is at most this
@@ -202,6 +213,7 @@ class Operations:
     meet_overhead_min: float = DEFAULT_MEET_OVERHEAD_MIN
     k_routes: int = 4
     max_detour: float = 1.6
+    route_overlap_max: float = DEFAULT_ROUTE_OVERLAP_MAX
     gateway_detour: float = 2.5
     congestion_weight: float = 1.0
     max_origin_backlog_days: float = 10.0

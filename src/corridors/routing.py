@@ -6,6 +6,18 @@ LP bound (flows with a corridor constraint use the candidates). Routes are
 loop-free paths in the undirected network graph, ranked by free time
 (running time, typical border dwell, ferry crossing and handling plus half
 the longest ferry wait).
+
+Candidates are chosen for diversity, not only for speed: a route that shares
+most of its length with a faster candidate is a *variant* of it (through a
+bypass or over a parallel branch), and the ``k`` slots go to *distinct*
+routes, each sharing at most ``max_overlap`` of its length with every faster
+distinct one -- the limited-overlap rule of alternative routing (Chondrogiannis
+et al. 2020, "Finding k-shortest paths with limited overlap", VLDB Journal
+29:1023-1047). Without it a new bypass multiplies the variants of the best
+route, they crowd the genuinely different routes (another border, another
+main line) out of the ``k`` best, and adding track *removes* options. Up to
+``k`` variants are kept beside the distinct routes, so a train can still take
+the old line when the new one queues.
 """
 
 from __future__ import annotations
@@ -58,8 +70,13 @@ def candidate_routes(
     avoid: tuple[str, ...] = (),
     regions: dict[str, list[str]] | None = None,
     gateway_detour: float = 1.0,
+    max_overlap: float = 1.0,
 ) -> list[Route]:
-    """Up to ``k`` loop-free routes by free time, honouring ``via`` and ``avoid``.
+    """Up to ``k`` distinct loop-free routes and ``k`` variants by free time, honouring ``via`` and ``avoid``.
+
+    A route is distinct when it shares at most ``max_overlap`` of its length
+    (km) with every faster distinct route, else a variant (module docstring);
+    ``max_overlap=1`` makes every route distinct (plain k shortest routes).
 
     ``origin`` and ``destination`` may be region names: a virtual node joined to
     every gateway of the region with zero cost stands in for them. For a region
@@ -67,7 +84,7 @@ def candidate_routes(
     most ``gateway_detour`` times the best route overall.
     """
     routes = _k_routes(G, origin, destination, k=k, max_detour=max_detour, via=via, avoid=avoid,
-                       regions=regions)
+                       regions=regions, max_overlap=max_overlap)
     if not routes or not regions or gateway_detour <= 1.0:
         return routes
     best = routes[0].free_h
@@ -96,26 +113,10 @@ def _k_routes(
     avoid: tuple[str, ...] = (),
     regions: dict[str, list[str]] | None = None,
     exclude_gateways: list[str] = (),
+    max_overlap: float = 1.0,
 ) -> list[Route]:
     """Find the ``k`` best loop-free routes within ``max_detour`` (see :func:`candidate_routes`)."""
-    H = G.copy()
-    for a in (*avoid, *exclude_gateways):
-        if a in H:
-            H.remove_node(a)
-    drop = [(u, v) for u, v, e in H.edges(data=True) if e["id"] in avoid]
-    H.remove_edges_from(drop)
-    src, dst = origin, destination
-    for end, role in ((origin, "src"), (destination, "dst")):
-        if regions and end in regions:
-            virt = f"__{role}__{end}"
-            H.add_node(virt)
-            for g in regions[end]:
-                if g in H:
-                    H.add_edge(virt, g, id=None, free_time_h=0.0, length_km=0.0, kind="virtual")
-            if role == "src":
-                src = virt
-            else:
-                dst = virt
+    H, src, dst = _search_graph(G, origin, destination, avoid, regions, exclude_gateways)
     if src not in H or dst not in H or not nx.has_path(H, src, dst):
         return []
 
@@ -147,9 +148,15 @@ def _k_routes(
         if r is not None:
             found.setdefault(r.legs, r)
     best = min((r.free_h for r in found.values()), default=None)
+    want = k + len(via)
+    link_km = {e["id"]: e["length_km"] for _, _, e in H.edges(data=True) if e["id"] is not None}
     try:
         for n_seen, path in enumerate(nx.shortest_simple_paths(H, src, dst, weight="free_time_h")):
-            if n_seen > 60 or len(found) >= k + len(via):
+            if n_seen > 60:
+                break
+            distinct, variants = _diverse(found.values(), want, max_overlap, link_km)
+            # Variants are sought as far as distinct routes (within the detour and 60 paths).
+            if len(distinct) >= want and (max_overlap >= 1.0 or len(variants) >= k):
                 break
             r = to_route(path)
             if r is None:
@@ -162,8 +169,55 @@ def _k_routes(
         pass
     if best is None:
         return []
-    routes = sorted((r for r in found.values() if r.free_h <= best * max_detour + 1e-9), key=lambda r: r.free_h)
-    return routes[:k]
+    distinct, variants = _diverse((r for r in found.values() if r.free_h <= best * max_detour + 1e-9), k,
+                                  max_overlap, link_km)
+    return sorted(distinct + variants, key=lambda r: r.free_h)
+
+
+def _search_graph(G: nx.Graph, origin: str, destination: str, avoid: tuple[str, ...],
+                  regions: dict[str, list[str]] | None, exclude_gateways) -> tuple[nx.Graph, str, str]:
+    """Copy of ``G`` without the avoided elements, a region end joined to a virtual node; with the two ends."""
+    H = G.copy()
+    for a in (*avoid, *exclude_gateways):
+        if a in H:
+            H.remove_node(a)
+    drop = [(u, v) for u, v, e in H.edges(data=True) if e["id"] in avoid]
+    H.remove_edges_from(drop)
+    src, dst = origin, destination
+    for end, role in ((origin, "src"), (destination, "dst")):
+        if regions and end in regions:
+            virt = f"__{role}__{end}"
+            H.add_node(virt)
+            for g in regions[end]:
+                if g in H:
+                    H.add_edge(virt, g, id=None, free_time_h=0.0, length_km=0.0, kind="virtual")
+            if role == "src":
+                src = virt
+            else:
+                dst = virt
+    return H, src, dst
+
+
+def _diverse(routes, k: int, max_overlap: float, link_km: dict[str, float]) -> tuple[list[Route], list[Route]]:
+    """Split ``routes`` by free time into up to ``k`` distinct ones and ``k`` variants (module docstring).
+
+    ``link_km`` gives each link's length; a route's overlap with another is
+    the km of the links they share over the route's own km.
+    """
+    distinct: list[Route] = []
+    variants: list[Route] = []
+    kept: list[set[str]] = []
+    for r in sorted(routes, key=lambda r: r.free_h):
+        km = {lid: link_km[lid] for lid, _ in r.legs}
+        total = sum(km.values())
+        shared = max((sum(v for lid, v in km.items() if lid in other) for other in kept), default=0.0)
+        if total <= 0 or shared <= max_overlap * total + 1e-9:
+            if len(distinct) < k:
+                distinct.append(r)
+                kept.append(set(km))
+        elif len(variants) < k:
+            variants.append(r)
+    return distinct, variants
 
 
 def _via_paths(H: nx.Graph, src: str, dst: str, via: tuple[tuple[str, ...], ...], limit: int = 64) -> list[list[str]]:

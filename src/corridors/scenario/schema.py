@@ -90,6 +90,7 @@ class OperationsSpec(_Strict):
                               "close a single track", unit="min") = _OPS.meet_overhead_min
     k_routes: number(1, 50, "more candidate routes only slow route choice", integer=True) = _OPS.k_routes
     max_detour: Detour = _OPS.max_detour
+    route_overlap_max: number(0, 1, "a share of a route's length") = _OPS.route_overlap_max
     gateway_detour: Detour = _OPS.gateway_detour
     congestion_weight: number(0, 100, "0 routes statically; 1 weighs queues like running time") = (
         _OPS.congestion_weight)

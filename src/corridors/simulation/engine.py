@@ -235,7 +235,7 @@ class Simulation:
             ops = self.spec.operations
             self.routes[flow.id] = candidate_routes(
                 self.G, flow.origin, flow.destination, k=ops.k_routes, max_detour=ops.max_detour,
-                via=flow.via, avoid=flow.avoid, regions=self.regions, gateway_detour=ops.gateway_detour,
+                via=flow.via, avoid=flow.avoid, regions=self.regions, gateway_detour=ops.gateway_detour, max_overlap=ops.route_overlap_max,
             )
         return self.routes[flow.id]
 
