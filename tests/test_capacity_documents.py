@@ -117,3 +117,31 @@ def test_coherence_checks_name_figures_that_contradict_each_other():
     over = doc("over", 0.5, [2.0, 2.4, 1.6])  # practical capacity 2.0 (1.0 to 3.0) above a bound of 0.5
     assert any("practical capacity 2.0 above the LP bound 0.5" in c
                for c in compare_docs(over, over, summaries([1.0] * 3), summaries([1.0] * 3)).checks)
+
+
+def test_attribution_pairs_each_project_with_the_base_and_only_where_searched():
+    """A project's practical change is the paired mean and interval against the base, per replication."""
+    from corridors.bound import Bound
+    from corridors.comparison import ProjectCapacity, attributed_regions, attribution_rows
+    from corridors.statistics import paired
+
+    base, alt = doc("b", 10.0, [2.0, 2.2, 1.8]), doc("a", 12.0, [3.0, 3.3, 2.9])
+    cmp = compare_docs(base, alt, summaries([1.0] * 3), summaries([1.0] * 3))
+    regions = attributed_regions(cmp)
+    assert len(regions) == len(REGIONS) * len(DIRECTIONS)  # +1.07 (CI clear of zero) everywhere
+    bounds = {r: {d: Bound(r, d, 11.0, 1.0, 11.0, 2.0) for d in DIRECTIONS} for r in REGIONS}
+    caps = {"p": {regions[0]: ProjectCapacity((2.5, 2.6, 2.4))}, "q": {}}
+    rows = attribution_rows(base, {"p": bounds, "q": bounds}, alt, caps, cmp)
+    first = next(r for r in rows if (r.region, r.direction) == regions[0])
+    want = paired([2.0, 2.2, 1.8], [2.5, 2.6, 2.4])
+    mean, ci, limit = first.practical_changes["p"]
+    assert mean == pytest.approx(want.mean, abs=1e-3) and ci == pytest.approx([want.low, want.high], abs=1e-3)
+    assert not limit and "q" not in first.practical_changes
+    assert first.practical_all_projects_mt == cmp.regions[regions[0][0]][regions[0][1]].simulated_change_mt
+    d = first.to_dict(("p", "q"))
+    assert d["p_practical_change_mt"] == mean and d["q_practical_change_mt"] is None
+    # every row carries the same columns, searched or not
+    assert len({tuple(r.to_dict(("p", "q"))) for r in rows}) == 1
+    # no significant change anywhere: nothing to attribute
+    flat = compare_docs(base, base, summaries([1.0] * 3), summaries([1.0] * 3))
+    assert attributed_regions(flat) == []

@@ -155,3 +155,33 @@ def test_markup_in_an_error_of_run_is_printed_as_it_is(tmp_path):
     r = CliRunner().invoke(main, ["run", str(child), "--days", 32, "--out", str(tmp_path / "out")])
     assert r.exit_code == 1
     assert "'[red]x:x:[/oops]'" in r.output
+
+
+def test_compare_attributes_the_practical_capacity_to_each_overlay(tmp_path):
+    """``--attribute-capacity``: each overlay alone is searched where ALT changes the practical capacity."""
+    import csv
+
+    # a slower Brest border (a change certain to matter) and a line elsewhere
+    (tmp_path / "track.yaml").write_text(
+        "overlay: true\nchanges:\n  - set_border: {id: brest_malaszewicze, dwell_h: 30}\n", encoding="utf-8")
+    (tmp_path / "bakhty.yaml").write_text(
+        "overlay: true\nchanges:\n  - open: [ayagoz_bakhty, tacheng_bakhty]\n", encoding="utf-8")
+    alt = tmp_path / "alt.yaml"
+    alt.write_text(f"name: mini-alt\nextends: [{BASE}, track.yaml, bakhty.yaml]\n", encoding="utf-8")
+    out = tmp_path / "cmp"
+    r = invoke("compare", BASE, alt, "--out", out, "--rounds", 1, "--search-days", 40, "--workers", 1,
+               "--replications", 2, "--attribute-capacity")
+    assert r.exit_code == 0, r.output
+    doc = json.loads((out / "comparison.json").read_text())
+    meta = json.loads((out / "run.json").read_text())
+    significant = [f"{reg} {d}" for reg in REGIONS for d in ("inbound", "outbound")
+                   if (ci := doc["regions"][reg][d]["simulated_change_ci_mt"]) and (ci[0] > 0 or ci[1] < 0)]
+    assert significant and meta["attributed_capacity_regions"] == significant
+    with (out / "attribution.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        assert {"track_practical_change_mt", "bakhty_practical_change_ci_low_mt", "practical_all_projects_mt"} <= set(row)
+        searched = f"{row['region']} {row['direction']}" in significant
+        assert (row["track_practical_change_mt"] != "") == searched
+        if searched:  # the slower border alone lowers the capacity significantly
+            assert float(row["track_practical_change_ci_high_mt"]) < 0

@@ -61,6 +61,11 @@ def mean_of(e: Estimate | None, nd: int = 3) -> float | None:
     return None if e is None else rounded(e.mean, nd)
 
 
+def curve_file_stem(region: str, direction: str) -> str:
+    """``curve-<region>-<direction>``, the region in lower case with hyphens (``curve-south-asia-inbound``)."""
+    return f"curve-{region.lower().replace(' ', '-')}-{direction}"
+
+
 @dataclass(frozen=True)
 class ProbePoint:
     """One load of the load--delay curve as the document lists it.

@@ -282,9 +282,13 @@ def capacity_cmd(scenario, out, seed, rounds, replications, search_days, workers
 @click.option("--seed", type=SEED, help="Override both scenarios' seed.")
 @click.option("--attribute/--no-attribute", default=True, show_default=True,
               help="Attribute the change to each overlay of ALT (each alone against BASE, LP bound).")
+@click.option("--attribute-capacity/--no-attribute-capacity", default=False, show_default=True,
+              help="Also attribute the practical capacity where ALT changes it significantly: one capacity search "
+                   "per overlay alone, paired with BASE (about doubles the run time).")
 @_with_search_options
 @_friendly
-def compare_cmd(base, alt, out, seed, attribute, rounds, replications, search_days, workers) -> None:
+def compare_cmd(base, alt, out, seed, attribute, attribute_capacity, rounds, replications, search_days,
+                workers) -> None:
     """Run BASE and ALT, find their capacities and write the comparison, maps and charts."""
     from corridors.pipeline import compare_pipeline
     from corridors.scenario import direct_overlays
@@ -294,7 +298,8 @@ def compare_cmd(base, alt, out, seed, attribute, rounds, replications, search_da
     folder = _target(out, f"compare-{base_spec.name}-vs-{alt_spec.name}")
     with err_console.status(f"comparing {escape(base_spec.name)} and {escape(alt_spec.name)} ..."):
         doc = compare_pipeline(base_spec, alt_spec, folder, workers=workers, rounds=rounds, search_days=search_days,
-                               replications=replications, attribute_overlays=direct_overlays(alt) if attribute else [])
+                               replications=replications, attribute_overlays=direct_overlays(alt) if attribute else [],
+                               attribute_capacity=attribute and attribute_capacity)
     print_comparison(console, doc)
     console.print(f"comparison written to {escape(str(folder))}/")
 

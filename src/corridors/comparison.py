@@ -18,7 +18,7 @@ Volumes are in Mt/yr, rounded to 3 decimals; shares to 4.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 from corridors import REGIONS, __version__
 from corridors.bound import Bound
@@ -272,13 +272,30 @@ def coherence_problems(doc: ComparisonDoc) -> list[str]:
 
 
 @dataclass(frozen=True)
+class ProjectCapacity:
+    """One project alone: the practical capacity of one region with it, per replication.
+
+    Attributes
+    ----------
+    by_replication_mt : tuple of float
+        Practical capacity of base + project in each replication (the base's
+        seeds), Mt/yr; empty when the search found none.
+    is_lower_limit : bool
+        The service level held at every load probed in some replication.
+    """
+
+    by_replication_mt: tuple[float, ...]
+    is_lower_limit: bool = False
+
+
+@dataclass(frozen=True)
 class AttributionRow:
-    """One row of ``attribution.csv``: each project's own change of one region's bound.
+    """One row of ``attribution.csv``: each project's own change of one region's bound and practical capacity.
 
     Attributes
     ----------
     region, direction : str
-        Which bound.
+        Which region and direction.
     base_bound_mt : float or None
         The base scenario's bound, Mt/yr.
     project_changes_mt : dict
@@ -288,6 +305,15 @@ class AttributionRow:
         Sum of the single-project changes (missing ones as 0), Mt/yr.
     all_projects_together_mt : float or None
         The change with every project together; against the sum it shows interactions.
+    practical_changes : dict
+        ``project name -> (mean, [low, high], is_lower_limit)``: the paired change of
+        the practical capacity with that project alone, Mt/yr, its 95 %
+        interval, and whether the project side is a lower limit (the base
+        side's flag is in ``capacity-before.json``); empty where the practical capacity was not attributed (the
+        region's change with every project is not significant, or attribution
+        by practical capacity was not asked for).
+    practical_all_projects_mt, practical_all_projects_ci_mt : float, list of float or None
+        The paired change with every project together (``comparison.json``).
     """
 
     region: str
@@ -296,20 +322,53 @@ class AttributionRow:
     project_changes_mt: dict[str, float | None]
     sum_of_projects_mt: float
     all_projects_together_mt: float | None
+    practical_changes: dict[str, tuple[float | None, list[float] | None, bool]] = field(default_factory=dict)
+    practical_all_projects_mt: float | None = None
+    practical_all_projects_ci_mt: list[float] | None = None
 
-    def to_dict(self) -> dict:
-        """Return the row as in ``attribution.csv``."""
-        return {
+    def to_dict(self, projects: tuple[str, ...] = ()) -> dict:
+        """Return the row as in ``attribution.csv``.
+
+        ``projects`` names the projects whose practical-capacity columns every
+        row carries (empty cells where a region was not attributed).
+        """
+        d = {
             "region": self.region, "direction": self.direction, "base_bound_mt": self.base_bound_mt,
             **{f"{name}_bound_change_mt": ch for name, ch in self.project_changes_mt.items()},
             "sum_of_projects_mt": self.sum_of_projects_mt,
             "all_projects_together_mt": self.all_projects_together_mt,
         }
+        if projects:
+            for name in projects:
+                mean, ci, limit = self.practical_changes.get(name, (None, None, False))
+                lo, hi = ci or (None, None)
+                d |= {f"{name}_practical_change_mt": mean, f"{name}_practical_change_ci_low_mt": lo,
+                      f"{name}_practical_change_ci_high_mt": hi, f"{name}_practical_is_lower_limit": limit}
+            lo, hi = self.practical_all_projects_ci_mt or (None, None)
+            d |= {"practical_all_projects_mt": self.practical_all_projects_mt,
+                  "practical_all_projects_ci_low_mt": lo, "practical_all_projects_ci_high_mt": hi}
+        return d
+
+
+def attributed_regions(doc: ComparisonDoc) -> list[tuple[str, str]]:
+    """Regions and directions whose practical capacity the projects together change significantly.
+
+    These are the changes the brief's key messages report; only they are
+    attributed project by project (each attribution is a capacity search).
+    """
+    out = []
+    for r in REGIONS:
+        for d in DIRECTIONS:
+            ci = doc.regions[r][d].simulated_change_ci_mt
+            if ci is not None and (ci[0] > 0 or ci[1] < 0):
+                out.append((r, d))
+    return out
 
 
 def attribution_rows(base_cap: CapacityDoc, project_bounds: dict[str, dict[str, dict[str, Bound]]],
-                     alt_cap: CapacityDoc) -> list[AttributionRow]:
-    """Set each project alone against the base: its change in the LP bound.
+                     alt_cap: CapacityDoc, project_capacities: dict[str, dict[tuple[str, str], ProjectCapacity]]
+                     | None = None, doc: ComparisonDoc | None = None) -> list[AttributionRow]:
+    """Set each project alone against the base: its change in the LP bound and, where searched, the practical capacity.
 
     Parameters
     ----------
@@ -318,16 +377,23 @@ def attribution_rows(base_cap: CapacityDoc, project_bounds: dict[str, dict[str, 
     project_bounds : dict
         Project (overlay) name -> :func:`corridors.bound.region_bounds` of
         base + that overlay.
+    project_capacities : dict, optional
+        Project name -> ``{(region, direction): ProjectCapacity}`` for the
+        regions attributed (:func:`attributed_regions`), on the base's seeds.
+    doc : ComparisonDoc, optional
+        The comparison, for the change with every project together.
 
     Returns
     -------
     list of AttributionRow
-        One per region and direction.
+        One per region and direction. A project's practical change is paired
+        with the base replication by replication (:func:`corridors.statistics.paired`).
     """
     rows = []
     for r in REGIONS:
         for d in DIRECTIONS:
-            base_mt = base_cap.regions[r][d].bound_mt
+            base_rec = base_cap.regions[r][d]
+            base_mt = base_rec.bound_mt
             changes: dict[str, float | None] = {}
             total = 0.0
             for name, bounds in project_bounds.items():
@@ -335,5 +401,14 @@ def attribution_rows(base_cap: CapacityDoc, project_bounds: dict[str, dict[str, 
                 changes[name] = ch
                 total += ch or 0.0
             comb, _ = _change(base_mt, alt_cap.regions[r][d].bound_mt)
-            rows.append(AttributionRow(r, d, base_mt, changes, rounded(total), comb))
+            practical: dict[str, tuple[float | None, list[float] | None, bool]] = {}
+            for name, caps in (project_capacities or {}).items():
+                if (r, d) in caps:
+                    pc = caps[(r, d)]
+                    est = _paired(base_rec.simulated_by_replication_mt, list(pc.by_replication_mt))
+                    practical[name] = (mean_of(est), ci_list(est), pc.is_lower_limit)
+            together = doc.regions[r][d] if doc is not None and practical else None
+            rows.append(AttributionRow(r, d, base_mt, changes, rounded(total), comb, practical,
+                                       together.simulated_change_mt if together else None,
+                                       together.simulated_change_ci_mt if together else None))
     return rows

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corridors import REGIONS
+from corridors.capacity import curve_file_stem
 from corridors.results import capacities
 from corridors.viz import (
     plot_capacity_change,
@@ -85,11 +86,6 @@ def draw_compare_maps(base_spec, alt_spec, cmp_doc: ComparisonDoc, folder: Path)
     fig, _ = plot_region_bars(rows, title="Simulated capacity per region and direction, before and after")
     files += [p.name for p in save_figure(fig, folder / "capacity-bars", formats=("png", "svg"))]
     return files
-
-
-def curve_file_stem(region: str, direction: str) -> str:
-    """``curve-<region>-<direction>``, the region in lower case with hyphens (``curve-south-asia-inbound``)."""
-    return f"curve-{region.lower().replace(' ', '-')}-{direction}"
 
 
 def _series(label: str, rec: CapacityRecord) -> dict:

@@ -20,13 +20,19 @@ from pathlib import Path
 from corridors import results
 from corridors.bound import region_bounds, route_split
 from corridors.capacity import CapacityDoc, assess_many
-from corridors.comparison import ComparisonDoc, attribution_rows, compare_docs
+from corridors.comparison import (
+    ComparisonDoc,
+    ProjectCapacity,
+    attributed_regions,
+    attribution_rows,
+    compare_docs,
+)
 from corridors.errors import CorridorsError
 from corridors.figures import draw_compare_maps, draw_curves, draw_utilisation_map
 from corridors.model import RunSpec
 from corridors.outdir import staged_dir
 from corridors.scenario import compose, dump_resolved_yaml
-from corridors.search import FIRST_LOADS, MAX_SCALE, REFINE_ROUNDS
+from corridors.search import FIRST_LOADS, MAX_SCALE, REFINE_ROUNDS, search_many
 from corridors.simulation import SimResult, flow_routes, simulate
 from corridors.simulation.budget import Estimate, check_budget, estimate_run, estimate_search
 from corridors.workers import process_pool
@@ -288,7 +294,7 @@ def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: 
 
 def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, workers: int = 2,
                      rounds: int = REFINE_ROUNDS, search_days: float = 100.0, replications: int | None = None,
-                     attribute_overlays=()) -> ComparisonDoc:
+                     attribute_overlays=(), attribute_capacity: bool = False) -> ComparisonDoc:
     """``corridors compare``: both scenarios' runs and capacities, the paired comparison, maps and charts in ``folder``.
 
     Parameters
@@ -306,6 +312,10 @@ def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, wor
         and is judged on BASE's service level.
     attribute_overlays
         Overlay files of ``alt_spec`` to attribute the change to, each alone against ``base_spec`` (LP bound).
+    attribute_capacity
+        Also attribute the practical capacity: for every region whose practical
+        capacity the projects together change significantly, a capacity search
+        of base + each overlay alone on the base's seeds, paired with the base.
 
     Returns
     -------
@@ -326,28 +336,35 @@ def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, wor
     # ... and one definition of practical capacity on both sides
     alt_spec = alt_spec.with_settings(replications=n, seed=base_spec.settings.seed,
                                       service_level_wait_share=base_spec.settings.service_level_wait_share)
+    projects = {Path(ov).stem: _base_plus(base_spec, ov) for ov in attribute_overlays}
     check_budget(*(estimate_run(s, workers=workers) for s in (base_spec, alt_spec)),
                  *(search_estimate(s, rounds=rounds, search_days=search_days, workers=workers)
-                   for s in (base_spec, alt_spec)))
+                   for s in (base_spec, alt_spec, *(projects.values() if attribute_capacity else ()))))
     with staged_dir(folder) as tmp, process_pool(workers) as pool:
         return _compare_into(tmp, base_spec, alt_spec, executor=pool, rounds=rounds, search_days=search_days,
-                             attribute_overlays=attribute_overlays)
+                             projects=projects, attribute_capacity=attribute_capacity,
+                             overlays=[str(p) for p in attribute_overlays])
 
 
 def _compare_into(tmp: Path, base_spec: RunSpec, alt_spec: RunSpec, *, executor: Executor | None, rounds: int,
-                  search_days: float, attribute_overlays) -> ComparisonDoc:
+                  search_days: float, projects: dict[str, RunSpec], attribute_capacity: bool,
+                  overlays: list[str]) -> ComparisonDoc:
     """Run and write everything of a comparison into the staging folder ``tmp``."""
     t0 = time.perf_counter()
     started = [start_replications(s, executor) for s in (base_spec, alt_spec)]
     # Serial work of this process overlaps the runs in the pool.
-    project_bounds = {Path(ov).stem: region_bounds(_base_plus(base_spec, ov)) for ov in attribute_overlays}
+    project_bounds = {name: region_bounds(spec) for name, spec in projects.items()}
     base_cap, alt_cap = assess_many([base_spec, alt_spec], executor=executor, rounds=rounds,
                                     days=search_days, warmup_days=_search_warmup(base_spec, search_days))
     (base_res, base_sums), (alt_res, alt_sums) = (finish_replications(s, f) for s, f in zip((base_spec, alt_spec),
                                                                                             started))
-    attribution = attribution_rows(base_cap, project_bounds, alt_cap) if project_bounds else []
-    wall = time.perf_counter() - t0
     doc = compare_docs(base_cap, alt_cap, base_sums, alt_sums)
+    regions = attributed_regions(doc) if attribute_capacity and projects else []
+    project_caps = (project_capacities(base_spec, projects, project_bounds, regions, executor=executor,
+                                       rounds=rounds, search_days=search_days) if regions else None)
+    attribution = (attribution_rows(base_cap, project_bounds, alt_cap, project_caps, doc) if project_bounds
+                   else [])
+    wall = time.perf_counter() - t0
     stats = [results.replication_stats(sums) if len(sums) > 1 else None for sums in (base_sums, alt_sums)]
     # the folders hold the first replication (seed = the scenario's seed) and every replication's statistics
     jobs = [(tmp / "base", base_spec, base_res, stats[0]), (tmp / "alt", alt_spec, alt_res, stats[1])]
@@ -363,7 +380,8 @@ def _compare_into(tmp: Path, base_spec: RunSpec, alt_spec: RunSpec, *, executor:
     results.write_csv(tmp / "comparison.csv", doc.csv_rows())
     results.write_csv(tmp / "curves.csv", base_cap.curve_rows() + alt_cap.curve_rows())
     if attribution:
-        results.write_csv(tmp / "attribution.csv", [row.to_dict() for row in attribution])
+        names = tuple(projects) if attribute_capacity else ()
+        results.write_csv(tmp / "attribution.csv", [row.to_dict(names) for row in attribution])
     draw_compare_maps(base_spec, alt_spec, doc, tmp)
     draw_curves([base_cap, alt_cap], tmp)
     for w in writes or ():
@@ -372,14 +390,55 @@ def _compare_into(tmp: Path, base_spec: RunSpec, alt_spec: RunSpec, *, executor:
         **results.run_metadata(alt_spec, wall_time_s=time.perf_counter() - t0),
         "base": base_spec.name, "alt": alt_spec.name, "search_rounds": rounds, "search_days": search_days,
         "replications": base_spec.settings.replications,
-        "attributed_overlays": [str(p) for p in attribute_overlays],
+        "attributed_overlays": overlays,
+        "attributed_capacity_regions": [f"{r} {d}" for r, d in regions],
     })
     return doc
 
 
 def _base_plus(base_spec: RunSpec, overlay: Path) -> RunSpec:
-    """``base_spec``'s scenario file with one overlay applied, composed in memory."""
+    """``base_spec``'s scenario file with one overlay applied, composed in memory, on ``base_spec``'s settings.
+
+    The seed, replications and service level are the base's, so a project's
+    searches pair with the base's.
+    """
     if not base_spec.source_files:
         raise CorridorsError("the base scenario has no source file to extend for attribution")
-    return compose(Path(base_spec.source_files[0]).resolve(), Path(overlay).resolve(),
+    st = base_spec.settings
+    spec = compose(Path(base_spec.source_files[0]).resolve(), Path(overlay).resolve(),
                    name=f"{base_spec.name}-plus-{Path(overlay).stem}", description="attribution run")
+    return spec.with_settings(seed=st.seed, replications=st.replications,
+                              service_level_wait_share=st.service_level_wait_share)
+
+
+def project_capacities(base_spec: RunSpec, projects: dict[str, RunSpec], project_bounds: dict,
+                       regions: list[tuple[str, str]], *, executor: Executor | None, rounds: int,
+                       search_days: float) -> dict[str, dict[tuple[str, str], ProjectCapacity]]:
+    """Search the practical capacity of ``regions`` with each project alone, on the base's seeds.
+
+    Parameters
+    ----------
+    base_spec
+        The base scenario (its search warm-up is used).
+    projects
+        Project name -> base + that project (:func:`_base_plus`).
+    project_bounds
+        Project name -> its :func:`corridors.bound.region_bounds`.
+    regions
+        ``(region, direction)`` pairs to search.
+    executor, rounds, search_days
+        As for :func:`compare_pipeline`.
+
+    Returns
+    -------
+    dict
+        Project name -> ``{(region, direction): ProjectCapacity}``.
+    """
+    keys = [(name, r, d) for name in projects for r, d in regions]
+    found = search_many([(projects[name], project_bounds[name][r][d]) for name, r, d in keys], rounds=rounds,
+                        days=search_days, warmup_days=_search_warmup(base_spec, search_days), executor=executor)
+    out: dict[str, dict[tuple[str, str], ProjectCapacity]] = {name: {} for name in projects}
+    for (name, r, d), sc in zip(keys, found):
+        out[name][(r, d)] = ProjectCapacity(tuple(round(x, 3) for x in sc.practical_by_replication_mt),
+                                            sc.held_at_all)
+    return out

@@ -6,7 +6,7 @@ Output folder of ``corridors run`` (keys of ``summary.json`` are a contract)::
     sections.csv / .gpkg     per rail section: trains/day each way, occupied share, waits, capacity
     crossings.csv            borders and ferries: throughput, queue, waits, dwell
     trains.csv.gz            one row per train
-    corridors.csv            CAREC CPMM indicators per flow (corridor)
+    corridors.csv            CAREC CPMM indicators per flow (corridor); with replications also their mean and 95 % half-width
     scenario.resolved.yaml   the scenario after extends and changes
     run.json                 version, seed, library versions, wall time, input hashes
     map.png                  utilisation map (drawn by the CLI through corridors.maps)
@@ -343,8 +343,28 @@ def write_run(
     write_sections_gpkg(out / "sections.gpkg", spec, secs)
     write_csv(out / "crossings.csv", crossing_rows(spec, res) if crossings is None else crossings)
     write_csv(out / "trains.csv.gz", train_rows(res), gz=True)
-    write_csv(out / "corridors.csv", doc["corridor_indicators"])
+    write_csv(out / "corridors.csv", corridor_rows(doc))
     return doc
+
+
+def corridor_rows(doc: dict) -> list[dict]:
+    """Rows of ``corridors.csv``: this run's CPMM indicators, and over replications their mean and 95 % half-width.
+
+    With replications (``doc["replications"]``), each indicator of
+    :data:`CORRIDOR_KEYS` gains ``<key>_mean`` and ``<key>_ci95`` columns; the
+    plain columns are the first replication's (the run this folder holds).
+    """
+    reps = (doc.get("replications") or {}).get("corridors")
+    if not reps:
+        return doc["corridor_indicators"]
+    rows = []
+    for c in doc["corridor_indicators"]:
+        row = dict(c)
+        for k in CORRIDOR_KEYS:
+            e = (reps.get(c["corridor"]) or {}).get(k) or {}
+            row[f"{k}_mean"], row[f"{k}_ci95"] = e.get("mean"), e.get("ci95")
+        rows.append(row)
+    return rows
 
 
 def _mean_ci95(values: list) -> dict | None:

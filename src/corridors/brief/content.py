@@ -23,7 +23,9 @@ from corridors.brief.tables import (
     capacity_table,
     corridor_table,
     delivery_table,
+    practical_attribution_table,
 )
+from corridors.capacity import curve_file_stem
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +83,7 @@ def _curve_blocks(result: ResultFolder) -> list[Block]:
     out: list[Block] = []
     for r in REGIONS:
         for d in DIRECTIONS:
-            p = result.path / f"curve-{r.lower().replace(' ', '-')}-{d}.png"
+            p = result.path / f"{curve_file_stem(r, d)}.png"
             if p.is_file():
                 word = "to" if d == "inbound" else "from"
                 out.append(Figure(p, (f"Load and delay of freight {word} {r}: delivered volume (top) and mean added "
@@ -123,9 +125,9 @@ def build_brief(result: ResultFolder, *, today: datetime.date | None = None) -> 
             blocks.append(Para("No flows " + ", ".join(empty) + " in either scenario.", css="small"))
         blocks.append(Heading("Capacity maps", page=True))
         blocks += _figures(result, COMPARE_FIGURES)
-        attribution = attribution_table(result)
-        if attribution is not None:
-            blocks += [Heading("What each project adds"), attribution]
+        attribution = [t for t in (practical_attribution_table(result), attribution_table(result)) if t is not None]
+        if attribution:
+            blocks += [Heading("What each project adds"), *attribution]
         blocks += _curve_blocks(result)
     blocks += [Heading("Delivered volume, transit time and corridor indicators"), delivery_table(result),
                Heading("CAREC corridor indicators", 3), corridor_table(result)]

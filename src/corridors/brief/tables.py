@@ -22,7 +22,8 @@ from corridors.brief.format import (
 from corridors.brief.names import KIND_LABEL, ElementNames, limit_kind
 from corridors.brief.read import DIRECTIONS, ResultFolder
 
-__all__ = ["attribution_table", "bottleneck_blocks", "capacity_table", "corridor_table", "delivery_table"]
+__all__ = ["attribution_table", "bottleneck_blocks", "capacity_table", "corridor_table", "delivery_table",
+           "practical_attribution_table"]
 
 
 def capacity_table(result: ResultFolder, names: ElementNames) -> tuple[Table, list[str]]:
@@ -103,7 +104,47 @@ def attribution_table(result: ResultFolder) -> Table | None:
     note = ("Mt/yr: the change of the bound (the network's upper limit) with each project alone added to the base, "
             "and with all of them. A sum of single-project changes above 'all together' means the projects "
             "relieve the same limit; below it, they need each other. The bound is deterministic, so these "
-            "figures carry no interval; the practical capacity of each project alone is not simulated here.")
+            "figures carry no interval.")
+    return Table(cols, tuple(rows), frozenset(range(1, len(cols))), note=note, css="attribution")
+
+
+def practical_attribution_table(result: ResultFolder) -> Table | None:
+    """Tabulate each project's own paired change of the practical capacity, where it was searched.
+
+    Parameters
+    ----------
+    result
+        A compare folder run with ``--attribute-capacity``.
+
+    Returns
+    -------
+    Table or None
+        One row per region and direction whose practical capacity the projects
+        together change significantly: each project alone and all together,
+        Mt/yr with paired 95 % intervals; ``None`` when no region was attributed.
+    """
+    suffix = "_practical_change_mt"
+    rows_in = [r for r in result.attribution if r.get("practical_all_projects_mt") is not None]
+    if not rows_in:
+        return None
+    projects = [k[: -len(suffix)] for k in rows_in[0] if k.endswith(suffix)]
+    rows = []
+    for r in rows_in:
+        base = result.comparison["regions"][r["region"]][r["direction"]]["before"]
+        cells = []
+        for p in projects:
+            ci = [r[f"{p}_practical_change_ci_low_mt"], r[f"{p}_practical_change_ci_high_mt"]]
+            after = {"simulated_is_lower_limit": bool(r.get(f"{p}_practical_is_lower_limit"))}
+            cells.append(change_cell(r.get(p + suffix), ci if None not in ci else None, limit_word(base, after)))
+        ci = [r["practical_all_projects_ci_low_mt"], r["practical_all_projects_ci_high_mt"]]
+        rows.append((flow_label(r["region"], r["direction"]), *cells,
+                     change_cell(r["practical_all_projects_mt"], ci if None not in ci else None)))
+    cols = ("Flows", *(p.replace("-", " ") for p in projects), "All together")
+    note = ("Mt/yr: the change of the practical capacity with each project alone added to the base, paired over "
+            "replications (the same random numbers with and without the project), with its 95 % interval; n.s.: "
+            "not significant. Only the flows whose practical capacity the projects together change significantly "
+            "are searched project by project. Single-project changes need not add up to 'all together': "
+            "projects can relieve the same limit, or move it to each other's lines.")
     return Table(cols, tuple(rows), frozenset(range(1, len(cols))), note=note, css="attribution")
 
 
@@ -169,26 +210,38 @@ def corridor_table(result: ResultFolder, top: int = 15) -> Table:
     ids = [c for c in ids if c in shown]
     cols = ("Corridor (flow)", "Trains", "Speed without delay (km/h)", "Speed with delay (km/h)",
             "Border crossing time (h per crossing)", "Transit, mean (days)")
+    reps = [(run.summary.get("replications") or {}).get("corridors") or {} for run in runs]
     rows = []
     for cid in ids:
         recs = [b.get(cid, {}) for b in by_run]
         f = flows.get(cid) or {}
         cells = [f"{cid} ({f.get('origin')} → {f.get('destination')})" if f else cid]
-        for k, fn in (("trains", lambda v: fmt_num(v, 0)), ("speed_without_delay_kmh", fmt_num),
-                      ("speed_with_delay_kmh", fmt_num), ("border_crossing_time_h", fmt_num),
-                      ("transit_days_mean", fmt_num)):
-            vals = [fn(x.get(k)) for x in recs]
+        for k, digits in (("trains", 0), ("speed_without_delay_kmh", 1), ("speed_with_delay_kmh", 1),
+                          ("border_crossing_time_h", 1), ("transit_days_mean", 1)):
+            vals = [_over_replications(x.get(k), (r.get(cid) or {}).get(k), digits) for x, r in zip(recs, reps)]
             cells.append(arrow(*vals) if len(vals) > 1 else vals[0])
         rows.append(tuple(cells))
     note = ("CAREC Corridor Performance Measurement and Monitoring indicators, from trains delivered in the "
             "measured period. Speed without delay: route km over moving time; with delay: over door-to-door time; "
             "border crossing time: mean queue plus dwell per crossing.")
+    if any(reps):
+        note += " Mean over replications ± the 95 % half-width."
     if len(runs) > 1:
         note += " Cells read before → after; – where the flow does not run."
     if left:
         note += (f" The {len(left)} corridors with fewer trains are in corridors.csv"
                  + (" of each run folder." if len(runs) > 1 else "."))
-    return Table(cols, tuple(rows), frozenset({1, 2, 3, 4, 5}), note=note)
+    return Table(cols, tuple(rows), frozenset({1, 2, 3, 4, 5}), note=note, css="corridors")
+
+
+def _over_replications(value, stats: dict | None, digits: int) -> str:
+    """Format an indicator as ``28.8 ±0.8`` from its replication statistics, else the run's own value."""
+    if not stats or stats.get("mean") is None:
+        return fmt_num(value, digits)
+    if stats.get("ci95") is None:
+        return fmt_num(stats["mean"], digits)
+    # a no-break space keeps a value with its half-width when the cell wraps at the arrow
+    return f"{fmt_num(stats['mean'], digits)}\u00a0±{fmt_num(stats['ci95'], digits)}"
 
 
 def _busiest_table(result: ResultFolder, names: ElementNames, top: int) -> Table:
