@@ -119,6 +119,20 @@ def test_coherence_checks_name_figures_that_contradict_each_other():
                for c in compare_docs(over, over, summaries([1.0] * 3), summaries([1.0] * 3)).checks)
 
 
+def test_a_capacity_that_falls_with_the_same_demand_and_a_bound_that_does_not_is_a_check():
+    """The shipped comparison's Russia outbound 27.7 -> 20.1 while its bound rose: now named in ``checks``."""
+    before, after = doc("b", 56.3, [27.0, 28.5, 27.7]), doc("a", 59.6, [20.0, 20.6, 19.7])
+    falls = compare_docs(before, after, summaries([1.0] * 3), summaries([1.0] * 3)).checks
+    assert any("practical capacity falls by 7.63" in c and "LP bound does not fall" in c for c in falls)
+    assert any("maximum throughput falls" in c for c in falls)
+    # a rise, a bound that falls too, or other demand: no check
+    assert compare_docs(after, before, summaries([1.0] * 3), summaries([1.0] * 3)).checks == ()
+    lower_bound = doc("a", 50.0, [20.0, 20.6, 19.7])
+    assert compare_docs(before, lower_bound, summaries([1.0] * 3), summaries([1.0] * 3)).checks == ()
+    more_demand = doc("a", 59.6, [20.0, 20.6, 19.7], demand_mt=2.0)
+    assert compare_docs(before, more_demand, summaries([1.0] * 3), summaries([1.0] * 3)).checks == ()
+
+
 def test_attribution_pairs_each_project_with_the_base_and_only_where_searched():
     """A project's practical change is the paired mean and interval against the base, per replication."""
     from corridors.bound import Bound

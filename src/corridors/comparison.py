@@ -232,7 +232,9 @@ def coherence_problems(doc: ComparisonDoc) -> list[str]:
     For each side of each region and direction: where the scenario's demand is
     within the practical capacity, the practical capacity reaches the volume its
     runs deliver; the maximum throughput reaches the delivered volume and the
-    practical capacity; the practical capacity stays within the LP bound. (The
+    practical capacity; the practical capacity stays within the LP bound. For
+    each region and direction: with the same demand on both sides and a bound
+    that does not fall, neither capacity falls beyond its paired interval. (The
     maximum throughput may exceed the bound: beyond capacity the region's trains
     take the other flows' share, which the bound holds at demand.) Two figures
     contradict each other only when their intervals do not meet.
@@ -268,6 +270,22 @@ def coherence_problems(doc: ComparisonDoc) -> list[str]:
                 p_lo = _low(c.simulated_ci_mt, c.simulated_mt)
                 if p_lo is not None and c.bound_mt is not None and p_lo > c.bound_mt + tol:
                     out.append(f"{who}: practical capacity {c.simulated_mt} above the LP bound {c.bound_mt}")
+            out += _falls(f"{r} {d}", doc.regions[r][d])
+    return out
+
+
+def _falls(who: str, k: ChangeRecord) -> list[str]:
+    """A capacity that falls beyond its paired interval with the same demand while the bound does not fall."""
+    b, a = k.before, k.after
+    if b.demand_mt != a.demand_mt or (k.bound_change_mt or 0.0) < 0:
+        return []
+    out = []
+    for what, change, ci in (("practical capacity", k.simulated_change_mt, k.simulated_change_ci_mt),
+                             ("maximum throughput", k.max_throughput_change_mt, k.max_throughput_change_ci_mt)):
+        if ci and ci[1] < 0 and not (what == "practical capacity" and (b.simulated_is_lower_limit
+                                                                       or a.simulated_is_lower_limit)):
+            out.append(f"{who}: {what} falls by {-change} Mt/yr ({ci[0]} to {ci[1]}) with the same demand while "
+                       "the LP bound does not fall (route choice: docs/capacity.md)")
     return out
 
 
