@@ -225,7 +225,7 @@ def write_run_files(out: Path, spec: RunSpec, res: SimResult, *, wall_s: float,
 
 
 def search_estimate(spec: RunSpec, *, rounds: int, search_days: float, workers: int,
-                    replications: int | None = None) -> Estimate:
+                    replications: int | None = None, regions: set[tuple[str, str]] | None = None) -> Estimate:
     """Return the up-front size of ``spec``'s capacity search (:func:`corridors.simulation.budget.estimate_search`).
 
     Parameters
@@ -234,6 +234,8 @@ def search_estimate(spec: RunSpec, *, rounds: int, search_days: float, workers: 
         The resolved scenario.
     rounds, search_days, workers, replications
         As for :func:`capacity_pipeline`.
+    regions
+        ``(region, direction)`` pairs searched (default: every one).
 
     Returns
     -------
@@ -244,7 +246,7 @@ def search_estimate(spec: RunSpec, *, rounds: int, search_days: float, workers: 
     """
     n = replications or spec.settings.replications
     return estimate_search(spec, days=search_days, probes_per_search=n * (len(FIRST_LOADS) + rounds + 1),
-                           max_scale=MAX_SCALE, workers=workers)
+                           max_scale=MAX_SCALE, workers=workers, regions=regions)
 
 
 def _search_warmup(spec: RunSpec, search_days: float) -> float:
@@ -337,18 +339,20 @@ def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, wor
     alt_spec = alt_spec.with_settings(replications=n, seed=base_spec.settings.seed,
                                       service_level_wait_share=base_spec.settings.service_level_wait_share)
     projects = {Path(ov).stem: _base_plus(base_spec, ov) for ov in attribute_overlays}
-    check_budget(*(estimate_run(s, workers=workers) for s in (base_spec, alt_spec)),
-                 *(search_estimate(s, rounds=rounds, search_days=search_days, workers=workers)
-                   for s in (base_spec, alt_spec, *(projects.values() if attribute_capacity else ()))))
+    # The projects' searches are checked once their regions are known (_over_project_budget).
+    stages = [*(estimate_run(s, workers=workers) for s in (base_spec, alt_spec)),
+              *(search_estimate(s, rounds=rounds, search_days=search_days, workers=workers)
+                for s in (base_spec, alt_spec))]
+    check_budget(*stages)
     with staged_dir(folder) as tmp, process_pool(workers) as pool:
         return _compare_into(tmp, base_spec, alt_spec, executor=pool, rounds=rounds, search_days=search_days,
                              projects=projects, attribute_capacity=attribute_capacity,
-                             overlays=[str(p) for p in attribute_overlays])
+                             overlays=[str(p) for p in attribute_overlays], stages=stages)
 
 
 def _compare_into(tmp: Path, base_spec: RunSpec, alt_spec: RunSpec, *, executor: Executor | None, rounds: int,
                   search_days: float, projects: dict[str, RunSpec], attribute_capacity: bool,
-                  overlays: list[str]) -> ComparisonDoc:
+                  overlays: list[str], stages: list[Estimate]) -> ComparisonDoc:
     """Run and write everything of a comparison into the staging folder ``tmp``."""
     t0 = time.perf_counter()
     started = [start_replications(s, executor) for s in (base_spec, alt_spec)]
@@ -360,6 +364,9 @@ def _compare_into(tmp: Path, base_spec: RunSpec, alt_spec: RunSpec, *, executor:
                                                                                             started))
     doc = compare_docs(base_cap, alt_cap, base_sums, alt_sums)
     regions = attributed_regions(doc) if attribute_capacity and projects else []
+    skipped = regions and _over_project_budget(stages, list(projects.values()), set(regions), rounds, search_days)
+    if skipped:
+        regions = []
     project_caps = (project_capacities(base_spec, projects, project_bounds, regions, executor=executor,
                                        rounds=rounds, search_days=search_days) if regions else None)
     attribution = (attribution_rows(base_cap, project_bounds, alt_cap, project_caps, doc) if project_bounds
@@ -392,6 +399,7 @@ def _compare_into(tmp: Path, base_spec: RunSpec, alt_spec: RunSpec, *, executor:
         "replications": base_spec.settings.replications,
         "attributed_overlays": overlays,
         "attributed_capacity_regions": [f"{r} {d}" for r, d in regions],
+        "attributed_capacity_skipped": skipped or None,
     })
     return doc
 
@@ -409,6 +417,18 @@ def _base_plus(base_spec: RunSpec, overlay: Path) -> RunSpec:
                    name=f"{base_spec.name}-plus-{Path(overlay).stem}", description="attribution run")
     return spec.with_settings(seed=st.seed, replications=st.replications,
                               service_level_wait_share=st.service_level_wait_share)
+
+
+def _over_project_budget(stages: list[Estimate], specs: list[RunSpec], regions: set[tuple[str, str]], rounds: int,
+                         search_days: float) -> str | None:
+    """Say why the projects' searches of ``regions``, after ``stages``, exceed the run budget (then skipped), else ``None``."""
+    try:
+        check_budget(*stages, *(search_estimate(s, rounds=rounds, search_days=search_days, workers=1, regions=regions)
+                       for s in specs))
+    except CorridorsError as exc:
+        log.warning("practical capacity not attributed to each project: %s", exc)
+        return str(exc)
+    return None
 
 
 def project_capacities(base_spec: RunSpec, projects: dict[str, RunSpec], project_bounds: dict,

@@ -160,7 +160,7 @@ def estimate_run(spec: RunSpec, *, workers: int = 1) -> Estimate:
 
 
 def estimate_search(spec: RunSpec, *, days: float, probes_per_search: int, max_scale: float,
-                    workers: int = 1) -> Estimate:
+                    workers: int = 1, regions: set[tuple[str, str]] | None = None) -> Estimate:
     """Estimate a capacity search: per region and direction, probes with the region's flows scaled up.
 
     Parameters
@@ -175,6 +175,8 @@ def estimate_search(spec: RunSpec, *, days: float, probes_per_search: int, max_s
         The largest multiple of a region's demand a probe simulates.
     workers
         Probes in progress at once.
+    regions
+        ``(region, direction)`` pairs searched (default: every one).
 
     Returns
     -------
@@ -187,7 +189,9 @@ def estimate_search(spec: RunSpec, *, days: float, probes_per_search: int, max_s
     cycles = route_cycles(spec)
     sizes = []
     for region in REGIONS:
-        for attr in ("destination_region", "origin_region"):
+        for attr, direction in (("destination_region", "inbound"), ("origin_region", "outbound")):
+            if regions is not None and (region, direction) not in regions:
+                continue
             ids = {f.id for f in spec.flows if getattr(f, attr) == region}
             if ids:
                 sizes.append(_size([(f, max_scale if f.id in ids else 1.0) for f in spec.flows], cycles, days))
