@@ -185,3 +185,24 @@ def test_compare_attributes_the_practical_capacity_to_each_overlay(tmp_path):
         assert (row["track_practical_change_mt"] != "") == searched
         if searched:  # the slower border alone lowers the capacity significantly
             assert float(row["track_practical_change_ci_high_mt"]) < 0
+
+
+def test_attribution_builds_on_the_base_scenario_itself_not_on_what_it_extends(tmp_path):
+    """A base that extends another file (mini-child extends mini-base): base + overlay keeps the base's own keys."""
+    from corridors.pipeline import _base_plus
+    from corridors.scenario import load_scenario
+
+    empty = tmp_path / "nothing.yaml"
+    empty.write_text("overlay: true\nchanges: []\n", encoding="utf-8")
+    base = load_scenario(CHILD)
+    plus = _base_plus(base, empty)
+    assert plus.operations == base.operations and plus.operations.k_routes == 5
+    assert plus.flows == base.flows and plus.network.links.keys() == base.network.links.keys()
+    assert plus.settings.seed == base.settings.seed and plus.settings.replications == base.settings.replications
+
+
+def test_attribute_capacity_without_attribution_is_a_usage_error(tmp_path):
+    r = CliRunner().invoke(main, ["compare", str(BASE), str(CHILD), "--no-attribute", "--attribute-capacity",
+                                  "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "--attribute-capacity" in r.output
+    assert not (tmp_path / "o").exists()

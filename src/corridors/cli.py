@@ -294,12 +294,14 @@ def compare_cmd(base, alt, out, seed, attribute, attribute_capacity, rounds, rep
     from corridors.scenario import direct_overlays
     from corridors.screen import print_comparison
 
+    if attribute_capacity and not attribute:
+        raise click.UsageError("--attribute-capacity needs the attribution: drop --no-attribute")
     base_spec, alt_spec = _load(base, seed, None, replications), _load(alt, seed, None, replications)
     folder = _target(out, f"compare-{base_spec.name}-vs-{alt_spec.name}")
     with err_console.status(f"comparing {escape(base_spec.name)} and {escape(alt_spec.name)} ..."):
         doc = compare_pipeline(base_spec, alt_spec, folder, workers=workers, rounds=rounds, search_days=search_days,
                                replications=replications, attribute_overlays=direct_overlays(alt) if attribute else [],
-                               attribute_capacity=attribute and attribute_capacity)
+                               attribute_capacity=attribute_capacity)
     print_comparison(console, doc)
     console.print(f"comparison written to {escape(str(folder))}/")
 

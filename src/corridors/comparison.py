@@ -275,9 +275,9 @@ def coherence_problems(doc: ComparisonDoc) -> list[str]:
 
 
 def _falls(who: str, k: ChangeRecord) -> list[str]:
-    """A capacity that falls beyond its paired interval with the same demand while the bound does not fall."""
+    """Name a capacity that falls beyond its paired interval with the same demand while the bound does not fall."""
     b, a = k.before, k.after
-    if b.demand_mt != a.demand_mt or (k.bound_change_mt or 0.0) < 0:
+    if b.demand_mt != a.demand_mt or k.bound_change_mt is None or k.bound_change_mt < 0:
         return []
     out = []
     for what, change, ci in (("practical capacity", k.simulated_change_mt, k.simulated_change_ci_mt),
@@ -358,7 +358,7 @@ class AttributionRow:
         }
         if projects:
             for name in projects:
-                mean, ci, limit = self.practical_changes.get(name, (None, None, False))
+                mean, ci, limit = self.practical_changes.get(name, (None, None, None))
                 lo, hi = ci or (None, None)
                 d |= {f"{name}_practical_change_mt": mean, f"{name}_practical_change_ci_low_mt": lo,
                       f"{name}_practical_change_ci_high_mt": hi, f"{name}_practical_is_lower_limit": limit}
@@ -371,14 +371,17 @@ class AttributionRow:
 def attributed_regions(doc: ComparisonDoc) -> list[tuple[str, str]]:
     """Regions and directions whose practical capacity the projects together change significantly.
 
-    These are the changes the brief's key messages report; only they are
-    attributed project by project (each attribution is a capacity search).
+    These are the changes the brief's key messages report as significant
+    (neither side a lower limit); only they are attributed project by project
+    (each attribution is a capacity search).
     """
     out = []
     for r in REGIONS:
         for d in DIRECTIONS:
-            ci = doc.regions[r][d].simulated_change_ci_mt
-            if ci is not None and (ci[0] > 0 or ci[1] < 0):
+            k = doc.regions[r][d]
+            ci = k.simulated_change_ci_mt
+            limit = k.before.simulated_is_lower_limit or k.after.simulated_is_lower_limit
+            if ci is not None and (ci[0] > 0 or ci[1] < 0) and not limit:
                 out.append((r, d))
     return out
 

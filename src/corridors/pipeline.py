@@ -347,12 +347,12 @@ def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, wor
     with staged_dir(folder) as tmp, process_pool(workers) as pool:
         return _compare_into(tmp, base_spec, alt_spec, executor=pool, rounds=rounds, search_days=search_days,
                              projects=projects, attribute_capacity=attribute_capacity,
-                             overlays=[str(p) for p in attribute_overlays], stages=stages)
+                             overlays=[str(p) for p in attribute_overlays], stages=stages, workers=workers)
 
 
 def _compare_into(tmp: Path, base_spec: RunSpec, alt_spec: RunSpec, *, executor: Executor | None, rounds: int,
                   search_days: float, projects: dict[str, RunSpec], attribute_capacity: bool,
-                  overlays: list[str], stages: list[Estimate]) -> ComparisonDoc:
+                  overlays: list[str], stages: list[Estimate], workers: int) -> ComparisonDoc:
     """Run and write everything of a comparison into the staging folder ``tmp``."""
     t0 = time.perf_counter()
     started = [start_replications(s, executor) for s in (base_spec, alt_spec)]
@@ -364,7 +364,8 @@ def _compare_into(tmp: Path, base_spec: RunSpec, alt_spec: RunSpec, *, executor:
                                                                                             started))
     doc = compare_docs(base_cap, alt_cap, base_sums, alt_sums)
     regions = attributed_regions(doc) if attribute_capacity and projects else []
-    skipped = regions and _over_project_budget(stages, list(projects.values()), set(regions), rounds, search_days)
+    skipped = regions and _over_project_budget(stages, list(projects.values()), set(regions), rounds, search_days,
+                                               workers)
     if skipped:
         regions = []
     project_caps = (project_capacities(base_spec, projects, project_bounds, regions, executor=executor,
@@ -413,17 +414,18 @@ def _base_plus(base_spec: RunSpec, overlay: Path) -> RunSpec:
     if not base_spec.source_files:
         raise CorridorsError("the base scenario has no source file to extend for attribution")
     st = base_spec.settings
-    spec = compose(Path(base_spec.source_files[0]).resolve(), Path(overlay).resolve(),
+    # source_files lists the extends chain first and the scenario's own file last
+    spec = compose(Path(base_spec.source_files[-1]).resolve(), Path(overlay).resolve(),
                    name=f"{base_spec.name}-plus-{Path(overlay).stem}", description="attribution run")
     return spec.with_settings(seed=st.seed, replications=st.replications,
                               service_level_wait_share=st.service_level_wait_share)
 
 
 def _over_project_budget(stages: list[Estimate], specs: list[RunSpec], regions: set[tuple[str, str]], rounds: int,
-                         search_days: float) -> str | None:
+                         search_days: float, workers: int) -> str | None:
     """Say why the projects' searches of ``regions``, after ``stages``, exceed the run budget (then skipped), else ``None``."""
     try:
-        check_budget(*stages, *(search_estimate(s, rounds=rounds, search_days=search_days, workers=1, regions=regions)
+        check_budget(*stages, *(search_estimate(s, rounds=rounds, search_days=search_days, workers=workers, regions=regions)
                        for s in specs))
     except CorridorsError as exc:
         log.warning("practical capacity not attributed to each project: %s", exc)

@@ -23,12 +23,21 @@ the old line when the new one queues.
 from __future__ import annotations
 
 import itertools
+import logging
 from dataclasses import dataclass
 
 import networkx as nx
 
 from corridors.elements import free_time_h
 from corridors.network import FerryLink, Network
+
+log = logging.getLogger(__name__)
+
+#: Paths enumerated at most per origin--destination pair, routes or not (loops and
+#: paths that miss a ``via`` element are enumerated too).
+MAX_PATHS = 200
+#: Routes examined at most per route wanted (``k`` plus the ``via`` groups).
+MAX_ROUTES_PER_WANTED = 3
 
 
 def route_graph(net: Network) -> nx.Graph:
@@ -115,7 +124,7 @@ def _k_routes(
     exclude_gateways: list[str] = (),
     max_overlap: float = 1.0,
 ) -> list[Route]:
-    """Find the ``k`` best loop-free routes within ``max_detour`` (see :func:`candidate_routes`)."""
+    """Find up to ``k`` distinct loop-free routes and ``k`` variants within ``max_detour`` (see :func:`candidate_routes`)."""
     H, src, dst = _search_graph(G, origin, destination, avoid, regions, exclude_gateways)
     if src not in H or dst not in H or not nx.has_path(H, src, dst):
         return []
@@ -150,17 +159,21 @@ def _k_routes(
     best = min((r.free_h for r in found.values()), default=None)
     want = k + len(via)
     link_km = {e["id"]: e["length_km"] for _, _, e in H.edges(data=True) if e["id"] is not None}
+    accepted = 0
     try:
         for n_seen, path in enumerate(nx.shortest_simple_paths(H, src, dst, weight="free_time_h")):
-            if n_seen > 60:
+            if n_seen >= MAX_PATHS or accepted >= MAX_ROUTES_PER_WANTED * want:
+                log.debug("%s -> %s: candidate search stopped after %d paths (%d routes)", origin, destination,
+                          n_seen, accepted)
                 break
             distinct, variants = _diverse(found.values(), want, max_overlap, link_km)
-            # Variants are sought as far as distinct routes (within the detour and 60 paths).
+            # Variants are sought as long as distinct routes, within the detour and the caps above.
             if len(distinct) >= want and (max_overlap >= 1.0 or len(variants) >= k):
                 break
             r = to_route(path)
             if r is None:
-                continue
+                continue  # a loop, a missed `via`, a gateway mid-route: not a route, not counted
+            accepted += 1
             best = r.free_h if best is None else min(best, r.free_h)
             if r.free_h > best * max_detour + 1e-9:
                 break

@@ -105,6 +105,8 @@ def attribution_table(result: ResultFolder) -> Table | None:
             "and with all of them. A sum of single-project changes above 'all together' means the projects "
             "relieve the same limit; below it, they need each other. The bound is deterministic, so these "
             "figures carry no interval.")
+    if not any(r.get("practical_all_projects_mt") is not None for r in result.attribution):
+        note += " The practical capacity of each project alone is not simulated here (compare --attribute-capacity)."
     return Table(cols, tuple(rows), frozenset(range(1, len(cols))), note=note, css="attribution")
 
 
@@ -137,8 +139,10 @@ def practical_attribution_table(result: ResultFolder) -> Table | None:
             after = {"simulated_is_lower_limit": bool(r.get(f"{p}_practical_is_lower_limit"))}
             cells.append(change_cell(r.get(p + suffix), ci if None not in ci else None, limit_word(base, after)))
         ci = [r["practical_all_projects_ci_low_mt"], r["practical_all_projects_ci_high_mt"]]
+        k = result.comparison["regions"][r["region"]][r["direction"]]
         rows.append((flow_label(r["region"], r["direction"]), *cells,
-                     change_cell(r["practical_all_projects_mt"], ci if None not in ci else None)))
+                     change_cell(r["practical_all_projects_mt"], ci if None not in ci else None,
+                                 limit_word(k["before"], k["after"]))))
     cols = ("Flows", *(p.replace("-", " ") for p in projects), "All together")
     note = ("Mt/yr: the change of the practical capacity with each project alone added to the base, paired over "
             "replications (the same random numbers with and without the project), with its 95 % interval; n.s.: "
