@@ -51,7 +51,7 @@ th { background: var(--band); font-weight: bold; overflow-wrap: normal; word-bre
 table.capacity td:first-child { white-space: nowrap; }
 td.num, th.num { text-align: right; }
 td.num { white-space: nowrap; }
-table.corridors td.num { white-space: normal; }
+table.corridors td.num, table.attribution td.num { white-space: normal; }
 table.files td { overflow-wrap: anywhere; word-break: break-all; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 .note { font-size: .75rem; color: var(--muted); margin: .15rem 0 .8rem; }
