@@ -69,6 +69,7 @@ def _probe_counts(folder: Path) -> tuple[int, int, float]:
 
 
 def main() -> None:
+    """Measure and print the pieces of a compare (module docstring)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--from", dest="folder", type=Path, default=None, help="a compare folder to split")
     ap.add_argument("--search-days", type=float, default=100.0)
