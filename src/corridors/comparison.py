@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields, replace
 from corridors import REGIONS, __version__
 from corridors.bound import Bound
 from corridors.capacity import DIRECTIONS, CapacityDoc, MeasuredCapacity, ci_list, mean_of, rounded
-from corridors.statistics import Estimate, paired
+from corridors.statistics import Estimate, excludes_zero, paired
 
 
 def _change(a, b):
@@ -381,7 +381,7 @@ def attributed_regions(doc: ComparisonDoc) -> list[tuple[str, str]]:
             k = doc.regions[r][d]
             ci = k.simulated_change_ci_mt
             limit = k.before.simulated_is_lower_limit or k.after.simulated_is_lower_limit
-            if ci is not None and (ci[0] > 0 or ci[1] < 0) and not limit:
+            if excludes_zero(ci) and not limit:
                 out.append((r, d))
     return out
 

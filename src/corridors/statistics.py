@@ -48,7 +48,12 @@ class Estimate:
     @property
     def significant(self) -> bool:
         """Whether the interval excludes zero (``False`` without an interval)."""
-        return self.low is not None and (self.low > 0 or self.high < 0)
+        return excludes_zero(self.ci)
+
+
+def excludes_zero(ci: Sequence[float] | None) -> bool:
+    """Tell whether a ``[low, high]`` interval, as the files write it, excludes zero (``False`` for ``None``)."""
+    return bool(ci) and (ci[0] > 0 or ci[1] < 0)
 
 
 def t_quantile(df: int) -> float:

@@ -6,6 +6,8 @@ negative number a true minus sign (U+2212); a missing value is ``–``.
 
 from __future__ import annotations
 
+from corridors.statistics import excludes_zero
+
 __all__ = [
     "MINUS", "arrow", "cap_cell", "cap_phrase", "change_cell", "limit_word", "ci_range", "clean_name", "flow_label", "fmt_mt", "fmt_num",
     "fmt_pct", "fmt_value", "or_none", "resolved", "significant", "with_ci",
@@ -208,7 +210,7 @@ def change_cell(change: float | None, ci: list | None, limit: str | None = None)
         return "? (both lower limits)"
     if limit:  # a side is a lower limit: the change is a limit, with no significance to claim
         return f"{limit} {'+' if change > 0 else ''}{fmt_mt(change)}"
-    if ci and ci[0] <= 0 <= ci[1]:
+    if ci and not excludes_zero(ci):
         return f"n.s. ({ci_range(ci, signed=True)})"
     head = ("+" if change > 0 else "") + fmt_mt(change)
     return head + (f" ({ci_range(ci, signed=True)})" if ci else "")
@@ -216,7 +218,7 @@ def change_cell(change: float | None, ci: list | None, limit: str | None = None)
 
 def significant(ci: list | None) -> bool:
     """Tell whether a paired 95 % interval excludes zero (``False`` without an interval)."""
-    return bool(ci) and (ci[0] > 0 or ci[1] < 0)
+    return excludes_zero(ci)
 
 
 def cap_phrase(rec: dict) -> str:
