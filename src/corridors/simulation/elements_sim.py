@@ -238,9 +238,10 @@ class DoubleTrack(Element):
             self.waiting[d] += 1
             yield ev
             self.waiting[d] -= 1
+        speed = running_speed_kmh(self.link, t.cargo.speed_factor)
         if self.schedule is not NO_DISRUPTION:
             yield from self._wait_open(t)
-        speed = running_speed_kmh(self.link, t.cargo.speed_factor) * self.schedule.factor(env.now)
+            speed *= self.schedule.factor(env.now)  # (undisturbed, the factor is exactly 1: not asked)
         run_h = self.link.length_km / speed
         elapsed_h = run_h
         if self.sim.maint[1] > 0:

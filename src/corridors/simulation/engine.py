@@ -140,6 +140,7 @@ class Simulation:
         self.refused: dict[int, str] = {}
         self.waiting_at_origin: Counter = Counter()
         self.route_shares: dict[str, Counter] = defaultdict(Counter)
+        self._leg_cache: dict[int, tuple] = {}
         self._ids = itertools.count()
 
     # -- time rules -------------------------------------------------------------------
@@ -263,15 +264,32 @@ class Simulation:
         best, best_cost = routes[0], math.inf
         for r in routes:
             cost = r.free_h
-            for lid, fwd in r.legs:
-                el = self.elements[lid]
-                cost += w * el.delay_estimate_h("ab" if fwd else "ba")
-                closed = el.schedule.closed_until(now)
-                if closed is not None:
-                    cost += closed - now
+            for estimate_h, d, schedule in self._legs(r):
+                cost += w * estimate_h(d)
+                if schedule is not None:
+                    closed = schedule.closed_until(now)
+                    if closed is not None:
+                        cost += closed - now
             if cost < best_cost - 1e-9:
                 best, best_cost = r, cost
         return best
+
+    def _legs(self, route: Route) -> tuple:
+        """``(delay estimate, direction, schedule or None)`` of each leg of ``route``, cached per route.
+
+        Route choice runs once per train over every leg of every candidate: the
+        elements and directions are looked up once per route, and the closures
+        of undisturbed elements (most of them) are not asked at all.
+        """
+        got = self._leg_cache.get(id(route))
+        if got is None or got[0] is not route:
+            legs = []
+            for lid, fwd in route.legs:
+                el = self.elements[lid]
+                legs.append((el.delay_estimate_h, "ab" if fwd else "ba",
+                             None if el.schedule is NO_DISRUPTION else el.schedule))
+            got = self._leg_cache[id(route)] = (route, tuple(legs))  # the route kept alive: its id stays its own
+        return got[1]
 
     def _run_train(self, t: Train, routes: list[Route]) -> Iterator:
         if t.flow.id in self.split:
@@ -280,7 +298,7 @@ class Simulation:
             route = self.choose_route(routes)
         t.route, t.route_label, t.route_km = route, route.label, route.km
         if t.generated_h >= self.warmup_h:
-            self.route_shares[t.flow.id][route.label] += 1
+            self.route_shares[t.flow.id][t.route_label] += 1
         for lid, fwd in route.legs:
             t.where = lid
             start = self.env.now
