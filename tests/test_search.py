@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corridors.bound import bound_for
-from corridors.search import crossing, search_capacity
+from corridors.curve import crossing
+from corridors.search import search_capacity
 from corridors.statistics import paired
 
 from conftest import border, flow, make_network, make_spec, node, rail
@@ -108,3 +109,26 @@ def test_adding_a_track_never_lowers_capacity_beyond_its_paired_interval(length_
         peak = paired(sc_b.max_throughput_by_replication_mt, sc_a.max_throughput_by_replication_mt)
         assert practical.high >= 0, (practical, sc_b.note, sc_a.note)
         assert peak.high >= 0, peak
+
+
+def test_the_run_at_demand_is_shared_by_every_region_of_a_scenario(monkeypatch):
+    """Inbound and outbound searched together: one run at demand per replication, the same answers as alone."""
+    import corridors.search as search_mod
+    from corridors.search import DEMAND_SCALE, search_many
+
+    nodes = [node("a", 70.0), node("b", 70.1), node("c", 70.2, country="CN", region="China", gauge=1435)]
+    links = [rail("ab", "a", "b", 10.0, tracks=2, headway_min=5.0),
+             border("bc", "b", "c", tracks=1, dwell_h=DWELL_H, cv=0.3, gauge_change=True)]
+    spec = make_spec(make_network(nodes, links), [flow("x", "a", "China", trains_per_year=2.0 * 365),
+                                                  flow("y", "China", "a", trains_per_year=1.5 * 365)],
+                     days=120.0, warmup_days=20.0).with_settings(replications=2)
+    items = [(spec, bound_for(spec, "China", d)) for d in ("inbound", "outbound")]
+    alone = [search_capacity(s, b) for s, b in items]
+    runs = []
+    real = search_mod.simulate
+    monkeypatch.setattr(search_mod, "simulate", lambda run, **kw: runs.append(run) or real(run, **kw))
+    together = search_many(items)
+    assert together == alone
+    at_demand = [r for r in runs if r.flows == spec.flows]
+    assert len(at_demand) == 2  # one per replication, not one per region and replication
+    assert all(p.observations[0].scale == DEMAND_SCALE for p in (t.points[0] for t in together))

@@ -19,39 +19,46 @@ the offered load, the volume delivered and the mean added waiting per train.
   highest mean delivered volume over the probed loads (the last of which
   overloads the network), with the interval of that load's replications.
 
-The loads: first the scenario's demand (or ``0.75`` times the uniform LP
-scaling, when that is lower) and the LP scaling itself, then up to the given
-rounds of loads toward the mean crossing so far (:meth:`_Search.next_load`),
-and one beyond the highest when no load saturated the flows. ``docs/capacity.md`` gives the
+The loads: first the scenario's own demand (one run per replication, shared
+by every region's search of the scenario) and the LP's uniform scaling
+(:meth:`_Search.first_loads`), then up to the given rounds of loads toward the
+mean crossing so far (:meth:`_Search.next_load`), and one beyond the highest
+when no load saturated the flows. ``docs/capacity.md`` gives the
 method, its sources and the stopping rule.
 
-The added waiting of a train is its door-to-door time (from generation to
-arrival, the wait at the origin included) less the free transit time of its
-flow's best route. The cohort of a flow is its trains generated after the
-warm-up and early enough to reach the level before the end (generation before
-``end - (1 + level) free - 2 days``); a train of the cohort still in the network
-at the end counts with its waiting so far, a train refused at entry (its
-origin already held ``max_origin_backlog_days`` of trains) with that backlog.
+The curve's records, the added waiting of a train and the cohort it is
+measured on are in :mod:`corridors.curve`.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-from concurrent.futures import FIRST_COMPLETED, Executor, wait
-from dataclasses import dataclass, field
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass, field, replace
 
 from corridors.bound import Bound, region_flows, route_split
-from corridors.elements import element_kind, utilisation
+from corridors.curve import (
+    MARGIN_DAYS,
+    Crossing,
+    LoadPoint,
+    Observation,
+    ServiceLevel,
+    crossing,
+    observe,
+)
+from corridors.elements import element_kind
 from corridors.model import RunSpec
-from corridors.simulation import HOURS_PER_DAY, SimResult, flow_routes, simulate
+from corridors.simulation import HOURS_PER_DAY, flow_routes, simulate
 from corridors.statistics import Estimate, estimate
 
 log = logging.getLogger(__name__)
 
 
-#: First loads probed, as shares of the LP's uniform scaling (capped at :data:`MAX_SCALE`).
+#: First loads probed, as shares of the LP's uniform scaling (capped at :data:`MAX_SCALE`): the top
+#: one always, the lower one when the scaling is below demand (:meth:`_Search.first_loads`).
 FIRST_LOADS = (0.75, 1.0)
+#: The scenario's own demand, probed first by every search (one shared run per replication).
+DEMAND_SCALE = 1.0
 #: A load saturates the region's flows when they deliver less than this share of what they offer.
 SATURATED_SHARE = 0.95
 #: Without a saturated load, one more at this multiple of the highest (for the maximum throughput).
@@ -62,170 +69,6 @@ REFINE_ROUNDS = 2
 REFINE_TOLERANCE = 0.05
 #: The search never simulates a region's flows beyond this multiple of their demand.
 MAX_SCALE = 20.0
-#: Days added to a flow's cohort margin beyond ``(1 + level)`` times its free transit time.
-MARGIN_DAYS = 2.0
-
-
-@dataclass(frozen=True)
-class ServiceLevel:
-    """What the practical capacity is judged on.
-
-    Attributes
-    ----------
-    max_added_wait_share : float
-        The region's trains' mean added waiting may be at most this share of
-        their mean free transit time (dimensionless).
-    """
-
-    max_added_wait_share: float
-
-    def to_dict(self) -> dict:
-        """Return the level as ``capacity.json`` writes it (value and definition)."""
-        return {"max_added_wait_share": self.max_added_wait_share,
-                "definition": (f"mean added waiting per train at most {self.max_added_wait_share:.0%} of the mean "
-                               "free transit time of the region's trains")}
-
-
-@dataclass(frozen=True)
-class Observation:
-    """One run at one load: one point of one replication's load--delay curve.
-
-    Attributes
-    ----------
-    scale : float
-        Multiple of the region's scenario demand simulated.
-    replication : int
-        0-based replication; the run's seed is the scenario's seed plus this.
-    offered_mt : float
-        Region's volume generated in the measured period, annualised, Mt/yr.
-    delivered_mt : float
-        Region's volume delivered in the measured period, annualised, Mt/yr.
-    delivered_trains_per_day : float
-        The same in trains per day.
-    added_wait_h : float
-        Mean added waiting per train of the cohort, hours.
-    free_transit_h : float
-        Mean free transit time of the cohort's trains, hours.
-    cohort : int
-        Trains in the cohort.
-    refused : int
-        Trains of the region refused at entry, measured period.
-    utilisation : dict
-        ``link id -> utilisation`` of the elements at 90 % of capacity or more, busiest first.
-    """
-
-    scale: float
-    replication: int
-    offered_mt: float
-    delivered_mt: float
-    delivered_trains_per_day: float
-    added_wait_h: float
-    free_transit_h: float
-    cohort: int
-    refused: int
-    utilisation: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def wait_share(self) -> float:
-        """Mean added waiting over mean free transit time (0 for an empty cohort)."""
-        return self.added_wait_h / self.free_transit_h if self.free_transit_h > 0 else 0.0
-
-
-@dataclass(frozen=True)
-class LoadPoint:
-    """Every replication at one load.
-
-    Attributes
-    ----------
-    scale : float
-        Multiple of the region's demand.
-    observations : tuple of Observation
-        One per replication, in replication order.
-    """
-
-    scale: float
-    observations: tuple[Observation, ...]
-
-    def delivered(self) -> Estimate:
-        """Delivered Mt/yr over replications."""
-        return estimate([o.delivered_mt for o in self.observations])
-
-    def added_wait_h(self) -> Estimate:
-        """Mean added waiting per train, hours, over replications."""
-        return estimate([o.added_wait_h for o in self.observations])
-
-    def wait_share(self) -> Estimate:
-        """Return the added waiting as a share of free transit time, over replications."""
-        return estimate([o.wait_share for o in self.observations])
-
-
-@dataclass(frozen=True)
-class Crossing:
-    """Where one replication's curve leaves the service level.
-
-    Attributes
-    ----------
-    scale : float
-        The interpolated load, multiple of demand.
-    low, high : float
-        The probed loads it lies between (``low = 0`` below the first load;
-        ``high = low`` when the level held at every load probed).
-    held_at_all : bool
-        The level held at every probed load: the practical capacity is at least ``scale``.
-    """
-
-    scale: float
-    low: float
-    high: float
-    held_at_all: bool = False
-
-
-def _between(x0: float, w0: float, x1: float, w1: float, level: float) -> float:
-    """Load where the waiting share reaches ``level`` between ``(x0, w0)`` and ``(x1, w1)``, ``w0 <= level < w1``.
-
-    Linear in the logarithm of the waiting share when both are positive (a
-    load--delay curve is convex, and its chord would cross too early), else
-    linear.
-    """
-    if w0 > 0:
-        frac = (math.log(level) - math.log(w0)) / (math.log(w1) - math.log(w0))
-    else:
-        frac = (level - w0) / (w1 - w0)
-    return x0 + min(1.0, max(0.0, frac)) * (x1 - x0)
-
-
-def crossing(scales: list[float], shares: list[float], level: float) -> Crossing:
-    """Largest load within the service level, interpolated on one replication's curve.
-
-    Parameters
-    ----------
-    scales : list of float
-        Probed loads, increasing (multiples of demand).
-    shares : list of float
-        The replication's added waiting share at each load.
-    level : float
-        The service level (:attr:`ServiceLevel.max_added_wait_share`, > 0).
-
-    Returns
-    -------
-    Crossing
-        Between the last load within the level and the first above it
-        (:func:`_between`); from zero load, taken as zero waiting, when even the
-        first load is above it.
-
-    Examples
-    --------
-    >>> crossing([1.0, 2.0], [0.25, 1.0], 0.5).scale
-    1.5
-    """
-    prev_x, prev_w = 0.0, 0.0
-    for x, w in zip(scales, shares):
-        if w > level:
-            return Crossing(_between(prev_x, prev_w, x, w, level), prev_x, x)
-        prev_x, prev_w = x, w
-    return Crossing(prev_x, prev_x, prev_x, held_at_all=True)
-
-
 @dataclass(frozen=True)
 class SimulatedCapacity:
     """Result of the search for one region and direction.
@@ -311,95 +154,31 @@ def scaled_spec(spec: RunSpec, region: str, direction: str, scale: float) -> Run
     return spec.with_flows(f.scaled(scale) if f.id in ids else f for f in spec.flows)
 
 
-def observe(spec: RunSpec, res: SimResult, free_h: dict[str, float], *, scale: float, replication: int,
-            level: float) -> Observation:
-    """Measure one run for the flows in ``free_h`` (see the module docstring).
+@dataclass(frozen=True)
+class _Probe:
+    """One run of a search: a scenario with one region's flows scaled, seen by one or more searches.
 
-    Parameters
-    ----------
-    spec : RunSpec
-        The scenario the run simulated (for its origin backlog limit and elements).
-    res : SimResult
-        The run's result.
-    free_h : dict of str to float
-        The region's flows: free transit time of each one's best route, hours.
-    scale, replication : float, int
-        Recorded in the observation.
-    level : float
-        The service level, a share of the free time (it sets each flow's cohort margin).
-
-    Returns
-    -------
-    Observation
+    At the scenario's own demand (``scale`` :data:`DEMAND_SCALE`) the run is the same for every
+    region of the scenario, so it is made once per replication and each search
+    observes its own flows in it (``observers``: one ``(free_h, level)`` per search).
     """
-    warm = res.warmup_days * HOURS_PER_DAY
-    end = res.sim_days * HOURS_PER_DAY
-    years = max((end - warm) / (365.0 * HOURS_PER_DAY), 1e-9)
-    backlog_h = spec.operations.max_origin_backlog_days * HOURS_PER_DAY
-    wait_sum = free_sum = 0.0
-    cohort = refused = delivered = 0
-    tonnes = offered = 0.0
-    for t in res.trains:
-        free = free_h.get(t.flow)
-        if free is None:
-            continue
-        if t.generated_h >= warm:
-            offered += t.tonnes
-        if t.status == "refused" and t.generated_h >= warm:
-            refused += 1
-        if t.status == "delivered" and t.arrived_h >= warm:
-            delivered += 1
-            tonnes += t.tonnes
-        if not warm <= t.generated_h < end - (1 + level) * free - MARGIN_DAYS * HOURS_PER_DAY:
-            continue
-        cohort += 1
-        free_sum += free
-        if t.status == "refused":
-            wait_sum += backlog_h
-        else:
-            done = t.arrived_h if t.status == "delivered" else end
-            wait_sum += done - t.generated_h - free
-    return Observation(
-        scale=scale, replication=replication, offered_mt=offered / 1e6 / years, delivered_mt=tonnes / 1e6 / years,
-        delivered_trains_per_day=delivered / years / 365.0,
-        added_wait_h=wait_sum / cohort if cohort else 0.0, free_transit_h=free_sum / cohort if cohort else 0.0,
-        cohort=cohort, refused=refused, utilisation=busy_elements(spec, res),
-    )
+
+    spec: RunSpec
+    region: str
+    direction: str
+    scale: float
+    replication: int
+    routes: dict
+    split: dict | None
+    observers: tuple[tuple[dict, float], ...]
 
 
-def _probe(args) -> Observation:
-    spec, region, direction, scale, replication, level, free_h, routes, split = args
-    run = scaled_spec(spec, region, direction, scale).with_settings(seed=spec.settings.seed + replication)
-    res = simulate(run, routes=routes, split=split)
-    return observe(run, res, free_h, scale=scale, replication=replication, level=level)
-
-
-def busy_elements(spec: RunSpec, res: SimResult, threshold: float = 0.9) -> dict[str, float]:
-    """Elements carrying at least ``threshold`` of their analytic capacity, busiest first.
-
-    Parameters
-    ----------
-    spec
-        The scenario the run simulated.
-    res
-        The run's result.
-    threshold
-        Smallest utilisation reported (:func:`corridors.elements.utilisation`).
-
-    Returns
-    -------
-    dict of str to float
-        Link id -> utilisation rounded to 4 decimals, in decreasing order.
-    """
-    from corridors.results import capacities
-
-    caps = capacities(spec)
-    out = {}
-    for lid, cap in caps.items():
-        el = res.elements[lid]
-        out[lid] = utilisation(spec.network.links[lid], cap, el.ab.trains_per_day, el.ba.trains_per_day)
-    busy = {k: round(v, 4) for k, v in out.items() if v >= threshold}
-    return dict(sorted(busy.items(), key=lambda kv: -kv[1]))
+def _probe(p: _Probe) -> list[Observation]:
+    """Run one probe and return each observer's :class:`Observation`, in the order of ``p.observers``."""
+    run = scaled_spec(p.spec, p.region, p.direction, p.scale).with_settings(seed=p.spec.settings.seed + p.replication)
+    res = simulate(run, routes=p.routes, split=p.split)
+    return [observe(run, res, free_h, scale=p.scale, replication=p.replication, level=level)
+            for free_h, level in p.observers]
 
 
 @dataclass
@@ -514,20 +293,37 @@ class _Search:
     def first_loads(self) -> list[float]:
         """Return the loads of the first round (multiples of demand).
 
-        ``FIRST_LOADS`` times the LP's uniform scaling, except that the lower one
-        is the scenario's own demand (scale 1) when that lies below it: the LP
-        scaling can be far above what queues allow, and the curve at demand is
-        the point a reader checks first.
+        The scenario's own demand (:data:`DEMAND_SCALE`: the point a reader
+        checks first, and one run per replication shared by every region's
+        search of the scenario) and the LP's uniform scaling (the top of
+        ``FIRST_LOADS``), unless that lies within :data:`REFINE_TOLERANCE` of
+        demand. When the scaling is below demand (the LP cannot carry the
+        scenario's demand), the lower share of ``FIRST_LOADS`` of it too, so
+        that the curve has a point below capacity.
         """
         low, high = (f * self.top for f in FIRST_LOADS)
-        return [min(low, 1.0), high]
+        loads = [DEMAND_SCALE]
+        if abs(high - DEMAND_SCALE) > REFINE_TOLERANCE * DEMAND_SCALE:
+            loads.append(high)
+        if high < DEMAND_SCALE:
+            loads.append(low)
+        return sorted(loads)
 
-    def probe_args(self) -> list[tuple]:
-        """Arguments of :func:`_probe` for the next round's runs (empty when done)."""
+    def next_requests(self) -> list[tuple[float, int]]:
+        """``(load, replication)`` of the next round's runs (empty when done)."""
         loads = self.first_loads() if self.round == 0 else [x for x in [self.next_load()] if x is not None]
-        b = self.bound
-        return [(self.spec, b.region, b.direction, s, r, self.level.max_added_wait_share, self.free_h, self.routes,
-                 self.split) for s in loads for r in range(self.replications)]
+        return [(s, r) for s in loads for r in range(self.replications)]
+
+    def probe(self, scale: float, replication: int) -> _Probe:
+        """Return the run of one request, observed by this search alone."""
+        return _Probe(self.spec, self.bound.region, self.bound.direction, scale, replication, self.routes, self.split,
+                      ((self.free_h, self.level.max_added_wait_share),))
+
+    @property
+    def shared_key(self) -> tuple:
+        """Searches with the same key make the same run at :data:`DEMAND_SCALE` (same scenario, horizon, routes)."""
+        st = self.spec.settings
+        return id(self.routes), st.days, st.warmup_days
 
     def record(self, found: list[Observation]) -> None:
         """Add a round's runs (each load once: replication ``r`` is the ``r``-th observation of its load)."""
@@ -557,27 +353,49 @@ def _start(spec: RunSpec, bound: Bound, routes: dict, split: dict | None, level:
                    split)
 
 
+def _submit(executor: Executor | None, probe: _Probe) -> Future:
+    """Start ``probe`` on ``executor``, or run it here and now (``None``: serial)."""
+    if executor is not None:
+        return executor.submit(_probe, probe)
+    done: Future = Future()
+    done.set_result(_probe(probe))
+    return done
+
+
 def _run_rounds(active: list[_Search], executor: Executor | None) -> None:
-    """Run every search's rounds, serially or on ``executor``."""
-    if executor is None:
-        for s in active:
-            while args := s.probe_args():
-                s.record([_probe(a) for a in args])
-        return
-    # Each search moves to its next round as soon as its own runs are back, so
-    # the pool never waits for the slowest search of a round.
-    pending: dict = {}
+    """Run every search's rounds, serially or on ``executor``.
+
+    The first round's runs at the scenario's own demand are made once per
+    scenario, horizon and replication, and every search of that scenario
+    observes its own flows in them. Each search then moves to its next round
+    as soon as its own runs are back, so the pool never waits for the slowest
+    search of a round.
+    """
+    pending: dict[int, list[tuple[Future, int]]] = {}
+    shared: dict[tuple, tuple[_Probe, list[int]]] = {}  # (key, replication) -> probe, its searches
     for k, s in enumerate(active):
-        pending[k] = [executor.submit(_probe, a) for a in s.probe_args()]
+        pending[k] = []
+        for scale, r in s.next_requests():
+            if scale != DEMAND_SCALE:
+                pending[k].append((_submit(executor, s.probe(scale, r)), 0))
+                continue
+            probe, seen_by = shared.setdefault((s.shared_key, r), (s.probe(scale, r), []))
+            seen_by.append(k)
+    for probe, seen_by in shared.values():
+        probe = replace(probe, observers=tuple((active[k].free_h, active[k].level.max_added_wait_share)
+                                               for k in seen_by))
+        fut = _submit(executor, probe)
+        for i, k in enumerate(seen_by):
+            pending[k].append((fut, i))
     while pending:
         # wait on the runs still going only: a finished run of a search whose
         # other runs are still going would make the wait return at once (a spin)
-        wait([f for fs in pending.values() for f in fs if not f.done()], return_when=FIRST_COMPLETED)
-        for k in [k for k, fs in pending.items() if all(f.done() for f in fs)]:
+        wait([f for fs in pending.values() for f, _ in fs if not f.done()], return_when=FIRST_COMPLETED)
+        for k in [k for k, fs in pending.items() if all(f.done() for f, _ in fs)]:
             s = active[k]
-            s.record([f.result() for f in pending.pop(k)])
-            if args := s.probe_args():
-                pending[k] = [executor.submit(_probe, a) for a in args]
+            s.record([f.result()[i] for f, i in pending.pop(k)])
+            if requests := s.next_requests():
+                pending[k] = [(_submit(executor, s.probe(scale, r)), 0) for scale, r in requests]
 
 
 def _result(spec: RunSpec, bound: Bound, level: ServiceLevel, s: _Search | None) -> SimulatedCapacity:
