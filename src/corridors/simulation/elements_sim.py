@@ -170,41 +170,46 @@ class SingleTrack(Element):
         priority = t.cargo.priority
         warm = sim.warmup_h
         m_start, m_dur = sim.maint
-        arrived = env.now
+        timeout = env.timeout
+        arrived = now = env.now  # the clock is read once after each yield
         waited = moving = busy = 0.0
         for progress, i in enumerate(order):
             block = blocks[i]
-            req_t = env.now
+            req_t = now
             # Trains further into the section go first: clearing the line keeps
             # the loops from filling with trains that block each other.
-            ev = block.acquire(priority - 100 * progress)
+            ev = block.acquire(priority - 100 * progress, now)
             if ev is not None:
                 self.waiting[d] += 1
                 yield ev
                 self.waiting[d] -= 1
+                now = env.now
             if disrupted:
                 yield from self._wait_open(t)
-                run_h = base_run_h / self.schedule.factor(env.now)
+                now = env.now
+                run_h = base_run_h / self.schedule.factor(now)
             else:
                 run_h = base_run_h
             if m_dur > 0:
-                # inline of Simulation.maintenance_delay (hot path)
-                phase = (env.now - m_start) % HOURS_PER_DAY
+                # inline of Simulation.maintenance_delay's test (hot path)
+                phase = (now - m_start) % HOURS_PER_DAY
                 if phase < m_dur or run_h > HOURS_PER_DAY - phase:
-                    yield env.timeout(sim.maintenance_delay(run_h))
+                    yield timeout(sim.maintenance_delay(run_h))
+                    now = env.now
             if block.holder_dir is not None:
                 self.max_opposing += 1  # two trains in one block: must never happen
             block.holder_dir = d
             if progress == 0:
-                t.entered(env.now)
-            waited += env.now - req_t
+                t.entered(now)
+            waited += now - req_t
             hold = run_h + overhead_h
             block_busy[i] += hold
-            if env.now >= warm:
+            if now >= warm:
                 busy += hold
-            yield env.timeout(run_h)
+            yield timeout(run_h)
+            now = env.now
             moving += run_h
-            block.release(env.now + overhead_h)
+            block.release(now + overhead_h)
         t.wait_h += waited
         t.moving_h += moving
         self.stats[d].busy_h += busy / self.n_blocks

@@ -126,9 +126,13 @@ class Block:
         self.wake_pending = False
         self.holder_dir: str | None = None
 
-    def acquire(self, priority: float) -> simpy.Event | None:
-        """Take the block now (returns ``None``) or get an event that fires when granted."""
-        now = self.env.now
+    def acquire(self, priority: float, now: float | None = None) -> simpy.Event | None:
+        """Take the block now (returns ``None``) or get an event that fires when granted.
+
+        ``now`` is the simulation clock when the caller has it at hand (hot path), else read here.
+        """
+        if now is None:
+            now = self.env.now
         if not self.held and not self.queue and self.free_at <= now:
             self.held = True
             return None
