@@ -76,6 +76,10 @@ class _ShortIntRange(click.IntRange):
         return super().convert(value, param, ctx)
 
 
+#: ``--scheduler``: where the runs go (corridors.workers.executor).
+_SCHEDULER_HELP = ("Run the simulations on Dask: 'local' starts a cluster of --workers processes here, an address "
+                   "(tcp://host:8786) uses a running Dask scheduler (its workers need corridors installed). "
+                   "Default: a process pool here. Results are identical either way.")
 #: ``--days`` and ``--search-days``: as ``simulation.days`` in a scenario (one day to ten years).
 DAYS = _FiniteRange(1, 3650)
 #: ``--seed``: as ``simulation.seed`` (numpy's 32-bit seeds).
@@ -206,9 +210,12 @@ def _day_progress(spec):
 @click.option("--seed", type=SEED, help="Override the scenario's seed.")
 @click.option("--days", type=DAYS, help="Override the simulated days (warm-up included), 1 to 3650.")
 @click.option("--replications", type=REPLICATIONS, help=_REPLICATIONS_HELP)
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Parallel simulation processes (one replication each).")
+@click.option("--scheduler", metavar="ADDRESS", help=_SCHEDULER_HELP)
 @_friendly
 def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None,
-            replications: int | None) -> None:
+            replications: int | None, workers: int, scheduler: str | None) -> None:
     """Simulate SCENARIO and write its results."""
     from corridors.pipeline import run_pipeline
     from corridors.screen import print_run_summary
@@ -218,7 +225,7 @@ def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None
     n = spec.settings.replications
     if n > 1:
         with err_console.status(f"{n} replications of {escape(spec.name)} ..."):
-            doc, wall = run_pipeline(spec, folder)
+            doc, wall = run_pipeline(spec, folder, workers=workers, scheduler=scheduler)
     else:
         with _day_progress(spec) as progress:
             doc, wall = run_pipeline(spec, folder, progress=progress)
@@ -240,13 +247,14 @@ def _target(out: str | None, default_name: str) -> Path:
 
 _search_options = [
     click.option("--rounds", type=click.IntRange(1, 8), default=2, show_default=True,
-                 help="Refinement rounds of the capacity search after its first loads (0.75 and 1.0 of the LP "
-                      "scaling): each probes one load at the practical capacity found so far."),
+                 help="Refinement rounds of the capacity search after its first loads (the scenario's demand and "
+                      "the LP scaling): each probes one load at the practical capacity found so far."),
     click.option("--replications", type=REPLICATIONS, help=_REPLICATIONS_HELP),
     click.option("--search-days", type=DAYS, default=100.0, show_default=True,
                  help="Simulated days of each search run (warm-up included)."),
     click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
                  help="Parallel simulation processes."),
+    click.option("--scheduler", metavar="ADDRESS", help=_SCHEDULER_HELP),
 ]
 
 
@@ -262,7 +270,7 @@ def _with_search_options(fn):
 @click.option("--seed", type=SEED, help="Override the scenario's seed.")
 @_with_search_options
 @_friendly
-def capacity_cmd(scenario, out, seed, rounds, replications, search_days, workers) -> None:
+def capacity_cmd(scenario, out, seed, rounds, replications, search_days, workers, scheduler) -> None:
     """Capacity to and from each region: LP bound, practical capacity, maximum throughput, bottlenecks."""
     from corridors.pipeline import capacity_pipeline
     from corridors.screen import print_capacity
@@ -270,7 +278,8 @@ def capacity_cmd(scenario, out, seed, rounds, replications, search_days, workers
     spec = _load(scenario, seed, None, replications)
     folder = _target(out, f"capacity-{spec.name}")
     with err_console.status(f"searching capacity of {escape(spec.name)} ..."):
-        doc = capacity_pipeline(spec, folder, workers=workers, rounds=rounds, search_days=search_days)
+        doc = capacity_pipeline(spec, folder, workers=workers, rounds=rounds, search_days=search_days,
+                                scheduler=scheduler)
     print_capacity(console, doc)
     console.print(f"capacity written to {escape(str(folder))}/")
 
@@ -288,7 +297,7 @@ def capacity_cmd(scenario, out, seed, rounds, replications, search_days, workers
 @_with_search_options
 @_friendly
 def compare_cmd(base, alt, out, seed, attribute, attribute_capacity, rounds, replications, search_days,
-                workers) -> None:
+                workers, scheduler) -> None:
     """Run BASE and ALT, find their capacities and write the comparison, maps and charts."""
     from corridors.pipeline import compare_pipeline
     from corridors.scenario import direct_overlays
@@ -301,7 +310,7 @@ def compare_cmd(base, alt, out, seed, attribute, attribute_capacity, rounds, rep
     with err_console.status(f"comparing {escape(base_spec.name)} and {escape(alt_spec.name)} ..."):
         doc = compare_pipeline(base_spec, alt_spec, folder, workers=workers, rounds=rounds, search_days=search_days,
                                replications=replications, attribute_overlays=direct_overlays(alt) if attribute else [],
-                               attribute_capacity=attribute_capacity)
+                               attribute_capacity=attribute_capacity, scheduler=scheduler)
     print_comparison(console, doc)
     console.print(f"comparison written to {escape(str(folder))}/")
 

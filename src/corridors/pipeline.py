@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 from corridors import results
@@ -35,7 +35,7 @@ from corridors.scenario import compose, dump_resolved_yaml
 from corridors.search import FIRST_LOADS, MAX_SCALE, REFINE_ROUNDS, search_many
 from corridors.simulation import SimResult, flow_routes, simulate
 from corridors.simulation.budget import Estimate, check_budget, estimate_run, estimate_search
-from corridors.workers import process_pool
+from corridors.workers import executor as open_executor
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,8 @@ def finish_replications(spec: RunSpec, started: list, replications: int | None =
 
 
 def simulate_replications(spec: RunSpec, *, workers: int = 2, replications: int | None = None,
-                          progress: Callable[[float], None] | None = None) -> tuple[SimResult, dict | None]:
+                          progress: Callable[[float], None] | None = None,
+                          scheduler: str | None = None) -> tuple[SimResult, dict | None]:
     """Simulate ``spec`` once, or once per replication with seeds seed, seed+1, ...
 
     Parameters
@@ -140,6 +141,9 @@ def simulate_replications(spec: RunSpec, *, workers: int = 2, replications: int 
         How many (default: ``simulation.replications``).
     progress
         Called with the simulated day (single run only).
+    scheduler
+        Where the replications run (:func:`corridors.workers.executor`): ``None``
+        for this machine's process pool, ``"local"`` or a Dask scheduler's address.
 
     Returns
     -------
@@ -151,13 +155,13 @@ def simulate_replications(spec: RunSpec, *, workers: int = 2, replications: int 
     n = replications or spec.settings.replications
     if n <= 1:
         return simulate_scenario(spec.with_settings(replications=1), progress=progress), None
-    with process_pool(min(workers, n)) as pool:
+    with open_executor(min(workers, n), scheduler) as pool:
         first, sums = finish_replications(spec, start_replications(spec, pool, n), n)
     return first, results.replication_stats(sums)
 
 
 def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, replications: int | None = None,
-                 progress: Callable[[float], None] | None = None) -> tuple[dict, float]:
+                 progress: Callable[[float], None] | None = None, scheduler: str | None = None) -> tuple[dict, float]:
     """``corridors run``: simulate and write the run folder.
 
     Parameters
@@ -166,7 +170,7 @@ def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, replications:
         The resolved scenario.
     folder
         The result folder (see :mod:`corridors.outdir`).
-    workers, replications, progress
+    workers, replications, progress, scheduler
         See :func:`simulate_replications`.
 
     Returns
@@ -184,7 +188,7 @@ def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, replications:
     check_budget(estimate_run(spec, workers=workers))
     with staged_dir(folder) as tmp:
         t0 = time.perf_counter()
-        res, stats = simulate_replications(spec, workers=workers, progress=progress)
+        res, stats = simulate_replications(spec, workers=workers, progress=progress, scheduler=scheduler)
         wall_s = time.perf_counter() - t0
         doc = write_run_files(tmp, spec, res, wall_s=wall_s, replications=stats)
     return doc, wall_s
@@ -255,7 +259,8 @@ def _search_warmup(spec: RunSpec, search_days: float) -> float:
 
 
 def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: int = REFINE_ROUNDS,
-                      search_days: float = 100.0, replications: int | None = None) -> CapacityDoc:
+                      search_days: float = 100.0, replications: int | None = None,
+                      scheduler: str | None = None) -> CapacityDoc:
     """``corridors capacity``: LP bound and simulated capacities per region and direction, written to ``folder``.
 
     Parameters
@@ -270,6 +275,8 @@ def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: 
         Refinement rounds and the simulated days of each search run (warm-up included).
     replications
         Runs per load (default: ``simulation.replications``).
+    scheduler
+        Where the runs go (:func:`corridors.workers.executor`; ``None``: this machine's process pool).
 
     Returns
     -------
@@ -284,7 +291,7 @@ def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: 
     if replications:
         spec = spec.with_settings(replications=replications)
     check_budget(search_estimate(spec, rounds=rounds, search_days=search_days, workers=workers))
-    with staged_dir(folder) as tmp, process_pool(workers) as pool:
+    with staged_dir(folder) as tmp, open_executor(workers, scheduler) as pool:
         (doc,) = assess_many([spec], executor=pool, rounds=rounds, days=search_days,
                              warmup_days=_search_warmup(spec, search_days))
         results.write_json(tmp / "capacity.json", doc.to_dict())
@@ -296,7 +303,8 @@ def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: 
 
 def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, workers: int = 2,
                      rounds: int = REFINE_ROUNDS, search_days: float = 100.0, replications: int | None = None,
-                     attribute_overlays=(), attribute_capacity: bool = False) -> ComparisonDoc:
+                     attribute_overlays=(), attribute_capacity: bool = False,
+                     scheduler: str | None = None) -> ComparisonDoc:
     """``corridors compare``: both scenarios' runs and capacities, the paired comparison, maps and charts in ``folder``.
 
     Parameters
@@ -305,7 +313,7 @@ def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, wor
         The resolved scenarios before and after.
     folder
         The result folder.
-    workers, rounds, search_days
+    workers, rounds, search_days, scheduler
         See :func:`capacity_pipeline`.
     replications
         Runs of each scenario and runs per load of each search, the same seeds
@@ -344,7 +352,7 @@ def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, wor
               *(search_estimate(s, rounds=rounds, search_days=search_days, workers=workers)
                 for s in (base_spec, alt_spec))]
     check_budget(*stages)
-    with staged_dir(folder) as tmp, process_pool(workers) as pool:
+    with staged_dir(folder) as tmp, open_executor(workers, scheduler) as pool:
         return _compare_into(tmp, base_spec, alt_spec, executor=pool, rounds=rounds, search_days=search_days,
                              projects=projects, attribute_capacity=attribute_capacity,
                              overlays=[str(p) for p in attribute_overlays], stages=stages, workers=workers)
@@ -376,9 +384,10 @@ def _compare_into(tmp: Path, base_spec: RunSpec, alt_spec: RunSpec, *, executor:
     stats = [results.replication_stats(sums) if len(sums) > 1 else None for sums in (base_sums, alt_sums)]
     # the folders hold the first replication (seed = the scenario's seed) and every replication's statistics
     jobs = [(tmp / "base", base_spec, base_res, stats[0]), (tmp / "alt", alt_spec, alt_res, stats[1])]
-    # the two run folders are written by the pool while the maps are drawn here
+    # The two run folders are written by the local pool while the maps are drawn here; a Dask
+    # cluster's workers may not share this machine's disk, so there they are written here.
     writes = ([executor.submit(write_run_files, *job[:3], wall_s=wall, replications=job[3]) for job in jobs]
-              if executor else None)
+              if isinstance(executor, ProcessPoolExecutor) else None)
     if writes is None:
         for job in jobs:
             write_run_files(*job[:3], wall_s=wall, replications=job[3])

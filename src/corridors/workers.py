@@ -1,4 +1,4 @@
-"""Processes: a pool of simulation workers that end with the run that started them, and process liveness.
+"""Processes: the executor every fan-out runs on (a local pool or Dask), workers that end with their run, liveness.
 
 A killed ``corridors compare`` must not leave workers simulating for minutes:
 each worker asks the kernel for SIGTERM when its parent dies (Linux) and runs a
@@ -17,6 +17,8 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
+
+from corridors.errors import CorridorsError
 
 #: ``prctl`` option: the signal a process gets when its parent dies (Linux).
 _PR_SET_PDEATHSIG = 1
@@ -107,3 +109,66 @@ def process_pool(workers: int) -> Iterator[Executor | None]:
         yield pool
     finally:
         pool.shutdown(cancel_futures=True)
+
+
+#: ``--scheduler`` value that starts a Dask cluster on this machine instead of connecting to one.
+LOCAL_CLUSTER = "local"
+#: Seconds to wait for a Dask scheduler to answer before giving up with an error.
+CONNECT_TIMEOUT_S = 20
+
+
+@contextmanager
+def executor(workers: int, scheduler: str | None = None) -> Iterator[Executor | None]:
+    """Open the executor that every fan-out of a command runs on: replications, search probes, compares.
+
+    Parameters
+    ----------
+    workers
+        Local worker processes (without ``scheduler``, or with ``"local"``); 1 or
+        fewer runs everything in this process.
+    scheduler
+        ``None`` for this machine's process pool (:func:`process_pool`);
+        ``"local"`` for a Dask ``LocalCluster`` of ``workers`` single-threaded
+        processes; else the address of a running Dask scheduler
+        (``tcp://host:8786``), whatever launched it (dask-jobqueue, Kubernetes,
+        a cloud service). Its workers need corridors installed, the same version.
+
+    Yields
+    ------
+    concurrent.futures.Executor or None
+        Futures are :class:`concurrent.futures.Future` whichever backend runs
+        them. Every task carries its own seed, so results do not depend on
+        the backend or the number of workers.
+
+    Raises
+    ------
+    corridors.errors.CorridorsError
+        The scheduler cannot be reached, or dask.distributed is missing.
+    """
+    if scheduler is None:
+        with process_pool(workers) as pool:
+            yield pool
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - a dependency of the package
+        raise CorridorsError("--scheduler needs dask.distributed: pip install distributed") from None
+    cluster = None
+    try:
+        if scheduler == LOCAL_CLUSTER:
+            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        else:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise CorridorsError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({exc})") from None
+    try:
+        # pure=False: two submissions of equal arguments are two runs, never one cached result
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,72 @@
+"""One executor layer for every fan-out (issue 13, item 3): the same files serially, on the local pool and on Dask.
+
+Seeds belong to the tasks (replication ``r`` runs with ``seed + r``; a search probe
+with its load and replication), never to a worker, so where a task runs cannot
+change what it returns. These tests start a Dask ``LocalCluster`` of two worker
+processes, the same code path as ``--scheduler tcp://...`` on a remote cluster.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from corridors import workers
+from corridors.cli import main
+
+DATA = Path(__file__).parent / "data"
+BASE = DATA / "scenario" / "base.yaml"
+#: Files whose content records when and how long a command ran.
+TIMED = {"run.json"}
+
+distributed = pytest.importorskip("distributed")
+
+
+def _invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name not in TIMED}
+
+
+def test_capacity_files_are_identical_serially_on_the_pool_and_on_a_dask_cluster(tmp_path):
+    common = ["capacity", BASE, "--rounds", 1, "--search-days", 40, "--replications", 2]
+    outs = {}
+    for name, extra in [("serial", ["--workers", 1]), ("pool", ["--workers", 2]),
+                        ("dask", ["--workers", 2, "--scheduler", "local"])]:
+        outs[name] = tmp_path / name
+        r = _invoke(*common, "--out", outs[name], *extra)
+        assert r.exit_code == 0, r.output
+    serial = _files(outs["serial"])
+    assert "capacity.json" in serial and "curves.csv" in serial
+    for name in ("pool", "dask"):
+        got = _files(outs[name])
+        assert got.keys() == serial.keys(), name
+        assert [k for k in serial if got[k] != serial[k]] == [], name
+
+
+def test_replications_on_a_dask_cluster_write_the_same_run_folder(tmp_path):
+    common = ["run", BASE, "--days", 40, "--replications", 2]
+    a, b = tmp_path / "pool", tmp_path / "dask"
+    assert _invoke(*common, "--out", a).exit_code == 0
+    r = _invoke(*common, "--out", b, "--scheduler", "local", "--workers", 2)
+    assert r.exit_code == 0, r.output
+    assert _files(a) == _files(b)
+
+
+def test_a_scheduler_that_does_not_answer_is_a_message_and_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(workers, "CONNECT_TIMEOUT_S", 2)
+    with socket.socket() as s:  # a free port: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "never"
+    r = CliRunner().invoke(main, ["run", str(BASE), "--days", "40", "--replications", "2", "--out", str(out),
+                                  "--scheduler", f"tcp://127.0.0.1:{port}"])
+    assert r.exit_code == 1, r.output
+    assert "Traceback" not in r.output and "cannot reach a Dask scheduler" in r.output
+    assert not out.exists()
