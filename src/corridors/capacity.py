@@ -25,6 +25,7 @@ to 3 decimals; scalings and shares to 4.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, fields, replace
 
@@ -461,6 +462,7 @@ class CapacityDoc:
 def assess_many(
     specs: list[RunSpec], *, executor: Executor | None = None, rounds: int = REFINE_ROUNDS,
     replications: int | None = None, days: float | None = None, warmup_days: float | None = None,
+    on_run: Callable[[int, int], None] | None = None,
 ) -> list[CapacityDoc]:
     """Find the capacity of several scenarios, searched together.
 
@@ -476,6 +478,8 @@ def assess_many(
         Runs per load (default: each scenario's ``simulation.replications``).
     days, warmup_days : float, optional
         Horizon and warm-up of the search runs, days (default: each scenario's own).
+    on_run : callable, optional
+        Progress: ``on_run(done, total)`` after every search run (:func:`corridors.search.search_many`).
 
     Returns
     -------
@@ -485,7 +489,7 @@ def assess_many(
     all_bounds = [region_bounds(s) for s in specs]
     items = [(s, bs[r][d]) for s, bs in zip(specs, all_bounds) for r in REGIONS for d in DIRECTIONS]
     found = iter(search_many(items, rounds=rounds, replications=replications, executor=executor, days=days,
-                             warmup_days=warmup_days))
+                             warmup_days=warmup_days, on_run=on_run))
     docs = []
     for s, bs in zip(specs, all_bounds):
         n = replications or s.settings.replications

@@ -23,10 +23,21 @@ from rich.markup import escape
 
 from corridors import __version__
 from corridors.errors import CorridorsError
+from corridors.progress import Reporter
 
 log = logging.getLogger(__name__)
-console = Console(stderr=False, emoji=False)  # user text is data: no :codes: turned into emoji
-err_console = Console(stderr=True, emoji=False)
+#: Width of the tables when the output is not a terminal: a pipe or a log file keeps whole names.
+PIPED_WIDTH = 400
+
+
+def _console(stream, stderr: bool) -> Console:
+    """Return a console for ``stream``: user text is data (no :codes: turned into emoji); wide when not a terminal."""
+    tty = bool(getattr(stream, "isatty", None) and stream.isatty())
+    return Console(stderr=stderr, emoji=False, width=None if tty else PIPED_WIDTH)
+
+
+console = _console(sys.stdout, stderr=False)
+err_console = _console(sys.stderr, stderr=True)
 
 
 def _friendly(fn):
@@ -76,6 +87,9 @@ class _ShortIntRange(click.IntRange):
         return super().convert(value, param, ctx)
 
 
+#: ``--quiet``: no progress display.
+_QUIET_HELP = ("Show no progress. Without it: bars on a terminal; elsewhere one line per stage and every 30 s "
+               "(runs done, time spent and left).")
 #: ``--scheduler``: where the runs go (corridors.workers.executor).
 _SCHEDULER_HELP = ("Run the simulations on Dask: 'local' starts a cluster of --workers processes here, an address "
                    "(tcp://host:8786) uses a running Dask scheduler (its workers need corridors installed). "
@@ -213,9 +227,10 @@ def _day_progress(spec):
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Parallel simulation processes (one replication each).")
 @click.option("--scheduler", metavar="ADDRESS", help=_SCHEDULER_HELP)
+@click.option("-q", "--quiet", is_flag=True, help=_QUIET_HELP)
 @_friendly
 def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None,
-            replications: int | None, workers: int, scheduler: str | None) -> None:
+            replications: int | None, workers: int, scheduler: str | None, quiet: bool) -> None:
     """Simulate SCENARIO and write its results."""
     from corridors.pipeline import run_pipeline
     from corridors.screen import print_run_summary
@@ -224,11 +239,15 @@ def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None
     folder = _target(out, spec.name)
     n = spec.settings.replications
     if n > 1:
-        with err_console.status(f"{n} replications of {escape(spec.name)} ..."):
-            doc, wall = run_pipeline(spec, folder, workers=workers, scheduler=scheduler)
-    else:
+        with Reporter(err_console, quiet=quiet) as report:
+            doc, wall = run_pipeline(spec, folder, workers=workers, scheduler=scheduler, report=report)
+    elif err_console.is_terminal and not quiet:
         with _day_progress(spec) as progress:
             doc, wall = run_pipeline(spec, folder, progress=progress)
+    else:
+        days = int(spec.settings.days)
+        with Reporter(err_console, quiet=quiet) as report:
+            doc, wall = run_pipeline(spec, folder, progress=lambda day: report("simulation", int(day), days, "days"))
     print_run_summary(console, doc)
     console.print(f"results written to {escape(str(folder))}/ ({wall:.1f} s simulated time {spec.settings.days:g} days)")
 
@@ -255,6 +274,7 @@ _search_options = [
     click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
                  help="Parallel simulation processes."),
     click.option("--scheduler", metavar="ADDRESS", help=_SCHEDULER_HELP),
+    click.option("-q", "--quiet", is_flag=True, help=_QUIET_HELP),
 ]
 
 
@@ -270,16 +290,16 @@ def _with_search_options(fn):
 @click.option("--seed", type=SEED, help="Override the scenario's seed.")
 @_with_search_options
 @_friendly
-def capacity_cmd(scenario, out, seed, rounds, replications, search_days, workers, scheduler) -> None:
+def capacity_cmd(scenario, out, seed, rounds, replications, search_days, workers, scheduler, quiet) -> None:
     """Capacity to and from each region: LP bound, practical capacity, maximum throughput, bottlenecks."""
     from corridors.pipeline import capacity_pipeline
     from corridors.screen import print_capacity
 
     spec = _load(scenario, seed, None, replications)
     folder = _target(out, f"capacity-{spec.name}")
-    with err_console.status(f"searching capacity of {escape(spec.name)} ..."):
+    with Reporter(err_console, quiet=quiet) as report:
         doc = capacity_pipeline(spec, folder, workers=workers, rounds=rounds, search_days=search_days,
-                                scheduler=scheduler)
+                                scheduler=scheduler, report=report)
     print_capacity(console, doc)
     console.print(f"capacity written to {escape(str(folder))}/")
 
@@ -297,7 +317,7 @@ def capacity_cmd(scenario, out, seed, rounds, replications, search_days, workers
 @_with_search_options
 @_friendly
 def compare_cmd(base, alt, out, seed, attribute, attribute_capacity, rounds, replications, search_days,
-                workers, scheduler) -> None:
+                workers, scheduler, quiet) -> None:
     """Run BASE and ALT, find their capacities and write the comparison, maps and charts."""
     from corridors.pipeline import compare_pipeline
     from corridors.scenario import direct_overlays
@@ -307,10 +327,10 @@ def compare_cmd(base, alt, out, seed, attribute, attribute_capacity, rounds, rep
         raise click.UsageError("--attribute-capacity needs the attribution: drop --no-attribute")
     base_spec, alt_spec = _load(base, seed, None, replications), _load(alt, seed, None, replications)
     folder = _target(out, f"compare-{base_spec.name}-vs-{alt_spec.name}")
-    with err_console.status(f"comparing {escape(base_spec.name)} and {escape(alt_spec.name)} ..."):
+    with Reporter(err_console, quiet=quiet) as report:
         doc = compare_pipeline(base_spec, alt_spec, folder, workers=workers, rounds=rounds, search_days=search_days,
                                replications=replications, attribute_overlays=direct_overlays(alt) if attribute else [],
-                               attribute_capacity=attribute_capacity, scheduler=scheduler)
+                               attribute_capacity=attribute_capacity, scheduler=scheduler, report=report)
     print_comparison(console, doc)
     console.print(f"comparison written to {escape(str(folder))}/")
 

@@ -12,6 +12,7 @@ through :mod:`corridors.screen`).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -38,6 +39,49 @@ from corridors.simulation.budget import Estimate, check_budget, estimate_run, es
 from corridors.workers import executor as open_executor
 
 log = logging.getLogger(__name__)
+
+#: ``report(stage, done, total)``: a long command's progress, for the CLI's display. ``total``
+#: is what the stage can still need at most (a capacity search stops early where it can).
+Report = Callable[[str, int, int], None]
+#: Stages a command reports.
+STAGE_REPLICATIONS = "replications"
+STAGE_RUNS = "scenario runs"
+STAGE_SEARCH = "capacity search"
+STAGE_PROJECTS = "each project alone"
+STAGE_FILES = "maps and files"
+
+
+def _tell(report: Report | None, stage: str, done: int, total: int) -> None:
+    if report is not None:
+        report(stage, done, total)
+
+
+def _stage(report: Report | None, stage: str) -> Callable[[int, int], None] | None:
+    """``on_run(done, total)`` of a search, reported as ``stage``."""
+    return None if report is None else (lambda done, total: report(stage, done, total))
+
+
+def count_done(started: list, stage: str, report: Report | None) -> None:
+    """Report ``stage`` as each of ``started`` (futures, or values already there) finishes.
+
+    Futures' callbacks run in the executor's own thread; the report must be thread-safe.
+    """
+    if report is None:
+        return
+    lock = threading.Lock()
+    done = [0]
+
+    def one(_future=None) -> None:
+        with lock:
+            done[0] += 1
+            report(stage, done[0], len(started))
+
+    report(stage, 0, len(started))
+    for f in started:
+        if hasattr(f, "add_done_callback"):
+            f.add_done_callback(one)
+        else:
+            one()
 
 
 # --------------------------------------------------------------------------- run
@@ -128,7 +172,7 @@ def finish_replications(spec: RunSpec, started: list, replications: int | None =
 
 def simulate_replications(spec: RunSpec, *, workers: int = 2, replications: int | None = None,
                           progress: Callable[[float], None] | None = None,
-                          scheduler: str | None = None) -> tuple[SimResult, dict | None]:
+                          scheduler: str | None = None, report: Report | None = None) -> tuple[SimResult, dict | None]:
     """Simulate ``spec`` once, or once per replication with seeds seed, seed+1, ...
 
     Parameters
@@ -144,6 +188,8 @@ def simulate_replications(spec: RunSpec, *, workers: int = 2, replications: int 
     scheduler
         Where the replications run (:func:`corridors.workers.executor`): ``None``
         for this machine's process pool, ``"local"`` or a Dask scheduler's address.
+    report
+        Progress of the replications (:data:`Report`, stage :data:`STAGE_REPLICATIONS`).
 
     Returns
     -------
@@ -156,12 +202,15 @@ def simulate_replications(spec: RunSpec, *, workers: int = 2, replications: int 
     if n <= 1:
         return simulate_scenario(spec.with_settings(replications=1), progress=progress), None
     with open_executor(min(workers, n), scheduler) as pool:
-        first, sums = finish_replications(spec, start_replications(spec, pool, n), n)
+        started = start_replications(spec, pool, n)
+        count_done(started, STAGE_REPLICATIONS, report)
+        first, sums = finish_replications(spec, started, n)
     return first, results.replication_stats(sums)
 
 
 def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, replications: int | None = None,
-                 progress: Callable[[float], None] | None = None, scheduler: str | None = None) -> tuple[dict, float]:
+                 progress: Callable[[float], None] | None = None, scheduler: str | None = None,
+                 report: Report | None = None) -> tuple[dict, float]:
     """``corridors run``: simulate and write the run folder.
 
     Parameters
@@ -170,7 +219,7 @@ def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, replications:
         The resolved scenario.
     folder
         The result folder (see :mod:`corridors.outdir`).
-    workers, replications, progress, scheduler
+    workers, replications, progress, scheduler, report
         See :func:`simulate_replications`.
 
     Returns
@@ -188,7 +237,8 @@ def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, replications:
     check_budget(estimate_run(spec, workers=workers))
     with staged_dir(folder) as tmp:
         t0 = time.perf_counter()
-        res, stats = simulate_replications(spec, workers=workers, progress=progress, scheduler=scheduler)
+        res, stats = simulate_replications(spec, workers=workers, progress=progress, scheduler=scheduler,
+                                           report=report)
         wall_s = time.perf_counter() - t0
         doc = write_run_files(tmp, spec, res, wall_s=wall_s, replications=stats)
     return doc, wall_s
@@ -260,7 +310,7 @@ def _search_warmup(spec: RunSpec, search_days: float) -> float:
 
 def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: int = REFINE_ROUNDS,
                       search_days: float = 100.0, replications: int | None = None,
-                      scheduler: str | None = None) -> CapacityDoc:
+                      scheduler: str | None = None, report: Report | None = None) -> CapacityDoc:
     """``corridors capacity``: LP bound and simulated capacities per region and direction, written to ``folder``.
 
     Parameters
@@ -277,6 +327,8 @@ def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: 
         Runs per load (default: ``simulation.replications``).
     scheduler
         Where the runs go (:func:`corridors.workers.executor`; ``None``: this machine's process pool).
+    report
+        Progress (:data:`Report`): the search's runs, then the files.
 
     Returns
     -------
@@ -293,18 +345,20 @@ def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: 
     check_budget(search_estimate(spec, rounds=rounds, search_days=search_days, workers=workers))
     with staged_dir(folder) as tmp, open_executor(workers, scheduler) as pool:
         (doc,) = assess_many([spec], executor=pool, rounds=rounds, days=search_days,
-                             warmup_days=_search_warmup(spec, search_days))
+                             warmup_days=_search_warmup(spec, search_days), on_run=_stage(report, STAGE_SEARCH))
+        _tell(report, STAGE_FILES, 0, 1)
         results.write_json(tmp / "capacity.json", doc.to_dict())
         results.write_csv(tmp / "capacity.csv", doc.csv_rows())
         results.write_csv(tmp / "curves.csv", doc.curve_rows())
         draw_curves([doc], tmp)
+    _tell(report, STAGE_FILES, 1, 1)
     return doc
 
 
 def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, workers: int = 2,
                      rounds: int = REFINE_ROUNDS, search_days: float = 100.0, replications: int | None = None,
                      attribute_overlays=(), attribute_capacity: bool = False,
-                     scheduler: str | None = None) -> ComparisonDoc:
+                     scheduler: str | None = None, report: Report | None = None) -> ComparisonDoc:
     """``corridors compare``: both scenarios' runs and capacities, the paired comparison, maps and charts in ``folder``.
 
     Parameters
@@ -313,8 +367,9 @@ def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, wor
         The resolved scenarios before and after.
     folder
         The result folder.
-    workers, rounds, search_days, scheduler
-        See :func:`capacity_pipeline`.
+    workers, rounds, search_days, scheduler, report
+        See :func:`capacity_pipeline`; ``report`` hears of the scenario runs, the
+        capacity search, the projects' searches and the files.
     replications
         Runs of each scenario and runs per load of each search, the same seeds
         on both sides (default: the larger ``simulation.replications`` of the
@@ -355,19 +410,23 @@ def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, wor
     with staged_dir(folder) as tmp, open_executor(workers, scheduler) as pool:
         return _compare_into(tmp, base_spec, alt_spec, executor=pool, rounds=rounds, search_days=search_days,
                              projects=projects, attribute_capacity=attribute_capacity,
-                             overlays=[str(p) for p in attribute_overlays], stages=stages, workers=workers)
+                             overlays=[str(p) for p in attribute_overlays], stages=stages, workers=workers,
+                             report=report)
 
 
 def _compare_into(tmp: Path, base_spec: RunSpec, alt_spec: RunSpec, *, executor: Executor | None, rounds: int,
                   search_days: float, projects: dict[str, RunSpec], attribute_capacity: bool,
-                  overlays: list[str], stages: list[Estimate], workers: int) -> ComparisonDoc:
+                  overlays: list[str], stages: list[Estimate], workers: int,
+                  report: Report | None = None) -> ComparisonDoc:
     """Run and write everything of a comparison into the staging folder ``tmp``."""
     t0 = time.perf_counter()
     started = [start_replications(s, executor) for s in (base_spec, alt_spec)]
+    count_done([f for fs in started for f in fs], STAGE_RUNS, report)
     # Serial work of this process overlaps the runs in the pool.
     project_bounds = {name: region_bounds(spec) for name, spec in projects.items()}
     base_cap, alt_cap = assess_many([base_spec, alt_spec], executor=executor, rounds=rounds,
-                                    days=search_days, warmup_days=_search_warmup(base_spec, search_days))
+                                    days=search_days, warmup_days=_search_warmup(base_spec, search_days),
+                                    on_run=_stage(report, STAGE_SEARCH))
     (base_res, base_sums), (alt_res, alt_sums) = (finish_replications(s, f) for s, f in zip((base_spec, alt_spec),
                                                                                             started))
     doc = compare_docs(base_cap, alt_cap, base_sums, alt_sums)
@@ -377,7 +436,9 @@ def _compare_into(tmp: Path, base_spec: RunSpec, alt_spec: RunSpec, *, executor:
     if skipped:
         regions = []
     project_caps = (project_capacities(base_spec, projects, project_bounds, regions, executor=executor,
-                                       rounds=rounds, search_days=search_days) if regions else None)
+                                       rounds=rounds, search_days=search_days,
+                                       on_run=_stage(report, STAGE_PROJECTS)) if regions else None)
+    _tell(report, STAGE_FILES, 0, 1)
     attribution = (attribution_rows(base_cap, project_bounds, alt_cap, project_caps, doc) if project_bounds
                    else [])
     wall = time.perf_counter() - t0
@@ -411,6 +472,7 @@ def _compare_into(tmp: Path, base_spec: RunSpec, alt_spec: RunSpec, *, executor:
         "attributed_capacity_regions": [f"{r} {d}" for r, d in regions],
         "attributed_capacity_skipped": skipped or None,
     })
+    _tell(report, STAGE_FILES, 1, 1)
     return doc
 
 
@@ -444,7 +506,8 @@ def _over_project_budget(stages: list[Estimate], specs: list[RunSpec], regions: 
 
 def project_capacities(base_spec: RunSpec, projects: dict[str, RunSpec], project_bounds: dict,
                        regions: list[tuple[str, str]], *, executor: Executor | None, rounds: int,
-                       search_days: float) -> dict[str, dict[tuple[str, str], ProjectCapacity]]:
+                       search_days: float, on_run: Callable[[int, int], None] | None = None,
+                       ) -> dict[str, dict[tuple[str, str], ProjectCapacity]]:
     """Search the practical capacity of ``regions`` with each project alone, on the base's seeds.
 
     Parameters
@@ -459,6 +522,8 @@ def project_capacities(base_spec: RunSpec, projects: dict[str, RunSpec], project
         ``(region, direction)`` pairs to search.
     executor, rounds, search_days
         As for :func:`compare_pipeline`.
+    on_run
+        Progress of the searches' runs (:func:`corridors.search.search_many`).
 
     Returns
     -------
@@ -467,7 +532,8 @@ def project_capacities(base_spec: RunSpec, projects: dict[str, RunSpec], project
     """
     keys = [(name, r, d) for name in projects for r, d in regions]
     found = search_many([(projects[name], project_bounds[name][r][d]) for name, r, d in keys], rounds=rounds,
-                        days=search_days, warmup_days=_search_warmup(base_spec, search_days), executor=executor)
+                        days=search_days, warmup_days=_search_warmup(base_spec, search_days), executor=executor,
+                        on_run=on_run)
     out: dict[str, dict[tuple[str, str], ProjectCapacity]] = {name: {} for name in projects}
     for (name, r, d), sc in zip(keys, found):
         out[name][(r, d)] = ProjectCapacity(tuple(round(x, 3) for x in sc.practical_by_replication_mt),

@@ -33,6 +33,7 @@ measured on are in :mod:`corridors.curve`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field, replace
 
@@ -59,6 +60,8 @@ log = logging.getLogger(__name__)
 FIRST_LOADS = (0.75, 1.0)
 #: The scenario's own demand, probed first by every search (one shared run per replication).
 DEMAND_SCALE = 1.0
+#: ``on_run(done, total)``: runs finished, and at most how many there will be (progress reports).
+OnRun = Callable[[int, int], None]
 #: A load saturates the region's flows when they deliver less than this share of what they offer.
 SATURATED_SHARE = 0.95
 #: Without a saturated load, one more at this multiple of the highest (for the maximum throughput).
@@ -309,6 +312,12 @@ class _Search:
             loads.append(low)
         return sorted(loads)
 
+    def most_runs_left(self) -> int:
+        """Return the most runs this search can still ask for after the round in flight (for progress)."""
+        # the round in flight is number self.round; refinements follow while the round count allows
+        loads = max(0, self.rounds - self.round) + (0 if self.saturation_probed else 1)
+        return loads * self.replications
+
     def next_requests(self) -> list[tuple[float, int]]:
         """``(load, replication)`` of the next round's runs (empty when done)."""
         loads = self.first_loads() if self.round == 0 else [x for x in [self.next_load()] if x is not None]
@@ -362,14 +371,15 @@ def _submit(executor: Executor | None, probe: _Probe) -> Future:
     return done
 
 
-def _run_rounds(active: list[_Search], executor: Executor | None) -> None:
+def _run_rounds(active: list[_Search], executor: Executor | None, on_run: OnRun | None = None) -> None:
     """Run every search's rounds, serially or on ``executor``.
 
     The first round's runs at the scenario's own demand are made once per
     scenario, horizon and replication, and every search of that scenario
     observes its own flows in them. Each search then moves to its next round
     as soon as its own runs are back, so the pool never waits for the slowest
-    search of a round.
+    search of a round. ``on_run(done, total)`` hears of every finished run;
+    ``total`` is what the searches can still ask for at most, so it only falls.
     """
     pending: dict[int, list[tuple[Future, int]]] = {}
     shared: dict[tuple, tuple[_Probe, list[int]]] = {}  # (key, replication) -> probe, its searches
@@ -387,15 +397,28 @@ def _run_rounds(active: list[_Search], executor: Executor | None) -> None:
         fut = _submit(executor, probe)
         for i, k in enumerate(seen_by):
             pending[k].append((fut, i))
+    counted: set[int] = set()  # ids of the runs reported to on_run
+
+    def report() -> None:
+        if on_run is None:
+            return
+        running = {id(f): f for fs in pending.values() for f, _ in fs}
+        counted.update(i for i, f in running.items() if f.done())
+        total = len(counted | running.keys()) + sum(active[k].most_runs_left() for k in pending)
+        on_run(len(counted), total)
+
+    report()
     while pending:
         # wait on the runs still going only: a finished run of a search whose
         # other runs are still going would make the wait return at once (a spin)
         wait([f for fs in pending.values() for f, _ in fs if not f.done()], return_when=FIRST_COMPLETED)
+        report()
         for k in [k for k, fs in pending.items() if all(f.done() for f, _ in fs)]:
             s = active[k]
             s.record([f.result()[i] for f, i in pending.pop(k)])
             if requests := s.next_requests():
                 pending[k] = [(_submit(executor, s.probe(scale, r)), 0) for scale, r in requests]
+        report()
 
 
 def _result(spec: RunSpec, bound: Bound, level: ServiceLevel, s: _Search | None) -> SimulatedCapacity:
@@ -429,6 +452,7 @@ def search_many(
     days: float | None = None,
     warmup_days: float | None = None,
     executor: Executor | None = None,
+    on_run: OnRun | None = None,
 ) -> list[SimulatedCapacity]:
     """Search several ``(scenario, bound)`` pairs together, so a pool stays busy.
 
@@ -444,6 +468,9 @@ def search_many(
         Horizon of the search runs, days (default: each scenario's own).
     executor : Executor, optional
         Runs the probes in parallel (a process pool); serial when ``None``.
+    on_run : callable, optional
+        ``on_run(done, total)`` after every finished run: runs done, and done
+        plus the most the searches can still ask for (for a progress display).
 
     Returns
     -------
@@ -465,7 +492,7 @@ def search_many(
         routes, split = route_cache[id(spec)]
         searches.append(_start(spec, bound, routes, split, level, replications or spec.settings.replications,
                                rounds, days, warmup_days))
-    _run_rounds([s for s in searches if s is not None], executor)
+    _run_rounds([s for s in searches if s is not None], executor, on_run)
     return [_result(spec, bound, ServiceLevel(spec.settings.service_level_wait_share), s)
             for (spec, bound), s in zip(items, searches)]
 
