@@ -11,10 +11,10 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
+from distributed.cfexecutor import ClientExecutor
 
-from corridors import workers
+from corridors import pipeline, workers
 from corridors.cli import main
 
 DATA = Path(__file__).parent / "data"
@@ -22,7 +22,6 @@ BASE = DATA / "scenario" / "base.yaml"
 #: Files whose content records when and how long a command ran.
 TIMED = {"run.json"}
 
-distributed = pytest.importorskip("distributed")
 
 
 def _invoke(*args):
@@ -34,7 +33,31 @@ def _files(folder: Path) -> dict[str, bytes]:
             if p.is_file() and p.name not in TIMED}
 
 
-def test_capacity_files_are_identical_serially_on_the_pool_and_on_a_dask_cluster(tmp_path):
+def _spy(monkeypatch) -> list:
+    """Record the executor each command ran on."""
+    used = []
+    real = pipeline.open_executor
+
+    def spying(*a, **kw):
+        cm = real(*a, **kw)
+
+        class Wrapped:
+            def __enter__(self):
+                ex = cm.__enter__()
+                used.append(type(ex))
+                return ex
+
+            def __exit__(self, *exc):
+                return cm.__exit__(*exc)
+
+        return Wrapped()
+
+    monkeypatch.setattr(pipeline, "open_executor", spying)
+    return used
+
+
+def test_capacity_files_are_identical_serially_on_the_pool_and_on_a_dask_cluster(tmp_path, monkeypatch):
+    used = _spy(monkeypatch)
     common = ["capacity", BASE, "--rounds", 1, "--search-days", 40, "--replications", 2]
     outs = {}
     for name, extra in [("serial", ["--workers", 1]), ("pool", ["--workers", 2]),
@@ -42,6 +65,7 @@ def test_capacity_files_are_identical_serially_on_the_pool_and_on_a_dask_cluster
         outs[name] = tmp_path / name
         r = _invoke(*common, "--out", outs[name], *extra)
         assert r.exit_code == 0, r.output
+    assert [u.__name__ for u in used] == ["NoneType", "ProcessPoolExecutor", "ClientExecutor"]
     serial = _files(outs["serial"])
     assert "capacity.json" in serial and "curves.csv" in serial
     for name in ("pool", "dask"):
@@ -50,12 +74,14 @@ def test_capacity_files_are_identical_serially_on_the_pool_and_on_a_dask_cluster
         assert [k for k in serial if got[k] != serial[k]] == [], name
 
 
-def test_replications_on_a_dask_cluster_write_the_same_run_folder(tmp_path):
+def test_replications_on_a_dask_cluster_write_the_same_run_folder(tmp_path, monkeypatch):
+    used = _spy(monkeypatch)
     common = ["run", BASE, "--days", 40, "--replications", 2]
     a, b = tmp_path / "pool", tmp_path / "dask"
     assert _invoke(*common, "--out", a).exit_code == 0
     r = _invoke(*common, "--out", b, "--scheduler", "local", "--workers", 2)
     assert r.exit_code == 0, r.output
+    assert used[-1] is ClientExecutor
     assert _files(a) == _files(b)
 
 

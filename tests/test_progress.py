@@ -70,8 +70,14 @@ def test_capacity_shows_its_stages_when_piped_and_nothing_with_quiet(tmp_path):
     assert q.exit_code == 0 and "capacity search" not in q.stderr
 
 
-def test_piped_tables_keep_whole_names(tmp_path):
+def test_piped_tables_keep_whole_names(tmp_path, monkeypatch):
     """A table printed to a pipe is not cut at 80 columns: every row of the capacity table is one line."""
+    import io
+
+    from corridors import cli
+
+    # the console the CLI makes for a stream that is not a terminal (as at import under a pipe)
+    monkeypatch.setattr(cli, "console", cli._console(io.StringIO(), stderr=False))
     r = CliRunner().invoke(main, ["capacity", str(BASE), "--rounds", "1", "--search-days", "40", "--workers", "1",
                                   "--replications", "2", "--quiet", "--out", str(tmp_path / "c")])
     assert r.exit_code == 0, r.output

@@ -132,3 +132,49 @@ def test_the_run_at_demand_is_shared_by_every_region_of_a_scenario(monkeypatch):
     at_demand = [r for r in runs if r.flows == spec.flows]
     assert len(at_demand) == 2  # one per replication, not one per region and replication
     assert all(p.observations[0].scale == DEMAND_SCALE for p in (t.points[0] for t in together))
+
+
+def _two_way_spec(replications=2):
+    nodes = [node("a", 70.0), node("b", 70.1), node("c", 70.2, country="CN", region="China", gauge=1435)]
+    links = [rail("ab", "a", "b", 10.0, tracks=2, headway_min=5.0),
+             border("bc", "b", "c", tracks=1, dwell_h=DWELL_H, cv=0.3, gauge_change=True)]
+    return make_spec(make_network(nodes, links), [flow("x", "a", "China", trains_per_year=2.0 * 365),
+                                                  flow("y", "China", "a", trains_per_year=1.5 * 365)],
+                     days=120.0, warmup_days=20.0).with_settings(replications=replications)
+
+
+def test_two_scenarios_never_share_a_run_even_when_equal(monkeypatch):
+    import corridors.search as search_mod
+    from corridors.search import search_many
+
+    one, two = _two_way_spec(), _two_way_spec()  # equal values, two scenarios (as before and after)
+    items = [(s, bound_for(s, "China", d)) for s in (one, two) for d in ("inbound", "outbound")]
+    runs = []
+    real = search_mod.simulate
+    monkeypatch.setattr(search_mod, "simulate", lambda run, **kw: runs.append(run) or real(run, **kw))
+    found = search_many(items)
+    assert len([r for r in runs if r.flows == one.flows]) == 4  # one per scenario and replication
+    assert found[:2] == found[2:]
+
+
+@pytest.mark.parametrize("pool", [False, True])
+def test_progress_counts_every_run_once_and_its_total_only_falls(monkeypatch, pool):
+    """``on_run(done, total)``: done counts each run once (ids of finished futures are reused), total bounds it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import corridors.search as search_mod
+    from corridors.search import search_many
+
+    spec = _two_way_spec()
+    items = [(spec, bound_for(spec, "China", d)) for d in ("inbound", "outbound")]
+    runs, seen = [], []
+    real = search_mod.simulate
+    monkeypatch.setattr(search_mod, "simulate", lambda run, **kw: runs.append(run) or real(run, **kw))
+    with ThreadPoolExecutor(2) if pool else __import__("contextlib").nullcontext() as ex:
+        search_many(items, executor=ex, on_run=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (len(runs), len(runs))
+    assert seen[0][0] < len(runs)  # serially too, runs are reported as they finish, not all at once
+    totals = [t for _, t in seen]
+    assert all(a >= b for a, b in zip(totals, totals[1:])) and min(totals) >= len(runs)
+    dones = [d for d, _ in seen]
+    assert dones == sorted(dones)

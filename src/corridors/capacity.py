@@ -33,6 +33,7 @@ from corridors import REGIONS, __version__
 from corridors.bound import BindingElement, Bound, region_bounds
 from corridors.model import RunSpec
 from corridors.search import (
+    DEMAND_SCALE,
     FIRST_LOADS,
     REFINE_ROUNDS,
     REFINE_TOLERANCE,
@@ -357,9 +358,14 @@ class SearchSettings:
     days, warmup_days : float
         Horizon and warm-up of every run, days.
     first_loads : list of float
-        The first loads, as shares of the LP's uniform scaling.
+        Shares of the LP's uniform scaling probed in the first round: the top
+        one unless it lies within ``refine_tolerance`` of demand, the lower
+        one only when the scaling is below demand.
     refine_tolerance : float
         Refinement stops once a load lies within this share of the crossing.
+    demand_scale : float
+        The load, a multiple of demand, that every search probes first: the
+        scenario's own demand, one run per replication shared by every region.
     """
 
     replications: int
@@ -368,6 +374,7 @@ class SearchSettings:
     warmup_days: float
     first_loads: list[float]
     refine_tolerance: float
+    demand_scale: float = DEMAND_SCALE
 
     def to_dict(self) -> dict:
         """Return the settings as in ``capacity.json``."""

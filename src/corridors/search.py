@@ -33,6 +33,7 @@ measured on are in :mod:`corridors.curve`.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field, replace
@@ -72,6 +73,8 @@ REFINE_ROUNDS = 2
 REFINE_TOLERANCE = 0.05
 #: The search never simulates a region's flows beyond this multiple of their demand.
 MAX_SCALE = 20.0
+
+
 @dataclass(frozen=True)
 class SimulatedCapacity:
     """Result of the search for one region and direction.
@@ -362,13 +365,22 @@ def _start(spec: RunSpec, bound: Bound, routes: dict, split: dict | None, level:
                    split)
 
 
-def _submit(executor: Executor | None, probe: _Probe) -> Future:
-    """Start ``probe`` on ``executor``, or run it here and now (``None``: serial)."""
-    if executor is not None:
-        return executor.submit(_probe, probe)
-    done: Future = Future()
-    done.set_result(_probe(probe))
-    return done
+class _Serial(Executor):
+    """Runs what is submitted here, one task per :meth:`step`: serially, a search reports its runs as a pool does."""
+
+    def __init__(self) -> None:
+        self._todo: deque = deque()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        """Queue ``fn(*args, **kwargs)``; its future is done after the :meth:`step` that runs it."""
+        f: Future = Future()
+        self._todo.append((f, fn, args, kwargs))
+        return f
+
+    def step(self) -> None:
+        """Run the oldest queued task (an exception propagates at once, as in a plain call)."""
+        f, fn, args, kwargs = self._todo.popleft()
+        f.set_result(fn(*args, **kwargs))
 
 
 def _run_rounds(active: list[_Search], executor: Executor | None, on_run: OnRun | None = None) -> None:
@@ -381,43 +393,50 @@ def _run_rounds(active: list[_Search], executor: Executor | None, on_run: OnRun 
     search of a round. ``on_run(done, total)`` hears of every finished run;
     ``total`` is what the searches can still ask for at most, so it only falls.
     """
+    runner = executor if executor is not None else _Serial()
     pending: dict[int, list[tuple[Future, int]]] = {}
     shared: dict[tuple, tuple[_Probe, list[int]]] = {}  # (key, replication) -> probe, its searches
     for k, s in enumerate(active):
         pending[k] = []
         for scale, r in s.next_requests():
             if scale != DEMAND_SCALE:
-                pending[k].append((_submit(executor, s.probe(scale, r)), 0))
+                pending[k].append((runner.submit(_probe, s.probe(scale, r)), 0))
                 continue
             probe, seen_by = shared.setdefault((s.shared_key, r), (s.probe(scale, r), []))
             seen_by.append(k)
     for probe, seen_by in shared.values():
         probe = replace(probe, observers=tuple((active[k].free_h, active[k].level.max_added_wait_share)
                                                for k in seen_by))
-        fut = _submit(executor, probe)
+        fut = runner.submit(_probe, probe)
         for i, k in enumerate(seen_by):
             pending[k].append((fut, i))
-    counted: set[int] = set()  # ids of the runs reported to on_run
+    counted: set[Future] = set()  # the runs reported done (the futures themselves: ids are reused)
+    last: list = [None]
 
     def report() -> None:
         if on_run is None:
             return
-        running = {id(f): f for fs in pending.values() for f, _ in fs}
-        counted.update(i for i, f in running.items() if f.done())
-        total = len(counted | running.keys()) + sum(active[k].most_runs_left() for k in pending)
-        on_run(len(counted), total)
+        running = {f for fs in pending.values() for f, _ in fs}
+        counted.update(f for f in running if f.done())
+        now = len(counted), len(counted | running) + sum(active[k].most_runs_left() for k in pending)
+        if now != last[0]:
+            last[0] = now
+            on_run(*now)
 
     report()
     while pending:
-        # wait on the runs still going only: a finished run of a search whose
-        # other runs are still going would make the wait return at once (a spin)
-        wait([f for fs in pending.values() for f, _ in fs if not f.done()], return_when=FIRST_COMPLETED)
+        if isinstance(runner, _Serial):
+            runner.step()
+        else:
+            # wait on the runs still going only: a finished run of a search whose
+            # other runs are still going would make the wait return at once (a spin)
+            wait([f for fs in pending.values() for f, _ in fs if not f.done()], return_when=FIRST_COMPLETED)
         report()
         for k in [k for k, fs in pending.items() if all(f.done() for f, _ in fs)]:
             s = active[k]
             s.record([f.result()[i] for f, i in pending.pop(k)])
             if requests := s.next_requests():
-                pending[k] = [(_submit(executor, s.probe(scale, r)), 0) for scale, r in requests]
+                pending[k] = [(runner.submit(_probe, s.probe(scale, r)), 0) for scale, r in requests]
         report()
 
 

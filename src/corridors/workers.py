@@ -124,8 +124,9 @@ def executor(workers: int, scheduler: str | None = None) -> Iterator[Executor | 
     Parameters
     ----------
     workers
-        Local worker processes (without ``scheduler``, or with ``"local"``); 1 or
-        fewer runs everything in this process.
+        Local worker processes (without ``scheduler``, or with ``"local"``).
+        Without ``scheduler``, 1 or fewer runs everything in this process; a
+        ``"local"`` cluster has at least one worker.
     scheduler
         ``None`` for this machine's process pool (:func:`process_pool`);
         ``"local"`` for a Dask ``LocalCluster`` of ``workers`` single-threaded
@@ -143,16 +144,14 @@ def executor(workers: int, scheduler: str | None = None) -> Iterator[Executor | 
     Raises
     ------
     corridors.errors.CorridorsError
-        The scheduler cannot be reached, or dask.distributed is missing.
+        The scheduler cannot be reached.
     """
     if scheduler is None:
         with process_pool(workers) as pool:
             yield pool
         return
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:  # pragma: no cover - a dependency of the package
-        raise CorridorsError("--scheduler needs dask.distributed: pip install distributed") from None
+    from distributed import Client, LocalCluster  # here: only a command that asks for Dask pays for its import
+
     cluster = None
     try:
         if scheduler == LOCAL_CLUSTER:
