@@ -15,7 +15,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
-import simpy
 
 from corridors.elements import (
     HOURS_PER_DAY,
@@ -34,7 +33,7 @@ from corridors.simulation.records import (
     FerryStats,
     SingleTrackStats,
 )
-from corridors.simulation.resources import NO_DISRUPTION, Block, Schedule, month_of
+from corridors.simulation.resources import NO_DISRUPTION, Block, Schedule, Tracks, month_of
 
 if TYPE_CHECKING:
     from corridors.simulation.engine import Simulation, Train
@@ -276,7 +275,7 @@ class Border(Element):
 
     def __init__(self, sim, link: BorderCrossing, schedule) -> None:
         super().__init__(sim, link, schedule)
-        self.tracks = {d: simpy.PriorityResource(self.env, capacity=link.handling_tracks) for d in ("ab", "ba")}
+        self.tracks = {d: Tracks(self.env, link.handling_tracks) for d in ("ab", "ba")}
         self.limit = link.exchange_limit_trains_per_day
         self.day_count = {"ab": (-1, 0), "ba": (-1, 0)}
         cv = link.dwell_cv
@@ -299,8 +298,7 @@ class Border(Element):
         d = "ab" if forward else "ba"
         arrived = env.now
         self.waiting[d] += 1
-        req = self.tracks[d].request(priority=t.cargo.priority)
-        yield req
+        yield self.tracks[d].request(t.cargo.priority)
         self.waiting[d] -= 1
         yield from self._wait_open(t)
         if self.limit is not None:
@@ -319,7 +317,7 @@ class Border(Element):
         self._busy(d, env.now, dwell)
         t.wait_h += env.now - arrived
         yield env.timeout(dwell)
-        self.tracks[d].release(req)
+        self.tracks[d].release()
         t.border_h += env.now - arrived
         t.crossings += 1
         self._passed(d)

@@ -167,3 +167,51 @@ class Block:
         self.held = True
         heapq.heappop(self.queue)[2].succeed()
 
+
+
+class Tracks:
+    """Parallel servers (a border's handling tracks in one direction) with a priority queue.
+
+    Serves as ``simpy.PriorityResource`` does, event for event (requests in
+    order of priority, then request time, then arrival; at most one waiting
+    request granted per request made and per release processed), but keeps
+    its waiting requests in a heap: SimPy's ``SortedQueue`` sorts the whole
+    list at every request, which costs O(n) per request when queues are long
+    (overload), this O(log n).
+
+    Parameters
+    ----------
+    env
+        The environment.
+    capacity
+        Servers (>= 1).
+    """
+
+    __slots__ = ("capacity", "env", "queue", "seq", "users")
+
+    def __init__(self, env: simpy.Environment, capacity: int) -> None:
+        self.env = env
+        self.capacity = capacity
+        self.users = 0
+        self.queue: list = []
+        self.seq = 0
+
+    def request(self, priority: float) -> simpy.Event:
+        """Return an event that fires when a server is granted (at once, in event order, when one is free)."""
+        ev = self.env.event()
+        self.seq += 1
+        heapq.heappush(self.queue, (priority, self.env.now, self.seq, ev))
+        self._grant_one()
+        return ev
+
+    def release(self) -> None:
+        """Free one server now; the next waiting request is granted when this release is processed."""
+        self.users -= 1
+        done = self.env.event()
+        done.callbacks.append(self._grant_one)
+        done.succeed()
+
+    def _grant_one(self, _event=None) -> None:
+        if self.queue and self.users < self.capacity:
+            self.users += 1
+            heapq.heappop(self.queue)[3].succeed()
