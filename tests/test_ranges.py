@@ -420,7 +420,7 @@ def test_a_run_too_large_is_refused_up_front_with_its_numbers(tmp_path):
     assert res.exit_code == 1, res.output
     text = " ".join(res.output.split())
     assert "the run is too large to start" in text
-    assert "billion SimPy events in 1,000 runs, above the limit of 500.0 million per command" in text
+    assert "billion SimPy events in 1,000 runs, above the limit of 1.0 billion per command" in text
     assert "above the limit of 2,000 MB" in text and "fewer simulation.replications" in text
     assert not (tmp_path / "o").exists()
 

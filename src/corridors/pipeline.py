@@ -294,14 +294,15 @@ def search_estimate(spec: RunSpec, *, rounds: int, search_days: float, workers: 
     Returns
     -------
     corridors.simulation.budget.Estimate
-        Every load the search may probe (the first ones, the demand among them,
-        the refinements and one for the maximum throughput) times the replications, a region at
+        Every load the search may probe (its own first ones, the refinements and
+        one for the maximum throughput, and the run at demand that every region
+        shares) times the replications, a region at
         most at :data:`corridors.search.MAX_SCALE` times its demand.
     """
     n = replications or spec.settings.replications
-    # first loads: the LP's (FIRST_LOADS, both when below demand) and the demand itself (shared, counted in full)
-    return estimate_search(spec, days=search_days, probes_per_search=n * (len(FIRST_LOADS) + 1 + rounds + 1),
-                           max_scale=MAX_SCALE, workers=workers, regions=regions)
+    # first loads of a search's own: the LP's (FIRST_LOADS, both when below demand); the run at demand is shared
+    return estimate_search(spec, days=search_days, probes_per_search=n * (len(FIRST_LOADS) + rounds + 1),
+                           max_scale=MAX_SCALE, workers=workers, regions=regions, shared_runs=n)
 
 
 def _search_warmup(spec: RunSpec, search_days: float) -> float:

@@ -42,8 +42,8 @@ BYTES_PER_TRAIN_KEPT = 1_200
 #: At most this many SimPy events in one run: ~16 baseline years, about a quarter of an hour on one core.
 MAX_EVENTS_PER_RUN = 50_000_000
 #: At most this many SimPy events in one command (replications, or every probe of a capacity search):
-#: ~160 baseline years, about two hours on two cores.
-MAX_EVENTS_TOTAL = 500_000_000
+#: ~320 baseline years, about an hour on two cores (bench/engine.py: ~8 us per event).
+MAX_EVENTS_TOTAL = 1_000_000_000
 #: At most this much memory for train records (the bench target of a run is under 2 GB).
 MAX_MEMORY_MB = 2_000
 
@@ -160,7 +160,7 @@ def estimate_run(spec: RunSpec, *, workers: int = 1) -> Estimate:
 
 
 def estimate_search(spec: RunSpec, *, days: float, probes_per_search: int, max_scale: float,
-                    workers: int = 1, regions: set[tuple[str, str]] | None = None) -> Estimate:
+                    workers: int = 1, regions: set[tuple[str, str]] | None = None, shared_runs: int = 0) -> Estimate:
     """Estimate a capacity search: per region and direction, probes with the region's flows scaled up.
 
     Parameters
@@ -177,6 +177,8 @@ def estimate_search(spec: RunSpec, *, days: float, probes_per_search: int, max_s
         Probes in progress at once.
     regions
         ``(region, direction)`` pairs searched (default: every one).
+    shared_runs
+        Runs made once for every search of the scenario (the run at demand, per replication).
 
     Returns
     -------
@@ -200,7 +202,7 @@ def estimate_search(spec: RunSpec, *, days: float, probes_per_search: int, max_s
         return Estimate(f"capacity search of {spec.name}", 0, 0.0, 0.0, 0.0, 0.0)
     trains = max(t for t, _ in sizes)
     _, events_at_demand = _size([(f, 1.0) for f in spec.flows], cycles, days)
-    runs = probes_per_search * searches
+    runs = probes_per_search * searches + shared_runs
     memory = trains * max(workers, 1) * BYTES_PER_TRAIN_RUNNING / 1e6
     return Estimate(f"capacity search of {spec.name}", runs, trains, max(e for _, e in sizes),
                     runs * events_at_demand, memory)
