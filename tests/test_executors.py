@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from distributed.cfexecutor import ClientExecutor
 
@@ -95,4 +96,12 @@ def test_a_scheduler_that_does_not_answer_is_a_message_and_leaves_nothing(tmp_pa
                                   "--scheduler", f"tcp://127.0.0.1:{port}"])
     assert r.exit_code == 1, r.output
     assert "Traceback" not in r.output and "cannot reach a Dask scheduler" in r.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("address", ["", "nonsense", "tcp://host", "tcp://host:port", "tcp://a b:8786", "local:8786x"])
+def test_a_scheduler_address_that_is_not_one_is_a_usage_error(tmp_path, address):
+    out = tmp_path / "never"
+    r = CliRunner().invoke(main, ["capacity", str(BASE), "--out", str(out), "--scheduler", address])
+    assert r.exit_code == 2 and "expected 'local' or a Dask scheduler address" in r.output, r.output
     assert not out.exists()

@@ -13,6 +13,7 @@ import functools
 import logging
 import math
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -85,6 +86,17 @@ class _ShortIntRange(click.IntRange):
             self.fail(f"got a number of {len(value.strip())} characters, expected an integer in "
                       f"{self._describe_range()}", param, ctx)
         return super().convert(value, param, ctx)
+
+
+#: A Dask scheduler's address: ``[protocol://]host:port``.
+_ADDRESS = re.compile(r"^([a-z][a-z0-9+.-]*://)?(\[[0-9a-fA-F:]+\]|[^\s/:\[\]]+):\d{1,5}$")
+
+
+def _scheduler_address(ctx, param, value: str | None) -> str | None:
+    """Check ``--scheduler``: ``local`` or ``[protocol://]host:port`` (a usage error otherwise)."""
+    if value is None or value == "local" or _ADDRESS.match(value):
+        return value
+    raise click.BadParameter(f"{value!r}: expected 'local' or a Dask scheduler address such as tcp://host:8786")
 
 
 #: ``--quiet``: no progress display.
@@ -226,7 +238,7 @@ def _day_progress(spec):
 @click.option("--replications", type=REPLICATIONS, help=_REPLICATIONS_HELP)
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Parallel simulation processes (one replication each).")
-@click.option("--scheduler", metavar="ADDRESS", help=_SCHEDULER_HELP)
+@click.option("--scheduler", metavar="ADDRESS", callback=_scheduler_address, help=_SCHEDULER_HELP)
 @click.option("-q", "--quiet", is_flag=True, help=_QUIET_HELP)
 @_friendly
 def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None,
@@ -273,7 +285,7 @@ _search_options = [
                  help="Simulated days of each search run (warm-up included)."),
     click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
                  help="Parallel simulation processes."),
-    click.option("--scheduler", metavar="ADDRESS", help=_SCHEDULER_HELP),
+    click.option("--scheduler", metavar="ADDRESS", callback=_scheduler_address, help=_SCHEDULER_HELP),
     click.option("-q", "--quiet", is_flag=True, help=_QUIET_HELP),
 ]
 
