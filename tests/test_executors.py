@@ -105,3 +105,26 @@ def test_a_scheduler_address_that_is_not_one_is_a_usage_error(tmp_path, address)
     r = CliRunner().invoke(main, ["capacity", str(BASE), "--out", str(out), "--scheduler", address])
     assert r.exit_code == 2 and "expected 'local' or a Dask scheduler address" in r.output, r.output
     assert not out.exists()
+
+
+def test_a_port_that_answers_but_is_no_scheduler_is_an_error_not_a_hang(tmp_path, monkeypatch):
+    """A listener that accepts and never replies (a dashboard, a proxy): the handshake must time out too."""
+    monkeypatch.setattr(workers, "CONNECT_TIMEOUT_S", 2)
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(4)
+        port = srv.getsockname()[1]
+        out = tmp_path / "never"
+        r = CliRunner().invoke(main, ["run", str(BASE), "--days", "40", "--replications", "2", "--out", str(out),
+                                      "--scheduler", f"tcp://127.0.0.1:{port}"])
+    assert r.exit_code == 1 and "no Dask scheduler answered within 2 s" in r.output, r.output
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_is_one_line_and_status_130(tmp_path, monkeypatch):
+    def interrupted(*a, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "capacity_pipeline", interrupted)
+    r = CliRunner().invoke(main, ["capacity", str(BASE), "--out", str(tmp_path / "x")])
+    assert r.exit_code == 130 and r.output.strip().endswith("interrupted") and "Traceback" not in r.output

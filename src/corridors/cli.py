@@ -51,6 +51,10 @@ def _friendly(fn):
         except CorridorsError as exc:
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
             sys.exit(1)
+        except KeyboardInterrupt:
+            # a result folder being written is discarded on the way out (outdir.staged_dir)
+            err_console.print("interrupted", highlight=False)
+            sys.exit(130)
 
     return wrapper
 
@@ -62,6 +66,8 @@ def main(verbose: int) -> None:
     """Simulate freight corridors: capacity, throughput and transit times per region."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # Dask sets up its own loggers (at INFO) when first imported, from this setting: ours instead
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", logging.getLevelName(level).lower())
 
 
 class _FiniteRange(click.FloatRange):

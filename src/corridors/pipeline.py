@@ -71,7 +71,9 @@ def count_done(started: list, stage: str, report: Report | None) -> None:
     lock = threading.Lock()
     done = [0]
 
-    def one(_future=None) -> None:
+    def one(future=None) -> None:
+        if future is not None and future.cancelled():
+            return  # never ran (an interrupted command): not a finished run
         with lock:
             done[0] += 1
             report(stage, done[0], len(started))

@@ -135,4 +135,7 @@ class Reporter:
 
     def _line(self, stage: str, text: str) -> None:
         if self.plain:
-            self.console.print(f"{stage}: {text}", markup=False, highlight=False, soft_wrap=True)
+            try:
+                self.console.print(f"{stage}: {text}", markup=False, highlight=False, soft_wrap=True)
+            except OSError:  # the reader went away (a closed pipe): the command goes on without its progress
+                self.quiet = True

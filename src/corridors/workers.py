@@ -67,6 +67,9 @@ def _die_with(run_pid: int) -> None:
     watchdog thread also ends the worker when its parent changes or the run's
     process is gone, on every platform.
     """
+    # Ctrl-C reaches the whole process group: the command handles it and ends its pool, so a
+    # worker stays quiet instead of printing its own KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
@@ -117,6 +120,34 @@ LOCAL_CLUSTER = "local"
 CONNECT_TIMEOUT_S = 20
 
 
+def _connect(client_cls, address: str):
+    """Connect to the Dask scheduler at ``address`` within :data:`CONNECT_TIMEOUT_S`, or raise a user error.
+
+    The client's own timeout covers opening the connection, not the handshake
+    after it: a port that answers but is no Dask scheduler (its dashboard, a
+    proxy) would hold it forever. So the connection is made in a daemon
+    thread that this one waits for at most that long. Whatever the client
+    raises (refused, unknown host, a protocol it cannot speak without more
+    configuration) becomes one line.
+    """
+    got: dict = {}
+
+    def connect() -> None:
+        try:
+            got["client"] = client_cls(address, timeout=CONNECT_TIMEOUT_S)
+        except Exception as exc:  # noqa: BLE001 - a foreign system's every failure is the user's message
+            got["error"] = exc
+
+    t = threading.Thread(target=connect, name="corridors-dask-connect", daemon=True)
+    t.start()
+    t.join(CONNECT_TIMEOUT_S + 5)
+    if "client" in got:
+        return got["client"]
+    why = (f"{type(got['error']).__name__}: {got['error']}" if "error" in got
+           else f"no Dask scheduler answered within {CONNECT_TIMEOUT_S} s")
+    raise CorridorsError(f"--scheduler {address}: cannot reach a Dask scheduler there ({why})")
+
+
 @contextmanager
 def executor(workers: int, scheduler: str | None = None) -> Iterator[Executor | None]:
     """Open the executor that every fan-out of a command runs on: replications, search probes, compares.
@@ -153,17 +184,13 @@ def executor(workers: int, scheduler: str | None = None) -> Iterator[Executor | 
     from distributed import Client, LocalCluster  # here: only a command that asks for Dask pays for its import
 
     cluster = None
-    try:
-        if scheduler == LOCAL_CLUSTER:
-            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-            client = Client(cluster)
-        else:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
-    except (OSError, TimeoutError, ValueError) as exc:
-        if cluster is not None:
-            cluster.close()
-        raise CorridorsError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({exc})") from None
+    if scheduler == LOCAL_CLUSTER:
+        # ":0": the dashboard on a free port, so two commands at once never clash over 8787
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                               dashboard_address=":0")
+        client = Client(cluster)
+    else:
+        client = _connect(Client, scheduler)
     try:
         # pure=False: two submissions of equal arguments are two runs, never one cached result
         yield client.get_executor(pure=False)
