@@ -1,4 +1,4 @@
-"""Command-line interface: ``corridors network | validate | show | run | capacity | compare | brief``.
+"""Command-line interface: ``corridors network | validate | show | run | capacity | compare | sweep | brief``.
 
 The CLI only parses arguments, configures logging, orchestrates the stages and
 maps errors to exit codes: a :class:`~corridors.errors.CorridorsError` prints
@@ -351,6 +351,42 @@ def compare_cmd(base, alt, out, seed, attribute, attribute_capacity, rounds, rep
                                attribute_capacity=attribute_capacity, scheduler=scheduler, report=report)
     print_comparison(console, doc)
     console.print(f"comparison written to {escape(str(folder))}/")
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+@main.command("sweep")
+@click.argument("sweep_file", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default outputs/sweep-<name>/).")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Parallel simulation processes (or Dask workers with --scheduler local).")
+@click.option("--scheduler", metavar="ADDRESS", callback=_scheduler_address, help=_SCHEDULER_HELP)
+@click.option("--dry-run", is_flag=True, help="Check the file, list the points and check the run budget; run nothing.")
+@click.option("-q", "--quiet", is_flag=True, help=_QUIET_HELP)
+@_friendly
+def sweep_cmd(sweep_file: str, out: str | None, workers: int, scheduler: str | None, dry_run: bool,
+              quiet: bool) -> None:
+    """Run every point of SWEEP_FILE (a base scenario and what varies) into one table and chart."""
+    from corridors.screen import print_sweep
+    from corridors.sweep import check_sweep_budget, read_sweep, run_sweep
+
+    sweep = read_sweep(sweep_file)
+    if dry_run:
+        check_sweep_budget(sweep, workers)
+        console.print(f"{escape(sweep.file)}: {len(sweep.points)} {sweep.kind} points x {sweep.replications} "
+                      f"replications, varying {', '.join(sweep.varied) or 'nothing'}; within the run budget",
+                      highlight=False)
+        for p in sweep.points:
+            console.print(f"  {p.spec.name}: overlays {escape(p.overlay_names)}, demand x{p.demand_scale:g}, "
+                          f"seed {p.seed}" + "".join(f", {escape(k)}={escape(str(v))}" for k, v in p.settings),
+                          highlight=False)
+        return
+    folder = _target(out, f"sweep-{sweep.name}")
+    with Reporter(err_console, quiet=quiet) as report:
+        doc = run_sweep(sweep, folder, workers=workers, scheduler=scheduler, report=report)
+    print_sweep(console, doc)
+    console.print(f"sweep written to {escape(str(folder))}/")
 
 
 # --------------------------------------------------------------------------- brief

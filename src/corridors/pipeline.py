@@ -128,7 +128,7 @@ def simulate_scenario(spec: RunSpec, progress: Callable[[float], None] | None = 
     return simulate(spec, progress=progress, routes=routes, split=route_split(spec, routes))
 
 
-def _summary_of(spec: RunSpec) -> dict:
+def run_summary(spec: RunSpec) -> dict:
     """Simulate ``spec`` and keep only its ``summary.json`` (a replication whose files are not written)."""
     return results.summary(spec, simulate_scenario(spec))
 
@@ -155,8 +155,8 @@ def start_replications(spec: RunSpec, executor: Executor | None, replications: i
     """
     specs = replication_specs(spec, replications)
     if executor is None:
-        return [simulate_scenario(specs[0]), *(_summary_of(s) for s in specs[1:])]
-    return [executor.submit(simulate_scenario, specs[0]), *(executor.submit(_summary_of, s) for s in specs[1:])]
+        return [simulate_scenario(specs[0]), *(run_summary(s) for s in specs[1:])]
+    return [executor.submit(simulate_scenario, specs[0]), *(executor.submit(run_summary, s) for s in specs[1:])]
 
 
 def finish_replications(spec: RunSpec, started: list, replications: int | None = None) -> tuple[SimResult, list[dict]]:

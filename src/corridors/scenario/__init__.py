@@ -12,7 +12,9 @@ Public functions
 :func:`load_scenario`
     Read, merge, validate and resolve one scenario into a :class:`RunSpec`.
 :func:`compose`
-    Resolve a base scenario plus overlays in memory (as if a file extended them).
+    Resolve a base scenario plus overlays in memory (as if a file extended them);
+    an in-memory part can be a :class:`LocatedDoc`, whose keys are reported at
+    the file and line they stand for (a sweep file's settings).
 :func:`validate_file`
     The list of problems of one file (a scenario or an overlay); never raises.
 :func:`direct_overlays`
@@ -52,13 +54,14 @@ arbitrary Python objects; explicit tags (``!!python/...``) are rejected.
 from __future__ import annotations
 
 from corridors.scenario.changes import CHANGE_KINDS
-from corridors.scenario.load import direct_overlays
+from corridors.scenario.load import LocatedDoc, direct_overlays
 from corridors.scenario.resolve import compose, load_scenario, validate_file
 from corridors.scenario.resolved import dump_resolved_yaml, resolved_dict
 from corridors.scenario.schema import TOP_LEVEL_KEYS
 
 __all__ = [
     "CHANGE_KINDS",
+    "LocatedDoc",
     "TOP_LEVEL_KEYS",
     "compose",
     "direct_overlays",

@@ -172,13 +172,38 @@ def read_file(display: str, problems: Problems) -> ScenarioFile | None:
     ScenarioFile or None
         None when the file cannot be read as a YAML mapping.
     """
+    read = read_located(display, problems)
+    if read is None:
+        return None
+    data, lines = read
+    prov: Provenance = {p: (display, ln, p) for p, ln in lines.items()}
+    return _scenario_file(display, _real(display), data, prov, problems)
+
+
+def read_located(display: str, problems: Problems) -> tuple[dict, dict[KeyPath, int]] | None:
+    """Read a YAML file of plain data (a mapping at the top) with the line of every key and item.
+
+    The rules of a scenario file apply (:mod:`.plain_yaml`): size limits, no
+    anchors or tags. Other files of the tool (sweep files) are read with it.
+
+    Parameters
+    ----------
+    display
+        The file's path, as it should appear in messages.
+    problems
+        Collector for why the file cannot be read.
+
+    Returns
+    -------
+    tuple or None
+        The data and the 1-based line of every key path (``()`` on line 1);
+        None when the file cannot be read as a YAML mapping (reported).
+    """
     read = _read_yaml(display, problems)
     if read is None:
         return None
     lines: dict[KeyPath, int] = {(): 1}
-    data = _plain(read[0], (), lines, read[1])
-    prov: Provenance = {p: (display, ln, p) for p, ln in lines.items()}
-    return _scenario_file(display, _real(display), data, prov, problems)
+    return _plain(read[0], (), lines, read[1]), lines
 
 
 def _real(display: str) -> Path:
@@ -189,7 +214,29 @@ def _real(display: str) -> Path:
         return Path(display).absolute()
 
 
-def document(data: Mapping, display: str, problems: Problems) -> ScenarioFile:
+@dataclass(frozen=True)
+class LocatedDoc:
+    """A scenario document made in memory whose keys stand for places in a file.
+
+    A sweep file, for one, writes a point's settings as a mapping; a problem
+    with one of them is reported at the line of the sweep file that set it.
+
+    Attributes
+    ----------
+    data
+        The document's top-level mapping (plain data).
+    origins
+        Where a key path of ``data`` was written: ``(file, line, path in that
+        file)``. A key without an entry is located through its nearest listed
+        parent, the rest of its path appended.
+    """
+
+    data: Mapping[str, Any]
+    origins: Mapping[KeyPath, tuple[str, int, KeyPath]]
+
+
+def document(data: Mapping, display: str, problems: Problems,
+             origins: Mapping[KeyPath, tuple[str, int, KeyPath]] | None = None) -> ScenarioFile:
     """Take a scenario already read as plain data (no line numbers: every key is on line 1).
 
     Parameters
@@ -201,6 +248,9 @@ def document(data: Mapping, display: str, problems: Problems) -> ScenarioFile:
         Its name in messages, e.g. ``<document 1>``.
     problems
         Collector for the problems of the document on its own.
+    origins
+        Where its keys were written (:class:`LocatedDoc`); by default every key
+        is ``display``, line 1.
 
     Returns
     -------
@@ -210,6 +260,13 @@ def document(data: Mapping, display: str, problems: Problems) -> ScenarioFile:
     lines: dict[KeyPath, int] = {(): 1}
     plain = _plain_lines(dict(data), (), lines)
     prov: Provenance = {p: (display, 1, p) for p in lines}
+    for p in sorted(lines, key=len):
+        # a key with no origin of its own inherits its parent's (the path below it appended)
+        if origins and p in origins:
+            prov[p] = tuple(origins[p])
+        elif origins and p and prov[p[:-1]][0] != display:
+            file, line, orig = prov[p[:-1]]
+            prov[p] = (file, line, (*orig, p[-1]))
     return _scenario_file(display, Path(display).absolute(), plain, prov, problems)
 
 

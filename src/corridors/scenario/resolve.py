@@ -34,6 +34,7 @@ from corridors.network import (
 from corridors.scenario import demand
 from corridors.scenario.changes import NetworkState, apply_changes
 from corridors.scenario.load import (
+    LocatedDoc,
     MergedDoc,
     ScenarioFile,
     document,
@@ -278,8 +279,8 @@ def load_scenario(path: str | Path, *, overlay_ok: bool = False, days: float | N
 
 
 def compose(
-    base: str | Path | Mapping[str, Any],
-    *overlays: str | Path | Mapping[str, Any],
+    base: str | Path | Mapping[str, Any] | LocatedDoc,
+    *overlays: str | Path | Mapping[str, Any] | LocatedDoc,
     name: str | None = None,
     description: str | None = None,
     days: float | None = None,
@@ -295,7 +296,9 @@ def compose(
     base, *overlays
         Scenario or overlay files (paths relative to the working directory),
         or documents already read as plain mappings (their ``extends`` relative
-        to the working directory; messages name them ``<document i>``, line 1).
+        to the working directory; messages name them ``<document i>``, line 1),
+        or :class:`~corridors.scenario.load.LocatedDoc` documents (messages name
+        the file and line each key stands for).
     name
         The scenario name (default: the last ``name`` along the chain).
     description
@@ -317,7 +320,9 @@ def compose(
     problems = Problems(COMPOSED)
     parents: list = []
     for i, part in enumerate((base, *overlays)):
-        if isinstance(part, Mapping):
+        if isinstance(part, LocatedDoc):
+            parents.append(document(part.data, f"<document {i}>", problems, part.origins))
+        elif isinstance(part, Mapping):
             parents.append(document(part, f"<document {i}>", problems))
         else:
             parents.append(str(part))

@@ -15,13 +15,13 @@ upstream imports it. Where things are:
 ``network_map``    :func:`plot_network`
 ``value_maps``     links coloured by a value; :func:`plot_utilisation`
 ``capacity_maps``  :func:`plot_capacity_pair`, :func:`plot_capacity_change`
-``charts``         :func:`plot_region_bars`
+``charts``         :func:`plot_region_bars`, :func:`plot_sweep`
 ``curves``         :func:`plot_load_delay`
 """
 
 from corridors.viz.capacity_maps import plot_capacity_change, plot_capacity_pair
 from corridors.viz.cartography import load_countries
-from corridors.viz.charts import plot_region_bars
+from corridors.viz.charts import plot_region_bars, plot_sweep
 from corridors.viz.curves import plot_load_delay
 from corridors.viz.figure import save_figure
 from corridors.viz.network_map import plot_network
@@ -39,6 +39,7 @@ __all__ = [
     "plot_load_delay",
     "plot_network",
     "plot_region_bars",
+    "plot_sweep",
     "plot_utilisation",
     "save_figure",
 ]

@@ -96,3 +96,58 @@ def _bar_positions(rows: Sequence[Mapping]) -> np.ndarray:
         x[i] += 0.45 * region_idx
         prev = r["region"]
     return x
+
+
+#: Colours of a sweep chart's series, in order (colour-blind safe, Okabe & Ito 2008).
+SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+
+
+def plot_sweep(series: Mapping[str, Sequence[tuple[float, float | None, float | None, float | None]]], *,
+               xlabel: str, ylabel: str, title: str, xticklabels: Sequence[str] | None = None):
+    """Draw a figure across a sweep: one line per series, each point's mean with its 95 % interval.
+
+    Parameters
+    ----------
+    series
+        Series label -> points ``(x, mean, low, high)``; a ``None`` mean is not
+        drawn, a ``None`` interval draws the mean alone. One series with an
+        empty label draws no legend.
+    xlabel, ylabel
+        Axis labels (units included).
+    title
+        Figure title.
+    xticklabels
+        Labels of the x positions ``0, 1, ...`` when x is a category, not a number.
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, matplotlib.axes.Axes)
+    """
+    fig = new_figure((10.0, 5.6))
+    ax = fig.add_axes([0.09, 0.2 if xticklabels else 0.12, 0.87, 0.7 if xticklabels else 0.78])
+    for i, (label, pts) in enumerate(series.items()):
+        pts = [p for p in pts if p[1] is not None]
+        if not pts:
+            continue
+        colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        x = np.array([p[0] for p in pts], dtype=float)
+        mean = np.array([p[1] for p in pts], dtype=float)
+        low = np.array([p[1] if p[2] is None else p[2] for p in pts], dtype=float)
+        high = np.array([p[1] if p[3] is None else p[3] for p in pts], dtype=float)
+        ax.errorbar(x, mean, yerr=[mean - low, high - mean], color=colour, marker="o", ms=5, lw=1.6,
+                    capsize=4, elinewidth=1.0, ls="-" if xticklabels is None else "none", label=label or None)
+    ax.axhline(0, color="#999999", lw=0.7, zorder=0)
+    if xticklabels is not None:
+        ax.set_xticks(np.arange(len(xticklabels)))
+        ax.set_xticklabels(xticklabels, fontsize=8, rotation=20, ha="right")
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.yaxis.grid(True, color="#e3e3e3", lw=0.7)
+    ax.set_axisbelow(True)
+    if any(series):
+        ax.legend(loc="best", fontsize=8, frameon=False)
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold", pad=18)
+    fig.text(0.09, 0.015, "Markers: mean over replications; bars: 95 % confidence interval.", fontsize=7.5,
+             color="#555555")
+    return fig, ax

@@ -1,0 +1,133 @@
+"""The columns of a sweep's table: what each metric is, its unit, and how its columns are named.
+
+A metric is reported per region and direction, one column each, named
+``{metric}_{to|from}_{region}`` (``delivered_mt_to_china``: freight delivered to
+China, Mt/yr). In a ``compare`` sweep every metric has three columns, prefixed
+``before_``, ``after_`` and ``change_`` (after minus before, the same
+replication on both sides: a paired difference). The names follow the brief's
+vocabulary: *to* a region is inbound, *from* it outbound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from corridors import REGIONS
+
+#: What a point of a sweep is.
+KINDS = ("run", "capacity", "compare")
+#: Direction of the search and summary documents -> the word in column names.
+DIRECTION_WORDS = {"inbound": "to", "outbound": "from"}
+#: Prefixes of a ``compare`` sweep's columns.
+SIDES = ("before", "after", "change")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A figure reported per region and direction.
+
+    Attributes
+    ----------
+    unit
+        Its unit.
+    meaning
+        What it is, in words.
+    source
+        ``run`` (a full-horizon run's ``summary.json``) or ``capacity`` (the capacity search).
+    """
+
+    unit: str
+    meaning: str
+    source: str
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Return the kinds of sweep that report it (``compare`` reports every metric)."""
+        return (self.source, "compare")
+
+
+#: Every metric a sweep can report.
+METRICS: dict[str, Metric] = {
+    "delivered_mt": Metric("Mt/yr", "freight delivered in the measured period (after warm-up), annualised", "run"),
+    "offered_mt": Metric("Mt/yr", "freight offered (trains generated) in the measured period, annualised", "run"),
+    "transit_days_mean": Metric("days", "mean door-to-door transit time of the trains delivered", "run"),
+    "transit_days_p95": Metric("days", "95th percentile of the transit time of the trains delivered", "run"),
+    "practical_capacity_mt": Metric(
+        "Mt/yr", "practical capacity of this replication: the load at which the added waiting reaches the "
+                 "service level (docs/capacity.md); empty where the search found none", "capacity"),
+    "max_throughput_mt": Metric("Mt/yr", "maximum throughput of this replication: the most delivered at any "
+                                         "load the search probed", "capacity"),
+    "bound_mt": Metric("Mt/yr", "LP max-flow bound (no randomness: the same in every replication)", "capacity"),
+    "demand_mt": Metric("Mt/yr", "the point's demand of the region's flows", "capacity"),
+}
+
+#: Columns of every row, before the metrics, with their meaning (settings follow, by their YAML path).
+POINT_COLUMNS: dict[str, str] = {
+    "point": "the point's number, from 0, in the order the sweep file builds them",
+    "replication": "the replication, from 0 (seed = the point's seed + replication)",
+    "seed": "the random seed of this replication",
+    "kind": "what the point is: run, capacity or compare",
+    "scenario": "the point's scenario name (for compare: the side with the overlays)",
+    "overlays": "the overlays applied to the base, by file name, '+'-joined ('none' without one)",
+    "demand_scale": "the factor on the base scenario's demand",
+}
+
+
+def default_metrics(kind: str) -> tuple[str, ...]:
+    """Return the metrics a sweep of ``kind`` reports when its file does not say."""
+    return {"run": ("delivered_mt", "transit_days_mean"),
+            "capacity": ("practical_capacity_mt", "max_throughput_mt"),
+            "compare": ("practical_capacity_mt", "delivered_mt", "transit_days_mean")}[kind]
+
+
+def slug(region: str) -> str:
+    """Return a region's name in column names (``South Asia`` -> ``south_asia``)."""
+    return region.lower().replace(" ", "_")
+
+
+def column(metric: str, region: str, direction: str, side: str | None = None) -> str:
+    """Return the column of ``metric`` for one region and direction (and side of a comparison).
+
+    Parameters
+    ----------
+    metric
+        A key of :data:`METRICS`.
+    region
+        One of :data:`corridors.REGIONS`.
+    direction
+        ``inbound`` or ``outbound``.
+    side
+        ``before``, ``after`` or ``change`` in a ``compare`` sweep, else None.
+    """
+    name = f"{metric}_{DIRECTION_WORDS[direction]}_{slug(region)}"
+    return f"{side}_{name}" if side else name
+
+
+def metric_columns(kind: str, metrics: tuple[str, ...]) -> list[str]:
+    """Return the metric columns of a sweep, in table order (metric, then side, then region and direction)."""
+    sides = SIDES if kind == "compare" else (None,)
+    return [column(m, r, d, side) for m in metrics for side in sides for r in REGIONS for d in DIRECTION_WORDS]
+
+
+def default_headline(kind: str, metrics: tuple[str, ...]) -> str:
+    """Return the column a chart draws by default: the first metric to China (its change in a compare)."""
+    return column(metrics[0], "China", "inbound", "change" if kind == "compare" else None)
+
+
+def describe(name: str) -> str:
+    """Return what a metric column holds, with its unit.
+
+    Raises
+    ------
+    KeyError
+        ``name`` is not a metric column.
+    """
+    for side in (*SIDES, None):
+        for m, metric in METRICS.items():
+            for r in REGIONS:
+                for d, word in DIRECTION_WORDS.items():
+                    if column(m, r, d, side) == name:
+                        what = {"before": "before (base without the overlays): ", "after": "after: ",
+                                "change": "change, after minus before (paired): ", None: ""}[side]
+                        return f"{what}{metric.meaning}, {word} {r}, {metric.unit}"
+    raise KeyError(name)
