@@ -1,4 +1,4 @@
-"""Smoke test: every shipped scenario validates, and every full scenario loads into a RunSpec."""
+"""Smoke test: every shipped scenario validates, every full scenario loads into a RunSpec, every sweep resolves."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from corridors.model import RunSpec
 from corridors.scenario import load_scenario, validate_file
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-FILES = sorted(SCENARIOS.rglob("*.yaml"))
+SWEEPS = sorted((SCENARIOS / "sweeps").glob("*.yaml"))
+FILES = sorted(f for f in SCENARIOS.rglob("*.yaml") if "sweeps" not in f.parts)
 FULL = [f for f in FILES if "overlays" not in f.parts]
 
 
@@ -49,3 +50,12 @@ def test_buildout_adds_1334_km():
         if lk.kind == "rail" and k in base and getattr(base[k], "tracks", 2) == 1 and lk.tracks == 2
     )
     assert opened + doubled == pytest.approx(1334, abs=5)
+
+
+@pytest.mark.parametrize("path", SWEEPS, ids=lambda p: p.name)
+def test_shipped_sweeps_resolve_every_point_within_the_run_budget(path):
+    from corridors.sweep import check_sweep_budget, read_sweep
+
+    sweep = read_sweep(path)
+    assert sweep.name == path.stem and len(sweep.points) > 1
+    check_sweep_budget(sweep, workers=2)

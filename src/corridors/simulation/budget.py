@@ -224,6 +224,10 @@ def _fits(limit: float, per_run: float) -> str:
     return f" (at most {n:,} runs of that size fit)" if n >= 1 else ""
 
 
+#: Most stages a budget message names one by one (a sweep has one or two per point).
+MAX_STAGES_NAMED = 4
+
+
 def check_budget(*estimates: Estimate) -> None:
     """Refuse, before anything is simulated, a command that exceeds a limit.
 
@@ -248,7 +252,9 @@ def check_budget(*estimates: Estimate) -> None:
     total = sum(e.events_total for e in estimates)
     if not total <= MAX_EVENTS_TOTAL:
         runs = sum(e.runs for e in estimates)
-        problems.append(f"the {' and '.join(e.what for e in estimates)} would simulate about {_count(total)} "
+        named = (" and ".join(e.what for e in estimates) if len(estimates) <= MAX_STAGES_NAMED
+                 else f"{len(estimates)} stages ({', '.join(e.what for e in estimates[:2])}, ...)")
+        problems.append(f"the {named} would simulate about {_count(total)} "
                         f"SimPy events in {runs:,} runs, above the limit of {_count(MAX_EVENTS_TOTAL)} per "
                         f"command{_fits(MAX_EVENTS_TOTAL, total / runs)}")
     big = max(estimates, key=lambda e: e.memory_mb, default=None)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from corridors import results
 from corridors.capacity import assess_many
+from corridors.errors import CorridorsError
 from corridors.model import RunSpec
 from corridors.outdir import staged_dir
 from corridors.pipeline import (
@@ -62,6 +63,14 @@ def check_sweep_budget(sweep: Sweep, workers: int) -> None:
     """
     runs, searches = _needs(sweep)
     specs = scenarios(sweep)
+    try:
+        _check(sweep, specs, runs, searches, workers)
+    except CorridorsError as exc:
+        raise CorridorsError(f"{exc}; or fewer points ({sweep.file}: {len(sweep.points)} points, "
+                             f"{len(specs)} distinct scenarios)") from None
+
+
+def _check(sweep: Sweep, specs: list[RunSpec], runs: bool, searches: bool, workers: int) -> None:
     check_budget(*([estimate_run(s, workers=workers) for s in specs] if runs else []),
                  *([search_estimate(s, rounds=sweep.search_rounds, search_days=sweep.search_days, workers=workers)
                     for s in specs] if searches else []))
