@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from corridors import REGIONS
 from corridors.cli import main
 from corridors.sweep import SweepError, read_sweep, scenarios
-from corridors.sweep.columns import METRICS, POINT_COLUMNS, column, describe
+from corridors.sweep.columns import METRICS, POINT_COLUMNS, column, find
 
 DATA = Path(__file__).parent / "data"
 SWEEPS = DATA / "sweep"
@@ -84,7 +84,10 @@ def test_the_point_columns_and_the_metric_column_names_are_a_contract():
     assert column("practical_capacity_mt", "South Asia", "outbound", "change") == \
         "change_practical_capacity_mt_from_south_asia"
     for m, metric in METRICS.items():
-        assert describe(column(m, "Europe", "outbound")).endswith(f"from Europe, {metric.unit}")
+        assert find(column(m, "Europe", "outbound")).describe().endswith(f"from Europe, {metric.unit}")
+    assert find("after_practical_capacity_is_lower_limit_to_china").unit == "true/false"
+    with pytest.raises(KeyError):
+        find("change_practical_capacity_is_lower_limit_to_china")  # a flag has no change
 
 
 @pytest.fixture(scope="module")
@@ -310,3 +313,55 @@ def test_nan_is_never_a_number_of_the_table(run_sweep_folder):
     csv = pd.read_csv(run_sweep_folder / "sweep.csv")
     metric_cols = [c for c in csv.columns if c not in POINT_COLUMNS and "." not in c]
     assert metric_cols and all(not math.isinf(v) for c in metric_cols for v in csv[c].dropna())
+
+
+# --------------------------------------------------------------------------- found in review
+
+
+def test_a_mapping_level_is_recorded_as_written_for_every_point(tmp_path):
+    """The file's levels are copied into each point, never changed by the next point's settings."""
+    path = _write(tmp_path, "sweep: s\nbase: BASE\nvary:\n  settings:\n"
+                            "    operations.priorities: [{grain: 1}, {grain: 2}]\n  seeds: [5, 6]\n")
+    s = read_sweep(path)
+    got = [(dict(p.settings)["operations.priorities"], p.seed) for p in s.points]
+    assert got == [({"grain": 1}, 5), ({"grain": 1}, 6), ({"grain": 2}, 5), ({"grain": 2}, 6)]
+    assert [p.spec.cargo["grain"].priority for p in s.points] == [1, 1, 2, 2]
+
+
+@pytest.mark.parametrize("settings,msg", [
+    ("    simulation.days: [40, 50]\n    simulation: [{days: 3}]\n", "'simulation' and 'simulation.days' set the same key"),
+    ("    simulation: [{seed: 5}]\n", "'simulation.seed' is set by the sweep itself (vary.seeds)"),
+    ("    simulation: [{replications: 2}]\n", "'simulation.replications' is set by the sweep itself (replications)"),
+    ("    operations.k_routes: [3, 3]\n", "got 3 again (as item 0), expected each level once"),
+])
+def test_settings_that_would_clash_or_take_what_the_sweep_owns_are_refused(tmp_path, settings, msg):
+    path = _write(tmp_path, "sweep: s\nbase: BASE\nvary:\n  settings:\n" + settings)
+    with pytest.raises(SweepError) as err:
+        read_sweep(path)
+    assert any(msg in p for p in err.value.problems), err.value.problems
+
+
+def test_a_compare_point_runs_its_overlay_on_the_base_seed_and_replications(tmp_path):
+    """An overlay that sets its own seed or replications cannot unpair a comparison."""
+    (tmp_path / "odd.yaml").write_text("overlay: true\nchanges:\n  - upgrade: {id: dostyk_aktogay, tracks: 2, "
+                                       "headway_min: 12}\nsimulation: {seed: 100, replications: 4}\n")
+    path = _write(tmp_path, "sweep: s\nbase: BASE\nkind: compare\nvary:\n  overlays: [odd.yaml]\n")
+    (p,) = read_sweep(path).points
+    assert (p.spec.settings.seed, p.spec.settings.replications) == (p.before.settings.seed,
+                                                                      p.before.settings.replications) == (7, 3)
+
+
+def test_parquet_types_do_not_depend_on_the_values(tmp_path):
+    """A metric column with no value anywhere is still a number column; a flag is true/false."""
+    import pyarrow as pa
+
+    path = _write(tmp_path, "sweep: s\nbase: BASE\nkind: capacity\nreplications: 1\nsearch: {rounds: 1, days: 30}\n"
+                            "vary:\n  settings:\n    simulation.days: 30\n    simulation.warmup_days: 10\n"
+                            "    operations.k_routes: [2, 3]\n")
+    r = _invoke("sweep", path, "--out", tmp_path / "o", "-q", "--workers", 1)
+    assert r.exit_code == 0, r.output
+    schema = pq.read_schema(tmp_path / "o" / "sweep.parquet")
+    assert schema.field("operations.k_routes").type == pa.int64()
+    assert schema.field("practical_capacity_mt_to_south_asia").type == pa.float64()
+    assert schema.field("practical_capacity_is_lower_limit_to_china").type == pa.bool_()
+    assert all(schema.field(n).type != pa.null() for n in schema.names)

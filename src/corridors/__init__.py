@@ -18,4 +18,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 REGIONS: tuple[str, ...] = ("China", "Europe", "Russia", "South Asia")
 """The four destination regions; a gateway node carries one of these in ``region``."""
 
-__all__ = ["REGIONS", "__version__"]
+SEARCH_DAYS: float = 100.0
+"""Simulated days of each capacity-search run (warm-up included) unless a command says otherwise."""
+
+__all__ = ["REGIONS", "SEARCH_DAYS", "__version__"]

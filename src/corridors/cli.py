@@ -22,7 +22,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from corridors import __version__
+from corridors import SEARCH_DAYS, __version__
 from corridors.errors import CorridorsError
 from corridors.progress import Reporter
 
@@ -287,7 +287,7 @@ _search_options = [
                  help="Refinement rounds of the capacity search after its first loads (the scenario's demand and "
                       "the LP scaling): each probes one load at the practical capacity found so far."),
     click.option("--replications", type=REPLICATIONS, help=_REPLICATIONS_HELP),
-    click.option("--search-days", type=DAYS, default=100.0, show_default=True,
+    click.option("--search-days", type=DAYS, default=SEARCH_DAYS, show_default=True,
                  help="Simulated days of each search run (warm-up included)."),
     click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
                  help="Parallel simulation processes."),

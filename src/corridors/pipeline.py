@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
-from corridors import results
+from corridors import SEARCH_DAYS, results
 from corridors.bound import region_bounds, route_split
 from corridors.capacity import CapacityDoc, assess_many
 from corridors.comparison import (
@@ -307,13 +307,13 @@ def search_estimate(spec: RunSpec, *, rounds: int, search_days: float, workers: 
                            max_scale=MAX_SCALE, workers=workers, regions=regions, shared_runs=n)
 
 
-def _search_warmup(spec: RunSpec, search_days: float) -> float:
-    """Warm-up of the search runs: the scenario's, at most a third of their horizon."""
+def search_warmup(spec: RunSpec, search_days: float) -> float:
+    """Return the warm-up of a scenario's search runs, days: the scenario's, at most a third of their horizon."""
     return min(spec.settings.warmup_days, search_days / 3)
 
 
 def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: int = REFINE_ROUNDS,
-                      search_days: float = 100.0, replications: int | None = None,
+                      search_days: float = SEARCH_DAYS, replications: int | None = None,
                       scheduler: str | None = None, report: Report | None = None) -> CapacityDoc:
     """``corridors capacity``: LP bound and simulated capacities per region and direction, written to ``folder``.
 
@@ -349,7 +349,7 @@ def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: 
     check_budget(search_estimate(spec, rounds=rounds, search_days=search_days, workers=workers))
     with staged_dir(folder) as tmp, open_executor(workers, scheduler) as pool:
         (doc,) = assess_many([spec], executor=pool, rounds=rounds, days=search_days,
-                             warmup_days=_search_warmup(spec, search_days), on_run=_stage(report, STAGE_SEARCH))
+                             warmup_days=search_warmup(spec, search_days), on_run=_stage(report, STAGE_SEARCH))
         _tell(report, STAGE_FILES, 0, 1)
         results.write_json(tmp / "capacity.json", doc.to_dict())
         results.write_csv(tmp / "capacity.csv", doc.csv_rows())
@@ -360,7 +360,7 @@ def capacity_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, rounds: 
 
 
 def compare_pipeline(base_spec: RunSpec, alt_spec: RunSpec, folder: Path, *, workers: int = 2,
-                     rounds: int = REFINE_ROUNDS, search_days: float = 100.0, replications: int | None = None,
+                     rounds: int = REFINE_ROUNDS, search_days: float = SEARCH_DAYS, replications: int | None = None,
                      attribute_overlays=(), attribute_capacity: bool = False,
                      scheduler: str | None = None, report: Report | None = None) -> ComparisonDoc:
     """``corridors compare``: both scenarios' runs and capacities, the paired comparison, maps and charts in ``folder``.
@@ -429,7 +429,7 @@ def _compare_into(tmp: Path, base_spec: RunSpec, alt_spec: RunSpec, *, executor:
     # Serial work of this process overlaps the runs in the pool.
     project_bounds = {name: region_bounds(spec) for name, spec in projects.items()}
     base_cap, alt_cap = assess_many([base_spec, alt_spec], executor=executor, rounds=rounds,
-                                    days=search_days, warmup_days=_search_warmup(base_spec, search_days),
+                                    days=search_days, warmup_days=search_warmup(base_spec, search_days),
                                     on_run=_stage(report, STAGE_SEARCH))
     (base_res, base_sums), (alt_res, alt_sums) = (finish_replications(s, f) for s, f in zip((base_spec, alt_spec),
                                                                                             started))
@@ -536,7 +536,7 @@ def project_capacities(base_spec: RunSpec, projects: dict[str, RunSpec], project
     """
     keys = [(name, r, d) for name in projects for r, d in regions]
     found = search_many([(projects[name], project_bounds[name][r][d]) for name, r, d in keys], rounds=rounds,
-                        days=search_days, warmup_days=_search_warmup(base_spec, search_days), executor=executor,
+                        days=search_days, warmup_days=search_warmup(base_spec, search_days), executor=executor,
                         on_run=on_run)
     out: dict[str, dict[tuple[str, str], ProjectCapacity]] = {name: {} for name in projects}
     for (name, r, d), sc in zip(keys, found):

@@ -138,7 +138,9 @@ def print_comparison(console, doc: ComparisonDoc) -> None:
 
 def print_sweep(console, doc: dict) -> None:
     """Screen table of ``sweep.json``: the headline figure per point, with its 95 % interval."""
-    unit = doc["columns"][doc["headline"]].rsplit(", ", 1)[-1]
+    from corridors.sweep.columns import find
+
+    unit = find(doc["headline"]).unit
     t = Table(title=f"{escape(doc['sweep'])}: {escape(doc['headline'])} ({escape(unit)}; [95 % interval over "
                     f"{doc['replications']} replications])", title_justify="left")
     settings = sorted({k for p in doc["points"] for k in p["settings"]}, key=list(doc["columns"]).index)
@@ -147,7 +149,6 @@ def print_sweep(console, doc: dict) -> None:
     for p in doc["points"]:
         h = p["headline"]
         value = "-" if h["mean"] is None else _with_ci(h["mean"], h["ci95"], 2, signed=doc["kind"] == "compare")
-        t.add_row(str(p["point"]), escape("+".join(o.rsplit("/", 1)[-1].rsplit(".", 1)[0] for o in p["overlays"])
-                                          or "none"),
+        t.add_row(str(p["point"]), escape(p["overlay_names"]),
                   f"{p['demand_scale']:g}", *(escape(str(p["settings"][k])) for k in settings), str(p["seed"]), value)
     console.print(t)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corridors.sweep.columns import describe
+from corridors.sweep.columns import find
 from corridors.sweep.plan import Point, Sweep
 from corridors.viz import plot_sweep, save_figure
 
@@ -54,8 +54,7 @@ def draw_sweep(sweep: Sweep, headline: list[dict], folder: Path) -> None:
     folder
         Where to write.
     """
-    what = describe(sweep.headline)
-    unit = what.rsplit(", ", 1)[-1]
+    what, unit = find(sweep.headline).describe(), find(sweep.headline).unit
     x_dim = next((d for d in sweep.varied if _numeric(sweep, d)), None)
     others = tuple(d for d in sweep.varied if d != x_dim)
     series: dict[str, list] = {}

@@ -61,6 +61,15 @@ METRICS: dict[str, Metric] = {
     "demand_mt": Metric("Mt/yr", "the point's demand of the region's flows", "capacity"),
 }
 
+#: Flags that qualify a metric, reported beside it (sides ``before`` and ``after`` only): the
+#: practical capacity is a lower limit where the service level held at every load probed.
+FLAGS: dict[str, tuple[str, str]] = {
+    "practical_capacity_mt": (
+        "practical_capacity_is_lower_limit",
+        "true where some replication kept the service level at every load the search probed: the practical "
+        "capacity is then at least the figure given, not the figure itself"),
+}
+
 #: Columns of every row, before the metrics, with their meaning (settings follow, by their YAML path).
 POINT_COLUMNS: dict[str, str] = {
     "point": "the point's number, from 0, in the order the sweep file builds them",
@@ -103,10 +112,76 @@ def column(metric: str, region: str, direction: str, side: str | None = None) ->
     return f"{side}_{name}" if side else name
 
 
-def metric_columns(kind: str, metrics: tuple[str, ...]) -> list[str]:
-    """Return the metric columns of a sweep, in table order (metric, then side, then region and direction)."""
+@dataclass(frozen=True)
+class Column:
+    """What one metric column holds.
+
+    Attributes
+    ----------
+    metric
+        A key of :data:`METRICS`.
+    region, direction
+        One of :data:`corridors.REGIONS`; ``inbound`` or ``outbound``.
+    side
+        ``before``, ``after`` or ``change`` in a ``compare`` sweep, else None.
+    flag
+        Whether it is the metric's flag (:data:`FLAGS`), true or false, not its value.
+    """
+
+    metric: str
+    region: str
+    direction: str
+    side: str | None = None
+    flag: bool = False
+
+    @property
+    def name(self) -> str:
+        """Return the column's name (:func:`column`, or the flag's name in its place)."""
+        if not self.flag:
+            return column(self.metric, self.region, self.direction, self.side)
+        name = f"{FLAGS[self.metric][0]}_{DIRECTION_WORDS[self.direction]}_{slug(self.region)}"
+        return f"{self.side}_{name}" if self.side else name
+
+    def describe(self) -> str:
+        """Return what it holds, with its unit (``true/false`` for a flag)."""
+        word = DIRECTION_WORDS[self.direction]
+        what = {"before": "before (base without the overlays): ", "after": "after: ",
+                "change": "change, after minus before (paired): ", None: ""}[self.side]
+        if self.flag:
+            return f"{what}{FLAGS[self.metric][1]}, {word} {self.region}, true/false"
+        m = METRICS[self.metric]
+        return f"{what}{m.meaning}, {word} {self.region}, {m.unit}"
+
+    @property
+    def unit(self) -> str:
+        """Return its unit (``true/false`` for a flag)."""
+        return "true/false" if self.flag else METRICS[self.metric].unit
+
+
+def metric_columns(kind: str, metrics: tuple[str, ...]) -> list[Column]:
+    """Return the metric columns of a sweep, in table order.
+
+    Parameters
+    ----------
+    kind
+        ``run``, ``capacity`` or ``compare``.
+    metrics
+        Keys of :data:`METRICS`.
+
+    Returns
+    -------
+    list of Column
+        Per metric: its columns by side (``before``, ``after``, ``change`` in a
+        compare), region and direction, then its flag's columns (no ``change``).
+    """
     sides = SIDES if kind == "compare" else (None,)
-    return [column(m, r, d, side) for m in metrics for side in sides for r in REGIONS for d in DIRECTION_WORDS]
+    out = []
+    for m in metrics:
+        out += [Column(m, r, d, side) for side in sides for r in REGIONS for d in DIRECTION_WORDS]
+        if m in FLAGS:
+            out += [Column(m, r, d, side, flag=True) for side in sides if side != "change"
+                    for r in REGIONS for d in DIRECTION_WORDS]
+    return out
 
 
 def default_headline(kind: str, metrics: tuple[str, ...]) -> str:
@@ -114,20 +189,15 @@ def default_headline(kind: str, metrics: tuple[str, ...]) -> str:
     return column(metrics[0], "China", "inbound", "change" if kind == "compare" else None)
 
 
-def describe(name: str) -> str:
-    """Return what a metric column holds, with its unit.
+def find(name: str) -> Column:
+    """Return the metric column called ``name`` (any kind of sweep).
 
     Raises
     ------
     KeyError
         ``name`` is not a metric column.
     """
-    for side in (*SIDES, None):
-        for m, metric in METRICS.items():
-            for r in REGIONS:
-                for d, word in DIRECTION_WORDS.items():
-                    if column(m, r, d, side) == name:
-                        what = {"before": "before (base without the overlays): ", "after": "after: ",
-                                "change": "change, after minus before (paired): ", None: ""}[side]
-                        return f"{what}{metric.meaning}, {word} {r}, {metric.unit}"
+    for c in metric_columns("compare", tuple(METRICS)) + metric_columns("run", tuple(METRICS)):
+        if c.name == name:
+            return c
     raise KeyError(name)

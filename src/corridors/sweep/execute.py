@@ -29,6 +29,7 @@ from corridors.pipeline import (
     replication_specs,
     run_summary,
     search_estimate,
+    search_warmup,
 )
 from corridors.scenario import dump_resolved_yaml
 from corridors.simulation.budget import check_budget, estimate_run
@@ -80,12 +81,33 @@ def _search(sweep: Sweep, specs: list[RunSpec], pool, report: Report | None, fou
     """Search the capacity of every scenario, those with the same search warm-up together."""
     groups: dict[float, list[RunSpec]] = {}
     for s in specs:
-        groups.setdefault(min(s.settings.warmup_days, sweep.search_days / 3), []).append(s)
+        groups.setdefault(search_warmup(s, sweep.search_days), []).append(s)
     on_run = None if report is None else (lambda done, total: report(STAGE_SEARCH, done, total))
     for warmup, group in groups.items():
         docs = assess_many(group, executor=pool, rounds=sweep.search_rounds, days=sweep.search_days,
                            warmup_days=warmup, on_run=on_run)
         found.capacities.update({id(s): d for s, d in zip(group, docs, strict=True)})
+
+
+def _start_runs(specs: list[RunSpec], pool, report: Report | None) -> dict[int, list]:
+    """Start every replication of every scenario (on ``pool``, or here one after the other, reported as done)."""
+    reps = {id(s): replication_specs(s) for s in specs}
+    if pool is not None:
+        started = {key: [pool.submit(run_summary, r) for r in rs] for key, rs in reps.items()}
+        count_done([f for fs in started.values() for f in fs], STAGE_RUNS, report)
+        return started
+    total, done = sum(len(rs) for rs in reps.values()), 0
+    out = {}
+    for key, rs in reps.items():
+        out[key] = []
+        for r in rs:
+            if report is not None:
+                report(STAGE_RUNS, done, total)
+            out[key].append(run_summary(r))
+            done += 1
+    if report is not None:
+        report(STAGE_RUNS, done, total)
+    return out
 
 
 def run_sweep(sweep: Sweep, folder: Path, *, workers: int = 2, scheduler: str | None = None,
@@ -123,16 +145,11 @@ def run_sweep(sweep: Sweep, folder: Path, *, workers: int = 2, scheduler: str | 
     found = Found()
     t0 = time.perf_counter()
     with staged_dir(folder) as tmp, open_executor(workers, scheduler) as pool:
-        started = {}
-        if runs:
-            for s in specs:
-                reps = replication_specs(s)
-                started[id(s)] = [pool.submit(run_summary, r) if pool is not None else r for r in reps]
-            count_done([f for fs in started.values() for f in fs], STAGE_RUNS, report)
+        started = _start_runs(specs, pool, report) if runs else {}
         if searches:
             _search(sweep, specs, pool, report, found)
         for key, fs in started.items():
-            found.summaries[key] = [f.result() if pool is not None else run_summary(f) for f in fs]
+            found.summaries[key] = [f.result() if hasattr(f, "result") else f for f in fs]
         if report is not None:
             report(STAGE_FILES, 0, 1)
         doc = _write(tmp, sweep, rows(sweep, found))
@@ -156,6 +173,7 @@ def _write(tmp: Path, sweep: Sweep, table: list[dict]) -> dict:
         "metrics": list(sweep.metrics), "headline": sweep.headline,
         "columns": columns(sweep),
         "points": [{"point": p.index, "scenario": p.spec.name, "overlays": list(p.overlays),
+                    "overlay_names": p.overlay_names,
                     "demand_scale": p.demand_scale, "settings": dict(p.settings), "seed": p.seed,
                     "headline": h} for p, h in zip(sweep.points, headline, strict=True)],
     }

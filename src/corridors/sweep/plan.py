@@ -14,13 +14,16 @@ collected before anything is raised.
 
 from __future__ import annotations
 
+import copy
 import itertools
+import logging
 import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from corridors import SEARCH_DAYS
 from corridors.errors import ValidationError
 from corridors.model import RunSpec
 from corridors.scenario import LocatedDoc, compose
@@ -39,6 +42,8 @@ SEARCH_KEYS = ("rounds", "days")
 REPORT_KEYS = ("metrics", "headline")
 #: Most points a sweep may have (each is at least one full run; the run budget applies as well).
 MAX_POINTS = 1000
+
+log = logging.getLogger(__name__)
 #: Scenario keys a setting may not change: the sweep owns them (``vary.seeds``, ``replications``,
 #: ``vary.demand_scale``) or they would make a point another scenario.
 NOT_SETTINGS = ("name", "description", "extends", "overlay", "demand_scale", "simulation.seed",
@@ -103,9 +108,9 @@ class Sweep:
         The dimensions that have more than one level, in :data:`VARY_KEYS` order,
         settings by their YAML path.
     setting_paths
-        Every varied setting's YAML path, in file order.
+        The YAML path of every setting under ``vary.settings`` (one level or more), in file order.
     replications
-        Replications of every point.
+        Replications of every point: the file's ``replications``, else the base scenario's.
     search_rounds, search_days
         The capacity search's refinement rounds and run length (kinds ``capacity`` and ``compare``).
     metrics
@@ -164,12 +169,23 @@ class _Reader:
         return value
 
     def levels(self, value: Any, path: KeyPath) -> list:
-        """Return a non-empty list of levels (a single value is one level), else ``[]`` (reported)."""
-        if isinstance(value, list):
-            if not value:
-                self.err(path, "got an empty list, expected at least one level")
-            return value
-        return [value]
+        """Return a non-empty list of distinct levels (a single value is one level), else ``[]`` (reported).
+
+        A level given twice is reported at its second place: two equal points
+        would be one scenario under two names.
+        """
+        if not isinstance(value, list):
+            return [value]
+        if not value:
+            self.err(path, "got an empty list, expected at least one level")
+        seen: dict[str, int] = {}
+        for i, v in enumerate(value):
+            key = repr(v)
+            if key in seen:
+                self.err((*path, i), f"got {show(v)} again (as item {seen[key]}), expected each level once")
+                return []
+            seen[key] = i
+        return value
 
     def number(self, value: Any, path: KeyPath, low: float, high: float, *, integer: bool = False) -> float | None:
         """Return ``value`` if it is a (whole) number in ``[low, high]``, else None (reported)."""
@@ -224,11 +240,27 @@ def _setting_levels(r: _Reader, raw: Any) -> list[tuple[str, list[tuple[Any, Key
             r.err(path, "expected the YAML path of a scenario setting, mapping keys joined by '.' "
                         "(operations.border_dwell_h); list items cannot be set")
             continue
-        if key in NOT_SETTINGS or parts[0] in NOT_SETTINGS:
-            r.err(path, f"'{key}' is set by the sweep itself ({_owner(key)}), not under settings")
-            continue
+        owned = key if key in NOT_SETTINGS or parts[0] in NOT_SETTINGS else None
         levels = r.levels(values, path)
+        for v in levels:
+            owned = owned or next((p for p in _paths_in(key, v) if p in NOT_SETTINGS), None)
+        if owned:
+            r.err(path, f"'{owned}' is set by the sweep itself ({_owner(owned)}), not under settings")
+            continue
+        over = next((k for k, _ in out if k.startswith(key + ".") or key.startswith(k + ".")), None)
+        if over is not None:
+            r.err(path, f"'{key}' and '{over}' set the same key (one holds the other): expected each setting once")
+            continue
         out.append((key, [(v, (*path, i) if isinstance(values, list) else path) for i, v in enumerate(levels)]))
+    return out
+
+
+def _paths_in(key: str, value: Any) -> list[str]:
+    """Return the YAML paths a setting's value sets: ``key`` and, inside a mapping, every key below it."""
+    out = [key]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.extend(_paths_in(f"{key}.{k}", v))
     return out
 
 
@@ -238,8 +270,8 @@ def _owner(key: str) -> str:
 
 
 def _nested(path: str, value: Any) -> dict:
-    """Return ``{"a": {"b": value}}`` for the YAML path ``a.b``."""
-    out: Any = value
+    """Return ``{"a": {"b": value}}`` for the YAML path ``a.b`` (a copy of ``value``: the file's data is never changed)."""
+    out: Any = copy.deepcopy(value)
     for part in reversed(path.split(".")):
         out = {part: out}
     return out
@@ -273,7 +305,7 @@ def _top(r: _Reader, data: dict) -> dict:
         reps = r.number(data["replications"], ("replications",), 1, 1000, integer=True)
     search = r.mapping(data.get("search"), ("search",), SEARCH_KEYS)
     rounds = r.number(search.get("rounds", REFINE_ROUNDS), ("search", "rounds"), 1, 8, integer=True)
-    days = r.number(search.get("days", 100.0), ("search", "days"), 1, 3650)
+    days = r.number(search.get("days", SEARCH_DAYS), ("search", "days"), 1, 3650)
     report = r.mapping(data.get("report"), ("report",), REPORT_KEYS)
     return {"name": name, "description": desc if isinstance(desc, str) else "", "base": base, "kind": kind,
             "replications": reps, "rounds": rounds, "days": days, "report": report}
@@ -293,7 +325,7 @@ def _report(r: _Reader, kind: str, report: dict) -> tuple[tuple[str, ...], str |
             else:
                 r.err(path, f"got {show(m)}, expected one of {', '.join(allowed)}{did_you_mean(m, allowed)}")
         metrics = tuple(dict.fromkeys(chosen)) or metrics
-    columns = metric_columns(kind, metrics)
+    columns = [c.name for c in metric_columns(kind, metrics) if not c.flag]
     headline = report.get("headline", default_headline(kind, metrics))
     if headline not in columns:
         r.err(("report", "headline"), f"got {show(headline)}, expected a reported column such as "
@@ -351,6 +383,9 @@ def read_sweep(path: str | Path) -> Sweep:
     if n > MAX_POINTS:
         r.err(("vary",), f"{n:,} points, expected at most {MAX_POINTS:,} (fewer levels, or several sweeps)")
     metrics, headline = _report(r, top["kind"], top["report"]) if top["kind"] else ((), None)
+    if top["base"] is not None and top["replications"] is None:
+        base = _resolve(r, {}, top["base"], (), {}, {}, "base")
+        top["replications"] = base.settings.replications if base is not None else 1
     # the points are resolved even when the file has other problems, so that all are reported at once
     points = _points(r, top, dims) if top["base"] is not None and n <= MAX_POINTS else []
     if problems or not points:
@@ -359,8 +394,7 @@ def read_sweep(path: str | Path) -> Sweep:
     varied = tuple(name for name, levels in dims if len(levels) > 1)
     settings = tuple(name for name, _ in dims if name not in ("overlays", "demand_scale", "seeds"))
     return Sweep(top["name"], top["description"], display, top["base"], top["kind"], varied, settings,
-                 points[0].spec.settings.replications, top["rounds"], top["days"], metrics, headline,
-                 tuple(points))
+                 top["replications"], top["rounds"], top["days"], metrics, headline, tuple(points))
 
 
 def _in_line_order(lines: list[str], display: str) -> list[str]:
@@ -401,8 +435,9 @@ def _points(r: _Reader, top: dict, dims: list) -> list[Point]:
                 settings.append((name, value))
                 _merge_into(doc, _nested(name, value))
                 origins[tuple(name.split("."))] = origin
-        if top["replications"] is not None:
-            doc.setdefault("simulation", {})["replications"] = top["replications"]
+        # every point runs the sweep's replications (an overlay cannot change them)
+        doc.setdefault("simulation", {})["replications"] = top["replications"]
+        if ("replications",) in r.lines:
             origins[("simulation", "replications")] = (r.display, r.line(("replications",)), ("replications",))
         spec = _resolve(r, cache, top["base"], overlays, doc, origins, f"{top['name']}-p{index:03d}")
         before = None
@@ -411,9 +446,20 @@ def _points(r: _Reader, top: dict, dims: list) -> list[Point]:
                 r.err(combo[0][1], "a compare point needs at least one overlay on (this level has none): "
                                    "each point is compared with the base without its overlays")
             before = _resolve(r, cache, top["base"], (), doc, origins, f"{top['name']}-base-p{index:03d}")
-        if spec is not None and (before is not None or top["kind"] != "compare"):
+            spec = None if spec is None or before is None else _paired_with(spec, before)
+        if spec is not None:
             points.append(Point(index, overlays, float(scale), tuple(settings), spec.settings.seed, spec, before))
     return points
+
+
+def _paired_with(after: RunSpec, before: RunSpec) -> RunSpec:
+    """Return ``after`` on ``before``'s seed and service level, as ``corridors compare`` pairs its two sides."""
+    b = before.settings
+    if after.settings.seed != b.seed:
+        log.info("%s runs with the seed of its base (%d, not %d): a comparison pairs its replications",
+                 after.name, b.seed, after.settings.seed)
+    return after.with_settings(seed=b.seed, replications=b.replications,
+                               service_level_wait_share=b.service_level_wait_share)
 
 
 def _merge_into(doc: dict, add: dict) -> None:
