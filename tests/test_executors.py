@@ -8,12 +8,14 @@ processes, the same code path as ``--scheduler tcp://...`` on a remote cluster.
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from distributed.cfexecutor import ClientExecutor
+from concurrent.futures import ProcessPoolExecutor
 
 from corridors import pipeline, workers
 from corridors.cli import main
@@ -61,11 +63,12 @@ def test_capacity_files_are_identical_serially_on_the_pool_and_on_a_dask_cluster
     used = _spy(monkeypatch)
     common = ["capacity", BASE, "--rounds", 1, "--search-days", 40, "--replications", 2]
     outs = {}
-    for name, extra in [("serial", ["--workers", 1]), ("pool", ["--workers", 2]),
-                        ("dask", ["--workers", 2, "--scheduler", "local"])]:
+    for name, extra in [("serial", ["--workers", 1]), ("pool", ["--workers", 2, "--scheduler", "pool"]),
+                        ("dask", ["--workers", 2])]:
         outs[name] = tmp_path / name
         r = _invoke(*common, "--out", outs[name], *extra)
         assert r.exit_code == 0, r.output
+    # the default is a Dask LocalCluster (issue 13), in this process with one worker
     assert [u.__name__ for u in used] == ["NoneType", "ProcessPoolExecutor", "ClientExecutor"]
     serial = _files(outs["serial"])
     assert "capacity.json" in serial and "curves.csv" in serial
@@ -82,8 +85,10 @@ def test_replications_on_a_dask_cluster_write_the_same_run_folder(tmp_path, monk
     assert _invoke(*common, "--out", a).exit_code == 0
     r = _invoke(*common, "--out", b, "--scheduler", "local", "--workers", 2)
     assert r.exit_code == 0, r.output
-    assert used[-1] is ClientExecutor
-    assert _files(a) == _files(b)
+    r = _invoke(*common, "--out", tmp_path / "pool", "--scheduler", "pool", "--workers", 2)
+    assert r.exit_code == 0, r.output
+    assert used[-2:] == [ClientExecutor, ProcessPoolExecutor]
+    assert _files(a) == _files(b) == _files(tmp_path / "pool")
 
 
 def test_a_scheduler_that_does_not_answer_is_a_message_and_leaves_nothing(tmp_path, monkeypatch):
@@ -103,7 +108,7 @@ def test_a_scheduler_that_does_not_answer_is_a_message_and_leaves_nothing(tmp_pa
 def test_a_scheduler_address_that_is_not_one_is_a_usage_error(tmp_path, address):
     out = tmp_path / "never"
     r = CliRunner().invoke(main, ["capacity", str(BASE), "--out", str(out), "--scheduler", address])
-    assert r.exit_code == 2 and "expected 'local' or a Dask scheduler address" in r.output, r.output
+    assert r.exit_code == 2 and "expected 'local', 'pool' or a Dask scheduler address" in r.output, r.output
     assert not out.exists()
 
 
@@ -128,3 +133,26 @@ def test_ctrl_c_is_one_line_and_status_130(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "capacity_pipeline", interrupted)
     r = CliRunner().invoke(main, ["capacity", str(BASE), "--out", str(tmp_path / "x")])
     assert r.exit_code == 130 and r.output.strip().endswith("interrupted") and "Traceback" not in r.output
+
+
+def test_ctrl_c_on_the_local_cluster_is_one_line_and_no_worker_speaks(tmp_path):
+    """SIGINT to the whole process group, as a terminal sends it: the workers leave it to the command."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "cut"
+    p = subprocess.Popen([sys.executable, "-c", "from corridors.cli import main; main()", "capacity", str(BASE),
+                          "--replications", "4", "--search-days", "400", "--workers", "2", "--out", str(out)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and p.poll() is None and not list(tmp_path.glob(".*staging*")):
+        time.sleep(0.1)
+    time.sleep(4)  # the cluster is up and simulating
+    assert p.poll() is None, p.communicate()
+    os.killpg(p.pid, signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert err.strip().endswith("interrupted") and "Traceback" not in err and "WARNING" not in err, err
+    assert not out.exists() and [q.name for q in tmp_path.iterdir()] == []

@@ -71,19 +71,26 @@ def _kill_all(pids: set[int]) -> None:
             pass
 
 
-def test_a_killed_compare_leaves_no_worker_process(tmp_path):
+#: Processes below a command once its executor simulates: the process pool's forkserver, resource tracker and
+#: two workers; the Dask cluster's resource tracker and two workers (their nannies live in the command's process).
+_EXECUTOR_PROCESSES = {"pool": 4, "local": 3}
+
+
+@pytest.mark.parametrize("scheduler", list(_EXECUTOR_PROCESSES))
+def test_a_killed_compare_leaves_no_worker_process(tmp_path, scheduler):
     proc = _cli("compare", BASE, CHILD, "--out", tmp_path / "cmp", "--workers", 2, "--rounds", 1,
-                "--search-days", 60)
+                "--search-days", 200, "--scheduler", scheduler)
     seen: set[int] = set()
+    want = _EXECUTOR_PROCESSES[scheduler]
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
             seen |= _descendants(proc.pid)
-            if len(_alive(seen)) >= 4:  # forkserver, resource tracker, two workers: simulating
+            if len(_alive(seen)) >= want:
                 break
             time.sleep(0.05)
-        assert len(_alive(seen)) >= 4, f"no pool started: {proc.poll()} {seen}"
-        time.sleep(0.3)
+        assert len(_alive(seen)) >= want, f"no pool started: {proc.poll()} {seen}"
+        time.sleep(1.0)
         seen |= _descendants(proc.pid)
         proc.kill()
         proc.wait(timeout=10)

@@ -25,6 +25,7 @@ from rich.markup import escape
 from corridors import SEARCH_DAYS, __version__
 from corridors.errors import CorridorsError
 from corridors.progress import Reporter
+from corridors.workers import LOCAL_CLUSTER, PROCESS_POOL, machine_workers, scheduler_for
 
 log = logging.getLogger(__name__)
 #: Width of the tables when the output is not a terminal: a pipe or a log file keeps whole names.
@@ -99,19 +100,23 @@ _ADDRESS = re.compile(r"^([a-z][a-z0-9+.-]*://)?(\[[0-9a-fA-F:]+\]|[^\s/:\[\]]+)
 
 
 def _scheduler_address(ctx, param, value: str | None) -> str | None:
-    """Check ``--scheduler``: ``local`` or ``[protocol://]host:port`` (a usage error otherwise)."""
-    if value is None or value == "local" or _ADDRESS.match(value):
+    """Check ``--scheduler``: ``local``, ``pool`` or ``[protocol://]host:port`` (a usage error otherwise)."""
+    if value is None or value in (LOCAL_CLUSTER, PROCESS_POOL) or _ADDRESS.match(value):
         return value
-    raise click.BadParameter(f"{value!r}: expected 'local' or a Dask scheduler address such as tcp://host:8786")
+    raise click.BadParameter(f"{value!r}: expected 'local', 'pool' or a Dask scheduler address such as "
+                             "tcp://host:8786")
 
 
 #: ``--quiet``: no progress display.
 _QUIET_HELP = ("Show no progress. Without it: bars on a terminal; elsewhere one line per stage and every 30 s "
                "(runs done, time spent and left).")
 #: ``--scheduler``: where the runs go (corridors.workers.executor).
-_SCHEDULER_HELP = ("Run the simulations on Dask: 'local' starts a cluster of --workers processes here, an address "
-                   "(tcp://host:8786) uses a running Dask scheduler (its workers need corridors installed). "
-                   "Default: a process pool here. Results are identical either way.")
+_SCHEDULER_HELP = ("Where the simulations run. Default ('local'): a Dask cluster of --workers processes here "
+                   "(with --workers 1: in this process). An address (tcp://host:8786): a running Dask scheduler "
+                   "(its workers need corridors installed). 'pool': a plain process pool here. Results are "
+                   "identical either way.")
+#: ``--workers``: processes here (Dask workers of the local cluster, or of the pool).
+_WORKERS_HELP = "Parallel simulation processes here (default: this machine's cores)."
 #: ``--days`` and ``--search-days``: as ``simulation.days`` in a scenario (one day to ten years).
 DAYS = _FiniteRange(1, 3650)
 #: ``--seed``: as ``simulation.seed`` (numpy's 32-bit seeds).
@@ -242,8 +247,8 @@ def _day_progress(spec):
 @click.option("--seed", type=SEED, help="Override the scenario's seed.")
 @click.option("--days", type=DAYS, help="Override the simulated days (warm-up included), 1 to 3650.")
 @click.option("--replications", type=REPLICATIONS, help=_REPLICATIONS_HELP)
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Parallel simulation processes (one replication each).")
+@click.option("--workers", type=click.IntRange(1, 64), default=machine_workers(), show_default=True,
+              help=_WORKERS_HELP)
 @click.option("--scheduler", metavar="ADDRESS", callback=_scheduler_address, help=_SCHEDULER_HELP)
 @click.option("-q", "--quiet", is_flag=True, help=_QUIET_HELP)
 @_friendly
@@ -258,7 +263,8 @@ def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None
     n = spec.settings.replications
     if n > 1:
         with Reporter(err_console, quiet=quiet) as report:
-            doc, wall = run_pipeline(spec, folder, workers=workers, scheduler=scheduler, report=report)
+            doc, wall = run_pipeline(spec, folder, workers=workers, scheduler=scheduler_for(scheduler, workers),
+                                     report=report)
     elif err_console.is_terminal and not quiet:
         with _day_progress(spec) as progress:
             doc, wall = run_pipeline(spec, folder, progress=progress)
@@ -289,8 +295,8 @@ _search_options = [
     click.option("--replications", type=REPLICATIONS, help=_REPLICATIONS_HELP),
     click.option("--search-days", type=DAYS, default=SEARCH_DAYS, show_default=True,
                  help="Simulated days of each search run (warm-up included)."),
-    click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
-                 help="Parallel simulation processes."),
+    click.option("--workers", type=click.IntRange(1, 64), default=machine_workers(), show_default=True,
+                 help=_WORKERS_HELP),
     click.option("--scheduler", metavar="ADDRESS", callback=_scheduler_address, help=_SCHEDULER_HELP),
     click.option("-q", "--quiet", is_flag=True, help=_QUIET_HELP),
 ]
@@ -317,7 +323,7 @@ def capacity_cmd(scenario, out, seed, rounds, replications, search_days, workers
     folder = _target(out, f"capacity-{spec.name}")
     with Reporter(err_console, quiet=quiet) as report:
         doc = capacity_pipeline(spec, folder, workers=workers, rounds=rounds, search_days=search_days,
-                                scheduler=scheduler, report=report)
+                                scheduler=scheduler_for(scheduler, workers), report=report)
     print_capacity(console, doc)
     console.print(f"capacity written to {escape(str(folder))}/")
 
@@ -348,7 +354,8 @@ def compare_cmd(base, alt, out, seed, attribute, attribute_capacity, rounds, rep
     with Reporter(err_console, quiet=quiet) as report:
         doc = compare_pipeline(base_spec, alt_spec, folder, workers=workers, rounds=rounds, search_days=search_days,
                                replications=replications, attribute_overlays=direct_overlays(alt) if attribute else [],
-                               attribute_capacity=attribute_capacity, scheduler=scheduler, report=report)
+                               attribute_capacity=attribute_capacity, scheduler=scheduler_for(scheduler, workers),
+                               report=report)
     print_comparison(console, doc)
     console.print(f"comparison written to {escape(str(folder))}/")
 
@@ -359,8 +366,8 @@ def compare_cmd(base, alt, out, seed, attribute, attribute_capacity, rounds, rep
 @main.command("sweep")
 @click.argument("sweep_file", type=click.Path(dir_okay=False))
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder (default outputs/sweep-<name>/).")
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Parallel simulation processes (or Dask workers with --scheduler local).")
+@click.option("--workers", type=click.IntRange(1, 64), default=machine_workers(), show_default=True,
+              help=_WORKERS_HELP)
 @click.option("--scheduler", metavar="ADDRESS", callback=_scheduler_address, help=_SCHEDULER_HELP)
 @click.option("--dry-run", is_flag=True, help="Check the file, list the points and check the run budget; run nothing.")
 @click.option("-q", "--quiet", is_flag=True, help=_QUIET_HELP)
@@ -384,7 +391,7 @@ def sweep_cmd(sweep_file: str, out: str | None, workers: int, scheduler: str | N
         return
     folder = _target(out, f"sweep-{sweep.name}")
     with Reporter(err_console, quiet=quiet) as report:
-        doc = run_sweep(sweep, folder, workers=workers, scheduler=scheduler, report=report)
+        doc = run_sweep(sweep, folder, workers=workers, scheduler=scheduler_for(scheduler, workers), report=report)
     print_sweep(console, doc)
     console.print(f"sweep written to {escape(str(folder))}/")
 

@@ -8,6 +8,7 @@ watchdog thread that ends it when the run's process is gone, on every platform.
 from __future__ import annotations
 
 import ctypes
+import logging
 import multiprocessing
 import os
 import signal
@@ -114,8 +115,59 @@ def process_pool(workers: int) -> Iterator[Executor | None]:
         pool.shutdown(cancel_futures=True)
 
 
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT in this process while it starts worker processes, which inherit the disposition.
+
+    Ctrl-C reaches every process of the terminal's process group: the workers
+    then leave the interrupt to the command (which stops them and exits 130)
+    instead of each printing its own traceback.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 #: ``--scheduler`` value that starts a Dask cluster on this machine instead of connecting to one.
 LOCAL_CLUSTER = "local"
+#: ``--scheduler`` value for this machine's process pool (no Dask).
+PROCESS_POOL = "pool"
+
+
+def machine_workers() -> int:
+    """Return the cores this process may run on (the default number of workers), 1 to 64."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        n = os.cpu_count() or 1
+    return max(1, min(64, n))
+
+
+def scheduler_for(option: str | None, workers: int) -> str | None:
+    """Return where a command's runs go (:func:`executor`'s ``scheduler``) from its ``--scheduler`` option.
+
+    Parameters
+    ----------
+    option
+        ``None`` (not given), ``"pool"``, ``"local"`` or a scheduler's address.
+    workers
+        ``--workers``.
+
+    Returns
+    -------
+    str or None
+        Not given: a Dask ``LocalCluster`` (``"local"``) with more than one
+        worker, else ``None`` (everything in this process). ``"pool"``: ``None``,
+        this machine's process pool. Anything else as given.
+    """
+    if option is None:
+        return LOCAL_CLUSTER if workers > 1 else None
+    return None if option == PROCESS_POOL else option
 #: Seconds to wait for a Dask scheduler to answer before giving up with an error.
 CONNECT_TIMEOUT_S = 20
 
@@ -186,8 +238,12 @@ def executor(workers: int, scheduler: str | None = None) -> Iterator[Executor | 
     cluster = None
     if scheduler == LOCAL_CLUSTER:
         # ":0": the dashboard on a free port, so two commands at once never clash over 8787
-        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               dashboard_address=":0")
+        with _sigint_ignored():
+            # workers log errors only (a task cancelled by Ctrl-C is not news), more with the CLI's -v
+            ours = logging.getLogger("corridors").getEffectiveLevel()
+            level = logging.ERROR if ours >= logging.WARNING else ours
+            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                   dashboard_address=":0", silence_logs=level)
         client = Client(cluster)
     else:
         client = _connect(Client, scheduler)
