@@ -236,6 +236,7 @@ vary:
   seeds: [{vary.seeds[0]}]
   settings:
     simulation.days: [{vary.settings.simulation.days[0]}]
+kind: capacity
 """
 GOOD_NUMBERS = {"replications": "2", "search.rounds": "1", "search.days": "40", "vary.demand_scale[0]": "1.0",
                 "vary.seeds[0]": "3", "vary.settings.simulation.days[0]": "40"}
@@ -365,3 +366,32 @@ def test_parquet_types_do_not_depend_on_the_values(tmp_path):
     assert schema.field("practical_capacity_mt_to_south_asia").type == pa.float64()
     assert schema.field("practical_capacity_is_lower_limit_to_china").type == pa.bool_()
     assert all(schema.field(n).type != pa.null() for n in schema.names)
+
+
+def test_a_base_that_is_an_overlay_is_reported_at_the_base_key(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"sweep: s\nbase: {SWEEPS / 'second-track.yaml'}\n")
+    with pytest.raises(SweepError) as err:
+        read_sweep(path)
+    assert err.value.problems and all(p.startswith(f"{path}:2: base: ") for p in err.value.problems), \
+        err.value.problems
+
+
+@pytest.mark.parametrize("text,msg", [
+    ("kind: run\nsearch: {rounds: 1}\n", "search: a run sweep has no capacity search"),
+    ("report: {metrics: []}\n", "report.metrics: got an empty list, expected at least one metric"),
+])
+def test_keys_that_would_do_nothing_are_refused(tmp_path, text, msg):
+    path = _write(tmp_path, "sweep: s\nbase: BASE\n" + text)
+    with pytest.raises(SweepError) as err:
+        read_sweep(path)
+    assert any(msg in p for p in err.value.problems), err.value.problems
+
+
+def test_a_chart_without_any_value_says_so_and_warns_nothing(tmp_path, recwarn):
+    from corridors.viz import plot_sweep
+
+    fig, ax = plot_sweep({"": [(0.0, None, None, None), (1.0, None, None, None)]}, xlabel="x", ylabel="y",
+                         title="t", xticklabels=["a", "b"])
+    assert any("No point has a value" in t.get_text() for t in ax.texts)
+    assert not [w for w in recwarn if "legend" in str(w.message)]

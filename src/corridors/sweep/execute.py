@@ -155,7 +155,10 @@ def run_sweep(sweep: Sweep, folder: Path, *, workers: int = 2, scheduler: str | 
         doc = _write(tmp, sweep, rows(sweep, found))
         results.write_json(tmp / "run.json", {**results.run_metadata(sweep.points[0].spec,
                                                                       wall_time_s=time.perf_counter() - t0),
-                                              "sweep": sweep.name, "workers": workers,
+                                              "sweep": sweep.name, "sweep_file": sweep.file,
+                                              "sweep_sha256": results.file_sha256(sweep.file),
+                                              "overlays": sorted({o for p in sweep.points for o in p.overlays}),
+                                              "workers": workers,
                                               "scheduler": scheduler or "process pool"})
     if report is not None:
         report(STAGE_FILES, 1, 1)

@@ -304,6 +304,8 @@ def _top(r: _Reader, data: dict) -> dict:
     if "replications" in data:
         reps = r.number(data["replications"], ("replications",), 1, 1000, integer=True)
     search = r.mapping(data.get("search"), ("search",), SEARCH_KEYS)
+    if search and kind == "run":
+        r.err(("search",), "a run sweep has no capacity search: expected kind capacity or compare, or no search")
     rounds = r.number(search.get("rounds", REFINE_ROUNDS), ("search", "rounds"), 1, 8, integer=True)
     days = r.number(search.get("days", SEARCH_DAYS), ("search", "days"), 1, 3650)
     report = r.mapping(data.get("report"), ("report",), REPORT_KEYS)
@@ -316,6 +318,8 @@ def _report(r: _Reader, kind: str, report: dict) -> tuple[tuple[str, ...], str |
     metrics = default_metrics(kind)
     if "metrics" in report:
         raw = report["metrics"] if isinstance(report["metrics"], list) else [report["metrics"]]
+        if not raw:
+            r.err(("report", "metrics"), "got an empty list, expected at least one metric")
         allowed = [m for m, d in METRICS.items() if kind == "compare" or kind in d.kinds]
         chosen = []
         for i, m in enumerate(raw):
@@ -389,12 +393,29 @@ def read_sweep(path: str | Path) -> Sweep:
     # the points are resolved even when the file has other problems, so that all are reported at once
     points = _points(r, top, dims) if top["base"] is not None and n <= MAX_POINTS else []
     if problems or not points:
-        raise SweepError(_in_line_order(problems.lines, display) or [f"{display}:1: no point resolves"],
-                         what=display)
+        where = f"{display}:{r.line(('base',))}: base: "
+        lines = [where + t[len(COMPOSED_AT):] if t.startswith(COMPOSED_AT) else t for t in problems.lines]
+        raise SweepError(_in_line_order(list(dict.fromkeys(lines)), display)
+                         or [f"{display}:1: no point resolves"], what=display)
+    _warn_shared_seeds(points)
     varied = tuple(name for name, levels in dims if len(levels) > 1)
     settings = tuple(name for name, _ in dims if name not in ("overlays", "demand_scale", "seeds"))
     return Sweep(top["name"], top["description"], display, top["base"], top["kind"], varied, settings,
                  top["replications"], top["rounds"], top["days"], metrics, headline, tuple(points))
+
+
+#: Where a problem of the composed scenario itself (not of one of its files) is located: the sweep's base.
+COMPOSED_AT = "<compose>:1: "
+
+
+def _warn_shared_seeds(points: list[Point]) -> None:
+    """Warn when two points with different seeds share some (their replications are then not independent)."""
+    seeds = sorted({(p.seed, p.spec.settings.replications) for p in points})
+    for (a, n), (b, _) in zip(seeds, seeds[1:]):
+        if b < a + n:
+            log.warning("seeds %d and %d are fewer than %d replications apart: points share random streams "
+                        "(replication r runs with seed + r)", a, b, n)
+            return
 
 
 def _in_line_order(lines: list[str], display: str) -> list[str]:

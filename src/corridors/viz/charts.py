@@ -145,7 +145,11 @@ def plot_sweep(series: Mapping[str, Sequence[tuple[float, float | None, float | 
     ax.spines[["top", "right"]].set_visible(False)
     ax.yaxis.grid(True, color="#e3e3e3", lw=0.7)
     ax.set_axisbelow(True)
-    if any(series):
+    if not any(p[1] is not None for pts in series.values() for p in pts):
+        ax.text(0.5, 0.5, "No point has a value for this figure (see the table: empty cells are figures the "
+                          "model could not give)", transform=ax.transAxes, ha="center", va="center", fontsize=9,
+                color="#555555", wrap=True)
+    elif any(series):
         ax.legend(loc="best", fontsize=8, frameon=False)
     ax.set_title(title, loc="left", fontsize=12, fontweight="bold", pad=18)
     fig.text(0.09, 0.015, "Markers: mean over replications; bars: 95 % confidence interval.", fontsize=7.5,
