@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import logging
 import math
 import os
@@ -386,7 +387,7 @@ def sweep_cmd(sweep_file: str, out: str | None, workers: int, scheduler: str | N
                       highlight=False)
         for p in sweep.points:
             console.print(f"  {p.spec.name}: overlays {escape(p.overlay_names)}, demand x{p.demand_scale:g}, "
-                          f"seed {p.seed}" + "".join(f", {escape(k)}={escape(str(v))}" for k, v in p.settings),
+                          f"seed {p.seed}" + "".join(f", {escape(k)}={escape(json.dumps(v))}" for k, v in p.settings),
                           highlight=False)
         return
     folder = _target(out, f"sweep-{sweep.name}")

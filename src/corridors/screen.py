@@ -5,6 +5,7 @@ Every user-supplied string is printed as data, never as rich markup.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
@@ -136,6 +137,11 @@ def print_comparison(console, doc: ComparisonDoc) -> None:
     console.print(t)
 
 
+def _setting_text(value) -> str:
+    """A setting's level as the sweep file writes it (JSON for a mapping or a list)."""
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
 def print_sweep(console, doc: dict) -> None:
     """Screen table of ``sweep.json``: the headline figure per point, with its 95 % interval."""
     from corridors.sweep.columns import find
@@ -150,5 +156,6 @@ def print_sweep(console, doc: dict) -> None:
         h = p["headline"]
         value = "-" if h["mean"] is None else _with_ci(h["mean"], h["ci95"], 2, signed=doc["kind"] == "compare")
         t.add_row(str(p["point"]), escape(p["overlay_names"]),
-                  f"{p['demand_scale']:g}", *(escape(str(p["settings"][k])) for k in settings), str(p["seed"]), value)
+                  f"{p['demand_scale']:g}", *(escape(_setting_text(p["settings"][k])) for k in settings), str(p["seed"]),
+                  value)
     console.print(t)

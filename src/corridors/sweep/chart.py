@@ -7,6 +7,8 @@ otherwise each point is a category on the x axis, labelled by its levels.
 
 from __future__ import annotations
 
+import json
+import textwrap
 from pathlib import Path
 
 from corridors.sweep.columns import find
@@ -30,8 +32,9 @@ def _label(sweep: Sweep, p: Point, dims: tuple[str, ...]) -> str:
     parts = []
     for d in dims:
         v = _level(sweep, p, d)
-        parts.append({"overlays": str(v), "demand_scale": f"demand x{v:g}" if isinstance(v, float) else str(v),
-                      "seeds": f"seed {v}"}.get(d, f"{d}={v}"))
+        text = v if isinstance(v, str) else json.dumps(v, sort_keys=True)
+        parts.append({"overlays": str(v), "demand_scale": f"demand x{v:g}" if isinstance(v, float) else text,
+                      "seeds": f"seed {v}"}.get(d, f"{d}={text}"))
     return ", ".join(parts)
 
 
@@ -68,5 +71,6 @@ def draw_sweep(sweep: Sweep, headline: list[dict], folder: Path) -> None:
     xlabel = {"demand_scale": "demand scale (x the base scenario's demand)", None: "point"}.get(x_dim, x_dim)
     title = f"{sweep.name}: {sweep.headline}"
     fig, ax = plot_sweep(series, xlabel=xlabel, ylabel=f"{sweep.headline} ({unit})", title=title, xticklabels=ticks)
-    ax.text(0, 1.0, what, transform=ax.transAxes, fontsize=7.5, color="#555555", va="bottom")
+    ax.text(0, 1.0, textwrap.shorten(what, 160, placeholder=" ..."), transform=ax.transAxes, fontsize=7.5,
+            color="#555555", va="bottom")
     save_figure(fig, folder / "sweep.png", formats=("png", "svg"))
