@@ -112,12 +112,12 @@ def _scheduler_address(ctx, param, value: str | None) -> str | None:
 _QUIET_HELP = ("Show no progress. Without it: bars on a terminal; elsewhere one line per stage and every 30 s "
                "(runs done, time spent and left).")
 #: ``--scheduler``: where the runs go (corridors.workers.executor).
-_SCHEDULER_HELP = ("Where the simulations run. Default ('local'): a Dask cluster of --workers processes here "
-                   "(with --workers 1: in this process). An address (tcp://host:8786): a running Dask scheduler "
+_SCHEDULER_HELP = ("Where the simulations run. Not given: a Dask cluster of --workers processes here ('local'), "
+                   "or with --workers 1 this process. An address (tcp://host:8786): a running Dask scheduler "
                    "(its workers need corridors installed). 'pool': a plain process pool here. Results are "
                    "identical either way.")
 #: ``--workers``: processes here (Dask workers of the local cluster, or of the pool).
-_WORKERS_HELP = "Parallel simulation processes here (default: this machine's cores)."
+_WORKERS_HELP = "Parallel simulation processes here (default: this machine's cores, at most 8)."
 #: ``--days`` and ``--search-days``: as ``simulation.days`` in a scenario (one day to ten years).
 DAYS = _FiniteRange(1, 3650)
 #: ``--seed``: as ``simulation.seed`` (numpy's 32-bit seeds).

@@ -138,7 +138,7 @@ def print_comparison(console, doc: ComparisonDoc) -> None:
 
 
 def _setting_text(value) -> str:
-    """A setting's level as the sweep file writes it (JSON for a mapping or a list)."""
+    """Return a setting's level as the sweep file writes it (JSON for a mapping or a list)."""
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 

@@ -114,8 +114,11 @@ def process_pool(workers: int) -> Iterator[Executor | None]:
     except BaseException:
         # Interrupted (Ctrl-C) or failed: stop the workers outright. A graceful shutdown after an
         # interrupt can wait forever on workers idle in their queue (seen in 2 of 9 Ctrl-C's).
-        for p in list(getattr(pool, "_processes", {}).values()):
+        procs = list(getattr(pool, "_processes", {}).values())
+        for p in procs:
             p.terminate()
+        for p in procs:  # gone before the staging folder is removed: none still writes into it
+            p.join(1.0)
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(cancel_futures=True)
@@ -139,19 +142,39 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, old)
 
 
+def dask_setup(worker) -> None:
+    """Dask worker preload (this module is named in the local cluster's ``preload``): ignore SIGINT.
+
+    A worker that Dask restarts does not inherit the ignored SIGINT of :func:`_sigint_ignored`;
+    this sets it again in every worker process, so none prints its own traceback on Ctrl-C.
+
+    Parameters
+    ----------
+    worker : distributed.Worker
+        The worker being set up (unused).
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 #: ``--scheduler`` value that starts a Dask cluster on this machine instead of connecting to one.
 LOCAL_CLUSTER = "local"
 #: ``--scheduler`` value for this machine's process pool (no Dask).
 PROCESS_POOL = "pool"
 
 
+#: Most workers the CLI starts by default: the run budget's memory estimate grows with the workers
+#: (each holds one run's trains in flight), and more than 8 would refuse the larger shipped scenarios.
+MAX_DEFAULT_WORKERS = 8
+
+
 def machine_workers() -> int:
-    """Return the cores this process may run on (the default number of workers), 1 to 64."""
+    """Return the default number of workers: the cores this process may run on, 1 to :data:`MAX_DEFAULT_WORKERS`."""
     try:
         n = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
         n = os.cpu_count() or 1
-    return max(1, min(64, n))
+    return max(1, min(MAX_DEFAULT_WORKERS, n))
 
 
 def scheduler_for(option: str | None, workers: int) -> str | None:
@@ -248,9 +271,16 @@ def executor(workers: int, scheduler: str | None = None) -> Iterator[Executor | 
             # workers log errors only (a task cancelled by Ctrl-C is not news), more with the CLI's -v
             ours = logging.getLogger("corridors").getEffectiveLevel()
             level = logging.ERROR if ours >= logging.WARNING else ours
+            # memory_limit=0: no per-worker limit (Dask's default pauses and restarts a worker at a share
+            # of RAM / workers; the run budget already bounds a run's memory, as on the pool)
             cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                                   dashboard_address=":0", silence_logs=level)
-        client = Client(cluster)
+                                   dashboard_address=":0", silence_logs=level, memory_limit=0,
+                                   preload=[__name__])
+        try:
+            client = Client(cluster)
+        except BaseException:
+            cluster.close()
+            raise
     else:
         client = _connect(Client, scheduler)
     try:

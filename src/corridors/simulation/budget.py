@@ -265,5 +265,6 @@ def check_budget(*estimates: Estimate) -> None:
         raise CorridorsError(
             "the run is too large to start: " + "; ".join(problems) + " (the baseline year is ~27,000 trains and "
             "~3.1 million events). Expected a smaller run: fewer days (simulation.days, --days, --search-days), "
-            "fewer simulation.replications or search --rounds, or a lower demand_scale or volume"
+            "fewer simulation.replications or search --rounds, a lower demand_scale or volume, or fewer --workers "
+            "(each holds a run in memory)"
         )

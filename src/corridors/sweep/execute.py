@@ -78,10 +78,14 @@ def _check(sweep: Sweep, specs: list[RunSpec], runs: bool, searches: bool, worke
 
 
 def _search(sweep: Sweep, specs: list[RunSpec], pool, report: Report | None, found: Found) -> None:
-    """Search the capacity of every scenario, those with the same search warm-up together."""
+    """Search the capacity of every scenario, those with the same search warm-up together.
+
+    A compare point's overlay side searches with its base side's warm-up, as ``corridors compare`` does.
+    """
+    warm_of = {id(p.spec): p.before for p in sweep.points if p.before is not None}
     groups: dict[float, list[RunSpec]] = {}
     for s in specs:
-        groups.setdefault(search_warmup(s, sweep.search_days), []).append(s)
+        groups.setdefault(search_warmup(warm_of.get(id(s), s), sweep.search_days), []).append(s)
     on_run = None if report is None else (lambda done, total: report(STAGE_SEARCH, done, total))
     for warmup, group in groups.items():
         docs = assess_many(group, executor=pool, rounds=sweep.search_rounds, days=sweep.search_days,
@@ -159,7 +163,8 @@ def run_sweep(sweep: Sweep, folder: Path, *, workers: int = 2, scheduler: str | 
                                               "sweep_sha256": results.file_sha256(sweep.file),
                                               "overlays": sorted({o for p in sweep.points for o in p.overlays}),
                                               "workers": workers,
-                                              "scheduler": scheduler or "process pool"})
+                                              "scheduler": scheduler or ("process pool" if workers > 1
+                                                                         else "this process")})
     if report is not None:
         report(STAGE_FILES, 1, 1)
     return doc
