@@ -268,9 +268,11 @@ def executor(workers: int, scheduler: str | None = None) -> Iterator[Executor | 
     if scheduler == LOCAL_CLUSTER:
         # ":0": the dashboard on a free port, so two commands at once never clash over 8787
         with _sigint_ignored():
-            # workers log errors only (a task cancelled by Ctrl-C is not news), more with the CLI's -v
+            # Workers stay silent unless the CLI's -v asks: a task's failure reaches the command through
+            # its future, and what they log while a Ctrl-C or an ending command stops the scheduler
+            # under them (a lost heartbeat, a cancelled task) is not news.
             ours = logging.getLogger("corridors").getEffectiveLevel()
-            level = logging.ERROR if ours >= logging.WARNING else ours
+            level = logging.CRITICAL if ours >= logging.WARNING else ours
             # memory_limit=0: no per-worker limit (Dask's default pauses and restarts a worker at a share
             # of RAM / workers; the run budget already bounds a run's memory, as on the pool)
             cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
