@@ -68,9 +68,7 @@ def _die_with(run_pid: int) -> None:
     watchdog thread also ends the worker when its parent changes or the run's
     process is gone, on every platform.
     """
-    # Ctrl-C reaches the whole process group: the command handles it and ends its pool, so a
-    # worker stays quiet instead of printing its own KeyboardInterrupt traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _ignore_sigint()
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
@@ -153,6 +151,15 @@ def dask_setup(worker) -> None:
     worker : distributed.Worker
         The worker being set up (unused).
     """
+    _ignore_sigint()
+
+
+def _ignore_sigint() -> None:
+    """Make this worker process ignore SIGINT (from its main thread; elsewhere Python cannot set a handler).
+
+    Ctrl-C reaches the whole process group: the command handles it and ends its workers, so a
+    worker stays quiet instead of printing its own KeyboardInterrupt traceback.
+    """
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -197,6 +204,8 @@ def scheduler_for(option: str | None, workers: int) -> str | None:
     if option is None:
         return LOCAL_CLUSTER if workers > 1 else None
     return None if option == PROCESS_POOL else option
+
+
 #: Seconds to wait for a Dask scheduler to answer before giving up with an error.
 CONNECT_TIMEOUT_S = 20
 

@@ -16,7 +16,7 @@ from corridors.sweep.plan import Point, Sweep
 from corridors.viz import plot_sweep, save_figure
 
 
-def _level(sweep: Sweep, p: Point, dim: str) -> object:
+def _level(p: Point, dim: str) -> object:
     """Return point ``p``'s level of the varied dimension ``dim``."""
     if dim == "overlays":
         return p.overlay_names
@@ -27,11 +27,11 @@ def _level(sweep: Sweep, p: Point, dim: str) -> object:
     return dict(p.settings)[dim]
 
 
-def _label(sweep: Sweep, p: Point, dims: tuple[str, ...]) -> str:
+def _label(p: Point, dims: tuple[str, ...]) -> str:
     """Return the levels of ``dims`` at ``p`` as text (``demand x1.5, simulation.days=120``)."""
     parts = []
     for d in dims:
-        v = _level(sweep, p, d)
+        v = _level(p, d)
         text = v if isinstance(v, str) else json.dumps(v, sort_keys=True)
         parts.append({"overlays": str(v), "demand_scale": f"demand x{v:g}" if isinstance(v, float) else text,
                       "seeds": f"seed {v}"}.get(d, f"{d}={text}"))
@@ -41,7 +41,7 @@ def _label(sweep: Sweep, p: Point, dims: tuple[str, ...]) -> str:
 def _numeric(sweep: Sweep, dim: str) -> bool:
     if dim in ("overlays", "seeds"):
         return False
-    return all(isinstance(_level(sweep, p, dim), (int, float)) and not isinstance(_level(sweep, p, dim), bool)
+    return all(isinstance(_level(p, dim), (int, float)) and not isinstance(_level(p, dim), bool)
                for p in sweep.points)
 
 
@@ -64,10 +64,10 @@ def draw_sweep(sweep: Sweep, headline: list[dict], folder: Path) -> None:
     ticks = None
     for i, (p, h) in enumerate(zip(sweep.points, headline, strict=True)):
         ci = h["ci95"] or (None, None)
-        x = float(_level(sweep, p, x_dim)) if x_dim else float(i)
-        series.setdefault(_label(sweep, p, others) if x_dim else "", []).append((x, h["mean"], *ci))
+        x = float(_level(p, x_dim)) if x_dim else float(i)
+        series.setdefault(_label(p, others) if x_dim else "", []).append((x, h["mean"], *ci))
     if x_dim is None:
-        ticks = [_label(sweep, p, sweep.varied) or p.spec.name for p in sweep.points]
+        ticks = [_label(p, sweep.varied) or p.spec.name for p in sweep.points]
     xlabel = {"demand_scale": "demand scale (x the base scenario's demand)", None: "point"}.get(x_dim, x_dim)
     title = f"{sweep.name}: {sweep.headline}"
     fig, ax = plot_sweep(series, xlabel=xlabel, ylabel=f"{sweep.headline} ({unit})", title=title, xticklabels=ticks)
