@@ -8,6 +8,7 @@ processes, the same code path as ``--scheduler tcp://...`` on a remote cluster.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from pathlib import Path
@@ -162,3 +163,53 @@ def test_ctrl_c_is_one_line_and_no_worker_speaks_on_either_backend(tmp_path, sch
     assert p.returncode == 130, err
     assert err.strip().endswith("interrupted") and "Traceback" not in err and "WARNING" not in err, err
     assert not out.exists() and [q.name for q in tmp_path.iterdir()] == []
+
+
+def test_an_interrupt_while_results_are_gathered_logs_nothing_and_restores_the_loggers():
+    """CI failure (stop 21), first example: Ctrl-C between a task's end and its gather logged
+    Tornado's closed-stream traceback. Many short tasks in flight when the interrupt comes."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    keep = Keep(level=logging.WARNING)
+    root = logging.getLogger()
+    root.addHandler(keep)
+    before = {name: logging.getLogger(name).level
+              for name in ("distributed", "distributed.client", "tornado", "tornado.application")}
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with workers.executor(2, "local") as ex:
+                futures = [ex.submit(abs, -i) for i in range(400)]
+                futures[0].result()
+                raise KeyboardInterrupt
+    finally:
+        root.removeHandler(keep)
+    noisy = [r for r in records if r.name.split(".")[0] in ("distributed", "tornado")]
+    assert noisy == [], [r.getMessage() for r in noisy]
+    assert {name: logging.getLogger(name).level for name in before} == before
+
+
+@pytest.mark.parametrize("corridors_level, shown", [(30, False), (20, True), (10, True)])
+def test_dask_and_tornado_are_quiet_while_a_cluster_closes_unless_verbose(corridors_level, shown):
+    """-v (INFO) or -vv (DEBUG) shows what Dask says while closing; the default does not."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    ours = logging.getLogger("corridors")
+    old = ours.level
+    keep = Keep()
+    logging.getLogger("tornado.application").addHandler(keep)
+    ours.setLevel(corridors_level)
+    try:
+        with workers._dask_quiet():
+            logging.getLogger("tornado.application").error("stream closed")
+    finally:
+        ours.setLevel(old)
+        logging.getLogger("tornado.application").removeHandler(keep)
+    assert bool(records) is shown

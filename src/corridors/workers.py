@@ -294,10 +294,54 @@ def executor(workers: int, scheduler: str | None = None) -> Iterator[Executor | 
             raise
     else:
         client = _connect(Client, scheduler)
+    # pure=False: two submissions of equal arguments are two runs, never one cached result
+    ex = client.get_executor(pure=False)
     try:
-        # pure=False: two submissions of equal arguments are two runs, never one cached result
-        yield client.get_executor(pure=False)
+        yield ex
+    except BaseException:
+        # Interrupted (Ctrl-C) or failed: cancel what is queued or running before the scheduler goes,
+        # so no result is still being gathered while its connection closes
+        with _dask_quiet():
+            ex.shutdown(wait=False)
+            _close(client, cluster)
+        raise
+    with _dask_quiet():
+        _close(client, cluster)
+
+
+def _close(client, cluster) -> None:
+    """Close the client, then the local cluster it started (if any)."""
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+@contextmanager
+def _dask_quiet() -> Iterator[None]:
+    """Keep Dask's and Tornado's loggers in this process quiet while a cluster closes, unless -v asks.
+
+    A result still in flight when the scheduler's connections drop (a Ctrl-C
+    between a task's end and its gather) makes Tornado log the closed stream
+    as an error with a traceback: an artefact of closing, not news for the
+    user, whose command reports the interrupt or failure itself.
+    """
+    ours = logging.getLogger("corridors").getEffectiveLevel()
+    if ours < logging.WARNING:
+        yield
+        return
+    # Dask's logging config gives some child loggers their own level (tornado.application: ERROR),
+    # so each existing logger of the two families is raised, not only the parents.
+    known = logging.Logger.manager.loggerDict
+    loggers = [logging.getLogger(name) for name in ("distributed", "tornado")]
+    loggers += [lg for name, lg in list(known.items())
+                if isinstance(lg, logging.Logger) and name.split(".")[0] in ("distributed", "tornado")
+                and lg not in loggers]
+    old = [lg.level for lg in loggers]
+    for lg in loggers:
+        # above CRITICAL: the scheduler logs a comm closed under a pending write as critical
+        lg.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        for lg, level in zip(loggers, old):
+            lg.setLevel(level)
