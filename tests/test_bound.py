@@ -99,7 +99,8 @@ def test_route_split_follows_the_lp_and_assigned_routing_runs_it():
              rail("bc", "b", "c", 40.0, tracks=2, headway_min=24 * 60 / 10),
              rail("ad", "a", "d", 41.0, tracks=2, headway_min=24 * 60 / 20),
              rail("dc", "d", "c", 41.0, tracks=2, headway_min=24 * 60 / 20)]
-    spec = make_spec(make_network(nodes, links), [flow("x", "a", "c", trains_per_year=15 * 365)], days=30.0)
+    spec = make_spec(make_network(nodes, links), [flow("x", "a", "c", trains_per_year=15 * 365)], days=30.0,
+                     double_track_occupancy=1.0)
     routes = flow_routes(spec)
     assert [r.label for r in routes["x"]] == ["a>b>c", "a>d>c"]
     split = route_split(spec, routes)

@@ -28,8 +28,10 @@ def test_single_track_formula_by_hand():
 
 
 def test_double_track_border_ferry_by_hand():
-    assert link_capacity(rail("x", "a", "b", 100.0, tracks=2, headway_min=10.0), maintenance_h=2.0
-                         ).trains_per_day == pytest.approx(132.0)
+    # 22 h / 10 min = 132 at the minimum headway; UIC 406's 60 % daily limit plans 10 / 0.6 = 16.7 min: 79.2
+    dt = rail("x", "a", "b", 100.0, tracks=2, headway_min=10.0)
+    assert link_capacity(dt, maintenance_h=2.0, double_track_occupancy=1.0).trains_per_day == pytest.approx(132.0)
+    assert link_capacity(dt, maintenance_h=2.0).trains_per_day == pytest.approx(79.2)
     assert link_capacity(border("b", "a", "b", tracks=3, dwell_h=6.0, limit=10)).trains_per_day == 10
     assert link_capacity(border("b", "a", "b", tracks=3, dwell_h=6.0)).trains_per_day == pytest.approx(12.0)
     f = ferry("f", "p", "q", vessels=2, wagons=50, crossing_h=10.0, handling_h=2.0, downtime=0.1)

@@ -14,6 +14,7 @@ from dataclasses import replace
 import pytest
 from conftest import border, ferry, flow, make_network, make_spec, node, rail
 
+from corridors.elements import link_capacity
 from corridors.model import Disruption
 from corridors.simulation import simulate
 
@@ -137,7 +138,7 @@ def test_double_track_headway_at_entry_and_no_overtaking():
     net = double(60.0, speed_kmh=60.0)
     spec = make_spec(net, [flow("ore", "a", "b", cargo="ore_metals", departures_h=[0.0]),
                            flow("box", "a", "b", cargo="container", departures_h=[MIN]),
-                           flow("back", "b", "a", departures_h=[0.0])])
+                           flow("back", "b", "a", departures_h=[0.0])], double_track_occupancy=1.0)
     _, t = trains(spec)
     assert t["ore"][0].arrived_h == exact(60 / 54)
     assert t["box"][0].entered_h == exact(10 * MIN)
@@ -147,10 +148,25 @@ def test_double_track_headway_at_entry_and_no_overtaking():
 
 
 def test_double_track_two_trains_at_once_enter_one_headway_apart():
-    """60 km at 60 km/h, headway 10 min: both depart 00:00; out at 01:00 and 01:10."""
-    spec = make_spec(double(60.0, speed_kmh=60.0), [flow("x", "a", "b", departures_h=[0.0, 0.0])])
+    """60 km at 60 km/h, headway 10 min, timetable at the minimum headway (occupancy 1): out at 01:00 and 01:10."""
+    spec = make_spec(double(60.0, speed_kmh=60.0), [flow("x", "a", "b", departures_h=[0.0, 0.0])],
+                     double_track_occupancy=1.0)
     _, t = trains(spec)
     assert [r.arrived_h for r in t["x"]] == [exact(1.0), exact(hm(1, 10))]
+
+
+@pytest.mark.parametrize("occupancy, second_out_h", [(None, hm(1, 16) + 40 / 3600), (0.75, hm(1, 13) + 20 / 3600)])
+def test_double_track_spaces_trains_by_the_timetable_headway(occupancy, second_out_h):
+    """UIC 406 buffer: the default 60 % plans 10 / 0.6 = 16 min 40 s between entries (out at 01:16:40);
+    75 % plans 13 min 20 s (out at 01:13:20). The capacity tables divide the day by the same headway."""
+    ops = {} if occupancy is None else {"double_track_occupancy": occupancy}
+    spec = make_spec(double(60.0, speed_kmh=60.0), [flow("x", "a", "b", departures_h=[0.0, 0.0])], **ops)
+    _, t = trains(spec)
+    assert [r.arrived_h for r in t["x"]] == [exact(1.0), exact(second_out_h)]
+    headway_h = second_out_h - 1.0
+    assert link_capacity(spec.network.links["ab"], maintenance_h=0.0,
+                         double_track_occupancy=spec.operations.double_track_occupancy
+                         ).trains_per_day == pytest.approx(24 / headway_h)
 
 
 # --------------------------------------------------------------------------- single track

@@ -221,6 +221,7 @@ class _LP:
             self.arcs.append((lk.to_node, lk.from_node, lid, "ba"))
         self.caps = {
             lid: link_capacity(lk, maintenance_h=ops.maintenance_h, meet_overhead_min=ops.meet_overhead_min,
+                               double_track_occupancy=ops.double_track_occupancy,
                                wagons_per_train=ops.wagons_per_train_reference)
             for lid, lk in net.links.items()
         }

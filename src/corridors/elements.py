@@ -19,11 +19,16 @@ wagons) per day *per direction*.
   trains needs ``2 (t_run + tau)``, so
   ``pairs/day = (24 h - maintenance) / (2 (t_run + tau))``. Both directions
   draw on one budget: ``x_ab + x_ba <= 2 pairs/day``.
-* **Double track**, each direction separately: ``entry_h / headway`` with
-  ``entry_h = 24 h - maintenance`` (:func:`double_track_entry_h`): no train
-  enters during the daily window, and a train already on the section stands at
-  a station while the window is in force (a double-track section has
-  intermediate stations; its maintenance closes stretches between them).
+* **Double track**, each direction separately: ``entry_h / timetable
+  headway`` with ``entry_h = 24 h - maintenance`` (:func:`double_track_entry_h`):
+  no train enters during the daily window, and a train already on the section
+  stands at a station while the window is in force (a double-track section has
+  intermediate stations; its maintenance closes stretches between them). The
+  timetable headway is the minimum (signalling) headway divided by the UIC 406
+  occupancy limit (:func:`timetable_headway_min`): a timetable that packs
+  trains at the minimum headway all day has no buffer for the stations,
+  junctions, speed differences and perturbations that the section's one
+  headway leaves out, so UIC 406 recommends using at most a share of the day.
 * **Running speed**: the section's line speed times the cargo's speed factor,
   capped at :data:`MAX_SPEED_FACTOR`.
 * **Border crossing**: ``min(handling_tracks * 24 / dwell_h, exchange limit)``.
@@ -61,6 +66,14 @@ HOURS_PER_DAY = 24.0
 #: tests/test_capacity.py). A scenario can override it under
 #: ``operations.meet_overhead_min``.
 DEFAULT_MEET_OVERHEAD_MIN = 22.0
+
+#: Share of the day a double-track timetable may occupy: UIC Code 406 (1st ed.,
+#: 2004), recommended limit for mixed-traffic lines over the daily period, 60 %
+#: (75 % in the peak hour). The minimum headway times this share's inverse is the
+#: headway a timetable plans with. A scenario can override it under
+#: ``operations.double_track_occupancy``; networks/SOURCES.md and
+#: docs/capacity.md say why this share and not a fitted one.
+DEFAULT_DOUBLE_TRACK_OCCUPANCY = 0.60
 
 #: Daily maintenance window, hours, when a scenario does not set one
 #: (a 2-hour "window" is the usual 1520-network practice; ASSUMPTION in SOURCES.md).
@@ -185,6 +198,28 @@ def double_track_entry_h(maintenance_h: float) -> float:
         does (maintenance closes one stretch at a time).
     """
     return HOURS_PER_DAY - maintenance_h
+
+
+def timetable_headway_min(section: RailSection, occupancy: float) -> float:
+    """Headway between following trains that a double-track timetable plans with, minutes.
+
+    Parameters
+    ----------
+    section
+        A double-track rail section (``headway_min`` set).
+    occupancy
+        Largest share of the day the timetable may occupy (UIC 406 limit,
+        :data:`DEFAULT_DOUBLE_TRACK_OCCUPANCY`), in (0, 1].
+
+    Returns
+    -------
+    float
+        ``headway_min / occupancy``: the minimum headway plus the buffer time
+        UIC 406 leaves between train paths. The engine spaces entering trains
+        by it and the capacity tables divide the entry hours by it, so both
+        give ``occupancy x`` the minimum-headway capacity.
+    """
+    return section.headway_min / occupancy
 
 
 def block_occupation_h(section: RailSection, meet_overhead_min: float, speed_factor: float = 1.0) -> float:
@@ -393,6 +428,7 @@ def link_capacity(
     *,
     maintenance_h: float = DEFAULT_MAINTENANCE_H,
     meet_overhead_min: float = DEFAULT_MEET_OVERHEAD_MIN,
+    double_track_occupancy: float = DEFAULT_DOUBLE_TRACK_OCCUPANCY,
     wagons_per_train: float = 57.0,
 ) -> Capacity:
     """Analytic capacity of ``link`` per direction, in trains per day.
@@ -405,6 +441,8 @@ def link_capacity(
         Daily maintenance window taken off rail sections, hours.
     meet_overhead_min
         Single-track meeting overhead per train (calibrated), minutes.
+    double_track_occupancy
+        UIC 406 occupancy limit on double track (:func:`timetable_headway_min`).
     wagons_per_train
         Converts a ferry's wagon capacity into trains.
 
@@ -424,10 +462,12 @@ def link_capacity(
                 formula=f"single track: {avail_h:g} h / (2 x {occ * 60:.1f} min) = {pairs:.1f} pairs/day",
             )
         entry_h = double_track_entry_h(maintenance_h)
-        cap = entry_h * 60.0 / link.headway_min
+        headway = timetable_headway_min(link, double_track_occupancy)
+        cap = entry_h * 60.0 / headway
         return Capacity(
             link.id, "rail", cap,
-            formula=f"double track: {entry_h:g} h / {link.headway_min:g} min = {cap:.1f} trains/day/direction",
+            formula=(f"double track: {entry_h:g} h / ({link.headway_min:g} min / {double_track_occupancy:.0%} "
+                     f"UIC 406 occupancy) = {cap:.1f} trains/day/direction"),
         )
     if link.kind == "border":
         handling = border_handling_per_day(link)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from corridors import REGIONS
-from corridors.elements import DEFAULT_MAINTENANCE_H, DEFAULT_MEET_OVERHEAD_MIN
+from corridors.elements import DEFAULT_DOUBLE_TRACK_OCCUPANCY, DEFAULT_MAINTENANCE_H, DEFAULT_MEET_OVERHEAD_MIN
 from corridors.network import Network
 
 #: Replications of every run and of every load the capacity search probes: with
@@ -179,6 +179,9 @@ class Operations:
         it could not leave before the window opens, until it closes.
     meet_overhead_min
         Single-track meeting overhead per train (calibrated; ``docs/capacity.md``).
+    double_track_occupancy
+        Largest share of the day a double-track timetable occupies (UIC 406
+        limit; :func:`corridors.elements.timetable_headway_min`).
     k_routes
         Distinct candidate routes considered per origin-destination pair (and
         at most as many variants of them; see ``route_overlap_max``).
@@ -211,6 +214,7 @@ class Operations:
     maintenance_h: float = DEFAULT_MAINTENANCE_H
     maintenance_start_h: float = 10.0
     meet_overhead_min: float = DEFAULT_MEET_OVERHEAD_MIN
+    double_track_occupancy: float = DEFAULT_DOUBLE_TRACK_OCCUPANCY
     k_routes: int = 4
     max_detour: float = 1.6
     route_overlap_max: float = DEFAULT_ROUTE_OVERLAP_MAX

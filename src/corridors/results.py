@@ -65,6 +65,7 @@ def capacities(spec: RunSpec) -> dict[str, Capacity]:
     return {
         lid: link_capacity(
             lk, maintenance_h=ops.maintenance_h, meet_overhead_min=ops.meet_overhead_min,
+            double_track_occupancy=ops.double_track_occupancy,
             wagons_per_train=ops.wagons_per_train_reference,
         )
         for lid, lk in spec.network.links.items()

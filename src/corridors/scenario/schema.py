@@ -88,6 +88,9 @@ class OperationsSpec(_Strict):
     maintenance_start_h: number(0, 24, "an hour of the day", unit="h", hi_open=True) = _OPS.maintenance_start_h
     meet_overhead_min: number(0, 120, "calibrated at 22 min (docs/capacity.md); two hours per meeting would "
                               "close a single track", unit="min") = _OPS.meet_overhead_min
+    double_track_occupancy: number(0.3, 1, "UIC 406's daily limit is 60 % on mixed-traffic lines; 1 plans "
+                                   "trains at the minimum headway all day (docs/capacity.md)"
+                                   ) = _OPS.double_track_occupancy
     k_routes: number(1, 50, "more candidate routes only slow route choice", integer=True) = _OPS.k_routes
     max_detour: Detour = _OPS.max_detour
     route_overlap_max: number(0, 1, "a share of a route's length") = _OPS.route_overlap_max

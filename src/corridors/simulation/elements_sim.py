@@ -24,6 +24,7 @@ from corridors.elements import (
     ferry_transit_h,
     running_speed_kmh,
     running_time_h,
+    timetable_headway_min,
 )
 from corridors.network import BorderCrossing, FerryLink, RailSection
 from corridors.simulation.records import (
@@ -223,7 +224,8 @@ class DoubleTrack(Element):
 
     def __init__(self, sim, link: RailSection, schedule) -> None:
         super().__init__(sim, link, schedule)
-        self.headway_h = link.headway_min / 60.0
+        # the timetable headway (minimum headway plus UIC 406 buffer), as the capacity tables use it
+        self.headway_h = timetable_headway_min(link, sim.spec.operations.double_track_occupancy) / 60.0
         self.gates = {d: Block(self.env) for d in ("ab", "ba")}
         self.last_exit = {"ab": -math.inf, "ba": -math.inf}
 
