@@ -18,7 +18,6 @@ import copy
 import itertools
 import logging
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,9 +27,9 @@ from corridors.errors import ValidationError
 from corridors.model import RunSpec
 from corridors.scenario import LocatedDoc, compose
 from corridors.scenario.load import read_located
-from corridors.scenario.plain_yaml import YAML_SUFFIXES, file_problem
 from corridors.scenario.problems import KeyPath, Problems, did_you_mean, show, unknown_key
-from corridors.scenario.schema import is_id, is_number
+from corridors.scenario.reader import KeyReader
+from corridors.scenario.schema import is_id
 from corridors.search import REFINE_ROUNDS
 from corridors.sweep.columns import KINDS, METRICS, default_headline, default_metrics, metric_columns
 
@@ -139,79 +138,7 @@ class Sweep:
 # --------------------------------------------------------------------------- checks of the file's structure
 
 
-class _Reader:
-    """Checks of one sweep file, each problem located at its key's line."""
-
-    def __init__(self, display: str, lines: dict[KeyPath, int], problems: Problems) -> None:
-        self.display, self.lines, self.problems = display, lines, problems
-
-    def line(self, path: KeyPath) -> int:
-        """Return the line of ``path`` (of its nearest known parent)."""
-        for i in range(len(path), -1, -1):
-            if tuple(path[:i]) in self.lines:
-                return self.lines[tuple(path[:i])]
-        return 1
-
-    def err(self, path: KeyPath, msg: str) -> None:
-        """Record ``msg`` at ``path``."""
-        self.problems.add(self.display, self.line(path), path, msg)
-
-    def mapping(self, value: Any, path: KeyPath, keys: tuple[str, ...]) -> dict:
-        """Return ``value`` if it is a mapping of known keys (unknown keys reported), else ``{}``."""
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.err(path, f"got {show(value)}, expected a mapping with keys {', '.join(keys)}")
-            return {}
-        for k in value:
-            if k not in keys:
-                self.err((*path, k), unknown_key(k, keys))
-        return value
-
-    def levels(self, value: Any, path: KeyPath) -> list:
-        """Return a non-empty list of distinct levels (a single value is one level), else ``[]`` (reported).
-
-        A level given twice is reported at its second place: two equal points
-        would be one scenario under two names.
-        """
-        if not isinstance(value, list):
-            return [value]
-        if not value:
-            self.err(path, "got an empty list, expected at least one level")
-        seen: dict[str, int] = {}
-        for i, v in enumerate(value):
-            key = repr(v)
-            if key in seen:
-                self.err((*path, i), f"got {show(v)} again (as item {seen[key]}), expected each level once")
-                return []
-            seen[key] = i
-        return value
-
-    def number(self, value: Any, path: KeyPath, low: float, high: float, *, integer: bool = False) -> float | None:
-        """Return ``value`` if it is a (whole) number in ``[low, high]``, else None (reported)."""
-        ok = is_number(value) and math.isfinite(value) and low <= value <= high
-        if ok and integer and value != int(value):
-            ok = False
-        if not ok:
-            kind = "an integer" if integer else "a number"
-            self.err(path, f"got {show(value)}, expected {kind} between {low:g} and {high:g}")
-            return None
-        return int(value) if integer else float(value)
-
-    def file(self, value: Any, path: KeyPath) -> str | None:
-        """Return a YAML file named relative to the sweep file (as a path from here), else None (reported)."""
-        if not isinstance(value, str) or not value.strip():
-            self.err(path, f"got {show(value)}, expected a YAML file name (relative to the sweep file)")
-            return None
-        name = os.path.normpath(os.path.join(os.path.dirname(self.display), value))
-        why = file_problem(name, YAML_SUFFIXES)
-        if why is not None:
-            self.err(path, f"'{value}': {why}, expected a scenario or overlay file (relative to the sweep file)")
-            return None
-        return name
-
-
-def _overlay_levels(r: _Reader, raw: Any) -> list[tuple[tuple[str, ...], KeyPath]]:
+def _overlay_levels(r: KeyReader, raw: Any) -> list[tuple[tuple[str, ...], KeyPath]]:
     """Return the ``vary.overlays`` levels: each a file or a list of files (``[]``: none)."""
     out = []
     for i, level in enumerate(r.levels(raw, ("vary", "overlays"))):
@@ -224,7 +151,7 @@ def _overlay_levels(r: _Reader, raw: Any) -> list[tuple[tuple[str, ...], KeyPath
     return out
 
 
-def _setting_levels(r: _Reader, raw: Any) -> list[tuple[str, list[tuple[Any, KeyPath]]]]:
+def _setting_levels(r: KeyReader, raw: Any) -> list[tuple[str, list[tuple[Any, KeyPath]]]]:
     """Return the ``vary.settings`` entries: ``YAML path -> levels``, each level with its key path."""
     if raw is None:
         return []
@@ -280,7 +207,7 @@ def _nested(path: str, value: Any) -> dict:
 # --------------------------------------------------------------------------- the file
 
 
-def _top(r: _Reader, data: dict) -> dict:
+def _top(r: KeyReader, data: dict) -> dict:
     """Return the top-level keys other than ``vary``, checked (``None`` where a value is wrong)."""
     for k in data:
         if k not in SWEEP_KEYS:
@@ -313,7 +240,7 @@ def _top(r: _Reader, data: dict) -> dict:
             "replications": reps, "rounds": rounds, "days": days, "report": report}
 
 
-def _report(r: _Reader, kind: str, report: dict) -> tuple[tuple[str, ...], str | None]:
+def _report(r: KeyReader, kind: str, report: dict) -> tuple[tuple[str, ...], str | None]:
     """Return the metrics reported and the chart's headline column, checked against ``kind``."""
     metrics = default_metrics(kind)
     if "metrics" in report:
@@ -338,7 +265,7 @@ def _report(r: _Reader, kind: str, report: dict) -> tuple[tuple[str, ...], str |
     return metrics, headline
 
 
-def _levels(r: _Reader, vary: dict) -> list[tuple[str, list[tuple[Any, KeyPath]]]]:
+def _levels(r: KeyReader, vary: dict) -> list[tuple[str, list[tuple[Any, KeyPath]]]]:
     """Return every dimension as ``(name, [(level, key path)])``, in :data:`VARY_KEYS` order (settings by path)."""
     dims: list[tuple[str, list[tuple[Any, KeyPath]]]] = []
     ovs = _overlay_levels(r, vary["overlays"]) if "overlays" in vary else [((), ("vary",))]
@@ -379,7 +306,7 @@ def read_sweep(path: str | Path) -> Sweep:
     if read is None:
         raise SweepError(problems.lines, what=display)
     data, lines = read
-    r = _Reader(display, lines, problems)
+    r = KeyReader(display, lines, problems)
     top = _top(r, data)
     vary = r.mapping(data.get("vary"), ("vary",), VARY_KEYS)
     dims = _levels(r, vary)
@@ -428,7 +355,7 @@ def _in_line_order(lines: list[str], display: str) -> list[str]:
     return sorted(lines, key=key)
 
 
-def _points(r: _Reader, top: dict, dims: list) -> list[Point]:
+def _points(r: KeyReader, top: dict, dims: list) -> list[Point]:
     """Resolve every combination of the levels (problems recorded in ``r``, each once).
 
     Points whose parts are the same share one scenario object (for ``compare``,
@@ -492,7 +419,7 @@ def _merge_into(doc: dict, add: dict) -> None:
             doc[k] = v
 
 
-def _resolve(r: _Reader, cache: dict, base: str, overlays: tuple[str, ...], doc: dict,
+def _resolve(r: KeyReader, cache: dict, base: str, overlays: tuple[str, ...], doc: dict,
              origins: dict, name: str) -> RunSpec | None:
     """Compose ``base + overlays + doc`` named ``name``, or the scenario already composed of the same parts.
 
