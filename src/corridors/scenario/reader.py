@@ -86,7 +86,7 @@ class KeyReader:
         return int(value) if integer else float(value)
 
     def file(self, value: Any, path: KeyPath) -> str | None:
-        """Return a YAML file named relative to the sweep file (as a path from here), else None (reported)."""
+        """Return a YAML file named relative to the file being read (as a path from here), else None (reported)."""
         if not isinstance(value, str) or not value.strip():
             self.err(path, f"got {show(value)}, expected a YAML file name (relative to this file)")
             return None
