@@ -161,16 +161,17 @@ def test_compare_attributes_the_practical_capacity_to_each_overlay(tmp_path):
     """``--attribute-capacity``: each overlay alone is searched where ALT changes the practical capacity."""
     import csv
 
-    # a slower Brest border (a change certain to matter) and a line elsewhere
+    # a Brest border at half its capacity (a change certain to matter; 4 -> 2 trains a day) and a line elsewhere;
+    # 3 replications: with 2, the t interval (t = 12.7) spanned zero after the double-track rule changed the timing
     (tmp_path / "track.yaml").write_text(
-        "overlay: true\nchanges:\n  - set_border: {id: brest_malaszewicze, dwell_h: 30}\n", encoding="utf-8")
+        "overlay: true\nchanges:\n  - set_border: {id: brest_malaszewicze, dwell_h: 48}\n", encoding="utf-8")
     (tmp_path / "bakhty.yaml").write_text(
         "overlay: true\nchanges:\n  - open: [ayagoz_bakhty, tacheng_bakhty]\n", encoding="utf-8")
     alt = tmp_path / "alt.yaml"
     alt.write_text(f"name: mini-alt\nextends: [{BASE}, track.yaml, bakhty.yaml]\n", encoding="utf-8")
     out = tmp_path / "cmp"
     r = invoke("compare", BASE, alt, "--out", out, "--rounds", 1, "--search-days", 40, "--workers", 1,
-               "--replications", 2, "--attribute-capacity")
+               "--replications", 3, "--attribute-capacity")
     assert r.exit_code == 0, r.output
     doc = json.loads((out / "comparison.json").read_text())
     meta = json.loads((out / "run.json").read_text())

@@ -222,6 +222,11 @@ def _meet_overhead():
     later(lambda m: last(net, two_trains(), meet_overhead_min=m), 0.0, 10.0)
 
 
+def _double_track_occupancy():
+    net = one(rail("l", "a", "b", 100.0, tracks=2, headway_min=10.0, speed_kmh=50.0))
+    later(lambda u: last(net, two_trains(), double_track_occupancy=u), 1.0, 0.6)
+
+
 def _alternatives():
     """a-d direct (100 km) or over b (2 x 70 km) or over c (2 x 90 km)."""
     nodes = [node("a", 70.0), node("b", 70.5, 45.5), node("c", 70.5, 44.5), node("d", 71.0, region="Russia"),
@@ -459,6 +464,7 @@ EFFECTS: dict[str, Entry] = {
     "Operations.maintenance_h": _maintenance_h,
     "Operations.maintenance_start_h": _maintenance_start,
     "Operations.meet_overhead_min": _meet_overhead,
+    "Operations.double_track_occupancy": _double_track_occupancy,
     "Operations.k_routes": _k_routes,
     "Operations.max_detour": _max_detour,
     "Operations.route_overlap_max": _route_overlap_max,
@@ -511,6 +517,7 @@ EFFECTS: dict[str, Entry] = {
     # ---- scenario file: operations, simulation, cargo classes (each reaches the model field above)
     **{f"OperationsSpec.{k}": _op(k, a, b) for k, a, b in [
         ("maintenance_h", 2, 3), ("maintenance_start_h", 10, 11), ("meet_overhead_min", 20, 25),
+        ("double_track_occupancy", 0.6, 0.75),
         ("k_routes", 2, 3), ("max_detour", 1.5, 2), ("route_overlap_max", 0.5, 1),
         ("gateway_detour", 2, 3), ("congestion_weight", 0, 1),
         ("max_origin_backlog_days", 5, 10), ("wagons_per_train_reference", 50, 57)]},

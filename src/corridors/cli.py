@@ -1,4 +1,4 @@
-"""Command-line interface: ``corridors network | validate | show | run | capacity | compare | sweep | brief``.
+"""Command-line interface: ``corridors network | validate | show | run | capacity | compare | sweep | check-history | brief``.
 
 The CLI only parses arguments, configures logging, orchestrates the stages and
 maps errors to exit codes: a :class:`~corridors.errors.CorridorsError` prints
@@ -395,6 +395,40 @@ def sweep_cmd(sweep_file: str, out: str | None, workers: int, scheduler: str | N
         doc = run_sweep(sweep, folder, workers=workers, scheduler=scheduler_for(scheduler, workers), report=report)
     print_sweep(console, doc)
     console.print(f"sweep written to {escape(str(folder))}/")
+
+
+# --------------------------------------------------------------------------- check-history
+
+
+@main.command("check-history")
+@click.argument("observed_file", default="validation/observed.yaml", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default outputs/history/).")
+@click.option("--docs", "docs_file", type=click.Path(dir_okay=False),
+              help="Also put the table into this Markdown file, between its check-history markers "
+                   "(docs/validation.md).")
+@click.option("--fast", is_flag=True, help="Only the figures marked fast, on the file's short horizon "
+                                          "(the test suite's version).")
+@click.option("--workers", type=click.IntRange(1, 64), default=machine_workers(), show_default=True,
+              help=_WORKERS_HELP)
+@click.option("--scheduler", metavar="ADDRESS", callback=_scheduler_address, help=_SCHEDULER_HELP)
+@_friendly
+def check_history_cmd(observed_file: str, out: str | None, docs_file: str | None, fast: bool, workers: int,
+                      scheduler: str | None) -> None:
+    """Compare the model with the observed figures of OBSERVED_FILE (default validation/observed.yaml)."""
+    from corridors.history import check_history, markdown, read_observed, write_docs, write_outputs
+    from corridors.outdir import staged_dir
+
+    observed = read_observed(observed_file)
+    folder = _target(out, "history")
+    with err_console.status("running the scenarios the figures need ..."):
+        outcomes = check_history(observed, fast=fast, workers=workers, scheduler=scheduler_for(scheduler, workers))
+    reps = observed.fast_replications if fast else observed.replications
+    with staged_dir(folder) as tmp:
+        write_outputs(tmp, outcomes, fast=fast, replications=reps)
+    if docs_file:
+        write_docs(Path(docs_file), markdown(outcomes, fast=fast, replications=reps))
+    console.print(markdown(outcomes, fast=fast, replications=reps), highlight=False, markup=False)
+    console.print(f"written to {escape(str(folder))}/" + (f" and {escape(docs_file)}" if docs_file else ""))
 
 
 # --------------------------------------------------------------------------- brief

@@ -1,0 +1,229 @@
+"""Checking the model against history: run what the figures need, compare, write the table.
+
+Every scenario named by a simulated figure runs its replications once (all of
+them at once on the executor); each figure is measured on every replication
+and its mean compared with the observation under the tolerance the file
+fixed beforehand. Analytic figures need no run. The result is a table of
+observed against model with pass or fail, the calibration and test figures
+in separate parts, written as JSON, CSV and the Markdown section of
+``docs/validation.md`` between its two markers.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from corridors.history.measure import analytic, measure_run, problems_of
+from corridors.history.observed import SETS, SIMULATED, Observation, Observed, ObservedError
+from corridors.model import RunSpec
+from corridors.pipeline import replication_specs
+from corridors.scenario import load_scenario
+from corridors.statistics import Estimate, estimate
+from corridors.workers import executor as open_executor
+
+log = logging.getLogger(__name__)
+
+#: The lines between which ``--docs`` writes the table into a Markdown file.
+BEGIN, END = "<!-- check-history:begin -->", "<!-- check-history:end -->"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One figure against the model.
+
+    Attributes
+    ----------
+    figure
+        The observation.
+    model
+        The model's value: mean over replications and its 95 % interval
+        (analytic figures: one value, no interval); None when the model gave
+        no value (no train measured).
+    passed
+        Whether the model's mean is within the tolerance; None without a value.
+    """
+
+    figure: Observation
+    model: Estimate | None
+    passed: bool | None
+
+
+def scenarios_for(observed: Observed, *, fast: bool) -> dict[str, RunSpec]:
+    """Load the scenarios the figures name (fast: shortened to the file's fast horizon and replications).
+
+    Every figure is checked against its scenario, also those the fast version
+    does not run, so that a mistyped id is found by the test suite.
+
+    Raises
+    ------
+    ObservedError
+        A figure names an element, node, cargo or direction its scenario does not have.
+    corridors.errors.ScenarioError
+        A scenario does not load.
+    """
+    figures = observed.observations
+    specs = {}
+    for name in sorted({f.model.scenario for f in figures}):
+        spec = load_scenario(observed.scenarios[name])
+        if fast:
+            spec = spec.with_settings(days=observed.fast_days, warmup_days=observed.fast_warmup_days,
+                                      replications=observed.fast_replications)
+        else:
+            spec = spec.with_settings(replications=observed.replications)
+        specs[name] = spec
+    problems = [f"{observed.path}:{f.line}: {f.id}.model.{p}" for f in figures
+                for p in problems_of(specs[f.model.scenario], f.model)]
+    if problems:
+        raise ObservedError(problems, "the observed figures")
+    return specs
+
+
+def check_history(observed: Observed, *, fast: bool = False, workers: int = 1,
+                  scheduler: str | None = None) -> list[Outcome]:
+    """Compare every figure (``fast``: only those marked ``fast``) with the model.
+
+    Parameters
+    ----------
+    observed
+        The figures (:func:`corridors.history.read_observed`).
+    fast
+        The test suite's version: only the ``fast`` figures, on the file's
+        short horizon and replications.
+    workers, scheduler
+        Where the replications run (:func:`corridors.workers.executor`).
+
+    Returns
+    -------
+    list of Outcome
+        In the file's order.
+    """
+    figures = tuple(f for f in observed.observations if f.fast or not fast)
+    specs = scenarios_for(observed, fast=fast)
+    by_scenario: dict[str, tuple[Observation, ...]] = {}
+    for f in figures:
+        if f.model.quantity in SIMULATED:
+            by_scenario[f.model.scenario] = (*by_scenario.get(f.model.scenario, ()), f)
+    values: dict[str, list] = {}
+    tasks = [(name, rep) for name in by_scenario for rep in replication_specs(specs[name])]
+    if tasks:
+        with open_executor(min(workers, len(tasks)), scheduler) as pool:
+            started = [pool.submit(measure_run, rep, by_scenario[name]) if pool else
+                       measure_run(rep, by_scenario[name]) for name, rep in tasks]
+            for fut in started:
+                for fid, v in (fut.result() if pool else fut).items():
+                    values.setdefault(fid, []).append(v)
+    out = []
+    for f in figures:
+        if f.model.quantity in SIMULATED:
+            est = estimate(values.get(f.id, []))
+        else:
+            est = Estimate(analytic(specs[f.model.scenario], f.model), None, None, 1)
+        out.append(Outcome(f, est, None if est is None else f.tolerance.passes(est.mean, f.value)))
+    return out
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x:.3g}" if abs(x) < 100 else f"{x:,.0f}"
+
+
+def _model_text(o: Outcome) -> str:
+    if o.model is None:
+        return "no value"
+    if o.model.low is None:
+        return _num(o.model.mean)
+    return f"{_num(o.model.mean)} ({_num(o.model.low)}–{_num(o.model.high)})"
+
+
+def _verdict(o: Outcome) -> str:
+    return {True: "pass", False: "**fail**", None: "no value"}[o.passed]
+
+
+def markdown(outcomes: list[Outcome], *, fast: bool, replications: int) -> str:
+    """Return the tables of observed against model, calibration and test figures apart.
+
+    Parameters
+    ----------
+    outcomes
+        From :func:`check_history`.
+    fast
+        Whether they came from the fast version (said in the heading).
+    replications
+        Replications of each simulated figure (said in the heading).
+    """
+    n_pass = sum(o.passed is True for o in outcomes)
+    n_test = sum(o.figure.set == "test" for o in outcomes)
+    reps = (f"mean over {replications} replications (95 % interval)" if replications > 1
+            else "one replication (no interval)")
+    lines = [f"{len(outcomes)} figures ({len(outcomes) - n_test} calibration, {n_test} test), {n_pass} within "
+             f"their tolerance. Simulated figures: {reps}{'; fast version (short horizon)' if fast else ''}. "
+             "Produced by `corridors check-history`."]
+    for which in SETS:
+        rows = [o for o in outcomes if o.figure.set == which]
+        if not rows:
+            continue
+        title = {"calibration": "Calibration figures (2022–2023: parameters may be set from these)",
+                 "test": "Test figures (other years: nothing is set from these)"}[which]
+        lines += ["", f"### {title}", "",
+                  "| id | what is measured | year | observed | model | tolerance | result | note |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for o in rows:
+            f = o.figure
+            note = " ".join(x for x in (f.note, f"*Why it fails:* {f.fails}" if f.fails and o.passed is False else "")
+                            if x)
+            lines.append(f"| {f.id} | {f.measures} | {f.year} | {_num(f.value)} {f.unit} | {_model_text(o)} | "
+                         f"{f.tolerance.text(f.unit)} | {_verdict(o)} | {note} |")
+    return "\n".join(lines) + "\n"
+
+
+def as_records(outcomes: list[Outcome]) -> list[dict]:
+    """Return one plain row per figure (``history.json`` / ``history.csv``)."""
+    rows = []
+    for o in outcomes:
+        f = o.figure
+        rows.append({"id": f.id, "set": f.set, "measures": f.measures, "year": f.year, "observed": f.value,
+                     "unit": f.unit, "quantity": f.model.quantity, "scenario": f.model.scenario,
+                     "model_mean": None if o.model is None else o.model.mean,
+                     "model_ci95_low": None if o.model is None else o.model.low,
+                     "model_ci95_high": None if o.model is None else o.model.high,
+                     "replications": 0 if o.model is None else o.model.n,
+                     "tolerance": f.tolerance.text(f.unit), "passed": o.passed, "why_it_fails": f.fails or None,
+                     "source": f.source})
+    return rows
+
+
+def write_outputs(folder: Path, outcomes: list[Outcome], *, fast: bool, replications: int) -> None:
+    """Write ``history.json``, ``history.csv`` and ``history.md`` into ``folder``."""
+    rows = as_records(outcomes)
+    (folder / "history.json").write_text(json.dumps({"fast": fast, "figures": rows}, indent=2,
+                                                    ensure_ascii=False) + "\n", encoding="utf-8")
+    with open(folder / "history.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["id"])
+        w.writeheader()
+        w.writerows(rows)
+    (folder / "history.md").write_text(markdown(outcomes, fast=fast, replications=replications), encoding="utf-8")
+
+
+def write_docs(doc: Path, table: str) -> None:
+    """Replace the text between :data:`BEGIN` and :data:`END` in the Markdown file ``doc`` with ``table``.
+
+    Raises
+    ------
+    ObservedError
+        ``doc`` lacks the two markers (nothing is written).
+    """
+    text = doc.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
+    if not pattern.search(text):
+        raise ObservedError([f"{doc}:1: expected the lines {BEGIN} and {END} around the table to replace"],
+                            "the documentation file")
+    tmp = doc.with_name(f".{doc.name}.tmp")
+    tmp.write_text(pattern.sub(lambda _: f"{BEGIN}\n{table}{END}", text), encoding="utf-8")
+    os.replace(tmp, doc)  # whole or not at all

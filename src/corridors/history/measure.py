@@ -1,0 +1,159 @@
+"""The model outputs the observed figures are compared to, one function per quantity.
+
+``capacity`` is analytic (the element rules of :mod:`corridors.elements`, as
+the tables give them); the others are measured on a simulation run, over the
+trains of the measured period (after warm-up), the way ``summary.json`` and
+``crossings.csv`` measure them. What each quantity means is written out in
+``docs/validation.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from corridors.elements import HOURS_PER_DAY, ferry_transit_h
+from corridors.history.observed import Measure, Observation
+from corridors.model import RunSpec
+from corridors.network import BorderCrossing, FerryLink
+from corridors.pipeline import simulate_scenario
+from corridors.results import capacities
+from corridors.simulation import SimResult
+
+
+def directions(spec: RunSpec, link_id: str, into: str) -> tuple[str, ...]:
+    """Return the directions of ``link_id`` that count: both, or the one entering country ``into``.
+
+    Parameters
+    ----------
+    spec
+        The resolved scenario.
+    link_id
+        An element of its network.
+    into
+        ISO country code, or ``""`` for both directions.
+
+    Returns
+    -------
+    tuple of str
+        ``("ab", "ba")``, ``("ab",)``, ``("ba",)``, or ``()`` when the link
+        enters ``into`` in neither direction.
+    """
+    if not into:
+        return ("ab", "ba")
+    lk = spec.network.links[link_id]
+    nodes = spec.network.nodes
+    frm, to = nodes[lk.from_node].country, nodes[lk.to_node].country
+    return tuple(d for d, (a, b) in (("ab", (frm, to)), ("ba", (to, frm))) if b == into and a != into)
+
+
+def problems_of(spec: RunSpec, m: Measure) -> list[str]:
+    """Return what in ``m`` the scenario does not have (unknown elements, nodes, cargo; a direction that does not exist)."""
+    out = []
+    for lid in m.links:
+        if lid not in spec.network.links:
+            out.append(f"links: no element '{lid}' in scenario {m.scenario}")
+        elif m.into and not directions(spec, lid, m.into):
+            out.append(f"into: '{lid}' does not enter country {m.into}")
+    for key in ("through", "via", "among"):
+        for nid in getattr(m, key):
+            if nid not in spec.network.nodes:
+                out.append(f"{key}: no node '{nid}' in scenario {m.scenario}")
+    if m.cargo and m.cargo not in spec.cargo:
+        out.append(f"cargo: no cargo class '{m.cargo}' (known: {', '.join(sorted(spec.cargo))})")
+    if set(m.via) - set(m.among) and m.quantity == "tonnage_share":
+        out.append("via: every node of via must also be in among (a share of what among counts)")
+    return out
+
+
+def analytic(spec: RunSpec, m: Measure) -> float:
+    """Return a ``capacity``: the smallest analytic capacity of ``m.links``, trains (pairs) a day per direction.
+
+    With ``m.cargo``, in Mt/yr of that cargo (trains/day x its net tonnes x 365).
+    """
+    caps = capacities(spec)
+    per_day = min(caps[lid].trains_per_day for lid in m.links)
+    if m.cargo:
+        return per_day * spec.cargo[m.cargo].net_t_per_train * 365.0 / 1e6
+    return per_day
+
+
+def _delivered(res: SimResult) -> list:
+    warm = res.warmup_days * HOURS_PER_DAY
+    return [t for t in res.trains if t.status == "delivered" and t.arrived_h >= warm]
+
+
+def _touches(route: str, nodes: tuple[str, ...]) -> bool:
+    return bool(set(route.split(">")) & set(nodes))
+
+
+def simulated(spec: RunSpec, res: SimResult, m: Measure) -> float | None:
+    """Return a simulated quantity of ``m`` measured on ``res`` (None when no train was measured).
+
+    Parameters
+    ----------
+    spec
+        The scenario ``res`` ran.
+    res
+        One replication's result.
+    m
+        What to measure (not ``capacity``).
+
+    Returns
+    -------
+    float or None
+        ``trains_per_day``: trains a day through the links (summed; one
+        direction with ``into``). ``border_time_h``: mean hours a train spends
+        at the crossings, queue plus dwell (a ferry: queue plus crossing and
+        port handling), weighted by trains. ``speed_kmh``: mean over delivered
+        trains of route km over moving hours (``without`` delay) or over
+        door-to-door hours (``with``), as CAREC CPMM. ``tonnage_share``:
+        delivered tonnes whose route touches ``via`` over those touching
+        ``among``. ``delivered_mt``: delivered Mt a year whose route touches ``via``.
+    """
+    q = m.quantity
+    if q in ("trains_per_day", "border_time_h"):
+        total = weighted = 0.0
+        for lid in m.links:
+            lk = spec.network.links[lid]
+            fixed = lk.dwell_h if isinstance(lk, BorderCrossing) else (
+                ferry_transit_h(lk) if isinstance(lk, FerryLink) else 0.0)
+            for d in directions(spec, lid, m.into):
+                st = res.elements[lid].direction(d)
+                total += st.trains_per_day
+                weighted += st.trains_per_day * (st.wait_mean_h + fixed)
+        if q == "trains_per_day":
+            return total
+        return weighted / total if total > 0 else None
+    trains = [t for t in _delivered(res) if not m.cargo or t.cargo == m.cargo]
+    if q == "speed_kmh":
+        trains = [t for t in trains if not m.through or _touches(t.route, m.through)]
+        if not trains:
+            return None
+        km = np.array([t.route_km for t in trains])
+        hours = np.array([t.moving_h if m.delay == "without" else t.arrived_h - t.generated_h for t in trains])
+        return float((km / np.maximum(hours, 1e-9)).mean())
+    if q == "tonnage_share":
+        among = sum(t.tonnes for t in trains if _touches(t.route, m.among))
+        via = sum(t.tonnes for t in trains if _touches(t.route, m.via))
+        return via / among if among > 0 else None
+    years = max((res.sim_days - res.warmup_days) / 365.0, 1e-9)
+    return sum(t.tonnes for t in trains if _touches(t.route, m.via)) / 1e6 / years
+
+
+def measure_run(spec: RunSpec, figures: tuple[Observation, ...]) -> dict[str, float | None]:
+    """Simulate one replication of ``spec`` and measure every figure on it (runs in a worker).
+
+    Parameters
+    ----------
+    spec
+        One replication (its own seed).
+    figures
+        The figures measured on this scenario's runs.
+
+    Returns
+    -------
+    dict
+        Figure id to its simulated value (None when nothing was measured).
+    """
+    res = simulate_scenario(spec)
+    return {f.id: simulated(spec, res, f.model) for f in figures}
