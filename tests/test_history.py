@@ -153,6 +153,9 @@ def _write(tmp_path, text: str) -> Path:
     ("    tolerance:", "    fails: ''\n    tolerance:", "observations[0].fails: got '', expected a sentence"),
     ("    tolerance:", "    colour: red\n    tolerance:", "observations[0].colour: unknown key"),
     ("  mini: {mini}", "  mini: nowhere.yaml", ":2: scenarios.mini: 'nowhere.yaml'"),
+    ("scenarios:\n  mini: {mini}", "scenarios: {mini}", ":1: scenarios: got '"),
+    ("links: [alashankou_dostyk]}}", "links: [alashankou_dostyk], into: KZ, out_of: CN}}",
+     "observations[0].model.out_of: got both into and out_of"),
 ])
 def test_every_kind_of_bad_entry_is_reported_at_its_line(tmp_path, old, new, expected):
     text = GOOD.replace(old, new)
@@ -174,20 +177,25 @@ def test_all_problems_at_once_and_a_duplicate_id(tmp_path):
 
 
 @pytest.mark.parametrize("model, expected", [
-    ("{{quantity: capacity, scenario: mini, links: [nowhere]}}", "one.model.links: no element 'nowhere'"),
+    ("{{quantity: capacity, scenario: mini, links: [nowhere]}}",
+     "links: got 'nowhere', expected an element of scenario mini"),
     ("{{quantity: border_time_h, scenario: mini, links: [alashankou_dostyk], into: RU}}",
-     "one.model.into: 'alashankou_dostyk' does not enter country RU"),
-    ("{{quantity: delivered_mt, scenario: mini, via: [atlantis]}}", "one.model.via: no node 'atlantis'"),
-    ("{{quantity: speed_kmh, scenario: mini, delay: with, cargo: gold}}", "one.model.cargo: no cargo class 'gold'"),
+     "into: got RU, expected a country that 'alashankou_dostyk' enters"),
+    ("{{quantity: border_time_h, scenario: mini, links: [alashankou_dostyk], out_of: RU}}",
+     "out_of: got RU, expected a country that 'alashankou_dostyk' leaves"),
+    ("{{quantity: border_time_h, scenario: mini, links: [dostyk_aktogay]}}",
+     "links: got rail section 'dostyk_aktogay', expected a border crossing or a ferry"),
+    ("{{quantity: delivered_mt, scenario: mini, via: [atlantis]}}", "via: got 'atlantis', expected a node"),
+    ("{{quantity: speed_kmh, scenario: mini, delay: with, cargo: gold}}", "cargo: got 'gold', expected a cargo class"),
     ("{{quantity: tonnage_share, scenario: mini, via: [dostyk], among: [aktogay]}}",
-     "one.model.via: every node of via must also be in among"),
+     "via: got nodes missing from among"),
 ])
 def test_a_figure_naming_what_its_scenario_lacks_is_an_error_at_its_line(tmp_path, model, expected):
     text = GOOD.replace("{{quantity: capacity, scenario: mini, links: [alashankou_dostyk]}}", model)
     observed = read_observed(_write(tmp_path, text))
     with pytest.raises(ObservedError) as e:
         check_history(observed, fast=True)
-    assert f"observed.yaml:4: {expected}" in str(e.value)
+    assert f"observed.yaml:4: observations[0].model.{expected}" in str(e.value)
 
 
 # --------------------------------------------------------------------------- the command
@@ -198,7 +206,7 @@ def test_check_history_writes_its_folder_and_the_docs_table(tmp_path):
     doc = tmp_path / "validation.md"
     doc.write_text(f"# Validation\n\nbefore\n{BEGIN}\nold table\n{END}\nafter\n", encoding="utf-8")
     out = tmp_path / "hist"
-    r = CliRunner().invoke(main, ["check-history", str(p), "--fast", "--out", str(out), "--docs", str(doc),
+    r = CliRunner().invoke(main, ["check-history", str(p), "--out", str(out), "--docs", str(doc),
                                   "--workers", "1"])
     assert r.exit_code == 0, r.output
     assert sorted(q.name for q in out.iterdir() if not q.name.startswith(".")) == [
@@ -212,10 +220,35 @@ def test_a_docs_file_without_markers_is_an_error_and_stays_as_it_was(tmp_path):
     p = _write(tmp_path, GOOD.replace("tolerance:", "fast: true\n    tolerance:"))
     doc = tmp_path / "validation.md"
     doc.write_text("# no markers\n", encoding="utf-8")
-    r = CliRunner().invoke(main, ["check-history", str(p), "--fast", "--out", str(tmp_path / "h"), "--docs",
+    r = CliRunner().invoke(main, ["check-history", str(p), "--out", str(tmp_path / "h"), "--docs",
                                   str(doc), "--workers", "1"])
     assert r.exit_code == 1 and "check-history:begin" in r.output
     assert doc.read_text(encoding="utf-8") == "# no markers\n"
+    assert not (tmp_path / "h").exists()  # checked before anything ran or was written
+
+
+@pytest.mark.parametrize("make, expected, status", [
+    (lambda d: None, "No such file", 1),
+    (lambda d: d.mkdir(), "is a directory", 2),  # click's own check of the option
+    (lambda d: d.write_bytes(b"\xff\xfe<!-- check-history:begin -->"), "expected a readable UTF-8 Markdown file", 1),
+    (lambda d: d.write_text("<!-- check-history:begin -->\nonly one\n"), "check-history:end", 1),
+])
+def test_every_unusable_docs_file_is_refused_before_the_run(tmp_path, make, expected, status):
+    p = _write(tmp_path, GOOD)
+    doc = tmp_path / "validation.md"
+    make(doc)
+    r = CliRunner().invoke(main, ["check-history", str(p), "--out", str(tmp_path / "h"), "--docs", str(doc)])
+    assert r.exit_code == status and expected in r.output and "Traceback" not in r.output, r.output
+    assert not (tmp_path / "h").exists()
+
+
+def test_fast_and_docs_together_is_a_usage_error_and_fast_needs_a_fast_figure(tmp_path):
+    p = _write(tmp_path, GOOD)
+    r = CliRunner().invoke(main, ["check-history", str(p), "--fast", "--docs", str(tmp_path / "x.md")])
+    assert r.exit_code == 2 and "--docs" in r.output
+    r = CliRunner().invoke(main, ["check-history", str(p), "--fast", "--out", str(tmp_path / "h")])
+    assert r.exit_code == 1 and "got no figure with fast: true" in r.output
+    assert not (tmp_path / "h").exists()
 
 
 def test_a_bad_observed_file_is_a_message_and_exit_1(tmp_path):

@@ -415,15 +415,21 @@ def sweep_cmd(sweep_file: str, out: str | None, workers: int, scheduler: str | N
 def check_history_cmd(observed_file: str, out: str | None, docs_file: str | None, fast: bool, workers: int,
                       scheduler: str | None) -> None:
     """Compare the model with the observed figures of OBSERVED_FILE (default validation/observed.yaml)."""
-    from corridors.history import check_history, markdown, read_observed, write_docs, write_outputs
+    from corridors.history import check_docs, check_history, markdown, read_observed, write_docs, write_outputs
     from corridors.outdir import staged_dir
 
+    if fast and docs_file:
+        raise click.UsageError("--docs writes the full table; with --fast it would be replaced by the fast subset. "
+                               "Drop one of the two options.")
     observed = read_observed(observed_file)
+    if docs_file:
+        check_docs(Path(docs_file))
     folder = _target(out, "history")
-    with err_console.status("running the scenarios the figures need ..."):
-        outcomes = check_history(observed, fast=fast, workers=workers, scheduler=scheduler_for(scheduler, workers))
     reps = observed.fast_replications if fast else observed.replications
-    with staged_dir(folder) as tmp:
+    with staged_dir(folder) as tmp:  # the folder's lock before the runs; nothing left behind if they fail
+        with err_console.status("running the scenarios the figures need ..."):
+            outcomes = check_history(observed, fast=fast, workers=workers,
+                                     scheduler=scheduler_for(scheduler, workers))
         write_outputs(tmp, outcomes, fast=fast, replications=reps)
     if docs_file:
         write_docs(Path(docs_file), markdown(outcomes, fast=fast, replications=reps))

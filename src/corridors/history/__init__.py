@@ -20,7 +20,16 @@ Where things live
 
 from __future__ import annotations
 
-from corridors.history.check import BEGIN, END, Outcome, check_history, markdown, write_docs, write_outputs
+from corridors.history.check import (
+    BEGIN,
+    END,
+    Outcome,
+    check_docs,
+    check_history,
+    markdown,
+    write_docs,
+    write_outputs,
+)
 from corridors.history.observed import Observation, Observed, ObservedError, read_observed
 
 __all__ = [
@@ -30,6 +39,7 @@ __all__ = [
     "Observed",
     "ObservedError",
     "Outcome",
+    "check_docs",
     "check_history",
     "markdown",
     "read_observed",

@@ -24,6 +24,7 @@ from corridors.history.observed import SETS, SIMULATED, Observation, Observed, O
 from corridors.model import RunSpec
 from corridors.pipeline import replication_specs
 from corridors.scenario import load_scenario
+from corridors.simulation.budget import check_budget, estimate_run
 from corridors.statistics import Estimate, estimate
 from corridors.workers import executor as open_executor
 
@@ -77,7 +78,7 @@ def scenarios_for(observed: Observed, *, fast: bool) -> dict[str, RunSpec]:
         else:
             spec = spec.with_settings(replications=observed.replications)
         specs[name] = spec
-    problems = [f"{observed.path}:{f.line}: {f.id}.model.{p}" for f in figures
+    problems = [f"{observed.path}:{f.line}: observations[{f.index}].model.{p}" for f in figures
                 for p in problems_of(specs[f.model.scenario], f.model)]
     if problems:
         raise ObservedError(problems, "the observed figures")
@@ -103,12 +104,17 @@ def check_history(observed: Observed, *, fast: bool = False, workers: int = 1,
     list of Outcome
         In the file's order.
     """
-    figures = tuple(f for f in observed.observations if f.fast or not fast)
     specs = scenarios_for(observed, fast=fast)
+    figures = tuple(f for f in observed.observations if f.fast or not fast)
+    if not figures:
+        raise ObservedError([f"{observed.path}:1: observations: got no figure with fast: true, expected at least "
+                             "one for the fast version"], "the observed figures")
     by_scenario: dict[str, tuple[Observation, ...]] = {}
     for f in figures:
         if f.model.quantity in SIMULATED:
             by_scenario[f.model.scenario] = (*by_scenario.get(f.model.scenario, ()), f)
+    # the run budget of every run together, before anything is simulated (as every command)
+    check_budget(*(estimate_run(specs[name], workers=workers) for name in by_scenario))
     values: dict[str, list] = {}
     tasks = [(name, rep) for name in by_scenario for rep in replication_specs(specs[name])]
     if tasks:
@@ -211,19 +217,39 @@ def write_outputs(folder: Path, outcomes: list[Outcome], *, fast: bool, replicat
     (folder / "history.md").write_text(markdown(outcomes, fast=fast, replications=replications), encoding="utf-8")
 
 
+_BETWEEN = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
+
+
+def check_docs(doc: Path) -> str:
+    """Return the text of the Markdown file ``doc`` if the table can be written into it (checked before any run).
+
+    Raises
+    ------
+    ObservedError
+        ``doc`` is missing, not a readable UTF-8 file, or lacks the two markers.
+    """
+    try:
+        text = doc.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ObservedError([f"{doc}: {why}, expected a readable UTF-8 Markdown file"],
+                            "the documentation file") from None
+    if not _BETWEEN.search(text):
+        raise ObservedError([f"{doc}:1: expected the lines {BEGIN} and {END} around the table to replace"],
+                            "the documentation file")
+    return text
+
+
 def write_docs(doc: Path, table: str) -> None:
     """Replace the text between :data:`BEGIN` and :data:`END` in the Markdown file ``doc`` with ``table``.
 
     Raises
     ------
     ObservedError
-        ``doc`` lacks the two markers (nothing is written).
+        From :func:`check_docs` (nothing is written).
     """
-    text = doc.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
-    if not pattern.search(text):
-        raise ObservedError([f"{doc}:1: expected the lines {BEGIN} and {END} around the table to replace"],
-                            "the documentation file")
+    text = check_docs(doc)
+    pattern = _BETWEEN
     tmp = doc.with_name(f".{doc.name}.tmp")
     tmp.write_text(pattern.sub(lambda _: f"{BEGIN}\n{table}{END}", text), encoding="utf-8")
     os.replace(tmp, doc)  # whole or not at all

@@ -9,19 +9,17 @@ trains of the measured period (after warm-up), the way ``summary.json`` and
 
 from __future__ import annotations
 
-import numpy as np
-
-from corridors.elements import HOURS_PER_DAY, ferry_transit_h
+from corridors.elements import ferry_transit_h
 from corridors.history.observed import Measure, Observation
 from corridors.model import RunSpec
 from corridors.network import BorderCrossing, FerryLink
 from corridors.pipeline import simulate_scenario
-from corridors.results import capacities
+from corridors.results import capacities, cpmm_speeds_kmh, delivered_in_window
 from corridors.simulation import SimResult
 
 
-def directions(spec: RunSpec, link_id: str, into: str) -> tuple[str, ...]:
-    """Return the directions of ``link_id`` that count: both, or the one entering country ``into``.
+def directions(spec: RunSpec, link_id: str, into: str = "", out_of: str = "") -> tuple[str, ...]:
+    """Return the directions of ``link_id`` that count: both, the one entering ``into``, or the one leaving ``out_of``.
 
     Parameters
     ----------
@@ -29,21 +27,24 @@ def directions(spec: RunSpec, link_id: str, into: str) -> tuple[str, ...]:
         The resolved scenario.
     link_id
         An element of its network.
-    into
-        ISO country code, or ``""`` for both directions.
+    into, out_of
+        ISO country code, or ``""``; at most one of them.
 
     Returns
     -------
     tuple of str
         ``("ab", "ba")``, ``("ab",)``, ``("ba",)``, or ``()`` when the link
-        enters ``into`` in neither direction.
+        crosses no border of that country in the asked direction.
     """
-    if not into:
+    if not into and not out_of:
         return ("ab", "ba")
     lk = spec.network.links[link_id]
     nodes = spec.network.nodes
     frm, to = nodes[lk.from_node].country, nodes[lk.to_node].country
-    return tuple(d for d, (a, b) in (("ab", (frm, to)), ("ba", (to, frm))) if b == into and a != into)
+    ends = (("ab", frm, to), ("ba", to, frm))
+    if into:
+        return tuple(d for d, a, b in ends if b == into and a != into)
+    return tuple(d for d, a, b in ends if a == out_of and b != out_of)
 
 
 def problems_of(spec: RunSpec, m: Measure) -> list[str]:
@@ -51,17 +52,22 @@ def problems_of(spec: RunSpec, m: Measure) -> list[str]:
     out = []
     for lid in m.links:
         if lid not in spec.network.links:
-            out.append(f"links: no element '{lid}' in scenario {m.scenario}")
-        elif m.into and not directions(spec, lid, m.into):
-            out.append(f"into: '{lid}' does not enter country {m.into}")
+            out.append(f"links: got '{lid}', expected an element of scenario {m.scenario}")
+        elif m.quantity == "border_time_h" and spec.network.links[lid].kind == "rail":
+            out.append(f"links: got rail section '{lid}', expected a border crossing or a ferry")
+        elif m.into and not directions(spec, lid, into=m.into):
+            out.append(f"into: got {m.into}, expected a country that '{lid}' enters")
+        elif m.out_of and not directions(spec, lid, out_of=m.out_of):
+            out.append(f"out_of: got {m.out_of}, expected a country that '{lid}' leaves")
     for key in ("through", "via", "among"):
         for nid in getattr(m, key):
             if nid not in spec.network.nodes:
-                out.append(f"{key}: no node '{nid}' in scenario {m.scenario}")
+                out.append(f"{key}: got '{nid}', expected a node of scenario {m.scenario}")
     if m.cargo and m.cargo not in spec.cargo:
-        out.append(f"cargo: no cargo class '{m.cargo}' (known: {', '.join(sorted(spec.cargo))})")
+        out.append(f"cargo: got '{m.cargo}', expected a cargo class: {', '.join(sorted(spec.cargo))}")
     if set(m.via) - set(m.among) and m.quantity == "tonnage_share":
-        out.append("via: every node of via must also be in among (a share of what among counts)")
+        out.append("via: got nodes missing from among, expected every node of via also in among (a share of "
+                   "what among counts)")
     return out
 
 
@@ -75,11 +81,6 @@ def analytic(spec: RunSpec, m: Measure) -> float:
     if m.cargo:
         return per_day * spec.cargo[m.cargo].net_t_per_train * 365.0 / 1e6
     return per_day
-
-
-def _delivered(res: SimResult) -> list:
-    warm = res.warmup_days * HOURS_PER_DAY
-    return [t for t in res.trains if t.status == "delivered" and t.arrived_h >= warm]
 
 
 def _touches(route: str, nodes: tuple[str, ...]) -> bool:
@@ -117,21 +118,20 @@ def simulated(spec: RunSpec, res: SimResult, m: Measure) -> float | None:
             lk = spec.network.links[lid]
             fixed = lk.dwell_h if isinstance(lk, BorderCrossing) else (
                 ferry_transit_h(lk) if isinstance(lk, FerryLink) else 0.0)
-            for d in directions(spec, lid, m.into):
+            for d in directions(spec, lid, into=m.into, out_of=m.out_of):
                 st = res.elements[lid].direction(d)
                 total += st.trains_per_day
                 weighted += st.trains_per_day * (st.wait_mean_h + fixed)
         if q == "trains_per_day":
             return total
         return weighted / total if total > 0 else None
-    trains = [t for t in _delivered(res) if not m.cargo or t.cargo == m.cargo]
+    trains = [t for t in delivered_in_window(res) if not m.cargo or t.cargo == m.cargo]
     if q == "speed_kmh":
         trains = [t for t in trains if not m.through or _touches(t.route, m.through)]
         if not trains:
             return None
-        km = np.array([t.route_km for t in trains])
-        hours = np.array([t.moving_h if m.delay == "without" else t.arrived_h - t.generated_h for t in trains])
-        return float((km / np.maximum(hours, 1e-9)).mean())
+        without, with_delay = cpmm_speeds_kmh(trains)
+        return without if m.delay == "without" else with_delay
     if q == "tonnage_share":
         among = sum(t.tonnes for t in trains if _touches(t.route, m.among))
         via = sum(t.tonnes for t in trains if _touches(t.route, m.via))

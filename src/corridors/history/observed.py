@@ -28,8 +28,8 @@ SETS = ("calibration", "test")
 #: ``scenario`` (``docs/validation.md`` says what each measures).
 QUANTITIES: dict[str, tuple[str, ...]] = {
     "capacity": ("links", "cargo"),
-    "trains_per_day": ("links", "into"),
-    "border_time_h": ("links", "into"),
+    "trains_per_day": ("links", "into", "out_of"),
+    "border_time_h": ("links", "into", "out_of"),
     "speed_kmh": ("delay", "cargo", "through"),
     "tonnage_share": ("via", "among"),
     "delivered_mt": ("via", "cargo"),
@@ -60,8 +60,9 @@ class Measure:
     links
         Element ids: ``capacity`` takes the smallest, ``trains_per_day`` the sum,
         ``border_time_h`` the train-weighted mean.
-    into
-        ISO country code: only the direction entering that country (both when empty).
+    into, out_of
+        ISO country code: only the direction entering (leaving) that country;
+        both directions when neither is given.
     cargo
         Cargo class: ``capacity`` in Mt/yr of this cargo; ``speed_kmh`` and
         ``delivered_mt`` only its trains.
@@ -75,6 +76,7 @@ class Measure:
     scenario: str
     links: tuple[str, ...] = ()
     into: str = ""
+    out_of: str = ""
     cargo: str = ""
     delay: str = ""
     through: tuple[str, ...] = ()
@@ -130,6 +132,7 @@ class Observation:
     note: str = ""
     fails: str = ""
     line: int = 0
+    index: int = 0
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,7 @@ def _measure(r: KeyReader, raw: Any, path: tuple, scenarios: dict) -> Measure | 
     for key in ("links", "through", "via", "among"):
         if key in data:
             kw[key] = _strings(r, data[key], (*path, key))
-    for key, choices in (("into", None), ("cargo", None), ("delay", ("with", "without"))):
+    for key, choices in (("into", None), ("out_of", None), ("cargo", None), ("delay", ("with", "without"))):
         if key in data:
             v = data[key]
             if not isinstance(v, str) or (choices and v not in choices):
@@ -179,6 +182,9 @@ def _measure(r: KeyReader, raw: Any, path: tuple, scenarios: dict) -> Measure | 
             "tonnage_share": "among", "delivered_mt": "via"}[q]
     if need not in kw:
         r.err(path, f"{q} needs {need}")
+        return None
+    if "into" in kw and "out_of" in kw:
+        r.err((*path, "out_of"), "got both into and out_of, expected one direction or neither")
         return None
     if q == "tonnage_share" and "via" not in kw:
         r.err(path, "tonnage_share needs via (the share's nodes) and among (all the nodes counted)")
@@ -234,7 +240,8 @@ def _figure(r: KeyReader, raw: Any, path: tuple, scenarios: dict) -> Observation
     return Observation(id=data["id"], set=data["set"], measures=data["measures"].strip(), value=float(value),
                        unit=data["unit"], year=year, source=" ".join(data["source"].split()), model=measure,
                        tolerance=tol, fast=bool(data.get("fast", False)), note=" ".join(str(data.get("note", "")).split()),
-                       fails=" ".join(str(data.get("fails", "")).split()), line=r.line(path))
+                       fails=" ".join(str(data.get("fails", "")).split()), line=r.line(path),
+                       index=path[-1])
 
 
 def read_observed(path: str | Path) -> Observed:
@@ -263,7 +270,11 @@ def read_observed(path: str | Path) -> Observed:
     r = KeyReader(display, lines, problems)
     top = r.mapping(data, (), TOP_KEYS)
     scenarios: dict[str, str] = {}
-    for name, file in r.mapping(top.get("scenarios"), ("scenarios",), tuple(top.get("scenarios") or ())).items():
+    raw_scenarios = top.get("scenarios")
+    if not isinstance(raw_scenarios, dict) or not raw_scenarios:
+        r.err(("scenarios",), f"got {show(raw_scenarios)}, expected a mapping of short names to scenario files")
+        raw_scenarios = {}
+    for name, file in raw_scenarios.items():
         got = r.file(file, ("scenarios", name))
         if got is not None:
             scenarios[name] = got

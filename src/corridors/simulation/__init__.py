@@ -16,9 +16,11 @@ What occupies what
   wait for the same block, the one further into the section goes first
   (then cargo priority, then arrival order): clearing the line keeps opposing
   trains from filling the loops and halving the throughput.
-* **Double track.** Each direction has an entry gate held for one headway per
-  train; a train leaves a section no earlier than one headway after the train
-  ahead of it, so there is no overtaking inside a section.
+* **Double track.** Each direction has an entry gate held for one timetable
+  headway per train (the minimum headway over the UIC 406 occupancy limit,
+  :func:`corridors.elements.timetable_headway_min`); a train leaves a section no
+  earlier than one headway after the train ahead of it, so there is no
+  overtaking inside a section.
 * **Maintenance.** Every day from ``maintenance_start_h`` for ``maintenance_h``
   no train moves on the track. On single track a train does not enter a block
   that it could not clear before the window opens (its running time over the
