@@ -298,15 +298,12 @@ def executor(workers: int, scheduler: str | None = None) -> Iterator[Executor | 
     ex = client.get_executor(pure=False)
     try:
         yield ex
-    except BaseException:
-        # Interrupted (Ctrl-C) or failed: cancel what is queued or running before the scheduler goes,
-        # so no result is still being gathered while its connection closes
+    finally:
+        # Interrupted (Ctrl-C), failed or done: what Dask says while the cluster closes under tasks still
+        # running or results still being gathered is not news. (No cancel first: cancelling is one more
+        # request to a scheduler that a loaded machine may answer late, and closing drops the tasks anyway.)
         with _dask_quiet():
-            ex.shutdown(wait=False)
             _close(client, cluster)
-        raise
-    with _dask_quiet():
-        _close(client, cluster)
 
 
 def _close(client, cluster) -> None:
