@@ -153,12 +153,29 @@ def _write(tmp_path, text: str) -> Path:
     ("    tolerance:", "    fails: ''\n    tolerance:", "observations[0].fails: got '', expected a sentence"),
     ("    tolerance:", "    colour: red\n    tolerance:", "observations[0].colour: unknown key"),
     ("  mini: {mini}", "  mini: nowhere.yaml", ":2: scenarios.mini: 'nowhere.yaml'"),
+    # the hostile-input helper's tracebacks, each kind swept
+    ("measures: Capacity of the China crossing", "measures: null", "observations[0].measures: got null, expected text"),
+    ("measures: Capacity of the China crossing", "measures: [a, b]", "observations[0].measures: got"),
+    ("source: a test", "source: 12", "observations[0].source: got 12, expected text"),
+    ("    tolerance:", "    note: null\n    tolerance:", "observations[0].note: got null, expected text"),
+    ("    tolerance:", "    note: [1, 2]\n    tolerance:", "observations[0].note: got"),
+    ("measures: Capacity of the China crossing", 'measures: "a\\x1b[31mred"', "no control characters"),
+    ("year: 2025", "year: 0", "observations[0].year: got 0, expected a year"),
+    ("value: 5", "value: " + "9" * 401, "observations[0].value: got"),
+    ("{{at_least: true}}", "{{relative: " + "9" * 401 + "}}", "tolerance.relative: got"),
+    ("observations:", "replications: " + "9" * 401 + "\nobservations:", ":3: replications: got"),
+    ("observations:", "fast: {{days: " + "9" * 401 + "}}\nobservations:", "fast.days: got"),
+    ("quantity: capacity", "quantity: [capacity]", "observations[0].model.quantity: got"),
+    ("scenario: mini", "scenario: [mini]", "observations[0].model.scenario: got"),
+    ("{{quantity: capacity, scenario: mini, links: [alashankou_dostyk]}}", "'12'",
+     "observations[0].model: got '12', expected a mapping"),
+    ("    set: test\n", "", ":4: observations[0]: missing set"),
     ("scenarios:\n  mini: {mini}", "scenarios: {mini}", ":1: scenarios: got '"),
     ("links: [alashankou_dostyk]}}", "links: [alashankou_dostyk], into: KZ, out_of: CN}}",
      "observations[0].model.out_of: got both into and out_of"),
 ])
 def test_every_kind_of_bad_entry_is_reported_at_its_line(tmp_path, old, new, expected):
-    text = GOOD.replace(old, new)
+    text = GOOD.replace(old, new, 1)
     assert text != GOOD, old
     p = _write(tmp_path, text)
     with pytest.raises(ObservedError) as e:
@@ -191,11 +208,13 @@ def test_all_problems_at_once_and_a_duplicate_id(tmp_path):
      "via: got nodes missing from among"),
 ])
 def test_a_figure_naming_what_its_scenario_lacks_is_an_error_at_its_line(tmp_path, model, expected):
+    """Checked as the file is read (every figure, fast or not), at the key's line, beside the file's other problems."""
     text = GOOD.replace("{{quantity: capacity, scenario: mini, links: [alashankou_dostyk]}}", model)
-    observed = read_observed(_write(tmp_path, text))
+    text = text.replace("set: test", "set: nope")  # a problem of the file itself, reported with it
     with pytest.raises(ObservedError) as e:
-        check_history(observed, fast=True)
-    assert f"observed.yaml:4: observations[0].model.{expected}" in str(e.value)
+        read_observed(_write(tmp_path, text))
+    assert f"observed.yaml:11: observations[0].model.{expected}" in str(e.value)
+    assert "observed.yaml:5: observations[0].set" in str(e.value)
 
 
 # --------------------------------------------------------------------------- the command
@@ -256,3 +275,67 @@ def test_a_bad_observed_file_is_a_message_and_exit_1(tmp_path):
     r = CliRunner().invoke(main, ["check-history", str(p), "--out", str(tmp_path / "h")])
     assert r.exit_code == 1 and "observations[0].set" in r.output and "Traceback" not in r.output
     assert not (tmp_path / "h").exists()
+
+
+def test_many_problems_are_reported_quickly_and_once_each(tmp_path):
+    """80,000 bad items took minutes (duplicates were searched in a list); every one is reported, once."""
+    import subprocess
+    import sys
+
+    p = tmp_path / "observed.yaml"
+    p.write_text(f"scenarios:\n  mini: {MINI}\nobservations:\n" + "  - 1\n" * 20000, encoding="utf-8")
+    r = subprocess.run([sys.executable, "-c", "from corridors.cli import main; main()", "check-history", str(p),
+                        "--out", str(tmp_path / "h")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "20000 problems" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_docs_file_keeps_its_line_endings_mode_and_link_and_a_read_only_one_is_refused(tmp_path):
+    import os
+    import stat
+
+    p = _write(tmp_path, GOOD)
+    real = tmp_path / "real.md"
+    real.write_bytes(f"# V\r\n{BEGIN}\r\nold\r\n{END}\r\n".encode())
+    real.chmod(0o640)
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    r = CliRunner().invoke(main, ["check-history", str(p), "--out", str(tmp_path / "h"), "--docs", str(link)])
+    assert r.exit_code == 0, r.output
+    assert link.is_symlink() and stat.S_IMODE(real.stat().st_mode) == 0o640
+    data = real.read_bytes()
+    assert b"old" not in data and b"\r\n| one |" in data and b"\n|" not in data.replace(b"\r\n", b"")
+    real.chmod(0o440)
+    if os.access(real, os.W_OK):  # root writes anyway: the check cannot be seen here
+        pytest.skip("running as root")
+    r = CliRunner().invoke(main, ["check-history", str(p), "--out", str(tmp_path / "h2"), "--docs", str(real)])
+    assert r.exit_code == 1 and "not writable" in r.output and not (tmp_path / "h2").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "two pairs"])
+def test_a_docs_file_that_is_a_device_or_has_two_tables_is_refused(tmp_path, kind):
+    import os
+
+    p = _write(tmp_path, GOOD)
+    doc = tmp_path / "v.md"
+    if kind == "fifo":
+        os.mkfifo(doc)
+    else:
+        doc.write_text(f"{BEGIN}\n{END}\n{BEGIN}\n{END}\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["check-history", str(p), "--out", str(tmp_path / "h"), "--docs", str(doc)])
+    assert r.exit_code == 1 and ("not a regular file" in r.output or "once each" in r.output), r.output
+    assert not (tmp_path / "h").exists()
+
+
+def test_text_with_a_pipe_does_not_break_the_table(tmp_path):
+    p = _write(tmp_path, GOOD.replace("Capacity of the China crossing", "Capacity | of the China crossing"))
+    from corridors.history import markdown
+
+    table = markdown(check_history(read_observed(p)), fast=False, replications=3)
+    row = next(line for line in table.splitlines() if line.startswith("| one"))
+    assert "Capacity \\| of the China crossing" in row and row.count(" | ") == 7
+
+
+def test_an_out_folder_the_file_system_refuses_is_a_message(tmp_path):
+    p = _write(tmp_path, GOOD)
+    r = CliRunner().invoke(main, ["check-history", str(p), "--out", "/proc/corridors-history-test"])
+    assert r.exit_code == 1 and "--out /proc/corridors-history-test" in r.output and "Traceback" not in r.output

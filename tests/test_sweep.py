@@ -241,7 +241,7 @@ kind: capacity
 GOOD_NUMBERS = {"replications": "2", "search.rounds": "1", "search.days": "40", "vary.demand_scale[0]": "1.0",
                 "vary.seeds[0]": "3", "vary.settings.simulation.days[0]": "40"}
 #: The first is the case that broke (a zero where a count or a scale is expected).
-BAD_NUMBERS = ["0", "-1", ".nan", ".inf", "1e12", "2.5e-9", "'7'", "true", "null", "[1]", "{a: 1}"]
+BAD_NUMBERS = ["0", "-1", ".nan", ".inf", "1e12", "2.5e-9", "'7'", "true", "null", "[1]", "{a: 1}", "9" * 401]
 
 
 #: Values of the list above that are good for a field (seed 0 is numpy's own default).

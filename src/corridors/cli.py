@@ -431,8 +431,8 @@ def check_history_cmd(observed_file: str, out: str | None, docs_file: str | None
             outcomes = check_history(observed, fast=fast, workers=workers,
                                      scheduler=scheduler_for(scheduler, workers))
         write_outputs(tmp, outcomes, fast=fast, replications=reps)
-    if docs_file:
-        write_docs(Path(docs_file), markdown(outcomes, fast=fast, replications=reps))
+        if docs_file:  # before the folder is published: a failure leaves neither
+            write_docs(Path(docs_file), markdown(outcomes, fast=fast, replications=reps))
     console.print(markdown(outcomes, fast=fast, replications=reps), highlight=False, markup=False)
     console.print(f"written to {escape(str(folder))}/" + (f" and {escape(docs_file)}" if docs_file else ""))
 

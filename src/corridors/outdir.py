@@ -300,8 +300,11 @@ def staged_dir(final: Path) -> Iterator[Path]:
     removed and ``final`` is left as it was.
     """
     final = check_target(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    lock = _acquire(final)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        lock = _acquire(final)
+    except OSError as exc:  # a folder the permissions allow but the file system refuses (/proc, read-only mounts)
+        raise OutputFolderError(f"--out {final}: cannot write there: {exc.strerror or exc}") from None
     try:
         _repair(final)
         staging = _take_staging(final)

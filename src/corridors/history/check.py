@@ -16,14 +16,14 @@ import json
 import logging
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from corridors.history.measure import analytic, measure_run, problems_of
+from corridors.history.measure import analytic, measure_run
 from corridors.history.observed import SETS, SIMULATED, Observation, Observed, ObservedError
 from corridors.model import RunSpec
 from corridors.pipeline import replication_specs
-from corridors.scenario import load_scenario
 from corridors.simulation.budget import check_budget, estimate_run
 from corridors.statistics import Estimate, estimate
 from corridors.workers import executor as open_executor
@@ -56,33 +56,12 @@ class Outcome:
 
 
 def scenarios_for(observed: Observed, *, fast: bool) -> dict[str, RunSpec]:
-    """Load the scenarios the figures name (fast: shortened to the file's fast horizon and replications).
-
-    Every figure is checked against its scenario, also those the fast version
-    does not run, so that a mistyped id is found by the test suite.
-
-    Raises
-    ------
-    ObservedError
-        A figure names an element, node, cargo or direction its scenario does not have.
-    corridors.errors.ScenarioError
-        A scenario does not load.
-    """
-    figures = observed.observations
-    specs = {}
-    for name in sorted({f.model.scenario for f in figures}):
-        spec = load_scenario(observed.scenarios[name])
-        if fast:
-            spec = spec.with_settings(days=observed.fast_days, warmup_days=observed.fast_warmup_days,
-                                      replications=observed.fast_replications)
-        else:
-            spec = spec.with_settings(replications=observed.replications)
-        specs[name] = spec
-    problems = [f"{observed.path}:{f.line}: observations[{f.index}].model.{p}" for f in figures
-                for p in problems_of(specs[f.model.scenario], f.model)]
-    if problems:
-        raise ObservedError(problems, "the observed figures")
-    return specs
+    """Return the file's scenarios, with the file's replications (fast: its short horizon and replications)."""
+    if fast:
+        return {name: spec.with_settings(days=observed.fast_days, warmup_days=observed.fast_warmup_days,
+                                         replications=observed.fast_replications)
+                for name, spec in observed.specs.items()}
+    return {name: spec.with_settings(replications=observed.replications) for name, spec in observed.specs.items()}
 
 
 def check_history(observed: Observed, *, fast: bool = False, workers: int = 1,
@@ -184,8 +163,9 @@ def markdown(outcomes: list[Outcome], *, fast: bool, replications: int) -> str:
             f = o.figure
             note = " ".join(x for x in (f.note, f"*Why it fails:* {f.fails}" if f.fails and o.passed is False else "")
                             if x)
-            lines.append(f"| {f.id} | {f.measures} | {f.year} | {_num(f.value)} {f.unit} | {_model_text(o)} | "
-                         f"{f.tolerance.text(f.unit)} | {_verdict(o)} | {note} |")
+            cells = (f.id, f.measures, f.year, f"{_num(f.value)} {f.unit}", _model_text(o),
+                     f.tolerance.text(f.unit), _verdict(o), note)
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -220,23 +200,38 @@ def write_outputs(folder: Path, outcomes: list[Outcome], *, fast: bool, replicat
 _BETWEEN = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
 
 
+#: Largest Markdown file ``--docs`` reads (a device or a huge file is refused, not read).
+MAX_DOC_BYTES = 5_000_000
+
+
 def check_docs(doc: Path) -> str:
     """Return the text of the Markdown file ``doc`` if the table can be written into it (checked before any run).
 
     Raises
     ------
     ObservedError
-        ``doc`` is missing, not a readable UTF-8 file, or lacks the two markers.
+        ``doc`` is not a regular, readable and writable UTF-8 file of at most
+        :data:`MAX_DOC_BYTES`, or does not hold exactly one pair of markers.
     """
+    def refuse(why: str) -> ObservedError:
+        return ObservedError([f"{doc}: {why}"], "the documentation file")
+
+    real = doc.resolve()  # a symbolic link is followed: the file it names is the one rewritten
+    if not real.is_file():
+        raise refuse("No such file" if not real.exists() else "not a regular file, expected a Markdown file")
+    if real.stat().st_size > MAX_DOC_BYTES:
+        raise refuse(f"larger than {MAX_DOC_BYTES:,} bytes, expected a Markdown page")
+    if not os.access(real, os.W_OK) or not os.access(real.parent, os.W_OK | os.X_OK):
+        raise refuse("not writable (the file or its folder), expected a file the table can be written into")
     try:
-        text = doc.read_text(encoding="utf-8")
+        with open(real, encoding="utf-8", newline="") as fh:  # newline="": CRLF files stay CRLF
+            text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        raise ObservedError([f"{doc}: {why}, expected a readable UTF-8 Markdown file"],
-                            "the documentation file") from None
-    if not _BETWEEN.search(text):
-        raise ObservedError([f"{doc}:1: expected the lines {BEGIN} and {END} around the table to replace"],
-                            "the documentation file")
+        raise refuse(f"{why}, expected a readable UTF-8 Markdown file") from None
+    if text.count(BEGIN) != 1 or text.count(END) != 1 or not _BETWEEN.search(text):
+        raise ObservedError([f"{doc}:1: expected the lines {BEGIN} and {END} around the table to replace, "
+                             "once each"], "the documentation file")
     return text
 
 
@@ -250,6 +245,16 @@ def write_docs(doc: Path, table: str) -> None:
     """
     text = check_docs(doc)
     pattern = _BETWEEN
-    tmp = doc.with_name(f".{doc.name}.tmp")
-    tmp.write_text(pattern.sub(lambda _: f"{BEGIN}\n{table}{END}", text), encoding="utf-8")
-    os.replace(tmp, doc)  # whole or not at all
+    real = doc.resolve()
+    newline = "\r\n" if "\r\n" in text else "\n"
+    body = f"{BEGIN}\n{table}{END}".replace("\n", newline)
+    tmp = real.with_name(f".{real.name}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(pattern.sub(lambda _: body, text))
+        shutil.copymode(real, tmp)
+        os.replace(tmp, real)  # whole or not at all
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ObservedError([f"{doc}: {exc.strerror or exc}, expected a writable file"],
+                            "the documentation file") from None

@@ -10,65 +10,12 @@ trains of the measured period (after warm-up), the way ``summary.json`` and
 from __future__ import annotations
 
 from corridors.elements import ferry_transit_h
-from corridors.history.observed import Measure, Observation
+from corridors.history.observed import Measure, Observation, directions
 from corridors.model import RunSpec
 from corridors.network import BorderCrossing, FerryLink
 from corridors.pipeline import simulate_scenario
 from corridors.results import capacities, cpmm_speeds_kmh, delivered_in_window
 from corridors.simulation import SimResult
-
-
-def directions(spec: RunSpec, link_id: str, into: str = "", out_of: str = "") -> tuple[str, ...]:
-    """Return the directions of ``link_id`` that count: both, the one entering ``into``, or the one leaving ``out_of``.
-
-    Parameters
-    ----------
-    spec
-        The resolved scenario.
-    link_id
-        An element of its network.
-    into, out_of
-        ISO country code, or ``""``; at most one of them.
-
-    Returns
-    -------
-    tuple of str
-        ``("ab", "ba")``, ``("ab",)``, ``("ba",)``, or ``()`` when the link
-        crosses no border of that country in the asked direction.
-    """
-    if not into and not out_of:
-        return ("ab", "ba")
-    lk = spec.network.links[link_id]
-    nodes = spec.network.nodes
-    frm, to = nodes[lk.from_node].country, nodes[lk.to_node].country
-    ends = (("ab", frm, to), ("ba", to, frm))
-    if into:
-        return tuple(d for d, a, b in ends if b == into and a != into)
-    return tuple(d for d, a, b in ends if a == out_of and b != out_of)
-
-
-def problems_of(spec: RunSpec, m: Measure) -> list[str]:
-    """Return what in ``m`` the scenario does not have (unknown elements, nodes, cargo; a direction that does not exist)."""
-    out = []
-    for lid in m.links:
-        if lid not in spec.network.links:
-            out.append(f"links: got '{lid}', expected an element of scenario {m.scenario}")
-        elif m.quantity == "border_time_h" and spec.network.links[lid].kind == "rail":
-            out.append(f"links: got rail section '{lid}', expected a border crossing or a ferry")
-        elif m.into and not directions(spec, lid, into=m.into):
-            out.append(f"into: got {m.into}, expected a country that '{lid}' enters")
-        elif m.out_of and not directions(spec, lid, out_of=m.out_of):
-            out.append(f"out_of: got {m.out_of}, expected a country that '{lid}' leaves")
-    for key in ("through", "via", "among"):
-        for nid in getattr(m, key):
-            if nid not in spec.network.nodes:
-                out.append(f"{key}: got '{nid}', expected a node of scenario {m.scenario}")
-    if m.cargo and m.cargo not in spec.cargo:
-        out.append(f"cargo: got '{m.cargo}', expected a cargo class: {', '.join(sorted(spec.cargo))}")
-    if set(m.via) - set(m.among) and m.quantity == "tonnage_share":
-        out.append("via: got nodes missing from among, expected every node of via also in among (a share of "
-                   "what among counts)")
-    return out
 
 
 def analytic(spec: RunSpec, m: Measure) -> float:

@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corridors.errors import ValidationError
 from corridors.scenario.load import read_located
 from corridors.scenario.problems import Problems, show
 from corridors.scenario.reader import KeyReader
 from corridors.scenario.schema import is_id, is_number
+
+if TYPE_CHECKING:
+    from corridors.model import RunSpec
 
 #: The two sets a figure can belong to.
 SETS = ("calibration", "test")
@@ -137,7 +141,10 @@ class Observation:
 
 @dataclass(frozen=True)
 class Observed:
-    """The whole file: scenario paths by short name, replications, the fast settings, the figures."""
+    """The whole file: scenario paths by short name, replications, the fast settings, the figures.
+
+    ``specs`` holds each named scenario, loaded and checked against the figures while the file was read.
+    """
 
     path: str
     scenarios: dict[str, str]
@@ -146,6 +153,61 @@ class Observed:
     fast_warmup_days: float
     fast_replications: int
     observations: tuple[Observation, ...]
+    specs: dict = field(default_factory=dict, repr=False, compare=False)
+
+
+def directions(spec: RunSpec, link_id: str, into: str = "", out_of: str = "") -> tuple[str, ...]:
+    """Return the directions of ``link_id`` that count: both, the one entering ``into``, or the one leaving ``out_of``.
+
+    Parameters
+    ----------
+    spec
+        The resolved scenario.
+    link_id
+        An element of its network.
+    into, out_of
+        ISO country code, or ``""``; at most one of them.
+
+    Returns
+    -------
+    tuple of str
+        ``("ab", "ba")``, ``("ab",)``, ``("ba",)``, or ``()`` when the link
+        crosses no border of that country in the asked direction.
+    """
+    if not into and not out_of:
+        return ("ab", "ba")
+    lk = spec.network.links[link_id]
+    nodes = spec.network.nodes
+    frm, to = nodes[lk.from_node].country, nodes[lk.to_node].country
+    ends = (("ab", frm, to), ("ba", to, frm))
+    if into:
+        return tuple(d for d, a, b in ends if b == into and a != into)
+    return tuple(d for d, a, b in ends if a == out_of and b != out_of)
+
+
+def problems_of(spec: RunSpec, m: Measure) -> list[tuple[str, str]]:
+    """Return what in ``m`` the scenario does not have, as ``(key, message)``: unknown elements, nodes, cargo, directions."""
+    out = []
+    for lid in m.links:
+        if lid not in spec.network.links:
+            out.append(("links", f"got '{lid}', expected an element of scenario {m.scenario}"))
+        elif m.quantity == "border_time_h" and spec.network.links[lid].kind == "rail":
+            out.append(("links", f"got rail section '{lid}', expected a border crossing or a ferry"))
+        elif m.into and not directions(spec, lid, into=m.into):
+            out.append(("into", f"got {m.into}, expected a country that '{lid}' enters"))
+        elif m.out_of and not directions(spec, lid, out_of=m.out_of):
+            out.append(("out_of", f"got {m.out_of}, expected a country that '{lid}' leaves"))
+    for key in ("through", "via", "among"):
+        for nid in getattr(m, key):
+            if nid not in spec.network.nodes:
+                out.append((key, f"got '{nid}', expected a node of scenario {m.scenario}"))
+    if m.cargo and m.cargo not in spec.cargo:
+        out.append(("cargo", f"got '{m.cargo}', expected a cargo class: {', '.join(sorted(spec.cargo))}"))
+    if set(m.via) - set(m.among) and m.quantity == "tonnage_share":
+        out.append(("via", "got nodes missing from among, expected every node of via also in among (a share of "
+                   "what among counts)"))
+    return out
+
 
 
 def _strings(r: KeyReader, value: Any, path: tuple) -> tuple[str, ...]:
@@ -157,13 +219,15 @@ def _strings(r: KeyReader, value: Any, path: tuple) -> tuple[str, ...]:
 
 
 def _measure(r: KeyReader, raw: Any, path: tuple, scenarios: dict) -> Measure | None:
-    q = raw.get("quantity") if isinstance(raw, dict) else None
-    if q not in QUANTITIES:
-        r.err((*path, "quantity") if isinstance(raw, dict) else path,
-              f"got {show(q)}, expected one of {', '.join(QUANTITIES)}")
+    if not isinstance(raw, dict):
+        r.err(path, f"got {show(raw)}, expected a mapping with quantity, scenario and the quantity's keys")
+        return None
+    q = raw.get("quantity")
+    if not isinstance(q, str) or q not in QUANTITIES:
+        r.err((*path, "quantity"), f"got {show(q)}, expected one of {', '.join(QUANTITIES)}")
         return None
     data = r.mapping(raw, path, ("quantity", "scenario", *QUANTITIES[q]))
-    if data.get("scenario") not in scenarios:
+    if not isinstance(data.get("scenario"), str) or data["scenario"] not in scenarios:
         r.err((*path, "scenario"), f"got {show(data.get('scenario'))}, expected one of the file's scenarios: "
               f"{', '.join(scenarios) or '(none)'}")
         return None
@@ -208,34 +272,43 @@ def _tolerance(r: KeyReader, raw: Any, path: tuple) -> Tolerance | None:
     return None if got is None else Tolerance(kind, got)
 
 
-def _figure(r: KeyReader, raw: Any, path: tuple, scenarios: dict) -> Observation | None:
+def _figure(r: KeyReader, raw: Any, path: tuple, scenarios: dict, measures: list) -> Observation | None:
+    if not isinstance(raw, dict):
+        r.err(path, f"got {show(raw)}, expected a mapping with keys {', '.join(FIGURE_KEYS)}")
+        return None
     data = r.mapping(raw, path, FIGURE_KEYS)
     missing = [k for k in FIGURE_KEYS if k not in ("fast", "note", "fails") and k not in data]
-    if isinstance(raw, dict) and missing:
+    if missing:  # and go on: the keys that are there are checked too
         r.err(path, f"missing {', '.join(missing)}")
-        return None
     ok_id = isinstance(data.get("id"), str) and is_id(data["id"])
     if not ok_id:
         r.err((*path, "id"), f"got {show(data.get('id'))}, expected an id (letters, digits, - and _)")
     if data.get("set") not in SETS:
         r.err((*path, "set"), f"got {show(data.get('set'))}, expected {' or '.join(SETS)}")
-    for key in ("measures", "unit", "source"):
-        if not isinstance(data.get(key), str) or not data[key].strip():
-            r.err((*path, key), f"got {show(data.get(key))}, expected text")
+    texts_ok = True
+    for key in ("measures", "unit", "source", "note", "fails"):
+        if key not in data and key in ("note", "fails"):
+            continue
+        v = data.get(key)
+        if not isinstance(v, str) or not v.strip() or any(ord(c) < 32 and c not in "\n\t" for c in v):
+            what = "a sentence on what in the model explains it" if key == "fails" else "text"
+            r.err((*path, key), f"got {show(v)}, expected {what} (no control characters)")
+            texts_ok = False
     year = str(data.get("year", ""))
-    if not year[:4].isdigit():
+    if not (re.fullmatch(r"(19|20)\d\d([-–/]\d{2,4})?", year)):
         r.err((*path, "year"), f"got {show(data.get('year'))}, expected a year (2023) or a span (2022-23)")
     value = data.get("value")
-    if not (is_number(value) and math.isfinite(value)):
+    if not (is_number(value) and abs(value) < 1e15 and math.isfinite(value)):
         r.err((*path, "value"), f"got {show(value)}, expected a number (the observed figure, in its unit)")
         value = None
-    if "fails" in data and (not isinstance(data["fails"], str) or not data["fails"].strip()):
-        r.err((*path, "fails"), f"got {show(data['fails'])}, expected a sentence on what in the model explains it")
     if "fast" in data and not isinstance(data["fast"], bool):
         r.err((*path, "fast"), f"got {show(data['fast'])}, expected true or false")
     measure = _measure(r, data.get("model"), (*path, "model"), scenarios)
+    if measure is not None:  # checked against its scenario even if the figure has other problems
+        measures.append((path[-1], measure))
     tol = _tolerance(r, data.get("tolerance"), (*path, "tolerance"))
-    if value is None or measure is None or tol is None or not ok_id or data.get("set") not in SETS:
+    if value is None or measure is None or tol is None or not ok_id or data.get("set") not in SETS or missing \
+            or not texts_ok:
         return None
     return Observation(id=data["id"], set=data["set"], measures=data["measures"].strip(), value=float(value),
                        unit=data["unit"], year=year, source=" ".join(data["source"].split()), model=measure,
@@ -289,17 +362,38 @@ def read_observed(path: str | Path) -> Observed:
     if not isinstance(raw, list) or not raw:
         r.err(("observations",), f"got {show(raw)}, expected a list of observed figures")
         raw = []
-    figures, seen = [], {}
+    figures, seen, measures = [], {}, []
     for i, item in enumerate(raw):
         fid = item.get("id") if isinstance(item, dict) else None
         if isinstance(fid, str) and fid in seen:
             r.err(("observations", i, "id"), f"got '{fid}' again (as item {seen[fid]}), expected each id once")
         elif isinstance(fid, str):
             seen[fid] = i
-        fig = _figure(r, item, ("observations", i), scenarios)
+        fig = _figure(r, item, ("observations", i), scenarios, measures)
         if fig is not None:
             figures.append(fig)
+    specs = _check_against_scenarios(r, scenarios, measures)
     if problems.lines:
         raise ObservedError(problems.lines, "the observed figures")
     return Observed(path=os.path.normpath(display), scenarios=scenarios, replications=reps, fast_days=days,
-                    fast_warmup_days=warm, fast_replications=fast_reps, observations=tuple(figures))
+                    fast_warmup_days=warm, fast_replications=fast_reps, observations=tuple(figures), specs=specs)
+
+
+def _check_against_scenarios(r: KeyReader, scenarios: dict[str, str], measures: list[tuple[int, Measure]]) -> dict:
+    """Load every named scenario and check each figure's ids against its own; problems join the file's."""
+    from corridors.scenario import load_scenario  # here: reading the file's keys needs no network
+
+    specs = {}
+    for name, file in scenarios.items():
+        try:
+            specs[name] = load_scenario(file)
+        except ValidationError as exc:
+            r.err(("scenarios", name), f"'{file}' does not load, expected a valid scenario ({len(exc.problems)} "
+                  "problems below)")
+            for line in exc.problems:
+                r.problems.raw(line)
+    for index, m in measures:
+        if m.scenario in specs:
+            for key, msg in problems_of(specs[m.scenario], m):
+                r.err(("observations", index, "model", key), msg)
+    return specs

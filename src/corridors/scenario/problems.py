@@ -129,6 +129,7 @@ class Problems:
     def __init__(self, path: str) -> None:
         self.path = path
         self.lines: list[str] = []
+        self._seen: set[str] = set()  # lines already recorded (a list search made 80,000 problems quadratic)
         self.prov: Provenance = {}
 
     def __len__(self) -> int:
@@ -139,7 +140,8 @@ class Problems:
         """Record ``msg`` for the key ``path`` of ``file`` at ``line`` (1-based)."""
         p = fmt_path(path)
         text = f"{file}:{line}: {p}: {msg}" if p else f"{file}:{line}: {msg}"
-        if text not in self.lines:
+        if text not in self._seen:
+            self._seen.add(text)
             self.lines.append(text)
 
     def raw(self, text: str) -> None:

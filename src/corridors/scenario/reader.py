@@ -76,7 +76,7 @@ class KeyReader:
 
     def number(self, value: Any, path: KeyPath, low: float, high: float, *, integer: bool = False) -> float | None:
         """Return ``value`` if it is a (whole) number in ``[low, high]``, else None (reported)."""
-        ok = is_number(value) and math.isfinite(value) and low <= value <= high
+        ok = is_number(value) and low <= value <= high and math.isfinite(value)  # range first: a 400-digit int
         if ok and integer and value != int(value):
             ok = False
         if not ok:
