@@ -6,7 +6,7 @@ import math
 
 import pytest
 from conftest import border, flow, make_network, make_spec, node, rail
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from corridors.simulation import simulate
@@ -93,12 +93,17 @@ def tolerance(link, row, measured_days: float) -> float:
     """Allowed distance from 100 %: :data:`RAIL_TOLERANCE`, plus, on rail, one train a day (the day's last
     block occupation or headway may not fit before the maintenance window: 1/22.9 of a day's capacity on a
     36 km single-block section with 25 km loops, the first example found), and at a border with a random
-    dwell three standard deviations of a renewal count (relative sd ``dwell_cv / sqrt(n)``, n trains served)."""
+    dwell :data:`BORDER_SDS` standard deviations of a renewal count (relative sd ``dwell_cv / sqrt(n)``, n trains served)."""
     if link.kind != "border":
         per_day = row["capacity_trains_per_day"] * (2 if link.tracks == 1 else 1)  # a single track's pairs
         return RAIL_TOLERANCE + 1.0 / per_day
     n = max(row["trains_per_day_ab"], row["trains_per_day_ba"]) * measured_days
-    return RAIL_TOLERANCE + 3 * link.dwell_cv / math.sqrt(max(n, 1.0))
+    return RAIL_TOLERANCE + BORDER_SDS * link.dwell_cv / math.sqrt(max(n, 1.0))
+
+
+#: Standard deviations of a renewal count a border may be off by. Three failed a CI run now and then: 20 examples
+#: a run, a third with a border, each a 0.27 % chance; seed 646284 (below) was 3.75 away. Four: about 0.01 %.
+BORDER_SDS = 4
 
 
 @st.composite
@@ -134,8 +139,23 @@ def saturated_chains(draw):
                      maintenance_h=maintenance_h, meet_overhead_min=overhead_min, max_origin_backlog_days=0.5)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def _saturated_border_case():
+    """The failing example of a CI run (2026-11-30): a short single track then a 1-track border (4 h, cv 0.5)."""
+    nodes = [node("n0", 70.0), node("n1", 70.5), node("n2", 71.0)]
+    links = [rail("l0", "n0", "n1", 8.0, loop_spacing_km=4.0, speed_kmh=40.0),
+             border("l1", "n1", "n2", tracks=1, dwell_h=4.0, cv=0.5)]
+    flows = []
+    for lk, per_day in ((links[0], 59727.27272727272 / 365), (links[1], 2.5 * 6.0)):
+        flows += [flow(f"{lk.id}e", lk.from_node, lk.to_node, trains_per_year=per_day * 365),
+                  flow(f"{lk.id}w", lk.to_node, lk.from_node, trains_per_year=per_day * 365)]
+    return make_spec(make_network(nodes, links), flows, days=10, warmup_days=2, seed=646284,
+                     max_origin_backlog_days=0.5)
+
+
+# derandomize: the same examples on every run, so a statistical tolerance cannot fail CI by chance
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(saturated_chains())
+@example(_saturated_border_case())
 def test_saturated_elements_report_full_utilisation(spec):
     """Every element fed far beyond capacity from both ends shows ~100 % in sections.csv / crossings.csv."""
     from corridors.results import crossing_rows, section_rows
