@@ -6,7 +6,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import os  # noqa: E402
+
 import pytest  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+# Property tests draw the same examples on every run (a test suite must not pass or fail by chance; several
+# check statistical tolerances on simulated runs). HYPOTHESIS_PROFILE=explore draws new ones, to search for bugs.
+hypothesis_settings.register_profile("ci", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from corridors import REGIONS  # noqa: E402
 

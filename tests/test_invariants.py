@@ -152,8 +152,7 @@ def _saturated_border_case():
                      max_origin_backlog_days=0.5)
 
 
-# derandomize: the same examples on every run, so a statistical tolerance cannot fail CI by chance
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(saturated_chains())
 @example(_saturated_border_case())
 def test_saturated_elements_report_full_utilisation(spec):
