@@ -152,7 +152,7 @@ def region_stats(spec: RunSpec, res: SimResult) -> dict:
             attr = region_attribute(direction)
             ids = {f.id for f in flows.values() if getattr(f, attr) == region}
             offered = [t for t in res.trains if t.flow in ids and t.generated_h >= warm]
-            delivered = [t for t in res.trains if t.flow in ids and t.status == "delivered" and t.arrived_h >= warm]
+            delivered = [t for t in delivered_in_window(res) if t.flow in ids]
             transit = np.array([(t.arrived_h - t.generated_h) / HOURS_PER_DAY for t in delivered])
             out[region][direction] = {
                 "offered_mt": _r(sum(t.tonnes for t in offered) / 1e6 / years),

@@ -9,10 +9,9 @@ trains of the measured period (after warm-up), the way ``summary.json`` and
 
 from __future__ import annotations
 
-from corridors.elements import ferry_transit_h
+from corridors.elements import free_time_h
 from corridors.history.observed import Measure, Observation, directions
 from corridors.model import RunSpec
-from corridors.network import BorderCrossing, FerryLink
 from corridors.pipeline import simulate_scenario
 from corridors.results import capacities, cpmm_speeds_kmh, delivered_in_window
 from corridors.simulation import SimResult
@@ -63,8 +62,7 @@ def simulated(spec: RunSpec, res: SimResult, m: Measure) -> float | None:
         total = weighted = 0.0
         for lid in m.links:
             lk = spec.network.links[lid]
-            fixed = lk.dwell_h if isinstance(lk, BorderCrossing) else (
-                ferry_transit_h(lk) if isinstance(lk, FerryLink) else 0.0)
+            fixed = free_time_h(lk) if lk.kind != "rail" else 0.0  # a crossing's dwell, a ferry's transit
             for d in directions(spec, lid, into=m.into, out_of=m.out_of):
                 st = res.elements[lid].direction(d)
                 total += st.trains_per_day
