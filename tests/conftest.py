@@ -38,12 +38,14 @@ def rail(lid, a, b, length_km, *, tracks=1, loop_spacing_km=None, headway_min=No
                        electrified=False, gauge_mm=gauge)
 
 
-def border(lid, a, b, *, tracks=1, dwell_h=2.0, cv=0.0, limit=None, gauge_change=False):
+def border(lid, a, b, *, tracks=1, dwell_h=2.0, cv=0.0, limit=None, gauge_change=False, clearance_ab_h=0.0,
+           clearance_ba_h=0.0):
     """A border crossing record."""
     return BorderCrossing(id=lid, name=lid, from_node=a, to_node=b, length_km=1.0, status="existing",
                           opening_year=2000, source="test", countries="KZ-CN", gauge_change=gauge_change,
                           handling_tracks=tracks, dwell_h=dwell_h, dwell_cv=cv,
-                          handling_trains_per_day=tracks * 24 / dwell_h, exchange_limit_trains_per_day=limit)
+                          handling_trains_per_day=tracks * 24 / dwell_h, exchange_limit_trains_per_day=limit,
+                          clearance_ab_h=clearance_ab_h, clearance_ba_h=clearance_ba_h)
 
 
 def ferry(lid, a, b, *, vessels=1, wagons=57, crossing_h=10.0, handling_h=1.0, max_wait_h=0.0, downtime=0.0):

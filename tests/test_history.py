@@ -7,6 +7,8 @@ the model quantities are checked on hand-computed timelines; every malformed ent
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pathlib import Path
 
 import pytest
@@ -90,6 +92,30 @@ def test_quantities_on_a_hand_computed_timeline():
         (km / 2.0 + km / 2.0 + km / run_box) / 3)
     share = Measure("tonnage_share", "s", via=("a",), among=("a", "b"))
     assert simulated(spec, res, share) == 1.0
+
+
+def test_side_splits_a_crossing_between_its_two_countries():
+    """Hold 5 h into CN, 1 h into KZ; two trains a→c at 00:00 (the second queues 50 min behind the first's 2 h
+    dwell), one c→a at 00:00.
+
+    Into CN: the queue (0 and 4.0 - 2 h 50) is Kazakh time, the dwell and hold (2 + 5 h) Chinese. Into KZ: the
+    dwell and its hold (2 + 1 h) are Kazakh, no queue. CPMM's Kazakh border time is then ``side: KZ``.
+    """
+    net = make_network(list(_line().nodes.values()),
+                       [_line().links["ab"], border("bc", "b", "c", tracks=1, dwell_h=2.0, clearance_ab_h=5.0,
+                                                    clearance_ba_h=1.0)])
+    spec = make_spec(net, [flow("g", "a", "c", departures_h=[0.0, 0.0]), flow("w", "c", "a", departures_h=[0.0])],
+                     days=2.0)
+    res = simulate(spec)
+    queue = (0.0 + 4.0 - (50 / 60 + 2.0)) / 2
+    into_cn = Measure("border_time_h", "s", links=("bc",), into="CN")
+    assert simulated(spec, res, into_cn) == pytest.approx(queue + 7.0)
+    assert simulated(spec, res, replace(into_cn, side="CN")) == pytest.approx(7.0)
+    assert simulated(spec, res, replace(into_cn, side="KZ")) == pytest.approx(queue)
+    assert simulated(spec, res, Measure("border_time_h", "s", links=("bc",), into="KZ", side="KZ")) == pytest.approx(
+        3.0)
+    both_kz = Measure("border_time_h", "s", links=("bc",), side="KZ")  # 2 trains' queue, 1 train's dwell + hold
+    assert simulated(spec, res, both_kz) == pytest.approx((2 * queue + 3.0) / 3)
 
 
 def test_capacity_is_the_tables_capacity_and_converts_to_tonnes():
@@ -202,6 +228,8 @@ def test_all_problems_at_once_and_a_duplicate_id(tmp_path):
      "out_of: got RU, expected a country that 'alashankou_dostyk' leaves"),
     ("{{quantity: border_time_h, scenario: mini, links: [dostyk_aktogay]}}",
      "links: got rail section 'dostyk_aktogay', expected a border crossing or a ferry"),
+    ("{{quantity: border_time_h, scenario: mini, links: [alashankou_dostyk], side: RU}}",
+     "side: got RU, expected one of the two countries of border crossing 'alashankou_dostyk'"),
     ("{{quantity: delivered_mt, scenario: mini, via: [atlantis]}}", "via: got 'atlantis', expected a node"),
     ("{{quantity: speed_kmh, scenario: mini, delay: with, cargo: gold}}", "cargo: got 'gold', expected a cargo class"),
     ("{{quantity: tonnage_share, scenario: mini, via: [dostyk], among: [aktogay]}}",

@@ -9,7 +9,8 @@ Mt/yr) as every train queued at the Iletsk border.
 
 from __future__ import annotations
 
-from conftest import flow, make_network, make_spec, node, rail
+import pytest
+from conftest import border, flow, make_network, make_spec, node, rail
 
 from corridors.routing import candidate_routes, route_graph
 from corridors.simulation import flow_routes
@@ -63,3 +64,21 @@ def test_the_engine_uses_the_scenario_setting():
     n = {m: len(flow_routes(make_spec(net, [flow("f", "a", "d", trains_per_year=365)], k_routes=2,
                                       max_detour=2.0, route_overlap_max=m))["f"]) for m in (0.8, 1.0)}
     assert n == {0.8: 3, 1.0: 2}
+
+
+def test_a_route_counts_each_crossing_s_hold_in_the_direction_it_runs():
+    """Two crossings between KZ a and CN d: b–c holds 30 h into CN and none back, e–f none either way but 10 h
+    more running. Into CN the crossing without a hold is faster; back, the shorter line is."""
+    nodes = [node("a", 70.0), node("b", 71.0), node("c", 71.1, country="CN"), node("e", 71.0, 44.0),
+             node("f", 71.1, 44.0, country="CN"), node("d", 72.0, country="CN")]
+    links = [rail("ab", "a", "b", 100.0, tracks=2, headway_min=10.0, speed_kmh=50.0),
+             border("bc", "b", "c", dwell_h=2.0, clearance_ab_h=30.0),
+             rail("cd", "c", "d", 100.0, tracks=2, headway_min=10.0, speed_kmh=50.0),
+             rail("ae", "a", "e", 350.0, tracks=2, headway_min=10.0, speed_kmh=50.0),
+             border("ef", "e", "f", dwell_h=2.0),
+             rail("fd", "f", "d", 350.0, tracks=2, headway_min=10.0, speed_kmh=50.0)]
+    G = route_graph(make_network(nodes, links))
+    east = candidate_routes(G, "a", "d", k=2, max_detour=3.0)
+    west = candidate_routes(G, "d", "a", k=2, max_detour=3.0)
+    assert [(r.label, r.free_h) for r in east] == [("a>e>f>d", pytest.approx(16.0)), ("a>b>c>d", pytest.approx(36.0))]
+    assert [(r.label, r.free_h) for r in west] == [("d>c>b>a", pytest.approx(6.0)), ("d>f>e>a", pytest.approx(16.0))]

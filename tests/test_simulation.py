@@ -56,6 +56,32 @@ def test_train_through_border_and_ferry():
     assert t.route == "a>b>c>p>q"
 
 
+def test_clearance_hold_holds_no_handling_track():
+    """One track, dwell 2 h, hold 5 h toward CN, none back; trains at 0 and 1 h each way.
+
+    Toward CN: T1 handled 0-2, held 2-7 (out at 7); T2 waits for the track 1-2, handled 2-4, held 4-9.
+    The hold would make T2 wait until 7 if it kept the track. Back: 0-2 and 2-4, no hold.
+    """
+    net = make_network([node("a", 70.0), node("b", 70.1, country="CN")],
+                       [border("ab", "a", "b", dwell_h=2.0, clearance_ab_h=5.0)])
+    res = simulate(make_spec(net, [flow("in", "a", "b", departures_h=[0.0, 1.0]),
+                                   flow("out", "b", "a", departures_h=[0.0, 1.0])]))
+    arrived = {f: sorted(t.arrived_h for t in res.trains if t.flow == f) for f in ("in", "out")}
+    assert arrived == {"in": [pytest.approx(7.0), pytest.approx(9.0)], "out": [pytest.approx(2.0), pytest.approx(4.0)]}
+    border_h = sorted(t.border_h for t in res.trains if t.flow == "in")
+    assert border_h == [pytest.approx(7.0), pytest.approx(8.0)]  # the hold is border time, not a queue
+    assert sorted(t.wait_h for t in res.trains if t.flow == "in") == [pytest.approx(0.0), pytest.approx(1.0)]
+
+
+def test_clearance_hold_draws_around_its_mean():
+    """A log-normal hold with the dwell's cv keeps its mean: 400 trains, mean within 4 standard errors."""
+    net = make_network([node("a", 70.0), node("b", 70.1, country="CN")],
+                       [border("ab", "a", "b", tracks=20, dwell_h=0.5, cv=0.8, clearance_ab_h=10.0)])
+    res = simulate(make_spec(net, [flow("in", "a", "b", departures_h=[i * 0.5 for i in range(400)])], days=20))
+    holds = np.array([t.border_h - t.wait_h for t in res.trains])  # dwell + hold, no queue (20 tracks)
+    assert abs(holds.mean() - 10.5) < 4 * holds.std(ddof=1) / math.sqrt(len(holds))
+
+
 def test_ferry_splits_a_long_train_over_two_sailings():
     """A 57-wagon train on a 30-wagon vessel: two round trips, the train is made up after the second."""
     net = make_network([node("p", 50.0, node_type="port"), node("q", 52.0, node_type="port")],

@@ -354,14 +354,49 @@ def ferry_transit_h(link: FerryLink) -> float:
     return link.crossing_h + 2 * link.port_handling_h
 
 
-def free_time_h(link: Link) -> float:
+def clearance_h(link: Link, forward: bool | None) -> float:
+    """Return the mean clearance hold of a border crossing in one direction, hours.
+
+    The hold stands for the receiving country's formalities (customs,
+    inspection, acceptance by its railway). A train spends it on a reception
+    track after its handling, so it holds no handling track and limits no
+    capacity. It counts on the entry side of the crossing (CAREC CPMM's
+    border-crossing time of the receiving country), the queue before the
+    handover on the exit side.
+
+    Parameters
+    ----------
+    link
+        Any link; only a border crossing has a hold.
+    forward
+        ``True``: from ``from_node`` to ``to_node`` (``clearance_ab_h``);
+        ``False``: the other way; ``None``: the mean of the two, for what has
+        no direction (the undirected routing graph, link tables).
+
+    Returns
+    -------
+    float
+        Hours (0 for rail sections and ferries).
+    """
+    if link.kind != "border":
+        return 0.0
+    if forward is None:
+        return (link.clearance_ab_h + link.clearance_ba_h) / 2
+    return link.clearance_ab_h if forward else link.clearance_ba_h
+
+
+def free_time_h(link: Link, forward: bool | None = None) -> float:
     """Time an unhindered train needs to pass ``link``, in hours.
 
     Parameters
     ----------
     link
         A rail section (running time at line speed), border crossing (typical
-        dwell) or ferry link (:func:`ferry_transit_h`).
+        dwell plus the clearance hold, :func:`clearance_h`) or ferry link
+        (:func:`ferry_transit_h`).
+    forward
+        Direction, as :func:`clearance_h` takes it (only a crossing's hold
+        depends on it).
 
     Returns
     -------
@@ -371,7 +406,7 @@ def free_time_h(link: Link) -> float:
     if link.kind == "rail":
         return link.length_km / link.speed_kmh
     if link.kind == "border":
-        return link.dwell_h
+        return link.dwell_h + clearance_h(link, forward)
     return ferry_transit_h(link)
 
 

@@ -126,6 +126,10 @@ class BorderCrossing(_Link):
     dwell_cv: number(0, 3, "coefficient of variation of the dwell; 3 is already a very heavy tail")
     handling_trains_per_day: number(0.1, 1_440, _PER_DAY, unit="trains/day")
     exchange_limit_trains_per_day: number(0.1, 1_440, _PER_DAY, unit="trains/day") | None = None
+    # Formalities of the receiving country (customs, inspection, acceptance) that hold a train on a reception
+    # track after its handling; ab: from_node -> to_node. See corridors.elements.clearance_h.
+    clearance_ab_h: number(0, 720, "none to " + _HOURS_30_DAYS, unit="h") = 0.0
+    clearance_ba_h: number(0, 720, "none to " + _HOURS_30_DAYS, unit="h") = 0.0
 
 
 class FerryLink(_Link):

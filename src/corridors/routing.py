@@ -40,15 +40,30 @@ MAX_PATHS = 200
 MAX_ROUTES_PER_WANTED = 3
 
 
+def leg_free_h(link, forward: bool | None) -> float:
+    """Free time of one leg for route choice, hours: the link's free time plus a ferry's expected wait.
+
+    ``forward`` as :func:`corridors.elements.free_time_h` takes it (``None``:
+    the mean of the two directions).
+    """
+    w = free_time_h(link, forward)
+    if isinstance(link, FerryLink):
+        w += link.max_wait_h / 2
+    return w
+
+
 def route_graph(net: Network) -> nx.Graph:
-    """Undirected routing graph with free time as weight; expected ferry wait included."""
+    """Undirected routing graph; its weight is the free time averaged over the two directions.
+
+    Paths are enumerated on that weight; a :class:`Route`'s ``free_h`` sums
+    each leg's free time in the direction it is run (a crossing's clearance
+    hold differs by direction).
+    """
     G = nx.Graph()
     G.add_nodes_from(net.nodes)
     for link in net.links.values():
-        w = free_time_h(link)
-        if isinstance(link, FerryLink):
-            w += link.max_wait_h / 2
-        G.add_edge(link.from_node, link.to_node, link=link, free_time_h=w, length_km=link.length_km, id=link.id)
+        G.add_edge(link.from_node, link.to_node, link=link, free_time_h=leg_free_h(link, None),
+                   length_km=link.length_km, id=link.id)
     return G
 
 
@@ -138,7 +153,7 @@ def _k_routes(
             e = H.edges[u, v]
             link = e["link"]
             legs.append((link.id, link.from_node == u))
-            free += e["free_time_h"]
+            free += leg_free_h(link, link.from_node == u)
             km += e["length_km"]
             ok_links.add(link.id)
             if link.kind == "ferry":
@@ -160,6 +175,7 @@ def _k_routes(
     want = k + len(via)
     link_km = {e["id"]: e["length_km"] for _, _, e in H.edges(data=True) if e["id"] is not None}
     accepted = 0
+    best_w = None
     try:
         for n_seen, path in enumerate(nx.shortest_simple_paths(H, src, dst, weight="free_time_h")):
             if n_seen >= MAX_PATHS or accepted >= MAX_ROUTES_PER_WANTED * want:
@@ -175,9 +191,13 @@ def _k_routes(
                 continue  # a loop, a missed `via`, a gateway mid-route: not a route, not counted
             accepted += 1
             best = r.free_h if best is None else min(best, r.free_h)
-            if r.free_h > best * max_detour + 1e-9:
+            # Paths come in order of the undirected weight, so stop on it, not on the directed free time.
+            w = nx.path_weight(H, path, "free_time_h")
+            best_w = w if best_w is None else min(best_w, w)
+            if w > best_w * max_detour + 1e-9:
                 break
-            found.setdefault(r.legs, r)
+            if r.free_h <= best * max_detour + 1e-9:
+                found.setdefault(r.legs, r)
     except nx.NetworkXNoPath:
         pass
     if best is None:

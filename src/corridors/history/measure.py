@@ -10,7 +10,7 @@ trains of the measured period (after warm-up), the way ``summary.json`` and
 from __future__ import annotations
 
 from corridors.elements import free_time_h
-from corridors.history.observed import Measure, Observation, directions
+from corridors.history.observed import Measure, Observation, directions, side_of
 from corridors.model import RunSpec
 from corridors.pipeline import simulate_scenario
 from corridors.results import capacities, cpmm_speeds_kmh, delivered_in_window
@@ -50,8 +50,10 @@ def simulated(spec: RunSpec, res: SimResult, m: Measure) -> float | None:
     float or None
         ``trains_per_day``: trains a day through the links (summed; one
         direction with ``into``). ``border_time_h``: mean hours a train spends
-        at the crossings, queue plus dwell (a ferry: queue plus crossing and
-        port handling), weighted by trains. ``speed_kmh``: mean over delivered
+        at the crossings, queue plus dwell plus clearance hold (a ferry: queue
+        plus crossing and port handling), weighted by trains; with ``side``,
+        only the time at that country's side (its entry: handling and hold;
+        its exit: the queue before the handover). ``speed_kmh``: mean over delivered
         trains of route km over moving hours (``without`` delay) or over
         door-to-door hours (``with``), as CAREC CPMM. ``tonnage_share``:
         delivered tonnes whose route touches ``via`` over those touching
@@ -62,11 +64,16 @@ def simulated(spec: RunSpec, res: SimResult, m: Measure) -> float | None:
         total = weighted = 0.0
         for lid in m.links:
             lk = spec.network.links[lid]
-            fixed = free_time_h(lk) if lk.kind != "rail" else 0.0  # a crossing's dwell, a ferry's transit
             for d in directions(spec, lid, into=m.into, out_of=m.out_of):
                 st = res.elements[lid].direction(d)
+                # Queue plus the fixed part: a crossing's dwell and hold, a ferry's transit.
+                fixed = free_time_h(lk, d == "ab") if lk.kind != "rail" else 0.0
+                queue = st.wait_mean_h
+                if m.side:
+                    leaves, enters = side_of(spec, lid, d)
+                    queue, fixed = (queue, 0.0) if m.side == leaves else (0.0, fixed)
                 total += st.trains_per_day
-                weighted += st.trains_per_day * (st.wait_mean_h + fixed)
+                weighted += st.trains_per_day * (queue + fixed)
         if q == "trains_per_day":
             return total
         return weighted / total if total > 0 else None

@@ -33,7 +33,7 @@ SETS = ("calibration", "test")
 QUANTITIES: dict[str, tuple[str, ...]] = {
     "capacity": ("links", "cargo"),
     "trains_per_day": ("links", "into", "out_of"),
-    "border_time_h": ("links", "into", "out_of"),
+    "border_time_h": ("links", "into", "out_of", "side"),
     "speed_kmh": ("delay", "cargo", "through"),
     "tonnage_share": ("via", "among"),
     "delivered_mt": ("via", "cargo"),
@@ -67,6 +67,12 @@ class Measure:
     into, out_of
         ISO country code: only the direction entering (leaving) that country;
         both directions when neither is given.
+    side
+        ``border_time_h``: ISO country code of one side of the crossings; only
+        the time at that side counts, as CAREC CPMM counts a country's
+        border-crossing time. A train entering the country spends its
+        handling and clearance hold there, one leaving it its queue before the
+        handover (:func:`corridors.elements.clearance_h`).
     cargo
         Cargo class: ``capacity`` in Mt/yr of this cargo; ``speed_kmh`` and
         ``delivered_mt`` only its trains.
@@ -81,6 +87,7 @@ class Measure:
     links: tuple[str, ...] = ()
     into: str = ""
     out_of: str = ""
+    side: str = ""
     cargo: str = ""
     delay: str = ""
     through: tuple[str, ...] = ()
@@ -176,13 +183,24 @@ def directions(spec: RunSpec, link_id: str, into: str = "", out_of: str = "") ->
     """
     if not into and not out_of:
         return ("ab", "ba")
-    lk = spec.network.links[link_id]
-    nodes = spec.network.nodes
-    frm, to = nodes[lk.from_node].country, nodes[lk.to_node].country
+    frm, to = _countries(spec, link_id)
     ends = (("ab", frm, to), ("ba", to, frm))
     if into:
         return tuple(d for d, a, b in ends if b == into and a != into)
     return tuple(d for d, a, b in ends if a == out_of and b != out_of)
+
+
+def _countries(spec: RunSpec, link_id: str) -> tuple[str, str]:
+    """Countries of the ``from_node`` and ``to_node`` of ``link_id``."""
+    lk = spec.network.links[link_id]
+    nodes = spec.network.nodes
+    return nodes[lk.from_node].country, nodes[lk.to_node].country
+
+
+def side_of(spec: RunSpec, link_id: str, d: str) -> tuple[str, str]:
+    """Return ``(exit, entry)``: the countries a train passing ``link_id`` in direction ``d`` leaves and enters."""
+    frm, to = _countries(spec, link_id)
+    return (frm, to) if d == "ab" else (to, frm)
 
 
 def problems_of(spec: RunSpec, m: Measure) -> list[tuple[str, str]]:
@@ -193,6 +211,9 @@ def problems_of(spec: RunSpec, m: Measure) -> list[tuple[str, str]]:
             out.append(("links", f"got '{lid}', expected an element of scenario {m.scenario}"))
         elif m.quantity == "border_time_h" and spec.network.links[lid].kind == "rail":
             out.append(("links", f"got rail section '{lid}', expected a border crossing or a ferry"))
+        elif m.side and (spec.network.links[lid].kind != "border"
+                         or m.side not in _countries(spec, lid) or len(set(_countries(spec, lid))) < 2):
+            out.append(("side", f"got {m.side}, expected one of the two countries of border crossing '{lid}'"))
         elif m.into and not directions(spec, lid, into=m.into):
             out.append(("into", f"got {m.into}, expected a country that '{lid}' enters"))
         elif m.out_of and not directions(spec, lid, out_of=m.out_of):
@@ -235,7 +256,8 @@ def _measure(r: KeyReader, raw: Any, path: tuple, scenarios: dict) -> Measure | 
     for key in ("links", "through", "via", "among"):
         if key in data:
             kw[key] = _strings(r, data[key], (*path, key))
-    for key, choices in (("into", None), ("out_of", None), ("cargo", None), ("delay", ("with", "without"))):
+    for key, choices in (("into", None), ("out_of", None), ("side", None), ("cargo", None),
+                         ("delay", ("with", "without"))):
         if key in data:
             v = data[key]
             if not isinstance(v, str) or (choices and v not in choices):

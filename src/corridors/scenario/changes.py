@@ -39,6 +39,8 @@ _SET_BORDER_KEYS = (
     "dwell_cv",
     "handling_trains_per_day",
     "exchange_limit_trains_per_day",
+    "clearance_ab_h",
+    "clearance_ba_h",
 )
 #: Attributes of the network contract that are derived from others. A change may
 #: give one only with the value it derives to (within :data:`DERIVED_TOLERANCE`,

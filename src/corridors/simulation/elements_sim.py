@@ -20,6 +20,7 @@ from corridors.elements import (
     HOURS_PER_DAY,
     block_layout,
     block_occupation_h,
+    clearance_h,
     ferry_cycle_h,
     ferry_transit_h,
     running_speed_kmh,
@@ -294,8 +295,20 @@ class Border(Element):
             return self.link.dwell_h
         return float(self.sim.streams.get("dwell", f"{self.id}/{d}").lognormal(self.mu, self.sigma))
 
+    def clearance_hold_h(self, d: str) -> float:
+        """One train's clearance hold in direction ``d``, hours: log-normal around its mean with the dwell's cv.
+
+        The mean is :func:`corridors.elements.clearance_h`; a crossing without
+        a hold draws nothing, so its streams stay as they were.
+        """
+        mean = clearance_h(self.link, d == "ab")
+        if mean == 0.0 or self.sigma == 0.0:
+            return mean
+        return float(self.sim.streams.get("clearance", f"{self.id}/{d}").lognormal(
+            math.log(mean) - self.sigma**2 / 2, self.sigma))
+
     def traverse(self, t: Train, forward: bool) -> Iterator:
-        """Wait for a handling track (and the daily exchange limit), then dwell."""
+        """Wait for a handling track (and the daily exchange limit), dwell, then the clearance hold."""
         env = self.env
         d = "ab" if forward else "ba"
         arrived = env.now
@@ -320,6 +333,10 @@ class Border(Element):
         t.wait_h += env.now - arrived
         yield env.timeout(dwell)
         self.tracks[d].release()
+        # The receiving side's formalities: on a reception track, so no handling track is held.
+        hold = self.clearance_hold_h(d) / self.schedule.factor(env.now)
+        if hold > 0.0:
+            yield env.timeout(hold)
         t.border_h += env.now - arrived
         t.crossings += 1
         self._passed(d)

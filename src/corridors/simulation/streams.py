@@ -8,8 +8,8 @@ dwell draws at a crossing and the same storms on a ferry link: a before/after
 difference is paired, and an added flow or line elsewhere shifts no other
 object's draws.
 
-Purposes (see :data:`PURPOSES`): ``arrivals`` per flow, ``dwell`` per border
-crossing and direction, ``weather`` per ferry link.
+Purposes (see :data:`PURPOSES`): ``arrivals`` per flow, ``dwell`` and
+``clearance`` per border crossing and direction, ``weather`` per ferry link.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import numpy as np
 PURPOSES = {
     "arrivals": "inter-arrival gaps and thinning of one flow (object: the flow id)",
     "dwell": "border dwell times of one crossing in one direction (object: 'link id/ab' or 'link id/ba')",
+    "clearance": "clearance holds of one crossing in one direction (object: 'link id/ab' or 'link id/ba')",
     "weather": "calm spells and storms of one ferry link (object: the link id)",
 }
 
