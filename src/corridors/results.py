@@ -188,7 +188,7 @@ def corridor_indicators(res: SimResult) -> list[dict]:
 
     Speed without delay = route km / moving hours; speed with delay = route km /
     door-to-door hours (:func:`cpmm_speeds_kmh`); border crossing time = mean
-    hours per crossing (queue plus dwell).
+    hours per crossing (queue, dwell and clearance hold).
     """
     by_flow: dict[str, list] = {}
     for t in delivered_in_window(res):

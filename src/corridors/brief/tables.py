@@ -227,7 +227,7 @@ def corridor_table(result: ResultFolder, top: int = 15) -> Table:
         rows.append(tuple(cells))
     note = ("CAREC Corridor Performance Measurement and Monitoring indicators, from trains delivered in the "
             "measured period. Speed without delay: route km over moving time; with delay: over door-to-door time; "
-            "border crossing time: mean queue plus dwell per crossing.")
+            "border crossing time: mean queue, handling and clearance per crossing.")
     if any(reps):
         note += " Mean over replications ± the 95 % half-width."
     if len(runs) > 1:
