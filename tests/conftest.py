@@ -23,10 +23,11 @@ from corridors.model import DEFAULT_CARGO, Flow, Operations, RunSpec, SimSetting
 from corridors.network import BorderCrossing, FerryLink, Network, Node, RailSection  # noqa: E402
 
 
-def node(nid, lon, lat=45.0, *, country="KZ", node_type="station", gauge=1520, region=None):
+def node(nid, lon, lat=45.0, *, country="KZ", node_type="station", gauge=1520, region=None, yard_tracks=None,
+         yard_dwell_h=None):
     """A node record at (lon, lat)."""
     return Node(id=nid, name=nid.title(), country=country, node_type=node_type, gauge_mm=gauge,
-                region=region, source="test", lon=lon, lat=lat)
+                region=region, source="test", lon=lon, lat=lat, yard_tracks=yard_tracks, yard_dwell_h=yard_dwell_h)
 
 
 def rail(lid, a, b, length_km, *, tracks=1, loop_spacing_km=None, headway_min=None, speed_kmh=60.0,

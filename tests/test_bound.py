@@ -36,6 +36,26 @@ def test_bound_is_the_tightest_element():
     assert b.bound_mt == pytest.approx(6.0 * 365 * 2850 / 1e6)
 
 
+def test_a_yard_binds_both_directions_together_and_counts_a_region_gateway_once():
+    """b's yard takes 3 tracks x 24 / 6 h = 12 trains/day, all directions: with 5/day fixed toward a, the
+    flow to China gets 7, below the border's 24; a yard at the gateway c (8/day) binds alone once b's is large."""
+    nodes = [node("a", 70.0), node("b", 71.0, yard_tracks=3, yard_dwell_h=6.0),
+             node("c", 71.1, country="CN", region="China", gauge=1435)]
+    links = [rail("ab", "a", "b", 100.0, tracks=2, headway_min=10.0),
+             border("bc", "b", "c", tracks=4, dwell_h=4.0, gauge_change=True)]
+    spec = make_spec(make_network(nodes, links), [flow("x", "a", "China", trains_per_year=365.0),
+                                                  flow("back", "c", "a", trains_per_year=5 * 365.0)])
+    b = bound_for(spec, "China", "inbound")
+    assert b.bound_trains_per_day == pytest.approx(7.0)
+    assert [(e.id, e.kind, e.direction) for e in b.binding] == [("b", "yard", "both")]
+    nodes[1] = node("b", 71.0, yard_tracks=30, yard_dwell_h=6.0)
+    nodes[2] = node("c", 71.1, country="CN", region="China", gauge=1435, yard_tracks=2, yard_dwell_h=6.0)
+    spec = make_spec(make_network(nodes, links), [flow("x", "a", "China", trains_per_year=365.0)])
+    b = bound_for(spec, "China", "inbound")
+    assert b.bound_trains_per_day == pytest.approx(8.0)
+    assert [e.id for e in b.binding] == ["c"]
+
+
 def test_single_track_budget_is_shared_by_both_directions():
     net = chain(border_tracks=20)
     flows = [flow("in", "a", "China", trains_per_year=365.0), flow("back", "China", "a", trains_per_year=5 * 365.0)]

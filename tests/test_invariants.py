@@ -14,9 +14,13 @@ from corridors.simulation import simulate
 
 @st.composite
 def small_runs(draw):
-    """A random tree of 3-6 nodes (single/double track, maybe a border) with 1-4 random flows."""
+    """A random tree of 3-6 nodes (single/double track, maybe a border, maybe yards) with 1-4 random flows."""
     n = draw(st.integers(3, 6))
-    nodes = [node(f"n{i}", 70.0 + 0.5 * i) for i in range(n)]
+    nodes = []
+    for i in range(n):
+        yard = draw(st.none() | st.tuples(st.integers(1, 3), st.floats(0.2, 3.0)))
+        nodes.append(node(f"n{i}", 70.0 + 0.5 * i, **({} if yard is None else
+                                                      {"yard_tracks": yard[0], "yard_dwell_h": yard[1]})))
     links = []
     for i in range(1, n):
         parent = draw(st.integers(0, i - 1))
@@ -61,15 +65,25 @@ def test_engine_invariants(spec):
             assert not got
             continue
         nodes = t.route.split(">")
+        stop = [spec.network.nodes[n].yard_dwell_h or 0.0 for n in nodes]
         assert len(got) <= len(nodes) - 1
         if t.status == "delivered":
             assert len(got) == len(nodes) - 1
-            assert math.isclose(got[-1][3], t.arrived_h)
+            if stop[-1]:
+                assert t.arrived_h >= got[-1][3] + stop[-1] - 1e-9  # its stop at the destination's yard
+            else:
+                assert math.isclose(got[-1][3], t.arrived_h)
         for (lid, fwd, t0, t1), (u, v) in zip(got, zip(nodes, nodes[1:])):
             link = spec.network.links[lid]
             assert (link.from_node, link.to_node) == ((u, v) if fwd else (v, u))
-        for a, b in zip(got, got[1:]):
-            assert b[2] == a[3]  # the next link starts when the previous one ends
+        for k, (a, b) in enumerate(zip(got, got[1:]), start=1):
+            if stop[k]:
+                assert b[2] >= a[3] + stop[k] - 1e-9  # a yard between: its stop, maybe a queue before it
+            else:
+                assert b[2] == a[3]  # the next link starts when the previous one ends
+    # A yard never holds more trains than its tracks: its busy time fits in tracks x the measured hours.
+    for nid, st_ in res.yards.items():
+        assert st_.busy_share <= spec.network.nodes[nid].yard_tracks + 1e-9
 
 
 @settings(max_examples=5, deadline=None)

@@ -197,9 +197,31 @@ def test_disruption_reason_is_kept(tmp_path):
 def test_every_change_kind_has_one_handler_in_documented_order():
     assert CHANGE_KINDS == (
         "open", "add_node", "add_section", "add_border", "add_ferry",
-        "upgrade", "set_border", "set_ferry", "close", "slowdown", "remove",
+        "upgrade", "set_border", "set_ferry", "set_yard", "close", "slowdown", "remove",
     )
     assert tuple(CHANGE_HANDLERS) == CHANGE_KINDS
+
+
+@pytest.mark.parametrize("item, expected", [
+    ("set_yard: {id: aktogay, yard_tracks: 8, yard_dwell_h: 2}", (8, 2.0)),
+    ("set_yard: {id: moyinty, yard_tracks: 4}", "node 'moyinty' has no yard yet, expected yard_dwell_h too"),
+    ("set_yard: {id: aktogai, yard_dwell_h: 2}", "expected the id of a node; did you mean 'aktogay'?"),
+    ("set_yard: {id: aktogay, yard_dwell_h: 0}", "yard_dwell_h: got 0"),
+    ("set_yard: {id: aktogay, tracks: 3}", "tracks"),
+    ("set_yard: {id: aktogay}", "nothing to change"),
+])
+def test_set_yard_changes_a_node_s_yard_and_reports_what_is_wrong(tmp_path, item, expected):
+    """The failing cases are reported at the item, with what was expected; a second set_yard changes one key."""
+    path = scenario(tmp_path, f"changes:\n  - {item}\n")
+    if isinstance(expected, tuple):
+        assert validate_file(path) == []
+        node = load_scenario(path).network.nodes["aktogay"]
+        assert (node.yard_tracks, node.yard_dwell_h) == expected
+        path = scenario(tmp_path, f"changes:\n  - {item}\n  - set_yard: {{id: aktogay, yard_tracks: 3}}\n")
+        assert load_scenario(path).network.nodes["aktogay"].yard_tracks == 3
+    else:
+        (msg,) = validate_file(path)
+        assert "changes[0].set_yard" in msg and expected in msg, msg
 
 
 def test_plausible_tracks_and_dwell_whose_rate_is_not_are_reported_where_written(tmp_path):

@@ -135,6 +135,32 @@ def _border_dwell():
     later(lambda d: last(one(border("l", "a", "b", dwell_h=d), XB), two_trains(at=[0.0])), 2.0, 4.0)
 
 
+def _border_clearance(attr):
+    """A hold in its own direction only: ab delays trains a→b, ba trains b→a."""
+    def check():
+        def arrival(h, origin, dest):
+            return last(one(border("l", "a", "b", dwell_h=2.0, **{attr: h}), XB), two_trains(origin, dest, at=[0.0]))
+        fwd = attr == "clearance_ab_h"
+        later(lambda h: arrival(h, *(("a", "b") if fwd else ("b", "a"))), 0.0, 5.0)
+        assert arrival(0.0, *(("b", "a") if fwd else ("a", "b"))) == arrival(5.0, *(("b", "a") if fwd else ("a", "b")))
+    return check
+
+
+def _yard(attr):
+    """A stop at b on the way a→c: longer with a longer stop, and a queue with fewer tracks."""
+    def check():
+        def arrival(**yard):
+            nodes = [node("a", 70.0), node("b", 70.5, **yard), node("c", 71.0)]
+            net = make_network(nodes, [rail("ab", "a", "b", 30.0, tracks=2, headway_min=10.0),
+                                       rail("bc", "b", "c", 30.0, tracks=2, headway_min=10.0)])
+            return last(net, [flow("x", "a", "c", departures_h=[0.0, 0.3, 0.6])])
+        if attr == "yard_dwell_h":
+            later(lambda d: arrival(yard_tracks=3, yard_dwell_h=d), 1.0, 3.0)
+        else:
+            later(lambda n: arrival(yard_tracks=n, yard_dwell_h=2.0), 3, 1)
+    return check
+
+
 def _border_cv():
     """A random dwell spreads the trains' border times; a fixed one does not."""
     def spread(cv):
@@ -454,6 +480,10 @@ EFFECTS: dict[str, Entry] = {
     "BorderCrossing.dwell_h": _border_dwell,
     "BorderCrossing.dwell_cv": _border_cv,
     "BorderCrossing.exchange_limit_trains_per_day": _border_limit,
+    "BorderCrossing.clearance_ab_h": _border_clearance("clearance_ab_h"),
+    "BorderCrossing.clearance_ba_h": _border_clearance("clearance_ba_h"),
+    "Node.yard_tracks": _yard("yard_tracks"),
+    "Node.yard_dwell_h": _yard("yard_dwell_h"),
     "FerryLink.crossing_h": _ferry_crossing,
     "FerryLink.vessels": _ferry_vessels,
     "FerryLink.wagons_per_vessel": _ferry_wagons,
@@ -567,6 +597,9 @@ EFFECTS: dict[str, Entry] = {
     "change.upgrade": "the keys below",
     "change.set_border": "the keys below",
     "change.set_ferry": "the keys below",
+    "change.set_yard": _change("set_yard: {id: aktogay, yard_tracks: 4, yard_dwell_h: 2}",
+                               "set_yard: {id: aktogay, yard_tracks: 6, yard_dwell_h: 2}",
+                               lambda s: s.network.nodes["aktogay"].yard_tracks),
     "change.close": "the CloseSpec keys",
     "change.slowdown": "the SlowdownSpec keys",
 }
@@ -576,7 +609,8 @@ MODIFY_VALUES = {
     "upgrade": ("dostyk_aktogay", {"tracks": 2, "loop_spacing_km": 30, "headway_min": 12, "speed_kmh": 40,
                                    "electrified": True}),
     "set_border": ("alashankou_dostyk", {"handling_tracks": 6, "dwell_h": 7, "dwell_cv": 0.9,
-                                         "exchange_limit_trains_per_day": 3}),
+                                         "exchange_limit_trains_per_day": 3, "clearance_ab_h": 30,
+                                         "clearance_ba_h": 12}),
     "set_ferry": ("aktau_baku", {"vessels": 5, "wagons_per_vessel": 33, "crossing_h": 30, "port_handling_h": 9,
                                  "max_wait_h": 11, "weather_downtime_share": 0.3}),
 }

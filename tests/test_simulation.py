@@ -82,6 +82,30 @@ def test_clearance_hold_draws_around_its_mean():
     assert abs(holds.mean() - 10.5) < 4 * holds.std(ddof=1) / math.sqrt(len(holds))
 
 
+def test_every_train_touching_a_yard_node_stops_there_and_the_tracks_are_shared():
+    """a –60 km– b (yard: 1 track, 2 h stop) –60 km– c, 60 km/h double track, 10 min headway at 60 % (16 min 40 s).
+
+    East 1 leaves a at 0: b 1–3, c at 4. East 2 enters one timetable headway later: at b at 1 h 16 min 40 s,
+    waits for the track until 3, stops 3–5, c at 6. West leaves c at 0.5: at b at 1.5, behind East 2 (FIFO),
+    stops 5–7, a at 8. A train ending at the yard node stops there too: c→b at 0.6 enters one headway behind West
+    (0.5 + 16 min 40 s), reaches b at 1 h 46 min 40 s, waits behind the three until 7, stops 7–9.
+    """
+    nodes = [node("a", 70.0), node("b", 71.0, yard_tracks=1, yard_dwell_h=2.0), node("c", 72.0)]
+    links = [rail("ab", "a", "b", 60.0, tracks=2, headway_min=10.0), rail("bc", "b", "c", 60.0, tracks=2,
+                                                                             headway_min=10.0)]
+    spec = make_spec(make_network(nodes, links), [
+        flow("east", "a", "c", departures_h=[0.0, 0.0]), flow("west", "c", "a", departures_h=[0.5]),
+        flow("end", "c", "b", departures_h=[0.6])], maintenance_h=0.0)
+    res = simulate(spec)
+    got = {f: sorted(t.arrived_h for t in res.trains if t.flow == f) for f in ("east", "west", "end")}
+    assert got == {"east": [pytest.approx(4.0), pytest.approx(6.0)], "west": [pytest.approx(8.0)],
+                   "end": [pytest.approx(9.0)]}
+    west = next(t for t in res.trains if t.flow == "west")
+    assert west.wait_h == pytest.approx(5.0 - 1.5)
+    yard = res.yards["b"]
+    assert yard.trains == 4 and yard.wait_max_h == pytest.approx(7.0 - (1.5 + 10 / 0.6 / 60))
+
+
 def test_ferry_splits_a_long_train_over_two_sailings():
     """A 57-wagon train on a 30-wagon vessel: two round trips, the train is made up after the second."""
     net = make_network([node("p", 50.0, node_type="port"), node("q", 52.0, node_type="port")],

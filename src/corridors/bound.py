@@ -18,6 +18,8 @@ capacity search. Constraints:
   train's block occupation by its cargo speed
   (:func:`corridors.elements.single_track_coef`, on the engine's blocks);
 * ferries: ``sum_c wagons_c x[c, dir] <= wagons/day``;
+* yards: every train that enters, leaves or passes a node with a yard, all
+  directions together, ``<= yard_tracks * 24 / yard_dwell_h``;
 * a flow with a corridor constraint (``via``) is carried on its candidate
   routes (path columns, see ``_LP._commodity_arcs``), every other flow on
   any route (arc columns).
@@ -37,7 +39,13 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, vstack
 
 from corridors import REGIONS
-from corridors.elements import element_kind, link_capacity, region_attribute, single_track_coef
+from corridors.elements import (
+    element_kind_of,
+    link_capacity,
+    region_attribute,
+    single_track_coef,
+    yard_capacity_per_day,
+)
 from corridors.model import Flow, RunSpec
 from corridors.network import FerryLink, RailSection
 from corridors.routing import candidate_routes, route_graph
@@ -225,6 +233,9 @@ class _LP:
                                wagons_per_train=ops.wagons_per_train_reference)
             for lid, lk in net.links.items()
         }
+        #: Trains/day each node's yard takes, all directions together (nodes with a yard only).
+        self.yard_caps = {nid: cap for nid, node in net.nodes.items()
+                          if (cap := yard_capacity_per_day(node)) is not None}
         self.G = route_graph(net)
         self._via_cache: dict[tuple, list] = {}
         #: Fixed path columns per flow id (:func:`route_split`); others get arcs or via-routes.
@@ -264,6 +275,22 @@ class _LP:
         if f.destination in REGIONS:
             cols += [(g, "__dst", ()) for g in net.gateways(f.destination)]
         return cols
+
+    def _yards_of(self, f: Flow, u: str, v: str, legs: tuple[tuple[str, str], ...]) -> list[str]:
+        """Return the yard nodes a column's trains stop at.
+
+        They are the node each leg enters, a gateway entered from a region end,
+        and a route column's first node: a yard counts once per train, as the
+        engine stops it.
+        """
+        net = self.spec.network
+        heads = [net.links[lid].to_node if d == "ab" else net.links[lid].from_node for lid, d in legs]
+        if not legs and u == "__src":
+            heads = [v]
+        if f.via and legs:
+            lid, d = legs[0]
+            heads.insert(0, net.links[lid].from_node if d == "ab" else net.links[lid].to_node)
+        return [n for n in heads if n in self.yard_caps]
 
     def solve(self, scaled: list[Flow], fixed: list[Flow], *, uniform: bool = True) -> LPSolution:
         """Serve ``fixed`` as fully as possible, then maximise the ``scaled`` flows.
@@ -364,9 +391,14 @@ class _LP:
                 for d in ("ab", "ba"):
                     cap_rows[(lid, d)] = q
                     b_ub.append(cap.trains_per_day); ub_meta.append((lid, d)); q += 1
+        yard_rows: dict[str, int] = {}
+        for nid, cap in sorted(self.yard_caps.items()):
+            yard_rows[nid] = q
+            b_ub.append(cap); ub_meta.append((nid, "both")); q += 1
         for ci, (f, arcs) in enumerate(zip(flows, comm_arcs)):
             cargo = spec.cargo[f.cargo]
-            for j, (_u, _v, legs) in enumerate(arcs):
+            for j, (u, v, legs) in enumerate(arcs):
+                col = int(offsets[ci]) + j
                 for lid, d in legs:
                     lk = net.links[lid]
                     if isinstance(lk, RailSection) and lk.tracks == 1:
@@ -375,7 +407,11 @@ class _LP:
                         coef = float(cargo.wagons_per_train)
                     else:
                         coef = 1.0
-                    ub_rows.append(cap_rows[(lid, d)]); ub_cols.append(int(offsets[ci]) + j); ub_vals.append(coef)
+                    ub_rows.append(cap_rows[(lid, d)]); ub_cols.append(col); ub_vals.append(coef)
+                for nid in self._yards_of(f, u, v, legs):
+                    ub_rows.append(yard_rows[nid]); ub_cols.append(col); ub_vals.append(1.0)
+            if f.origin in yard_rows and not f.via:  # an arc-flow column never enters its own origin
+                ub_rows.append(yard_rows[f.origin]); ub_cols.append(int(offsets[-1]) + ci); ub_vals.append(1.0)  # y_c
         A_ub = coo_matrix((ub_vals, (ub_rows, ub_cols)), shape=(len(b_ub), n_var)).tocsr()
         return A_ub, b_ub, ub_meta
 
@@ -417,7 +453,7 @@ class _LP:
         binding = []
         for i, (lid, d) in enumerate(ub_meta):
             if b_ub[i] > 0 and abs(duals[i]) > 1e-9 and load[i] >= b_ub[i] * (1 - 1e-6):
-                binding.append(BindingElement(lid, element_kind(net.links[lid]), d,
+                binding.append(BindingElement(lid, element_kind_of(net, lid), d,
                                               utilisation=round(float(load[i] / b_ub[i]), 4),
                                               dual=round(float(-duals[i]), 6)))
         binding.sort(key=lambda b: -b.dual)

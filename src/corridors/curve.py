@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from corridors.elements import utilisation
+from corridors.elements import utilisation, yard_capacity_per_day
 from corridors.model import RunSpec
 from corridors.simulation import HOURS_PER_DAY, SimResult
 from corridors.statistics import Estimate, estimate
@@ -261,7 +261,7 @@ def busy_elements(spec: RunSpec, res: SimResult, threshold: float = 0.9) -> dict
     Returns
     -------
     dict of str to float
-        Link id -> utilisation rounded to 4 decimals, in decreasing order.
+        Link (or yard node) id -> utilisation rounded to 4 decimals, in decreasing order.
     """
     from corridors.results import capacities
 
@@ -270,5 +270,7 @@ def busy_elements(spec: RunSpec, res: SimResult, threshold: float = 0.9) -> dict
     for lid, cap in caps.items():
         el = res.elements[lid]
         out[lid] = utilisation(spec.network.links[lid], cap, el.ab.trains_per_day, el.ba.trains_per_day)
+    for nid, st in res.yards.items():  # a yard: all directions against its one capacity
+        out[nid] = st.trains_per_day / yard_capacity_per_day(spec.network.nodes[nid])
     busy = {k: round(v, 4) for k, v in out.items() if v >= threshold}
     return dict(sorted(busy.items(), key=lambda kv: -kv[1]))

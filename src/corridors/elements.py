@@ -410,6 +410,34 @@ def free_time_h(link: Link, forward: bool | None = None) -> float:
     return ferry_transit_h(link)
 
 
+def yard_dwell_h(node) -> float:
+    """Return a train's stop at a node's yard, hours (0 for a node without a yard).
+
+    Parameters
+    ----------
+    node
+        A :class:`~corridors.network.Node`.
+    """
+    return node.yard_dwell_h if node.yard_tracks is not None and node.yard_dwell_h is not None else 0.0
+
+
+def yard_capacity_per_day(node) -> float | None:
+    """Return the trains a day a node's yard can take, all directions together, or None without a yard.
+
+    ``yard_tracks x 24 / yard_dwell_h``: the receiving-departure tracks each
+    hold one train for its stop (Little's law at full occupation, the rule of
+    :func:`handling_rate_per_day`).
+
+    Parameters
+    ----------
+    node
+        A :class:`~corridors.network.Node`.
+    """
+    if node.yard_tracks is None or node.yard_dwell_h is None:
+        return None
+    return handling_rate_per_day(node.yard_tracks, node.yard_dwell_h)
+
+
 def element_kind(link: Link) -> str:
     """Name the element type of a link, as reports do.
 
@@ -426,6 +454,20 @@ def element_kind(link: Link) -> str:
     if link.kind == "rail":
         return "single_track" if link.tracks == 1 else "double_track"
     return link.kind
+
+
+def element_kind_of(network, element_id: str) -> str:
+    """Name the element type of a link or a node's yard of ``network``, as reports do.
+
+    Parameters
+    ----------
+    network
+        A :class:`~corridors.network.Network`.
+    element_id
+        A link id (:func:`element_kind`) or the id of a node with a yard (``yard``).
+    """
+    link = network.links.get(element_id)
+    return element_kind(link) if link is not None else "yard"
 
 
 # --------------------------------------------------------------------------- capacity

@@ -26,11 +26,14 @@ if TYPE_CHECKING:
     from corridors.comparison import ComparisonDoc
 
 
-def draw_utilisation_map(spec, secs: list[dict], crossings: list[dict], path: Path, *, title: str) -> None:
-    """``map.png``: links coloured by utilisation, the five busiest labelled."""
-    util = {r["id"]: r["utilisation"] for r in [*secs, *crossings] if r["utilisation"] is not None}
+def draw_utilisation_map(spec, secs: list[dict], crossings: list[dict], path: Path, *, title: str,
+                         yards: list[dict] = ()) -> None:
+    """``map.png``: links (and node yards) coloured by utilisation, the five busiest labelled."""
+    util = {r["id"]: r["utilisation"] for r in [*secs, *crossings, *yards] if r["utilisation"] is not None}
     top = sorted(util.items(), key=lambda kv: -kv[1])[:5]
-    labels = {lid: f"{spec.network.links[lid].name} {u:.0%}" for lid, u in top if u > 0}
+    names = {**{k: lk.name for k, lk in spec.network.links.items()},
+             **{r["id"]: f"{r['name']} yard" for r in yards}}
+    labels = {eid: f"{names[eid]} {u:.0%}" for eid, u in top if u > 0}
     fig, _ = plot_utilisation(spec.network, util, labels=labels, title=title)
     save_figure(fig, path)
 

@@ -78,6 +78,12 @@ class Node(_Record):
     source: str
     lon: Lon
     lat: Lat
+    # A yard every train touching the node stops in (technical inspection, crew or locomotive change,
+    # reception at a port): receiving-departure tracks shared by all directions. See corridors.elements.yard_*.
+    yard_tracks: number(1, 100, "a technical station has a few receiving-departure tracks, the largest "
+                        "marshalling yards some dozens", integer=True) | None = None
+    yard_dwell_h: number(0.1, 72, "a technical stop takes at least minutes; three days is a train parked, "
+                         "not processed", unit="h") | None = None
 
 
 class _Link(_Record):
@@ -527,6 +533,9 @@ def check_network(net: Network, *, check_lengths: bool = True) -> list[str]:
     problems: list[str] = []
     ids = set(net.nodes) & set(net.links)
     problems += [f"{i}: id used by both a node and a link" for i in sorted(ids)]
+    for node in net.nodes.values():
+        if (node.yard_tracks is None) != (node.yard_dwell_h is None):
+            problems.append(f"{node.id}: a yard needs both yard_tracks and yard_dwell_h")
     seen_pairs: dict[frozenset, str] = {}
     for link in net.links.values():
         missing = [n for n in link.ends if n not in net.nodes]

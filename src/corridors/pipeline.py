@@ -272,7 +272,8 @@ def write_run_files(out: Path, spec: RunSpec, res: SimResult, *, wall_s: float,
     doc = results.write_run(out, spec, res, replications=replications, secs=secs, crossings=crossings)
     (out / "scenario.resolved.yaml").write_text(dump_resolved_yaml(spec), encoding="utf-8")
     draw_utilisation_map(spec, secs, crossings, out / "map.png",
-                         title=f"{spec.name}: utilisation of analytic capacity (seed {res.seed})")
+                         title=f"{spec.name}: utilisation of analytic capacity (seed {res.seed})",
+                         yards=results.yard_rows(spec, res))
     results.write_json(out / "run.json", results.run_metadata(spec, wall_time_s=wall_s))
     return doc
 

@@ -4,7 +4,8 @@ Output folder of ``corridors run`` (keys of ``summary.json`` are a contract)::
 
     summary.json             scenario, seed, sim_days, trains{...}, regions{R: {inbound, outbound}}, ...
     sections.csv / .gpkg     per rail section: trains/day each way, occupied share, waits, capacity
-    crossings.csv            borders and ferries: throughput, queue, waits, dwell
+    crossings.csv            borders and ferries: throughput, queue, waits, dwell, clearance hold by direction
+    yards.csv                nodes with a yard: trains/day (all directions), waits, capacity, utilisation
     trains.csv.gz            one row per train
     corridors.csv            CAREC CPMM indicators per flow (corridor); with replications also their mean and 95 % half-width
     scenario.resolved.yaml   the scenario after extends and changes
@@ -30,7 +31,14 @@ from pathlib import Path
 import numpy as np
 
 from corridors import REGIONS, __version__
-from corridors.elements import Capacity, ferry_transit_h, link_capacity, region_attribute, utilisation
+from corridors.elements import (
+    Capacity,
+    ferry_transit_h,
+    link_capacity,
+    region_attribute,
+    utilisation,
+    yard_capacity_per_day,
+)
 from corridors.model import RunSpec
 from corridors.network import BorderCrossing, FerryLink, RailSection
 from corridors.simulation import HOURS_PER_DAY, SimResult
@@ -116,16 +124,35 @@ def crossing_rows(spec: RunSpec, res: SimResult) -> list[dict]:
             row[f"queue_mean_{d}"] = _r(p.trains / max(measured_h, 1e-9) * p.wait_mean_h, 3)
         if isinstance(lk, BorderCrossing):
             row["dwell_h"] = lk.dwell_h
+            row["clearance_h_ab"], row["clearance_h_ba"] = lk.clearance_ab_h, lk.clearance_ba_h
             row["gauge_change"] = lk.gauge_change
             row["sailings"] = row["wagons_carried"] = None
         elif isinstance(lk, FerryLink):
             row["dwell_h"] = _r(ferry_transit_h(lk), 3)
+            row["clearance_h_ab"] = row["clearance_h_ba"] = 0.0
             row["gauge_change"] = False
             row["sailings"] = el.ferry.sailings
             row["wagons_carried"] = el.ferry.wagons_carried
         row["capacity_trains_per_day"] = _r(caps[lid].trains_per_day, 3)
         row["utilisation"] = _r(utilisation(lk, caps[lid], el.ab.trains_per_day, el.ba.trains_per_day))
         rows.append(row)
+    return rows
+
+
+def yard_rows(spec: RunSpec, res: SimResult) -> list[dict]:
+    """One row per node with a yard (``yards.csv``): trains a day, all directions, waits, capacity, utilisation."""
+    measured_h = (res.sim_days - res.warmup_days) * HOURS_PER_DAY
+    rows = []
+    for nid, st in sorted(res.yards.items()):
+        node = spec.network.nodes[nid]
+        cap = yard_capacity_per_day(node)
+        rows.append({
+            "id": nid, "name": node.name, "node_type": node.node_type, "yard_tracks": node.yard_tracks,
+            "yard_dwell_h": node.yard_dwell_h, "trains_per_day": _r(st.trains_per_day, 3),
+            "wait_mean_h": _r(st.wait_mean_h, 3), "wait_p95_h": _r(st.wait_p95_h, 3),
+            "queue_mean": _r(st.trains / max(measured_h, 1e-9) * st.wait_mean_h, 3),
+            "capacity_trains_per_day": _r(cap, 3), "utilisation": _r(st.trains_per_day / cap),
+        })
     return rows
 
 
@@ -360,6 +387,7 @@ def write_run(
     write_csv(out / "sections.csv", secs)
     write_sections_gpkg(out / "sections.gpkg", spec, secs)
     write_csv(out / "crossings.csv", crossing_rows(spec, res) if crossings is None else crossings)
+    write_csv(out / "yards.csv", yard_rows(spec, res))
     write_csv(out / "trains.csv.gz", train_rows(res), gz=True)
     write_csv(out / "corridors.csv", corridor_rows(doc))
     return doc

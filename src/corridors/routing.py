@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from corridors.elements import free_time_h
+from corridors.elements import free_time_h, yard_dwell_h
 from corridors.network import FerryLink, Network
 
 log = logging.getLogger(__name__)
@@ -55,14 +55,19 @@ def leg_free_h(link, forward: bool | None) -> float:
 def route_graph(net: Network) -> nx.Graph:
     """Undirected routing graph; its weight is the free time averaged over the two directions.
 
-    Paths are enumerated on that weight; a :class:`Route`'s ``free_h`` sums
-    each leg's free time in the direction it is run (a crossing's clearance
-    hold differs by direction).
+    Paths are enumerated on that weight (with half of each end's yard stop); a
+    :class:`Route`'s ``free_h`` sums each leg's free time in the direction it
+    is run (a crossing's clearance hold differs by direction) and the stop at
+    every yard the route touches, its ends included
+    (:func:`corridors.elements.yard_dwell_h`).
     """
     G = nx.Graph()
-    G.add_nodes_from(net.nodes)
+    for nid, node in net.nodes.items():
+        G.add_node(nid, yard_h=yard_dwell_h(node))
     for link in net.links.values():
-        G.add_edge(link.from_node, link.to_node, link=link, free_time_h=leg_free_h(link, None),
+        # Half of each end's yard stop: a path's weight then holds every yard it passes through.
+        ends_h = (G.nodes[link.from_node]["yard_h"] + G.nodes[link.to_node]["yard_h"]) / 2
+        G.add_edge(link.from_node, link.to_node, link=link, free_time_h=leg_free_h(link, None) + ends_h,
                    length_km=link.length_km, id=link.id)
     return G
 
@@ -158,6 +163,7 @@ def _k_routes(
             ok_links.add(link.id)
             if link.kind == "ferry":
                 ok_links.add("ferry")
+        free += sum(H.nodes[p].get("yard_h", 0.0) for p in path)
         ok_nodes = set(path)
         if via and not all(any(x in ok_nodes or x in ok_links for x in grp) for grp in via):
             return None

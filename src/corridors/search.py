@@ -48,7 +48,7 @@ from corridors.curve import (
     crossing,
     observe,
 )
-from corridors.elements import element_kind
+from corridors.elements import element_kind_of
 from corridors.model import RunSpec
 from corridors.simulation import HOURS_PER_DAY, flow_routes, simulate
 from corridors.statistics import Estimate, estimate
@@ -558,5 +558,5 @@ def bottlenecks_at(sc: SimulatedCapacity, spec: RunSpec) -> tuple[Bottleneck, ..
     p = sc.nearest_point()
     if p is None:
         return ()
-    return tuple(Bottleneck(lid, element_kind(spec.network.links[lid]), u)
+    return tuple(Bottleneck(lid, element_kind_of(spec.network, lid), u)
                  for lid, u in p.observations[0].utilisation.items())

@@ -15,6 +15,7 @@ KIND_LABEL = {
     "double_track": "double-track section",
     "border": "border crossing",
     "ferry": "ferry link",
+    "yard": "yard",
 }
 
 
@@ -24,6 +25,8 @@ def _kind_of(row: dict | None) -> str | None:
         return None
     if "tracks" in row:
         return "single_track" if row["tracks"] == 1 else "double_track"
+    if "yard_tracks" in row:
+        return "yard"
     return row.get("kind")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from corridors import __version__
@@ -40,8 +40,9 @@ class RunFolder:
         ``run.json``.
     scenario
         ``scenario.resolved.yaml``.
-    sections, crossings
-        Rows of ``sections.csv`` and ``crossings.csv`` (numbers parsed, empty cells ``None``).
+    sections, crossings, yards
+        Rows of ``sections.csv``, ``crossings.csv`` and ``yards.csv`` (numbers
+        parsed, empty cells ``None``; no yards when the file is absent).
     """
 
     path: Path
@@ -50,6 +51,7 @@ class RunFolder:
     scenario: dict
     sections: list[dict]
     crossings: list[dict]
+    yards: list[dict] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -62,7 +64,7 @@ class RunFolder:
         return " ".join(str(self.scenario.get("description") or "").split())
 
     def element(self, eid: str) -> dict | None:
-        """Return the row of ``sections.csv`` or ``crossings.csv`` with this id.
+        """Return the row of ``sections.csv``, ``crossings.csv`` or ``yards.csv`` with this id.
 
         Parameters
         ----------
@@ -74,7 +76,7 @@ class RunFolder:
         dict or None
             The row (column name to parsed cell), or ``None`` when neither table holds ``eid``.
         """
-        for row in (*self.sections, *self.crossings):
+        for row in (*self.sections, *self.crossings, *self.yards):
             if row["id"] == eid:
                 return row
         return None
@@ -222,7 +224,8 @@ def _read_run(folder: Path) -> RunFolder:
         if key not in summary:
             raise ResultError(f"{folder / 'summary.json'}: no '{key}' key; not a corridors run summary")
     return RunFolder(path=folder, summary=summary, meta=meta, scenario=_read_yaml(folder / "scenario.resolved.yaml"),
-                     sections=_read_csv(folder / "sections.csv"), crossings=_read_csv(folder / "crossings.csv"))
+                     sections=_read_csv(folder / "sections.csv"), crossings=_read_csv(folder / "crossings.csv"),
+                     yards=_read_csv(folder / "yards.csv") if (folder / "yards.csv").is_file() else [])
 
 
 def read_result(result_dir: str | Path) -> ResultFolder:

@@ -253,7 +253,7 @@ def _busiest_table(result: ResultFolder, names: ElementNames, top: int) -> Table
     runs = result.runs
     util: dict[str, list] = {}
     for i, run in enumerate(runs):
-        for row in (*run.sections, *run.crossings):
+        for row in (*run.sections, *run.crossings, *run.yards):
             util.setdefault(row["id"], [None] * len(runs))[i] = row.get("utilisation")
     order = sorted(util, key=lambda k: -max((u or 0.0) for u in util[k]))
     order = [k for k in order if max((u or 0.0) for u in util[k]) > 0][:top]
@@ -261,8 +261,8 @@ def _busiest_table(result: ResultFolder, names: ElementNames, top: int) -> Table
     rows = tuple((names.name(k), KIND_LABEL.get(names.kind(k) or "", ""),
                   *(fmt_pct(u) if u is not None else "not open" for u in util[k])) for k in order)
     return Table(head, rows, frozenset(range(2, len(head))),
-                 note="Carried trains over analytic capacity at scenario demand (single track: both directions "
-                      "share one budget). Above 90% queues grow quickly with any extra traffic.")
+                 note="Carried trains over analytic capacity at scenario demand (single track and yards: both "
+                      "directions share one budget). Above 90% queues grow quickly with any extra traffic.")
 
 
 def _queue_rows(result: ResultFolder, names: ElementNames) -> list[tuple[str, ...]]:

@@ -466,6 +466,37 @@ def _link_to_modify(
     return link
 
 
+_YARD_KEYS = ("yard_tracks", "yard_dwell_h")
+
+
+@_handles("set_yard")
+def _set_yard(problems: Problems, state: NetworkState, body: Any, path: KeyPath) -> None:
+    """Give a node a yard, or change its yard (``yard_tracks``, ``yard_dwell_h``)."""
+    if not isinstance(body, dict):
+        problems.err(path, f"got {show(body)}, expected a mapping with id and the yard's attributes")
+        return
+    ok = _check_keys(problems, body, ("id", *_YARD_KEYS), path)
+    nid = body.get("id")
+    if not isinstance(nid, str) or nid not in state.nodes:
+        problems.err((*path, "id"), f"got {show(nid)}, expected the id of a node"
+                     + (did_you_mean(nid, state.nodes) if isinstance(nid, str) else ""))
+        return
+    update = {k: v for k, v in body.items() if k in _YARD_KEYS}
+    if not ok:
+        return
+    if not update:
+        problems.err(path, f"nothing to change, expected at least one of: {', '.join(_YARD_KEYS)}")
+        return
+    new = validate(problems, Node, {**state.nodes[nid].model_dump(), **update}, path, strict=True)
+    if new is None:
+        return
+    if (new.yard_tracks is None) != (new.yard_dwell_h is None):
+        missing = "yard_dwell_h" if new.yard_dwell_h is None else "yard_tracks"
+        problems.err(path, f"node '{nid}' has no yard yet, expected {missing} too")
+        return
+    state.nodes[nid] = new
+
+
 # --------------------------------------------------------------------------- close / slowdown
 
 

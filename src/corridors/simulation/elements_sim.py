@@ -26,6 +26,7 @@ from corridors.elements import (
     running_speed_kmh,
     running_time_h,
     timetable_headway_min,
+    yard_dwell_h,
 )
 from corridors.network import BorderCrossing, FerryLink, RailSection
 from corridors.simulation.records import (
@@ -340,6 +341,43 @@ class Border(Element):
         t.border_h += env.now - arrived
         t.crossings += 1
         self._passed(d)
+
+
+class Yard(Element):
+    """A node's yard: receiving-departure tracks shared by every direction; each train touching the node stops.
+
+    ``link`` is the :class:`~corridors.network.Node`; its statistics are kept
+    as direction ``ab`` (all trains).
+    """
+
+    kind = "yard"
+
+    def __init__(self, sim, node, schedule) -> None:
+        super().__init__(sim, node, schedule)
+        self.tracks = Tracks(self.env, node.yard_tracks)
+        self.stop_h = yard_dwell_h(node)
+
+    def delay_estimate_h(self, d: str = "ab") -> float:
+        """Trains waiting times the stop per track, hours."""
+        return self.waiting["ab"] * self.stop_h / self.link.yard_tracks
+
+    def traverse(self, t: Train, forward: bool = True) -> Iterator:
+        """Wait for a yard track, then stop ``yard_dwell_h``; the wait is the train's, the stop is free time."""
+        env = self.env
+        arrived = env.now
+        self.waiting["ab"] += 1
+        yield self.tracks.request(t.cargo.priority)
+        self.waiting["ab"] -= 1
+        self._waited("ab", arrived, env.now)
+        t.wait_h += env.now - arrived
+        self._busy("ab", env.now, self.stop_h)
+        yield env.timeout(self.stop_h)
+        self.tracks.release()
+        self._passed("ab")
+
+    def stats_all(self, measured_h: float) -> DirectionStats:
+        """Summarise the yard's measured statistics over ``measured_h`` hours (> 0), all trains together."""
+        return DirectionStats.from_stats(self.stats["ab"], measured_h)
 
 
 class Ferry(Element):

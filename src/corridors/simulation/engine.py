@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterator
 import simpy
 
 from corridors import REGIONS
-from corridors.elements import HOURS_PER_DAY
+from corridors.elements import HOURS_PER_DAY, yard_dwell_h
 from corridors.model import CargoClass, Flow, RunSpec
 from corridors.network import BorderCrossing, RailSection
 from corridors.routing import Route, candidate_routes, route_graph
-from corridors.simulation.elements_sim import Border, DoubleTrack, Element, Ferry, SingleTrack
+from corridors.simulation.elements_sim import Border, DoubleTrack, Element, Ferry, SingleTrack, Yard
 from corridors.simulation.records import SimResult, TrainRecord
 from corridors.simulation.resources import NO_DISRUPTION, Schedule, poisson_times
 from corridors.simulation.streams import Streams
@@ -126,17 +126,7 @@ class Simulation:
         net = spec.network
         self.G = route_graph(net)
         self.regions = {r: net.gateways(r) for r in REGIONS}
-        sched = _schedules(spec)
-        self.elements: dict[str, Element] = {}
-        for link in net.links.values():
-            s = sched.get(link.id, NO_DISRUPTION)
-            if isinstance(link, RailSection):
-                el = SingleTrack(self, link, s) if link.tracks == 1 else DoubleTrack(self, link, s)
-            elif isinstance(link, BorderCrossing):
-                el = Border(self, link, s)
-            else:
-                el = Ferry(self, link, s)
-            self.elements[link.id] = el
+        self.elements, self.yards = _elements(self, spec)
         self.routes: dict[str, list[Route]] = dict(routes or {})
         self.trains: list[Train] = []
         self.refused: dict[int, str] = {}
@@ -290,6 +280,7 @@ class Simulation:
                 el = self.elements[lid]
                 legs.append((el.delay_estimate_h, "ab" if fwd else "ba",
                              None if el.schedule is NO_DISRUPTION else el.schedule))
+            legs += [(self.yards[n].delay_estimate_h, "ab", None) for n in route.nodes if n in self.yards]
             got = self._leg_cache[id(route)] = (route, tuple(legs))  # the route kept alive: its id stays its own
         return got[1]
 
@@ -301,12 +292,19 @@ class Simulation:
         t.route, t.route_label, t.route_km = route, route.label, route.km
         if t.generated_h >= self.warmup_h:
             self.route_shares[t.flow.id][t.route_label] += 1
-        for lid, fwd in route.legs:
+        yards = self.yards
+        for here, (lid, fwd) in zip(route.nodes, route.legs):
+            if here in yards:
+                t.where = here
+                yield from yards[here].traverse(t)
             t.where = lid
             start = self.env.now
             yield from self.elements[lid].traverse(t, fwd)
             if self.trace is not None:
                 self.trace.append((t.id, lid, fwd, start, self.env.now))
+        if route.nodes[-1] in yards:
+            t.where = route.nodes[-1]
+            yield from yards[route.nodes[-1]].traverse(t)
         t.arrived_h = self.env.now
         t.where = route.nodes[-1]
 
@@ -352,6 +350,7 @@ class Simulation:
             )
         measured_h = max(self.end_h - self.warmup_h, 1e-9)
         elements = {lid: el.result(measured_h) for lid, el in self.elements.items()}
+        yards = {nid: y.stats_all(measured_h) for nid, y in self.yards.items()}
         refused_by = Counter(self.refused.values())
         return SimResult(
             name=self.spec.name,
@@ -368,7 +367,26 @@ class Simulation:
             route_shares={f: dict(sorted(c.items())) for f, c in sorted(self.route_shares.items())},
             in_network_where=dict(sorted(where.items())),
             trace=tuple(self.trace or ()),
+            yards=yards,
         )
+
+
+def _elements(sim: Simulation, spec: RunSpec) -> tuple[dict[str, Element], dict[str, Yard]]:
+    """One element per link (with its closures and slowdowns), and one yard per node that has one."""
+    sched = _schedules(spec)
+    elements: dict[str, Element] = {}
+    for link in spec.network.links.values():
+        s = sched.get(link.id, NO_DISRUPTION)
+        if isinstance(link, RailSection):
+            el = SingleTrack(sim, link, s) if link.tracks == 1 else DoubleTrack(sim, link, s)
+        elif isinstance(link, BorderCrossing):
+            el = Border(sim, link, s)
+        else:
+            el = Ferry(sim, link, s)
+        elements[link.id] = el
+    yards = {nid: Yard(sim, node, NO_DISRUPTION) for nid, node in sorted(spec.network.nodes.items())
+             if yard_dwell_h(node) > 0}
+    return elements, yards
 
 
 #: Allocations between two young collections of Python's cyclic garbage collector during a run (default 700).

@@ -216,6 +216,9 @@ class SimResult:
     trace
         When asked for, ``(train_id, link_id, forward, enter_h, leave_h)`` per
         link passed; empty otherwise.
+    yards
+        Per node id with a yard: its statistics, all trains together
+        (measured after warm-up).
     """
 
     name: str
@@ -232,3 +235,4 @@ class SimResult:
     route_shares: dict[str, dict[str, int]]
     in_network_where: dict[str, int]
     trace: tuple[tuple[int, str, bool, float, float], ...] = ()
+    yards: dict[str, DirectionStats] = field(default_factory=dict)

@@ -341,20 +341,25 @@ def _draw_removed_lines(ax, g_base: ProjectedNetwork, gone_ids: list[str]) -> li
 
 
 def _mark_bottlenecks(ax, nets, geos, bottlenecks: Iterable[str]) -> list[Label]:
-    """Ring each bottleneck link in red; return the labels naming them.
+    """Ring each bottleneck link (or node yard) in red; return the labels naming them.
 
     ``nets`` and ``geos`` are (alternative, base): a link is looked up in that order.
     """
     marks = []
     for lid in bottlenecks:
         geo = next((g for g in geos if lid in g.lines), None)
-        if geo is None:
+        if geo is not None:
+            x, y = geo.midpoint(lid)
+            link = nets[0].links.get(lid) or nets[1].links.get(lid)
+            name = link.name if link is not None else lid
+        elif (xy := _node_xy(geos, lid)) is not None:  # a node's yard
+            (x, y), node = xy, nets[0].nodes.get(lid) or nets[1].nodes.get(lid)
+            name = f"{node.name} yard" if node is not None else lid
+        else:
             log.warning("bottleneck %s is in neither network; not marked", lid)
             continue
-        x, y = geo.midpoint(lid)
         ax.scatter([x], [y], s=260, facecolor="none", edgecolor="#d7191c", linewidths=2.2, zorder=9)
-        link = nets[0].links.get(lid) or nets[1].links.get(lid)
-        marks.append(leader_label((x, y), link.name if link is not None else lid, color="#b2182b"))
+        marks.append(leader_label((x, y), name, color="#b2182b"))
     return marks
 
 

@@ -23,6 +23,7 @@ from corridors.viz.style import (
     UNUSED,
     line_handle,
     line_width,
+    marker_handle,
 )
 
 log = logging.getLogger(__name__)
@@ -190,7 +191,8 @@ def plot_utilisation(
     net
         The network.
     utilisation
-        Link id -> utilisation share (0 = idle, 1 = at capacity, above 1 = over).
+        Link id (or the id of a node with a yard, drawn as a square) ->
+        utilisation share (0 = idle, 1 = at capacity, above 1 = over).
         Links missing here, or at 0, are drawn grey as unused.
     labels
         Link id -> short text to write at the link (for instance the busiest
@@ -213,13 +215,20 @@ def plot_utilisation(
     frame = open_map(ax, net)
     geo = frame.geo
     used = {k: v for k, v in finite_values(utilisation).items() if v > 0}
-    draw_value_links(ax, net, geo, used, cmap=cmap, norm=norm, widths=_busy_width, casing=True)
+    yards = {k: v for k, v in used.items() if k in net.nodes and k in geo.nodes}
+    draw_value_links(ax, net, geo, {k: v for k, v in used.items() if k not in yards}, cmap=cmap, norm=norm,
+                     widths=_busy_width, casing=True)
+    if yards:  # a node's yard: a square on the same scale
+        ax.scatter(*zip(*(geo.nodes[k] for k in yards)), c=list(yards.values()), cmap=cmap, norm=norm, marker="s",
+                   s=48, edgecolors="#333333", linewidths=0.8, zorder=6)
     gw_labels = gateway_dots(ax, net, geo)
     link_labels = _link_labels(ax, geo, labels or {})
     handles = [
         line_handle(UNUSED, 1.0, "Unused / no flow"),
         line_handle(SHARE_COLOURS[4], 3, "Over 90 % of capacity"),
     ]
+    if yards:
+        handles.append(marker_handle("s", 7, SHARE_COLOURS[1], "#333333", "Yard at a node (same scale)"))
     markers = gateway_points(net, geo)
     close_map(frame, handles=handles, labels=link_labels + gw_labels, markers=markers)
     map_title(ax, title or f"Utilisation of the network: {pretty_name(net)}")
@@ -235,10 +244,10 @@ def _link_labels(ax, geo: ProjectedNetwork, labels: Mapping[str, str]) -> list[L
     """Leader labels at the middle of links, with a dot at each anchor."""
     out, anchors = [], []
     for lid, text in labels.items():
-        if lid not in geo.lines:
+        if lid not in geo.lines and lid not in geo.nodes:
             log.warning("label for unknown link %s ignored", lid)
             continue
-        xy = geo.midpoint(lid)
+        xy = geo.midpoint(lid) if lid in geo.lines else geo.nodes[lid]
         anchors.append(xy)
         out.append(leader_label(xy, str(text)))
     if anchors:
