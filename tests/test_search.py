@@ -66,6 +66,25 @@ def test_practical_capacity_of_an_md1_border_matches_queueing_theory(level):
     assert got.mean < sc.max_throughput.mean <= b.bound_mt * 1.02
 
 
+def test_a_long_free_time_does_not_make_an_overload_practical():
+    """The failing case: a 200 h clearance hold behind the M/D/1 border. Over a 100-day search the waiting of an
+    overloaded run stays within a level of 100 % of that long free time while deliveries fall behind, so the
+    practical capacity came out above the maximum throughput. It is now capped at what each run delivered."""
+    nodes = [node("a", 70.0), node("b", 70.1), node("c", 70.2, country="CN", region="China", gauge=1435)]
+    links = [rail("ab", "a", "b", 10.0, tracks=2, headway_min=5.0),
+             border("bc", "b", "c", tracks=1, dwell_h=DWELL_H, cv=0.0, gauge_change=True, clearance_ab_h=200.0)]
+    spec = make_spec(make_network(nodes, links), [flow("x", "a", "China", trains_per_year=4.5 * 365)],
+                     days=100.0, warmup_days=10.0).with_settings(replications=3)
+    b = bound_for(spec, "China", "inbound")
+    sc = search_capacity(spec, b, rounds=2)
+    per_day = sc.demand_trains_per_day / sc.demand_mt
+    assert sc.max_throughput.mean * per_day <= 24 / DWELL_H * 1.02  # the server delivers at most 6 a day
+    assert sc.practical.mean * per_day <= 24 / DWELL_H * 1.02
+    for r, practical in enumerate(sc.practical_by_replication_mt):
+        assert practical <= max(p.observations[r].delivered_mt for p in sc.points) + 1e-9
+    assert sc.practical.high >= sc.max_throughput.low  # the two intervals meet: no contradiction
+
+
 def test_maximum_throughput_of_a_double_track_matches_its_analytic_capacity():
     # a 60 km double track, 30 min headway at UIC 406's 60 % (a 50 min timetable headway), 2 h maintenance:
     # (24 - 2) h / 50 min = 26.4 trains/day per direction

@@ -33,6 +33,7 @@ measured on are in :mod:`corridors.curve`.
 from __future__ import annotations
 
 import logging
+import math
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -238,11 +239,28 @@ class _Search:
                      for s, obs in sorted(self.points.items()))
 
     def crossings(self) -> tuple[Crossing, ...]:
-        """Each replication's crossing on the curve so far."""
+        """Each replication's crossing on the curve so far, at most what that replication delivered.
+
+        A load the flows do not carry cannot be practical however short its
+        waits: with long free times (a border hold of days) the waiting of an
+        overloaded run can stay within a level relative to that time over the
+        search horizon while the deliveries fall behind. So a replication's
+        crossing is capped at the most it delivered at any load (as a multiple
+        of demand), which keeps the practical capacity within the maximum
+        throughput.
+        """
         pts = self.curve()
         scales = [p.scale for p in pts]
-        return tuple(crossing(scales, [p.observations[r].wait_share for p in pts], self.level.max_added_wait_share)
-                     for r in range(self.replications))
+        out = []
+        for r in range(self.replications):
+            c = crossing(scales, [p.observations[r].wait_share for p in pts], self.level.max_added_wait_share)
+            demand = self.bound.demand_mt
+            cap = max(p.observations[r].delivered_mt for p in pts) / demand if demand > 0 else math.inf
+            if c.scale > cap:
+                low = max((s for s in scales if s <= cap), default=0.0)
+                c = Crossing(cap, low, min((s for s in scales if s > cap), default=low))
+            out.append(c)
+        return tuple(out)
 
     def _refine(self) -> float | None:
         """Return the next load toward the crossing, or ``None`` when it is found closely enough.
