@@ -29,8 +29,8 @@ The parameters and the figures they are fitted to (the calibration set of
 Each figure is the train-weighted mean of what the holds set exactly
 (handling and hold on the entry side) and what they do not (the queue on the
 exit side), so each round solves the holds in closed form from one set of
-runs; the holds move route choice, so the rounds repeat until the holds
-change by less than half an hour.
+runs, starting from the holds in the network file; the holds move route
+choice, so the rounds repeat until the holds change by less than half an hour.
 """
 
 from __future__ import annotations

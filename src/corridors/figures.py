@@ -53,7 +53,9 @@ def _arrow_anchor(net, region: str) -> str | None:
     if not gws:
         return None
     key = {"China": lambda n: n.lon, "Europe": lambda n: -n.lon, "Russia": lambda n: n.lat,
-           "South Asia": lambda n: -n.lat}[region]
+           "South Asia": lambda n: -n.lat}.get(region)
+    if key is None:  # Central Asia lies inside the map: no arrow toward it
+        return None
     return max(gws, key=key).id
 
 

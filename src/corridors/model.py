@@ -41,6 +41,10 @@ COUNTRY_REGION: dict[str, str] = {
     "PK": "South Asia",
     "IN": "South Asia",
     "IR": "South Asia",
+    "UZ": "Central Asia",
+    "KG": "Central Asia",
+    "TJ": "Central Asia",
+    "TM": "Central Asia",
 }
 
 CARGO_NAMES: tuple[str, ...] = ("container", "grain", "ore_metals", "oil_products", "general")

@@ -32,6 +32,7 @@ REGION_COLOURS: dict[str, str] = {
     "Europe": "#1f5fa8",
     "Russia": "#2e7d32",
     "South Asia": "#b5179e",
+    "Central Asia": "#8c6d1f",
 }
 #: Colour and dash pattern of a rail line by its status.
 STATUS_STYLE = {
