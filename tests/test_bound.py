@@ -56,6 +56,36 @@ def test_a_yard_binds_both_directions_together_and_counts_a_region_gateway_once(
     assert [e.id for e in b.binding] == ["c"]
 
 
+def test_a_yard_at_the_origin_or_a_route_s_first_gateway_counts_once():
+    """An origin node's yard (arc-flow: through the flow's throughput) and a region gateway's yard on route
+    columns (a ``via`` flow, and every flow in ``route_split``) bind as in the engine, where each train stops once.
+
+    Review's failing case: route_split's columns from a region did not count the gateway's yard, so the split put
+    all of China's 10 trains a day through c1's 8-train yard; 2 must take the longer way through c2.
+    """
+    nodes = [node("a", 70.0), node("b", 71.0, yard_tracks=3, yard_dwell_h=6.0),
+             node("c", 71.1, country="CN", region="China", gauge=1435)]
+    links = [rail("ab", "a", "b", 100.0, tracks=2, headway_min=10.0),
+             border("bc", "b", "c", tracks=4, dwell_h=4.0, gauge_change=True)]
+    spec = make_spec(make_network(nodes, links), [flow("x", "b", "China", trains_per_year=365.0)])
+    assert bound_for(spec, "China", "inbound").bound_trains_per_day == pytest.approx(12.0)  # b's yard, at the origin
+
+    nodes = [node("a", 70.0), node("b1", 71.0), node("b2", 71.0, 44.0),
+             node("c1", 71.1, country="CN", region="China", gauge=1435, yard_tracks=1, yard_dwell_h=3.0),
+             node("c2", 71.1, 44.0, country="CN", region="China", gauge=1435)]
+    links = [rail("ab1", "a", "b1", 100.0, tracks=2, headway_min=10.0),
+             rail("ab2", "a", "b2", 300.0, tracks=2, headway_min=10.0),
+             border("b1c1", "b1", "c1", tracks=4, dwell_h=4.0, gauge_change=True),
+             border("b2c2", "b2", "c2", tracks=4, dwell_h=4.0, gauge_change=True)]
+    net = make_network(nodes, links)
+    via = make_spec(net, [flow("x", "China", "a", trains_per_year=365.0, via=(("b1c1",),))])
+    assert bound_for(via, "China", "outbound").bound_trains_per_day == pytest.approx(8.0)  # c1's yard, first node
+    spec = make_spec(net, [flow("x", "China", "a", trains_per_year=10 * 365.0)])
+    routes = flow_routes(spec)
+    shares = dict(zip((r.label for r in routes["x"]), route_split(spec, routes)["x"]))
+    assert shares == {"c1>b1>a": pytest.approx(0.8), "c2>b2>a": pytest.approx(0.2)}
+
+
 def test_single_track_budget_is_shared_by_both_directions():
     net = chain(border_tracks=20)
     flows = [flow("in", "a", "China", trains_per_year=365.0), flow("back", "China", "a", trains_per_year=5 * 365.0)]

@@ -67,3 +67,15 @@ def test_a_flow_to_an_uzbek_node_has_a_central_asian_bound_and_summary():
     ca = doc["regions"]["Central Asia"]
     assert ca["inbound"]["trains"] > 0 and ca["outbound"]["trains"] > 0
     assert all(doc["regions"][r]["inbound"]["trains"] == 0 for r in REGIONS[:4])
+
+
+def test_a_flow_to_central_asia_on_a_network_without_its_gateway_says_so(tmp_path):
+    """A helper's case: "no route from China to Central Asia ... open a line" hid the cause, a region without gateway."""
+    from scenario_support import scenario
+
+    from corridors.scenario import validate_file
+
+    path = scenario(tmp_path, demand="  - {id: x, origin: China, destination: Central Asia, cargo: general, "
+                                     "volume_mt: 1, source: test}\n")
+    (msg,) = validate_file(path)
+    assert "demand[0].destination: region 'Central Asia' has no gateway in this network" in msg, msg

@@ -113,3 +113,46 @@ def test_single_track_sections_have_loops(net):
     for lk in net.links.values():
         if isinstance(lk, RailSection) and lk.tracks == 1:
             assert 0 < lk.loop_spacing_km <= lk.length_km
+
+
+def _numeric_properties():
+    """(feature id, property, line) of every numeric property of one node with a yard, one border, one ferry and
+    one single- and one double-track section of the shipped file."""
+    lines = SHIPPED.read_text(encoding="utf-8").splitlines()
+    want = {"almaty", "dostyk_alashankou", "ferry_aktau_alat", "dostyk_beskol", "taraz_shu"}
+    out = []
+    for i, line in enumerate(lines):
+        if not line.startswith('{"type": "Feature"'):
+            continue
+        props = json.loads(line.rstrip(","))["properties"]
+        if props["id"] in want:
+            out += [(props["id"], k, i) for k, v in props.items()
+                    if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return out
+
+
+@pytest.mark.parametrize("fid, key, i", _numeric_properties())
+@pytest.mark.parametrize("bad", ['"8"', "true"])
+def test_a_text_or_a_boolean_is_not_a_number_in_the_network_file(tmp_path, fid, key, i, bad):
+    """The first case (a helper's): "clearance_ab_h": true was read as 1 h, "12" as 12 h; every numeric property
+    of every kind of feature is now read strictly and reported at its line."""
+    lines = SHIPPED.read_text(encoding="utf-8").splitlines()
+    feat = json.loads(lines[i].rstrip(","))
+    feat["properties"][key] = json.loads(bad)
+    lines[i] = json.dumps(feat, ensure_ascii=False) + ("," if lines[i].endswith(",") else "")
+    path = tmp_path / "net.geojson"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(NetworkError) as e:
+        read_network(path)
+    shown = "true" if bad == "true" else "'8'"
+    assert f"{path}:{i + 1}: {fid}: " in str(e.value) and f"{key}: got {shown}, expected " in str(e.value), str(e.value)
+
+
+def test_the_first_case_a_boolean_clearance(tmp_path):
+    lines = SHIPPED.read_text(encoding="utf-8").splitlines()
+    i = next(k for k, line in enumerate(lines) if '"id": "dostyk_alashankou"' in line)
+    lines[i] = lines[i].replace('"clearance_ab_h": 45', '"clearance_ab_h": true')
+    path = tmp_path / "net.geojson"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(NetworkError, match="clearance_ab_h: got true, expected a number"):
+        read_network(path)

@@ -270,3 +270,21 @@ def test_sections_gpkg_is_byte_identical_and_has_no_time_of_writing(tmp_path):
         assert con.execute("SELECT last_change FROM gpkg_contents").fetchall() == [(GPKG_LAST_CHANGE,)]
     finally:
         con.close()
+
+
+def test_yards_csv_has_its_header_even_without_a_yard(tmp_path):
+    """Review: a network without yards wrote a 0-byte yards.csv; a table with its columns and no rows reads better."""
+    from conftest import flow, make_network, make_spec, node, rail
+
+    from corridors.results import YARD_COLUMNS, write_run
+    from corridors.simulation import simulate
+
+    for yard in ({}, {"yard_tracks": 1, "yard_dwell_h": 1.0}):
+        net = make_network([node("a", 70.0, **yard), node("b", 71.0)],
+                           [rail("ab", "a", "b", 50.0, tracks=2, headway_min=10.0)])
+        spec = make_spec(net, [flow("x", "a", "b", departures_h=[0.0])], days=2, warmup_days=0)
+        out = tmp_path / str(bool(yard))
+        out.mkdir()
+        write_run(out, spec, simulate(spec))
+        lines = (out / "yards.csv").read_text(encoding="utf-8").splitlines()
+        assert lines[0] == ",".join(YARD_COLUMNS) and len(lines) == (2 if yard else 1)

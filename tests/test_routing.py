@@ -82,3 +82,21 @@ def test_a_route_counts_each_crossing_s_hold_in_the_direction_it_runs():
     west = candidate_routes(G, "d", "a", k=2, max_detour=3.0)
     assert [(r.label, r.free_h) for r in east] == [("a>e>f>d", pytest.approx(16.0)), ("a>b>c>d", pytest.approx(36.0))]
     assert [(r.label, r.free_h) for r in west] == [("d>c>b>a", pytest.approx(6.0)), ("d>f>e>a", pytest.approx(16.0))]
+
+
+def test_a_hold_in_one_direction_never_leaves_a_flow_without_a_route():
+    """The failing case (review): b–c holds 200 h into CN over 10 h of running; e–f has no hold over 149 h.
+    With a 1.3 detour the undirected search kept neither way toward CN. Each direction now finds its own best."""
+    nodes = [node("a", 70.0), node("b", 71.0), node("c", 71.1, country="CN"), node("e", 71.0, 44.0),
+             node("f", 71.1, 44.0, country="CN"), node("d", 72.0, country="CN")]
+    links = [rail("ab", "a", "b", 250.0, tracks=2, headway_min=10.0, speed_kmh=50.0),
+             border("bc", "b", "c", dwell_h=1.0, clearance_ab_h=200.0),
+             rail("cd", "c", "d", 250.0, tracks=2, headway_min=10.0, speed_kmh=50.0),
+             rail("ae", "a", "e", 3700.0, tracks=2, headway_min=10.0, speed_kmh=50.0),
+             border("ef", "e", "f", dwell_h=1.0),
+             rail("fd", "f", "d", 3700.0, tracks=2, headway_min=10.0, speed_kmh=50.0)]
+    G = route_graph(make_network(nodes, links))
+    east = candidate_routes(G, "a", "d", k=2, max_detour=1.3)
+    west = candidate_routes(G, "d", "a", k=2, max_detour=1.3)
+    assert [(r.label, r.free_h) for r in east] == [("a>e>f>d", pytest.approx(149.0))]
+    assert [(r.label, r.free_h) for r in west] == [("d>c>b>a", pytest.approx(11.0))]

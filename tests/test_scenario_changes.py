@@ -204,11 +204,12 @@ def test_every_change_kind_has_one_handler_in_documented_order():
 
 @pytest.mark.parametrize("item, expected", [
     ("set_yard: {id: aktogay, yard_tracks: 8, yard_dwell_h: 2}", (8, 2.0)),
-    ("set_yard: {id: moyinty, yard_tracks: 4}", "node 'moyinty' has no yard yet, expected yard_dwell_h too"),
+    ("set_yard: {id: moyinty, yard_tracks: 4}", "node 'moyinty' would have a yard without yard_dwell_h"),
     ("set_yard: {id: aktogai, yard_dwell_h: 2}", "expected the id of a node; did you mean 'aktogay'?"),
     ("set_yard: {id: aktogay, yard_dwell_h: 0}", "yard_dwell_h: got 0"),
     ("set_yard: {id: aktogay, tracks: 3}", "tracks"),
     ("set_yard: {id: aktogay}", "nothing to change"),
+    ("set_yard: {id: dostyk_aktogay, yard_tracks: 2}", "'dostyk_aktogay' is a rail section, expected a node"),
 ])
 def test_set_yard_changes_a_node_s_yard_and_reports_what_is_wrong(tmp_path, item, expected):
     """The failing cases are reported at the item, with what was expected; a second set_yard changes one key."""
@@ -219,6 +220,9 @@ def test_set_yard_changes_a_node_s_yard_and_reports_what_is_wrong(tmp_path, item
         assert (node.yard_tracks, node.yard_dwell_h) == expected
         path = scenario(tmp_path, f"changes:\n  - {item}\n  - set_yard: {{id: aktogay, yard_tracks: 3}}\n")
         assert load_scenario(path).network.nodes["aktogay"].yard_tracks == 3
+        changed = resolved_dict(load_scenario(path))["changed_elements"]["aktogay"]  # review: was missing
+        assert changed["change"] == ["modified"]
+        assert changed["changed_fields"]["yard_tracks"] == {"from": None, "to": 3}
     else:
         (msg,) = validate_file(path)
         assert "changes[0].set_yard" in msg and expected in msg, msg

@@ -85,6 +85,30 @@ def test_a_long_free_time_does_not_make_an_overload_practical():
     assert sc.practical.high >= sc.max_throughput.low  # the two intervals meet: no contradiction
 
 
+def _search_with(points: dict[float, tuple[float, float, float]]):
+    """A search state of one replication: ``scale -> (offered Mt, delivered Mt, waiting share)``, demand 1 Mt."""
+    from types import SimpleNamespace
+
+    from corridors.curve import Observation, ServiceLevel
+    from corridors.search import _Search
+
+    s = object.__new__(_Search)
+    s.points = {x: [Observation(scale=x, replication=0, offered_mt=o, delivered_mt=d, delivered_trains_per_day=d,
+                                added_wait_h=10 * w, free_transit_h=10.0, cohort=10, refused=0)]
+                for x, (o, d, w) in points.items()}
+    s.replications, s.level, s.bound = 1, ServiceLevel(1.0), SimpleNamespace(demand_mt=1.0)
+    return s
+
+
+def test_the_cap_applies_only_once_a_load_saturated():
+    """Review: a top load delivering 2.97 of 3.0 (noise, not saturation) lost its "at least" and the search
+    stopped looking higher. Unsaturated curves keep their crossing; a saturated one is capped at its deliveries."""
+    (c,) = _search_with({1.0: (1.0, 1.0, 0.1), 3.0: (3.0, 2.97, 0.4)}).crossings()
+    assert c.held_at_all and c.scale == 3.0
+    (c,) = _search_with({1.0: (1.0, 1.0, 0.1), 3.0: (3.0, 2.0, 0.9)}).crossings()
+    assert not c.held_at_all and c.scale == pytest.approx(2.0) and (c.low, c.high) == (1.0, 3.0)
+
+
 def test_maximum_throughput_of_a_double_track_matches_its_analytic_capacity():
     # a 60 km double track, 30 min headway at UIC 406's 60 % (a 50 min timetable headway), 2 h maintenance:
     # (24 - 2) h / 50 min = 26.4 trains/day per direction

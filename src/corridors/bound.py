@@ -61,12 +61,12 @@ class BindingElement:
     Attributes
     ----------
     id : str
-        Link id of the element.
+        Link id of the element, or node id of a yard.
     kind : str
-        ``single_track``, ``double_track``, ``border`` or ``ferry``.
+        ``single_track``, ``double_track``, ``border``, ``ferry`` or ``yard``.
     direction : str
         ``ab`` or ``ba`` for a per-direction row, ``both`` for the shared
-        budget of a single-track section.
+        budget of a single-track section or a yard.
     utilisation : float
         Load of the row over its capacity at the optimum (dimensionless,
         rounded to 4 decimals; about 1 for a binding row).
@@ -276,18 +276,19 @@ class _LP:
             cols += [(g, "__dst", ()) for g in net.gateways(f.destination)]
         return cols
 
-    def _yards_of(self, f: Flow, u: str, v: str, legs: tuple[tuple[str, str], ...]) -> list[str]:
+    def _yards_of(self, u: str, v: str, legs: tuple[tuple[str, str], ...], is_path: bool) -> list[str]:
         """Return the yard nodes a column's trains stop at.
 
-        They are the node each leg enters, a gateway entered from a region end,
-        and a route column's first node: a yard counts once per train, as the
+        They are the node each leg enters, a gateway entered from a region end
+        (arc columns), and a route column's first node (``is_path``: its legs
+        run from the origin or a gateway): a yard counts once per train, as the
         engine stops it.
         """
         net = self.spec.network
         heads = [net.links[lid].to_node if d == "ab" else net.links[lid].from_node for lid, d in legs]
         if not legs and u == "__src":
             heads = [v]
-        if f.via and legs:
+        if is_path and legs:
             lid, d = legs[0]
             heads.insert(0, net.links[lid].from_node if d == "ab" else net.links[lid].to_node)
         return [n for n in heads if n in self.yard_caps]
@@ -397,6 +398,7 @@ class _LP:
             b_ub.append(cap); ub_meta.append((nid, "both")); q += 1
         for ci, (f, arcs) in enumerate(zip(flows, comm_arcs)):
             cargo = spec.cargo[f.cargo]
+            is_path = bool(f.via) or f.id in self.columns  # route columns (else one column per arc)
             for j, (u, v, legs) in enumerate(arcs):
                 col = int(offsets[ci]) + j
                 for lid, d in legs:
@@ -408,9 +410,9 @@ class _LP:
                     else:
                         coef = 1.0
                     ub_rows.append(cap_rows[(lid, d)]); ub_cols.append(col); ub_vals.append(coef)
-                for nid in self._yards_of(f, u, v, legs):
+                for nid in self._yards_of(u, v, legs, is_path):
                     ub_rows.append(yard_rows[nid]); ub_cols.append(col); ub_vals.append(1.0)
-            if f.origin in yard_rows and not f.via:  # an arc-flow column never enters its own origin
+            if f.origin in yard_rows and not is_path:  # an arc-flow column never enters its own origin
                 ub_rows.append(yard_rows[f.origin]); ub_cols.append(int(offsets[-1]) + ci); ub_vals.append(1.0)  # y_c
         A_ub = coo_matrix((ub_vals, (ub_rows, ub_cols)), shape=(len(b_ub), n_var)).tocsr()
         return A_ub, b_ub, ub_meta

@@ -467,7 +467,11 @@ def element_kind_of(network, element_id: str) -> str:
         A link id (:func:`element_kind`) or the id of a node with a yard (``yard``).
     """
     link = network.links.get(element_id)
-    return element_kind(link) if link is not None else "yard"
+    if link is not None:
+        return element_kind(link)
+    if element_id in network.nodes:
+        return "yard"
+    raise KeyError(f"'{element_id}' is neither a link nor a node of {network.name}")
 
 
 # --------------------------------------------------------------------------- capacity

@@ -29,8 +29,9 @@ DEFAULT_SERVICE_LEVEL_WAIT_SHARE = 1.0
 DEFAULT_ROUTE_OVERLAP_MAX = 0.8
 
 #: Which region a node's country belongs to, for attributing a flow that starts
-#: or ends at a node rather than at a region. Transit countries (KZ, UZ, TM, KG,
-#: AZ, GE, BY) belong to none.
+#: or ends at a node rather than at a region. UZ, KG, TJ and TM are the Central
+#: Asia market (issue 12); Kazakhstan and the transit countries (AZ, GE, BY)
+#: belong to none.
 COUNTRY_REGION: dict[str, str] = {
     "CN": "China",
     "RU": "Russia",

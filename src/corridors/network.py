@@ -16,8 +16,10 @@ Node attributes: ``name``, ``country``, ``node_type``
 Edge attributes: ``id`` (the link id), ``kind`` (``rail | border | ferry``),
 ``length_km``, ``status``, ``opening_year``, ``link`` (the full record), and
 ``free_time_h``: the time an unhindered train needs to pass the link (running
-time on rail, typical dwell at a border, crossing plus port handling on a ferry;
-:func:`corridors.elements.free_time_h`).
+time on rail, typical dwell at a border plus its clearance hold averaged over
+the two directions, crossing plus port handling on a ferry;
+:func:`corridors.elements.free_time_h`; routing uses a directed graph with each
+direction's own time, :func:`corridors.routing.route_graph`).
 
 An undirected graph is the right model because a single-track section is one
 resource shared by both directions; direction-specific behaviour lives in the
@@ -41,7 +43,7 @@ from pydantic import ValidationError as PydanticValidationError
 from corridors import REGIONS
 from corridors.elements import free_time_h, handling_rate_per_day
 from corridors.errors import NetworkError
-from corridors.ranges import Range, number, number_type
+from corridors.ranges import Range, number, number_type, record_problems
 
 log = logging.getLogger(__name__)
 
@@ -410,17 +412,6 @@ def _collection_problems(path: Path, doc: dict, dups: dict[int, list[str]], line
     return [f"{path}:{lines.of_name(p.split('.')[0].split(':')[0]) or 1}: {p}" for p in out]
 
 
-def _pydantic_problems(exc: PydanticValidationError) -> list[str]:
-    out = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function"))
-        if err["type"] == "extra_forbidden":
-            out.append(f"{loc[:EXCERPT_CHARS]}: unknown property")
-        else:
-            out.append(f"{loc}: {err['msg'][:400]}")  # a range's message states its reason: keep it whole
-    return out
-
-
 def _records(path: Path, features: list, lines: _Lines, dups: dict[int, list[str]]):
     """Build the records of every sound feature; return them, every problem and the ids left out."""
     problems: list[str] = []
@@ -433,18 +424,23 @@ def _records(path: Path, features: list, lines: _Lines, dups: dict[int, list[str
         name = fid[:EXCERPT_CHARS] if isinstance(fid, str) and fid.strip() else f"#{i}"
         where = lines.where(path, i, fid)
         bad = _feature_problems(feat, dups) or (["duplicate id"] if fid in nodes or fid in links else [])
+        # A literal 1 or 1520 also matches true (True == 1): the number literals refuse booleans here.
+        bad = bad or [f"{k}: got {_show(props[k])}, expected {' or '.join(map(str, allowed))}"
+                      for k, allowed in (("tracks", (1, 2)), ("gauge_mm", (1520, 1435)))
+                      if isinstance(props.get(k), bool)]
         if not bad:
             coords = feat["geometry"]["coordinates"]
             try:
                 if props["kind"] == "node":
-                    node = _NODE.validate_python({**props, "lon": coords[0], "lat": coords[1]})
+                    # strict: a text "8" or true is not a number (the scenario's keys are read the same way)
+                    node = _NODE.validate_python({**props, "lon": coords[0], "lat": coords[1]}, strict=True)
                     nodes[node.id] = node
                 else:
                     pts = tuple((float(c[0]), float(c[1])) for c in coords)
-                    link = _LINK.validate_python({**props, "coords": pts})
+                    link = _LINK.validate_python({**props, "coords": pts}, strict=True)
                     links[link.id] = link
             except PydanticValidationError as exc:
-                bad = _pydantic_problems(exc)
+                bad = record_problems(exc, _show, EXCERPT_CHARS)
         problems.extend(f"{where}: {name}: {p}" for p in bad)
         if bad and isinstance(fid, str) and fid not in nodes:
             left_out.add(fid)

@@ -166,3 +166,37 @@ def range_of(info: Any) -> Range | None:
     return None
 
 
+#: What a property of each JSON type must be, for the strict type errors (a text "8" or true is not a number).
+_EXPECTED_TYPE = {"float_type": "a number", "int_type": "a whole number", "bool_type": "true or false",
+                  "string_type": "a text"}
+
+
+def record_problems(exc: PydanticValidationError, show, excerpt_chars: int) -> list[str]:
+    """Turn a strict validation error of a network record into ``"key: got X, expected Y"`` messages.
+
+    Parameters
+    ----------
+    exc
+        The error of ``TypeAdapter.validate_python(..., strict=True)``.
+    show
+        Quotes a user's value for a message.
+    excerpt_chars
+        Longest key quoted for an unknown property.
+
+    Returns
+    -------
+    list of str
+        One message per error; a range's own message (it states its reason) is kept whole.
+    """
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function"))
+        if err["type"] == "extra_forbidden":
+            out.append(f"{loc[:excerpt_chars]}: unknown property")
+        elif err["type"] in _EXPECTED_TYPE:
+            out.append(f"{loc}: got {show(err.get('input'))}, expected {_EXPECTED_TYPE[err['type']]}")
+        elif err["type"] == "literal_error":
+            out.append(f"{loc}: got {show(err.get('input'))}, expected {err.get('ctx', {}).get('expected')}")
+        else:
+            out.append(f"{loc}: {err['msg'][:400]}")
+    return out

@@ -45,7 +45,7 @@ from corridors.simulation import HOURS_PER_DAY, SimResult
 from corridors.statistics import estimate
 
 #: Format version of result folders; ``corridors brief`` refuses other majors.
-RESULT_FORMAT = "1.1"
+RESULT_FORMAT = "2.0"  # 2.0: a fifth market (Central Asia) in every regions block; yards.csv
 
 
 def _r(x: float, nd: int = 4) -> float:
@@ -137,6 +137,11 @@ def crossing_rows(spec: RunSpec, res: SimResult) -> list[dict]:
         row["utilisation"] = _r(utilisation(lk, caps[lid], el.ab.trains_per_day, el.ba.trains_per_day))
         rows.append(row)
     return rows
+
+
+#: Columns of ``yards.csv`` (written as its header when the network has no yard).
+YARD_COLUMNS = ("id", "name", "node_type", "yard_tracks", "yard_dwell_h", "trains_per_day", "wait_mean_h",
+                "wait_p95_h", "queue_mean", "capacity_trains_per_day", "utilisation")
 
 
 def yard_rows(spec: RunSpec, res: SimResult) -> list[dict]:
@@ -271,11 +276,14 @@ def train_rows(res: SimResult) -> list[dict]:
     return rows
 
 
-def write_csv(path: Path, rows: list[dict], *, gz: bool = False) -> None:
-    """Write ``rows`` (dicts with the same keys) as CSV; gzip with a fixed mtime when asked."""
+def write_csv(path: Path, rows: list[dict], *, gz: bool = False, columns: tuple[str, ...] = ()) -> None:
+    """Write ``rows`` (dicts with the same keys) as CSV; gzip with a fixed mtime when asked.
+
+    ``columns`` is the header to write when there are no rows (else the file is empty).
+    """
     buf = io.StringIO()
-    if rows:
-        w = csv.DictWriter(buf, fieldnames=list(rows[0].keys()), lineterminator="\n")
+    if rows or columns:
+        w = csv.DictWriter(buf, fieldnames=list(rows[0].keys()) if rows else list(columns), lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
     data = buf.getvalue().encode("utf-8")
@@ -387,7 +395,7 @@ def write_run(
     write_csv(out / "sections.csv", secs)
     write_sections_gpkg(out / "sections.gpkg", spec, secs)
     write_csv(out / "crossings.csv", crossing_rows(spec, res) if crossings is None else crossings)
-    write_csv(out / "yards.csv", yard_rows(spec, res))
+    write_csv(out / "yards.csv", yard_rows(spec, res), columns=YARD_COLUMNS)
     write_csv(out / "trains.csv.gz", train_rows(res), gz=True)
     write_csv(out / "corridors.csv", corridor_rows(doc))
     return doc

@@ -3,9 +3,10 @@
 Shared by the scenario checks (does every flow have a route?), the
 simulation (trains choose among the candidates, aware of congestion) and the
 LP bound (flows with a corridor constraint use the candidates). Routes are
-loop-free paths in the undirected network graph, ranked by free time
-(running time, typical border dwell, ferry crossing and handling plus half
-the longest ferry wait).
+loop-free paths in the network graph, one arc per link and direction, ranked
+by free time: running time, a crossing's dwell and its clearance hold in that
+direction, ferry crossing and handling plus half the longest ferry wait, and
+the stop at every yard on the way.
 
 Candidates are chosen for diversity, not only for speed: a route that shares
 most of its length with a faster candidate is a *variant* of it (through a
@@ -52,23 +53,23 @@ def leg_free_h(link, forward: bool | None) -> float:
     return w
 
 
-def route_graph(net: Network) -> nx.Graph:
-    """Undirected routing graph; its weight is the free time averaged over the two directions.
+def route_graph(net: Network) -> nx.DiGraph:
+    """Directed routing graph: an arc per link and direction, weighted by that direction's free time.
 
-    Paths are enumerated on that weight (with half of each end's yard stop); a
-    :class:`Route`'s ``free_h`` sums each leg's free time in the direction it
-    is run (a crossing's clearance hold differs by direction) and the stop at
-    every yard the route touches, its ends included
-    (:func:`corridors.elements.yard_dwell_h`).
+    A crossing's clearance hold differs by direction, so the two arcs of a
+    link may weigh differently. Each arc also carries half of each end's yard
+    stop (:func:`corridors.elements.yard_dwell_h`), so a path's weight holds
+    every yard it passes through; a :class:`Route`'s ``free_h`` holds the
+    stop at its two ends in full as well.
     """
-    G = nx.Graph()
+    G = nx.DiGraph()
     for nid, node in net.nodes.items():
         G.add_node(nid, yard_h=yard_dwell_h(node))
     for link in net.links.values():
-        # Half of each end's yard stop: a path's weight then holds every yard it passes through.
         ends_h = (G.nodes[link.from_node]["yard_h"] + G.nodes[link.to_node]["yard_h"]) / 2
-        G.add_edge(link.from_node, link.to_node, link=link, free_time_h=leg_free_h(link, None) + ends_h,
-                   length_km=link.length_km, id=link.id)
+        for u, v, forward in ((link.from_node, link.to_node, True), (link.to_node, link.from_node, False)):
+            G.add_edge(u, v, link=link, free_time_h=leg_free_h(link, forward) + ends_h, length_km=link.length_km,
+                       id=link.id)
     return G
 
 
@@ -89,7 +90,7 @@ class Route:
 
 
 def candidate_routes(
-    G: nx.Graph,
+    G: nx.DiGraph,
     origin: str,
     destination: str,
     *,
@@ -132,7 +133,7 @@ def candidate_routes(
 
 
 def _k_routes(
-    G: nx.Graph,
+    G: nx.DiGraph,
     origin: str,
     destination: str,
     *,
@@ -195,13 +196,13 @@ def _k_routes(
             r = to_route(path)
             if r is None:
                 continue  # a loop, a missed `via`, a gateway mid-route: not a route, not counted
-            accepted += 1
-            best = r.free_h if best is None else min(best, r.free_h)
-            # Paths come in order of the undirected weight, so stop on it, not on the directed free time.
+            # Paths come by weight (free time less half of each end's yard stop): stop on it, keep by free time.
             w = nx.path_weight(H, path, "free_time_h")
             best_w = w if best_w is None else min(best_w, w)
             if w > best_w * max_detour + 1e-9:
                 break
+            accepted += 1
+            best = r.free_h if best is None else min(best, r.free_h)
             if r.free_h <= best * max_detour + 1e-9:
                 found.setdefault(r.legs, r)
     except nx.NetworkXNoPath:
@@ -213,8 +214,8 @@ def _k_routes(
     return sorted(distinct + variants, key=lambda r: r.free_h)
 
 
-def _search_graph(G: nx.Graph, origin: str, destination: str, avoid: tuple[str, ...],
-                  regions: dict[str, list[str]] | None, exclude_gateways) -> tuple[nx.Graph, str, str]:
+def _search_graph(G: nx.DiGraph, origin: str, destination: str, avoid: tuple[str, ...],
+                  regions: dict[str, list[str]] | None, exclude_gateways) -> tuple[nx.DiGraph, str, str]:
     """Copy of ``G`` without the avoided elements, a region end joined to a virtual node; with the two ends."""
     H = G.copy()
     for a in (*avoid, *exclude_gateways):
@@ -228,8 +229,9 @@ def _search_graph(G: nx.Graph, origin: str, destination: str, avoid: tuple[str, 
             virt = f"__{role}__{end}"
             H.add_node(virt)
             for g in regions[end]:
-                if g in H:
-                    H.add_edge(virt, g, id=None, free_time_h=0.0, length_km=0.0, kind="virtual")
+                if g in H:  # out of a region's virtual source, into its virtual sink
+                    a, b = (virt, g) if role == "src" else (g, virt)
+                    H.add_edge(a, b, id=None, free_time_h=0.0, length_km=0.0, kind="virtual")
             if role == "src":
                 src = virt
             else:
@@ -259,7 +261,7 @@ def _diverse(routes, k: int, max_overlap: float, link_km: dict[str, float]) -> t
     return distinct, variants
 
 
-def _via_paths(H: nx.Graph, src: str, dst: str, via: tuple[tuple[str, ...], ...], limit: int = 64) -> list[list[str]]:
+def _via_paths(H: nx.DiGraph, src: str, dst: str, via: tuple[tuple[str, ...], ...], limit: int = 64) -> list[list[str]]:
     """Shortest paths forced through one element of each ``via`` group, in order.
 
     The k-shortest enumeration may never reach a route through a far element
@@ -274,10 +276,10 @@ def _via_paths(H: nx.Graph, src: str, dst: str, via: tuple[tuple[str, ...], ...]
         for x in grp:
             if x in H and not x.startswith("__"):
                 opts.append((x, x))
-            for u, v, e in H.edges(data=True):
+            for u, v, e in H.edges(data=True):  # both arcs of a link: each direction once
                 link = e.get("link")
                 if link is not None and (link.id == x or (x == "ferry" and link.kind == "ferry")):
-                    opts += [(u, v), (v, u)]
+                    opts.append((u, v))
         options.append(opts)
     paths = []
     for combo in itertools.islice(itertools.product(*options), limit):

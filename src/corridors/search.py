@@ -244,18 +244,22 @@ class _Search:
         A load the flows do not carry cannot be practical however short its
         waits: with long free times (a border hold of days) the waiting of an
         overloaded run can stay within a level relative to that time over the
-        search horizon while the deliveries fall behind. So a replication's
-        crossing is capped at the most it delivered at any load (as a multiple
-        of demand), which keeps the practical capacity within the maximum
-        throughput.
+        search horizon while the deliveries fall behind. So once a load of the
+        replication saturated (delivered less than :data:`SATURATED_SHARE` of
+        what it offered), its crossing is capped at the most it delivered at
+        any load (as a multiple of demand), which keeps the practical capacity
+        within the maximum throughput. A replication that saturated no load
+        keeps its crossing (and a level held at every load stays a lower limit).
         """
         pts = self.curve()
         scales = [p.scale for p in pts]
         out = []
         for r in range(self.replications):
             c = crossing(scales, [p.observations[r].wait_share for p in pts], self.level.max_added_wait_share)
+            obs = [p.observations[r] for p in pts]
             demand = self.bound.demand_mt
-            cap = max(p.observations[r].delivered_mt for p in pts) / demand if demand > 0 else math.inf
+            saturated = any(o.delivered_mt < SATURATED_SHARE * o.offered_mt for o in obs)
+            cap = max(o.delivered_mt for o in obs) / demand if demand > 0 and saturated else math.inf
             if c.scale > cap:
                 low = max((s for s in scales if s <= cap), default=0.0)
                 c = Crossing(cap, low, min((s for s in scales if s > cap), default=low))
@@ -546,9 +550,9 @@ class Bottleneck:
     Attributes
     ----------
     id : str
-        Link id.
+        Link id, or node id of a yard.
     kind : str
-        ``single_track``, ``double_track``, ``border`` or ``ferry``.
+        ``single_track``, ``double_track``, ``border``, ``ferry`` or ``yard``.
     utilisation : float
         Its load over its analytic capacity in that run (dimensionless, 4 decimals).
     """

@@ -211,9 +211,15 @@ def problems_of(spec: RunSpec, m: Measure) -> list[tuple[str, str]]:
             out.append(("links", f"got '{lid}', expected an element of scenario {m.scenario}"))
         elif m.quantity == "border_time_h" and spec.network.links[lid].kind == "rail":
             out.append(("links", f"got rail section '{lid}', expected a border crossing or a ferry"))
-        elif m.side and (spec.network.links[lid].kind != "border"
-                         or m.side not in _countries(spec, lid) or len(set(_countries(spec, lid))) < 2):
-            out.append(("side", f"got {m.side}, expected one of the two countries of border crossing '{lid}'"))
+        elif m.side and spec.network.links[lid].kind != "border":
+            out.append(("side", f"got {m.side} on {spec.network.links[lid].kind} '{lid}', expected side only on "
+                                "border crossings (a ferry or a section has no sides)"))
+        elif m.side and len(set(_countries(spec, lid))) < 2:
+            out.append(("side", f"got {m.side} on '{lid}', whose two ends are both in "
+                                f"{_countries(spec, lid)[0]}, expected a crossing between two countries"))
+        elif m.side and m.side not in _countries(spec, lid):
+            out.append(("side", f"got {m.side}, expected one of the two countries of border crossing '{lid}': "
+                                f"{' or '.join(_countries(spec, lid))}"))
         elif m.into and not directions(spec, lid, into=m.into):
             out.append(("into", f"got {m.into}, expected a country that '{lid}' enters"))
         elif m.out_of and not directions(spec, lid, out_of=m.out_of):
@@ -260,7 +266,7 @@ def _measure(r: KeyReader, raw: Any, path: tuple, scenarios: dict) -> Measure | 
                          ("delay", ("with", "without"))):
         if key in data:
             v = data[key]
-            if not isinstance(v, str) or (choices and v not in choices):
+            if not isinstance(v, str) or not v or (choices and v not in choices):
                 r.err((*path, key), f"got {show(v)}, expected {' or '.join(choices) if choices else 'a name'}")
             else:
                 kw[key] = v

@@ -477,6 +477,10 @@ def _set_yard(problems: Problems, state: NetworkState, body: Any, path: KeyPath)
         return
     ok = _check_keys(problems, body, ("id", *_YARD_KEYS), path)
     nid = body.get("id")
+    if isinstance(nid, str) and nid in state.links:
+        problems.err((*path, "id"), f"'{nid}' is a {_KIND_WORD[state.links[nid].kind]}, expected a node "
+                     "(set_yard changes nodes; use upgrade / set_border / set_ferry for links)")
+        return
     if not isinstance(nid, str) or nid not in state.nodes:
         problems.err((*path, "id"), f"got {show(nid)}, expected the id of a node"
                      + (did_you_mean(nid, state.nodes) if isinstance(nid, str) else ""))
@@ -492,7 +496,8 @@ def _set_yard(problems: Problems, state: NetworkState, body: Any, path: KeyPath)
         return
     if (new.yard_tracks is None) != (new.yard_dwell_h is None):
         missing = "yard_dwell_h" if new.yard_dwell_h is None else "yard_tracks"
-        problems.err(path, f"node '{nid}' has no yard yet, expected {missing} too")
+        problems.err(path, f"node '{nid}' would have a yard without {missing}, expected yard_tracks and "
+                     "yard_dwell_h together (both numbers)")
         return
     state.nodes[nid] = new
 

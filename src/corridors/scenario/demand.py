@@ -237,6 +237,15 @@ class _FlowBuilder:
                     f"every element of via group {list(g)} is in avoid, expected a reachable group",
                 )
                 ok = False
+        for end in ("origin", "destination"):
+            place = getattr(spec, end)
+            if place in REGIONS and not self.net.gateways(place):
+                self.problems.err(
+                    (*path, end),
+                    f"region '{place}' has no gateway in this network, expected a node tagged region: {place} "
+                    f"(or a node of one of its countries as the {end})",
+                )
+                ok = False
         if not ok:
             return False
         if self.routes is None or self.routes.exists(spec.origin, spec.destination, via, avoid):

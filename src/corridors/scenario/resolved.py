@@ -85,8 +85,18 @@ def _changes(net: Network) -> tuple[dict[str, dict], list[str]]:
     if base is None:
         return {}, []
     changed: dict[str, dict] = {}
-    for nid in sorted(set(net.nodes) - set(base.nodes)):
-        changed[nid] = {"change": ["added"], **_record_attrs(net.nodes[nid])}
+    for nid in sorted(net.nodes):
+        old = base.nodes.get(nid)
+        if old is None:
+            changed[nid] = {"change": ["added"], **_record_attrs(net.nodes[nid])}
+            continue
+        new_d, old_d = net.nodes[nid].model_dump(), old.model_dump()
+        fields = [k for k in new_d if new_d[k] != old_d.get(k)]  # set_yard
+        if fields:
+            changed[nid] = {"change": ["modified"],
+                            "changed_fields": {k: {"from": _plain_value(old_d.get(k)), "to": _plain_value(new_d[k])}
+                                               for k in fields},
+                            **_record_attrs(net.nodes[nid])}
     for lid in sorted(net.links):
         entry = _link_change(net.links[lid], base.links.get(lid))
         if entry is not None:
