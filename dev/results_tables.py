@@ -60,20 +60,24 @@ def _name(lid: str | None, folder: Path) -> str:
     return lid
 
 
+def _records(cmp: dict):
+    """``(word, region, record)`` of every market and direction the comparison has, in table order."""
+    for r in REGIONS:
+        for d, word in DIRECTIONS:
+            if r in cmp["regions"]:
+                yield word, r, cmp["regions"][r][d]
+
+
 def capacity_table(cmp: dict, folder: Path) -> list[str]:
     out = ["| flows | demand | LP bound before → after | practical before | practical after | change (paired 95 % CI) "
            "| max. throughput before → after | limit after |", "|---|---|---|---|---|---|---|---|"]
-    for r in REGIONS:
-        for d, word in DIRECTIONS:
-            if r not in cmp["regions"]:
-                continue
-            k = cmp["regions"][r][d]
-            b, a = k["before"], k["after"]
-            if b.get("simulated_mt") is None and a.get("simulated_mt") is None:
-                continue
-            out.append(f"| {word} {r} | {_f(b['demand_mt'])} | {_f(b['bound_mt'])} → {_f(a['bound_mt'])} | "
-                       f"{_practical(b)} | {_practical(a)} | {_change(k['simulated_change_mt'], k['simulated_change_ci_mt'])} | "
-                       f"{_f(b['max_throughput_mt'])} → {_f(a['max_throughput_mt'])} | {_name(k.get('bottleneck_after'), folder)} |")
+    for word, r, k in _records(cmp):
+        b, a = k["before"], k["after"]
+        if b.get("simulated_mt") is None and a.get("simulated_mt") is None:
+            continue
+        out.append(f"| {word} {r} | {_f(b['demand_mt'])} | {_f(b['bound_mt'])} → {_f(a['bound_mt'])} | "
+                   f"{_practical(b)} | {_practical(a)} | {_change(k['simulated_change_mt'], k['simulated_change_ci_mt'])} | "
+                   f"{_f(b['max_throughput_mt'])} → {_f(a['max_throughput_mt'])} | {_name(k.get('bottleneck_after'), folder)} |")
     return out
 
 
@@ -103,22 +107,18 @@ def attribution_table(folder: Path) -> list[str]:
 
 def demand_table(cmp: dict) -> list[str]:
     out = ["| flows | delivered before → after (paired change) | mean transit, days (95 % CI) |", "|---|---|---|"]
-    for r in REGIONS:
-        for d, word in DIRECTIONS:
-            if r not in cmp["regions"]:
-                continue
-            k = cmp["regions"][r][d]
-            b, a = k["before"], k["after"]
-            if not b.get("delivered_mt"):
-                continue
-            ch = k.get("delivered_change_ci_mt")
-            chg = "n.s." if not ch or ch[0] <= 0 <= ch[1] else f"{_sign(k['delivered_change_mt'], 2)}, {_sign(ch[0], 2)} to {_sign(ch[1], 2)}"
+    for word, r, k in _records(cmp):
+        b, a = k["before"], k["after"]
+        if not b.get("delivered_mt"):
+            continue
+        ch = k.get("delivered_change_ci_mt")
+        chg = "n.s." if not ch or ch[0] <= 0 <= ch[1] else f"{_sign(k['delivered_change_mt'], 2)}, {_sign(ch[0], 2)} to {_sign(ch[1], 2)}"
 
-            def transit(c):
-                ci = c.get("transit_days_ci") or [None, None]
-                return f"{_f(c.get('transit_days_mean'))} ({_f(ci[0])}–{_f(ci[1])})"
-            out.append(f"| {word} {r} | {_f(b['delivered_mt'])} → {_f(a['delivered_mt'])} ({chg}) | "
-                       f"{transit(b)} → {transit(a)} |")
+        def transit(c):
+            ci = c.get("transit_days_ci") or [None, None]
+            return f"{_f(c.get('transit_days_mean'))} ({_f(ci[0])}–{_f(ci[1])})"
+        out.append(f"| {word} {r} | {_f(b['delivered_mt'])} → {_f(a['delivered_mt'])} ({chg}) | "
+                   f"{transit(b)} → {transit(a)} |")
     return out
 
 

@@ -66,18 +66,24 @@ def test_the_engine_uses_the_scenario_setting():
     assert n == {0.8: 3, 1.0: 2}
 
 
+def _two_crossings(near_km: float, far_km: float, dwell_h: float, hold_h: float):
+    """KZ a to CN d over b–c (``near_km`` each side, a hold of ``hold_h`` into CN, none back) or over e–f
+    (``far_km`` each side, no hold); 50 km/h double track, ``dwell_h`` at each crossing."""
+    nodes = [node("a", 70.0), node("b", 71.0), node("c", 71.1, country="CN"), node("e", 71.0, 44.0),
+             node("f", 71.1, 44.0, country="CN"), node("d", 72.0, country="CN")]
+    links = [rail("ab", "a", "b", near_km, tracks=2, headway_min=10.0, speed_kmh=50.0),
+             border("bc", "b", "c", dwell_h=dwell_h, clearance_ab_h=hold_h),
+             rail("cd", "c", "d", near_km, tracks=2, headway_min=10.0, speed_kmh=50.0),
+             rail("ae", "a", "e", far_km, tracks=2, headway_min=10.0, speed_kmh=50.0),
+             border("ef", "e", "f", dwell_h=dwell_h),
+             rail("fd", "f", "d", far_km, tracks=2, headway_min=10.0, speed_kmh=50.0)]
+    return route_graph(make_network(nodes, links))
+
+
 def test_a_route_counts_each_crossing_s_hold_in_the_direction_it_runs():
     """Two crossings between KZ a and CN d: b–c holds 30 h into CN and none back, e–f none either way but 10 h
     more running. Into CN the crossing without a hold is faster; back, the shorter line is."""
-    nodes = [node("a", 70.0), node("b", 71.0), node("c", 71.1, country="CN"), node("e", 71.0, 44.0),
-             node("f", 71.1, 44.0, country="CN"), node("d", 72.0, country="CN")]
-    links = [rail("ab", "a", "b", 100.0, tracks=2, headway_min=10.0, speed_kmh=50.0),
-             border("bc", "b", "c", dwell_h=2.0, clearance_ab_h=30.0),
-             rail("cd", "c", "d", 100.0, tracks=2, headway_min=10.0, speed_kmh=50.0),
-             rail("ae", "a", "e", 350.0, tracks=2, headway_min=10.0, speed_kmh=50.0),
-             border("ef", "e", "f", dwell_h=2.0),
-             rail("fd", "f", "d", 350.0, tracks=2, headway_min=10.0, speed_kmh=50.0)]
-    G = route_graph(make_network(nodes, links))
+    G = _two_crossings(100.0, 350.0, 2.0, 30.0)
     east = candidate_routes(G, "a", "d", k=2, max_detour=3.0)
     west = candidate_routes(G, "d", "a", k=2, max_detour=3.0)
     assert [(r.label, r.free_h) for r in east] == [("a>e>f>d", pytest.approx(16.0)), ("a>b>c>d", pytest.approx(36.0))]
@@ -87,15 +93,7 @@ def test_a_route_counts_each_crossing_s_hold_in_the_direction_it_runs():
 def test_a_hold_in_one_direction_never_leaves_a_flow_without_a_route():
     """The failing case (review): b–c holds 200 h into CN over 10 h of running; e–f has no hold over 149 h.
     With a 1.3 detour the undirected search kept neither way toward CN. Each direction now finds its own best."""
-    nodes = [node("a", 70.0), node("b", 71.0), node("c", 71.1, country="CN"), node("e", 71.0, 44.0),
-             node("f", 71.1, 44.0, country="CN"), node("d", 72.0, country="CN")]
-    links = [rail("ab", "a", "b", 250.0, tracks=2, headway_min=10.0, speed_kmh=50.0),
-             border("bc", "b", "c", dwell_h=1.0, clearance_ab_h=200.0),
-             rail("cd", "c", "d", 250.0, tracks=2, headway_min=10.0, speed_kmh=50.0),
-             rail("ae", "a", "e", 3700.0, tracks=2, headway_min=10.0, speed_kmh=50.0),
-             border("ef", "e", "f", dwell_h=1.0),
-             rail("fd", "f", "d", 3700.0, tracks=2, headway_min=10.0, speed_kmh=50.0)]
-    G = route_graph(make_network(nodes, links))
+    G = _two_crossings(250.0, 3700.0, 1.0, 200.0)
     east = candidate_routes(G, "a", "d", k=2, max_detour=1.3)
     west = candidate_routes(G, "d", "a", k=2, max_detour=1.3)
     assert [(r.label, r.free_h) for r in east] == [("a>e>f>d", pytest.approx(149.0))]

@@ -284,6 +284,8 @@ class _LP:
         run from the origin or a gateway): a yard counts once per train, as the
         engine stops it.
         """
+        if not self.yard_caps:
+            return []  # most networks: no yard, nothing to look up per column
         net = self.spec.network
         heads = [net.links[lid].to_node if d == "ab" else net.links[lid].from_node for lid, d in legs]
         if not legs and u == "__src":

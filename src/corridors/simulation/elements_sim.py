@@ -285,6 +285,8 @@ class Border(Element):
         cv = link.dwell_cv
         self.sigma = math.sqrt(math.log1p(cv * cv)) if cv > 0 else 0.0
         self.mu = math.log(link.dwell_h) - self.sigma**2 / 2
+        #: Mean clearance hold per direction (:func:`corridors.elements.clearance_h`), looked up once, not per train.
+        self.hold_h = {d: clearance_h(link, d == "ab") for d in ("ab", "ba")}
 
     def delay_estimate_h(self, d: str) -> float:
         """Trains waiting in direction ``d`` times the typical dwell per handling track, hours."""
@@ -302,7 +304,7 @@ class Border(Element):
         The mean is :func:`corridors.elements.clearance_h`; a crossing without
         a hold draws nothing, so its streams stay as they were.
         """
-        mean = clearance_h(self.link, d == "ab")
+        mean = self.hold_h[d]
         if mean == 0.0 or self.sigma == 0.0:
             return mean
         return float(self.sim.streams.get("clearance", f"{self.id}/{d}").lognormal(
