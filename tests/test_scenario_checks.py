@@ -313,3 +313,45 @@ def test_every_pydantic_error_is_worded_in_scenario_terms(model):
                     seen.add(err["type"])
                     assert "input should" not in msg.lower() and "valid " not in msg, (err["type"], msg)
     assert seen  # the odd values do trip the model
+
+
+# --------------------------------------------------------------------------- id suggestions
+
+SHIPPED_NET = NET.parents[3] / "networks" / "central-asia.geojson"
+
+
+def test_a_link_id_with_its_words_reversed_suggests_the_id_itself(tmp_path):
+    # The issue's case first: 'altynkol_zhetygen' was answered with 'almaty_zhetygen'.
+    path = write(tmp_path, "s.yaml", f"""\
+        name: s
+        extends: {SHIPPED_NET.parents[1] / 'scenarios' / 'baseline-2023.yaml'}
+        changes:
+          - upgrade: {{id: altynkol_zhetygen, tracks: 2}}
+        """)
+    (msg,) = validate_file(path)
+    assert msg.endswith("did you mean 'zhetygen_altynkol'?"), msg
+
+
+def test_every_place_that_suggests_an_id_ranks_whole_ids_and_names(tmp_path):
+    from corridors.network import read_network
+    from corridors.scenario.problems import did_you_mean
+
+    net = read_network(SHIPPED_NET)
+    # Every two-word id of the shipped network, its words swapped: the id itself is suggested.
+    for ids in (net.links, net.nodes):
+        for lid in ids:
+            words = lid.split("_")
+            if len(words) == 2 and words[0] != words[1]:
+                swapped = f"{words[1]}_{words[0]}"
+                if swapped not in ids:
+                    assert did_you_mean(swapped, ids).startswith(f"; did you mean '{lid}'"), lid
+    # Every node by its human name, where the name is not its id: the id is suggested.
+    for nid, node in net.nodes.items():
+        got = did_you_mean(node.name, net.nodes)
+        assert got.startswith(f"; did you mean '{nid}'"), (node.name, got)
+    # Through the scenario checks: a flow end and a closure target named by their human names.
+    path = scenario(tmp_path, "changes:\n  - close: {id: Aktogay, from_day: 1, to_day: 2}\n",
+                    demand="  - {id: f, origin: Urumqi, destination: Russia, cargo: grain, volume_mt: 1, "
+                           "source: t}\n")
+    msgs = " ".join(validate_file(path))
+    assert "did you mean 'urumqi'" in msgs and "did you mean 'aktogay'" in msgs, msgs

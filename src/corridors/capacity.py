@@ -243,7 +243,7 @@ class CapacityRecord:
             binding=tuple(replace(e, dual=None) for e in b.binding),
             others_served_share=rounded(b.others_served_share, 4),
             probes=tuple(ProbePoint.of(p, sc) for p in sc.points),
-            note="; ".join(x for x in (b.note, sc.note) if x),
+            note="; ".join(dict.fromkeys(x for x in (b.note, sc.note) if x)),  # the same note once
         )
 
     @property

@@ -2,7 +2,8 @@
 
 Output folder of ``corridors run`` (keys of ``summary.json`` are a contract)::
 
-    summary.json             scenario, seed, sim_days, trains{...}, regions{R: {inbound, outbound}}, ...
+    summary.json             scenario, seed, sim_days, trains{...}, regions{R: {inbound, outbound}}, ...,
+                             warnings[...] (refusals, a growing backlog, a short horizon: run_warnings)
     sections.csv / .gpkg     per rail section: trains/day each way, occupied share, waits, capacity
     crossings.csv            borders and ferries: throughput, queue, waits, dwell, clearance hold by direction
     yards.csv                nodes with a yard: trains/day (all directions), waits, capacity, utilisation
@@ -243,6 +244,78 @@ def corridor_indicators(res: SimResult) -> list[dict]:
     return rows
 
 
+#: A backlog is reported when more trains are left in the network than this many times a steady flow's number.
+BACKLOG_FACTOR = 1.5
+#: ... and at least this many more (a few trains above a small steady number are noise).
+BACKLOG_MIN_TRAINS = 10
+#: The measured period should be at least this many times the longest mean transit time.
+HORIZON_TRANSITS = 3.0
+
+
+def run_warnings(res: SimResult) -> list[str]:
+    """Return what a reader of a run must know before trusting its means, in words (``[]`` when nothing).
+
+    Three rules, each written once here (the CLI prints them, ``summary.json``
+    keeps them under ``warnings``, the brief lists them among its caveats):
+
+    * **Refusals**: trains refused at entry mean the demand outran what the
+      network could take in at the origins.
+    * **A growing backlog**: by Little's law a steady flow has about
+      ``L = lambda W`` trains under way (``lambda`` delivered trains per hour in
+      the measured period, ``W`` their mean transit hours). More than
+      :data:`BACKLOG_FACTOR` times ``L``, and :data:`BACKLOG_MIN_TRAINS` more,
+      left at the end means queues grew over the run: demand is above what the
+      network carries, or the horizon is too short for them to drain.
+    * **A short horizon**: a measured period under :data:`HORIZON_TRANSITS`
+      times the longest mean transit time of a flow (trains that leave in its
+      last transit time are not counted as delivered, so volumes read low), a
+      warm-up shorter than that transit time, or a flow that offered trains
+      and delivered none.
+
+    Parameters
+    ----------
+    res
+        One simulation's result.
+
+    Returns
+    -------
+    list of str
+        One sentence per rule that fires.
+    """
+    out: list[str] = []
+    if res.refused:
+        why = ", ".join(f"{n:,} {reason.replace('_', ' ')}" for reason, n in sorted(res.refused_by_reason.items()))
+        out.append(f"{res.refused:,} trains were refused at entry ({why}): the demand outran what the network "
+                   "could take in; 'corridors capacity' measures how much it can carry.")
+    warm = res.warmup_days * HOURS_PER_DAY
+    measured_h = max(res.sim_days * HOURS_PER_DAY - warm, 1e-9)
+    delivered = delivered_in_window(res)
+    transit_h = np.array([t.arrived_h - t.generated_h for t in delivered])
+    steady = len(delivered) / measured_h * float(transit_h.mean()) if len(delivered) else 0.0
+    if res.in_network > BACKLOG_FACTOR * steady and res.in_network - steady >= BACKLOG_MIN_TRAINS:
+        out.append(f"{res.in_network:,} trains were still in the network at the end, where a steady flow would "
+                   f"have about {steady:,.0f} under way (delivered rate x mean transit time): a backlog grew over "
+                   "the run, so demand is above what the network carries or the horizon is too short to drain it.")
+    by_flow: dict[str, list[float]] = {}
+    for t in delivered:
+        by_flow.setdefault(t.flow, []).append((t.arrived_h - t.generated_h) / HOURS_PER_DAY)
+    offered = sorted({t.flow for t in res.trains if t.generated_h >= warm and t.status != "refused"})
+    silent = [f for f in offered if f not in by_flow]
+    if by_flow:
+        flow, days = max(((f, float(np.mean(v))) for f, v in by_flow.items()), key=lambda x: (x[1], x[0]))
+        measured_d = measured_h / HOURS_PER_DAY
+        if measured_d < HORIZON_TRANSITS * days or res.warmup_days < days:
+            out.append(f"The horizon is short for the routes: flow {flow} takes {days:.1f} days on average, against "
+                       f"a warm-up of {res.warmup_days:g} days and a measured period of {measured_d:g} days (at "
+                       f"least {HORIZON_TRANSITS:g} transit times advised); delivered volumes and transit times read "
+                       "low. Run longer (--days).")
+    if silent:
+        shown = ", ".join(silent[:5]) + (f" and {len(silent) - 5} more" if len(silent) > 5 else "")
+        out.append(f"{len(silent)} flow(s) offered trains and delivered none in the measured period ({shown}): "
+                   "their routes take longer than the run, or are blocked. Run longer (--days) or check them.")
+    return out
+
+
 def summary(spec: RunSpec, res: SimResult) -> dict:
     """Build the ``summary.json`` document (its top-level keys are a contract)."""
     return {
@@ -261,6 +334,7 @@ def summary(spec: RunSpec, res: SimResult) -> dict:
         "regions": region_stats(spec, res),
         "corridor_indicators": corridor_indicators(res),
         "route_shares": res.route_shares,
+        "warnings": run_warnings(res),
     }
 
 

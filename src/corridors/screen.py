@@ -90,6 +90,8 @@ def print_run_summary(console, doc: dict) -> None:
     for row in rows:
         t.add_row(*[escape(str(v)) for v in row])
     console.print(t)
+    for w in doc.get("warnings") or []:
+        console.print(f"[yellow]warning:[/] {escape(w)}")
 
 
 def _with_ci(value, ci, nd: int = 1, signed: bool = False) -> str:

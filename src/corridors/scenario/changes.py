@@ -246,7 +246,7 @@ def _open(problems: Problems, state: NetworkState, body: Any, path: KeyPath) -> 
     if not items:
         problems.err(path, f"got {show(body)}, expected a link id or a list of link ids")
         return
-    closed = [k for k, v in state.links.items() if v.status != "existing"]
+    closed = {k: v for k, v in state.links.items() if v.status != "existing"}
     for lid, p in items:
         if not isinstance(lid, str):
             problems.err(p, f"got {show(lid)}, expected a link id")
@@ -453,7 +453,7 @@ def _link_to_modify(
         return None
     link = state.links.get(lid)
     if link is None:
-        of_kind = [k for k, v in state.links.items() if isinstance(v, cls)]
+        of_kind = {k: v for k, v in state.links.items() if isinstance(v, cls)}
         _unknown_link(problems, state, lid, (*path, "id"), of_kind, word)
         return None
     if not isinstance(link, cls):

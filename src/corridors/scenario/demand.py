@@ -307,7 +307,7 @@ class _FlowBuilder:
                 self.problems.err(
                     (*path, end),
                     f"unknown node or region '{place}', expected a node id of the network or one of: "
-                    f"{', '.join(REGIONS)}{did_you_mean(place, self.places)}",
+                    f"{', '.join(REGIONS)}{did_you_mean(place, self.places, {k: v.name for k, v in self.net.nodes.items()})}",
                 )
                 ok = False
         name = item.get("cargo")
@@ -374,7 +374,7 @@ class _FlowBuilder:
             return False
         if e not in state.nodes and e not in state.links:
             extra = f" or '{FERRY}'" if allow_ferry else ""
-            choices = [*state.nodes, *state.links] + ([FERRY] if allow_ferry else [])
+            choices = {**state.nodes, **state.links, **({FERRY: None} if allow_ferry else {})}
             self.problems.err(
                 path,
                 f"unknown node or link '{e}', expected a node or link id{extra}{did_you_mean(e, choices)}",
@@ -466,7 +466,7 @@ def _target_ok(problems: Problems, state: NetworkState, target: str, path: KeyPa
         problems.err(
             (*path, "id"),
             f"unknown node or link '{target}', expected an active link or a node id"
-            f"{did_you_mean(target, [*state.nodes, *state.active])}",
+            f"{did_you_mean(target, {**state.nodes, **{k: state.links[k] for k in state.active}})}",
         )
         return False
     return True

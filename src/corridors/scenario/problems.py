@@ -10,7 +10,8 @@ The small text helpers (:func:`show`, :func:`did_you_mean`,
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 #: A key's path inside a document: mapping keys (str) and list indexes (int).
@@ -95,10 +96,68 @@ def show(value: Any) -> str:
     return excerpt(text)
 
 
-def did_you_mean(word: Any, choices: Iterable[Any]) -> str:
-    """Return ``"; did you mean 'x'?"`` for the closest choice, or ``""`` when none is close."""
-    match = difflib.get_close_matches(str(word), sorted(set(map(str, choices))), n=1, cutoff=0.6)
-    return f"; did you mean '{match[0]}'?" if match else ""
+#: Least similarity (0-1, :class:`difflib.SequenceMatcher` ratio) for a choice to be suggested.
+SUGGEST_CUTOFF = 0.6
+
+
+def _words(text: str) -> str:
+    """Return the words of an id or a name, lower case and sorted (``zhetygen_altynkol`` -> ``altynkol zhetygen``)."""
+    return " ".join(sorted(w for w in re.split(r"[\W_]+", text.casefold()) if w))
+
+
+def _similarity(word: str, choice: str, name: str | None) -> float:
+    """Return how close ``word`` is to a choice: its whole id, its words in any order, or its human name."""
+    ratio = lambda a, b: difflib.SequenceMatcher(None, a, b).ratio()  # noqa: E731
+    scores = [ratio(word.casefold(), choice.casefold()), ratio(_words(word), _words(choice))]
+    if name:
+        scores.append(ratio(_words(word), _words(name)))
+    return max(scores)
+
+
+def did_you_mean(word: Any, choices: Iterable[Any], names: Mapping[str, str] | None = None) -> str:
+    """Return ``"; did you mean 'x'?"`` for the closest choice, or ``""`` when none is close.
+
+    A choice is ranked by the best of three similarities: of the whole id, of
+    its words in any order (``altynkol_zhetygen`` finds ``zhetygen_altynkol``),
+    and of its human name (``Altynkol`` finds ``zhetygen_altynkol`` through
+    "Zhetygen - Altynkol"). Ties go to the first in sorted order.
+
+    Parameters
+    ----------
+    word
+        What the user wrote.
+    choices
+        The valid ids. A mapping whose values have a ``name`` attribute (network
+        nodes and links) lends those names.
+    names
+        More human names by id (added to those of ``choices``).
+
+    Returns
+    -------
+    str
+        ``"; did you mean 'id'?"``, with ``(name)`` after the id when the choice
+        has a name that is not the id; ``""`` when no choice reaches
+        :data:`SUGGEST_CUTOFF`.
+    """
+    pool = dict(choices) if isinstance(choices, Mapping) else {c: None for c in choices}
+    known: dict[str, str] = {}
+    for key, value in pool.items():
+        name = getattr(value, "name", None)
+        if isinstance(name, str):
+            known[str(key)] = name
+    known.update({str(k): v for k, v in (names or {}).items()})
+    text = str(word)
+    best, best_score = None, SUGGEST_CUTOFF
+    for choice in sorted(set(map(str, pool))):
+        score = _similarity(text, choice, known.get(choice))
+        if score > best_score or (best is None and score >= best_score):
+            best, best_score = choice, score
+    if best is None:
+        return ""
+    name = known.get(best)
+    short = name.split(" (")[0] if name else ""  # "Zhetygen – Altynkol (single, ...)" -> "Zhetygen – Altynkol"
+    shown = f" ({excerpt(short)})" if short and _words(short) != _words(best) else ""
+    return f"; did you mean '{best}'{shown}?"
 
 
 def unknown_key(key: Any, allowed: Iterable[str]) -> str:

@@ -92,8 +92,9 @@ class _Resolution:
                 root.display,
                 root.overlay_line,
                 ("overlay",),
-                "this file is an overlay (overlay: true), expected a full scenario; "
-                "extend it from a scenario, or load it with overlay_ok=True",
+                "this file is an overlay (overlay: true): it changes a scenario and cannot run alone, expected a "
+                "full scenario; write one that extends a scenario and this overlay (extends: [baseline-2023.yaml, "
+                f"{excerpt(Path(root.display).name)}]), or check the overlay alone with 'corridors validate'",
             )
             return None
         doc = merge_chain(root, chain)
