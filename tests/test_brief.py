@@ -23,6 +23,7 @@ from click.testing import CliRunner
 
 from corridors import REGIONS
 from corridors.brief import BriefError, build_brief, read_result, write_brief
+from corridors.brief.names import ElementNames
 from corridors.brief.render import render_html, render_markdown
 from corridors.cli import main
 from corridors.errors import CorridorsError, ResultError
@@ -37,10 +38,11 @@ needs_chromium = pytest.mark.skipif(
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
     reason="poppler-utils (pdftotext, pdfinfo) not installed")
-SECTIONS = ["Key messages", "Capacity per region and direction", "Capacity maps", "Load and delay per region",
-            "Delivered volume, transit time and corridor indicators", "Bottlenecks", "Method and assumptions",
-            "Caveats"]
-FIGURES = ["capacity-before-after.png", "capacity-bars.png", "capacity-change.png"]
+SECTIONS = ["Key messages", "Market by market", "Transit times and corridor indicators",
+            "Bottlenecks", "Method", "Caveats", "Appendix"]
+RUN_SECTIONS = ["Key messages", "Delivered volume, transit time and corridor indicators", "Bottlenecks", "Method",
+                "Caveats", "Appendix"]
+FIGURES = ["capacity-change.png"]
 NUM = r"[+\u2212-]?\d[\d,]*(?:\.\d+)?"
 KIND = r"(?:single-track section|double-track section|border crossing|ferry link)"
 DAY = datetime.date(2024, 5, 17)
@@ -177,6 +179,9 @@ def check_key_messages(folder: Path, msgs: list[str]) -> None:
     names = _names(folder)
     regions = "|".join(map(re.escape, REGIONS))
     assert 3 <= len(msgs) <= 5, msgs
+    labels = ElementNames(read_result(folder))
+    corridors = {labels.corridor(c["corridor"]): c["corridor"] for c in sums[1]["corridor_indicators"]}
+    assert len(corridors) == len(sums[1]["corridor_indicators"]), "two corridors share a name"
 
     def rec(word, region):
         return cmp["regions"][region]["inbound" if word == "to" else "outbound"]
@@ -259,11 +264,12 @@ def check_key_messages(folder: Path, msgs: list[str]) -> None:
                     assert _same(p.group(6), k["after"]["simulated_mt"])
                     check_change(p.group(7), k)
             continue
-        m = re.fullmatch(rf"At scenario demand, door-to-door transit on corridor ([\w-]+) (?:shortens|lengthens) "
+        m = re.fullmatch(rf"At scenario demand, door-to-door transit on the corridor (.+?) (?:shortens|lengthens) "
                          rf"from ({NUM}) to ({NUM}) days \(speed with delay ({NUM}) → ({NUM}) km/h\)\.", msg)
         if m:
-            b = {c["corridor"]: c for c in sums[0]["corridor_indicators"]}[m.group(1)]
-            a = {c["corridor"]: c for c in sums[1]["corridor_indicators"]}[m.group(1)]
+            corridor = corridors[m.group(1)]  # named by its ends and cargo, one name per corridor
+            b = {c["corridor"]: c for c in sums[0]["corridor_indicators"]}[corridor]
+            a = {c["corridor"]: c for c in sums[1]["corridor_indicators"]}[corridor]
             assert _same(m.group(2), b["transit_days_mean"]) and _same(m.group(3), a["transit_days_mean"])
             assert _same(m.group(4), b["speed_with_delay_kmh"]) and _same(m.group(5), a["speed_with_delay_kmh"])
             continue
@@ -346,8 +352,8 @@ def test_key_messages_say_no_significant_change_and_demand_above_capacity(compar
 # --------------------------------------------------------------------------- structure and tables
 
 
-def test_content_is_typed_blocks_rendered_once_per_format(compare_dir, brief):
-    br = build_brief(read_result(compare_dir), today=DAY)
+def test_content_is_typed_blocks_rendered_once_per_format(compare_dir, brief, tmp_path):
+    br = build_brief(read_result(compare_dir), today=DAY, figure_dir=tmp_path)
     with pytest.raises(dataclasses.FrozenInstanceError):
         br.title = "changed"  # type: ignore[misc]
     assert render_markdown(br) == brief["md"].read_text()
@@ -362,23 +368,27 @@ def test_markdown_has_the_sections_in_order_and_figures_beside_it(compare_dir, b
     assert md.startswith("# Freight corridor capacity: mini-base → mini-child")
     assert "Base scenario of the test suite" in md and "2024-05-17" in md
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
-    curves = [f"curve-{r.lower().replace(' ', '-')}-{d}.png" for r in REGIONS for d in ("inbound", "outbound")
-              if (compare_dir / f"curve-{r.lower().replace(' ', '-')}-{d}.png").is_file()]
-    assert curves and images == FIGURES + curves
+    # The brief draws one figure per market whose capacity search left a curve, from capacity-*.json.
+    caps = [json.loads((compare_dir / f"capacity-{w}.json").read_text()) for w in ("before", "after")]
+    markets = [f"brief-market-{r.lower().replace(' ', '-')}.png" for r in REGIONS
+               if any(c["regions"][r][d]["probes"] for c in caps for d in ("inbound", "outbound"))]
+    assert markets and images == FIGURES + markets
     for name in images:
         copy = brief["md"].parent / name
-        assert copy.is_file() and copy.read_bytes() == (compare_dir / name).read_bytes()
+        assert copy.is_file()
+        if name in FIGURES:
+            assert copy.read_bytes() == (compare_dir / name).read_bytes()
 
 
 def test_capacity_table_matches_comparison_json(compare_dir, brief):
     cmp = json.loads((compare_dir / "comparison.json").read_text())
-    names = _names(compare_dir)
     rows = [[c.strip() for c in line.strip("|").split(" | ")]
-            for line in _md_section(brief["md"].read_text(), "Capacity per region and direction").splitlines()
+            for line in _md_section(brief["md"].read_text(), "Key messages").splitlines()
             if line.startswith("| ") and not line.startswith("| Flows")]
     seen = set()
     for row in rows:
         word, region = row[0].split(" ", 1)
+        word = word.lower()
         k = cmp["regions"][region]["inbound" if word == "to" else "outbound"]
         seen.add((region, word))
         b, a = k["before"], k["after"]
@@ -387,10 +397,7 @@ def test_capacity_table_matches_comparison_json(compare_dir, brief):
             assert cell.endswith("*") == bool(r["demand_exceeds_capacity"]), (cell, r)
             check_cap(cell.rstrip("*"), r)
         check_change(row[4], k)
-        assert _same(row[5].split(" → ")[0], b["max_throughput_mt"]) if b["max_throughput_mt"] is not None \
-            else row[5].startswith("–")
-        eid = k["bottleneck_after"]
-        assert row[6] == "–" if eid is None else row[6].startswith(names[eid] + " (")
+        assert len(row) == 5
     with_data = {(r, "to" if d == "inbound" else "from") for r in REGIONS for d in ("inbound", "outbound")
                  if any(cmp["regions"][r][d][w]["simulated_mt"] is not None for w in ("before", "after"))}
     assert seen == with_data
@@ -399,16 +406,20 @@ def test_capacity_table_matches_comparison_json(compare_dir, brief):
 def test_other_sections_come_from_the_run_files(compare_dir, brief):
     md = brief["md"].read_text()
     alt = json.loads((compare_dir / "alt" / "summary.json").read_text())
-    ind = _md_section(md, "Delivered volume, transit time and corridor indicators")
-    for c in alt["corridor_indicators"]:
-        assert f"| {c['corridor']} (" in ind
+    ind = _md_section(md, "Transit times and corridor indicators")
+    labels = ElementNames(read_result(compare_dir))
+    top = sorted(alt["corridor_indicators"], key=lambda c: -c["trains"])[:8]
+    for c in top:  # corridors by their ends and cargo, never by id
+        assert f"| {labels.corridor(c['corridor'])} |" in ind and c["corridor"] not in ind
     bott = _md_section(md, "Bottlenecks")
-    assert "Brest – Malaszewicze" in bott and "brest → malaszewicze" in bott
-    method = _md_section(md, "Method and assumptions")
+    assert "Brest – Malaszewicze" in bott and "Brest → Malaszewicze" in bott
+    method = _md_section(md, "Method")
+    appendix = _md_section(md, "Appendix")
     meta = json.loads((compare_dir / "run.json").read_text())
     for f, h in meta["input_sha256"].items():
-        assert f in method and h[:16] in method
-    assert "k_routes" in method and "Ayagoz – Bakhty: opened" in method
+        assert f in appendix and h[:16] in appendix
+    assert "Candidate routes per flow" in appendix and "k_routes" not in md
+    assert "Ayagoz – Bakhty: opened" in method
     assert "tracks 1 → 2" in method
     caveats = _md_section(md, "Caveats")
     assert "No closures or slowdowns" in caveats and "still under way" in caveats
@@ -419,7 +430,7 @@ def test_single_run_folder_gives_a_shorter_brief(compare_dir, tmp_path):
     assert [p.name for p in files] == ["run.html", "run.md", "map.png"]
     md = files[1].read_text()
     found = [line[3:] for line in md.splitlines() if line.startswith("## ")]
-    assert found == [s for s in SECTIONS if "Capacity" not in s and "Load and delay" not in s]
+    assert found == RUN_SECTIONS
     summary = json.loads((compare_dir / "base" / "summary.json").read_text())
     msgs = _key_messages(md)
     assert 3 <= len(msgs) <= 5
@@ -432,7 +443,9 @@ def test_default_output_goes_into_the_result_folder(compare_dir, tmp_path):
     folder = tmp_path / "copy"
     shutil.copytree(compare_dir, folder)
     files = write_brief(folder, formats="md,html")
-    assert files == [folder / "brief.html", folder / "brief.md"]  # figures already beside it: no copies
+    # The result folder's own figures are already beside it; only the brief's own market figures are added.
+    assert files[:2] == [folder / "brief.html", folder / "brief.md"]
+    assert files[2:] and all(p.parent == folder and p.name.startswith("brief-market-") for p in files[2:])
     assert not [p for p in folder.iterdir() if p.name.startswith(".brief-")]
 
 

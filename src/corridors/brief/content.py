@@ -9,36 +9,36 @@ from __future__ import annotations
 
 import datetime
 import logging
+from pathlib import Path
 
 from corridors import REGIONS, __version__
 from corridors.brief.caveats import caveats
+from corridors.brief.charts import market_figures
 from corridors.brief.document import Block, Brief, Bullets, Figure, Heading, Para
+from corridors.brief.glossary import glossary_table
+from corridors.brief.markets import headline_table, market_blocks, markets_with_flows
 from corridors.brief.messages import compare_key_messages, run_key_messages
-from corridors.brief.method import method_blocks
-from corridors.brief.names import ElementNames
+from corridors.brief.method import appendix_blocks, method_blocks
+from corridors.brief.names import ElementNames, project_names
 from corridors.brief.read import DIRECTIONS, ResultFolder
 from corridors.brief.tables import (
     attribution_table,
     bottleneck_blocks,
-    capacity_table,
     corridor_table,
     delivery_table,
     practical_attribution_table,
 )
-from corridors.capacity import curve_file_stem
 
 log = logging.getLogger(__name__)
 
-__all__ = ["COMPARE_FIGURES", "RUN_FIGURES", "build_brief"]
+__all__ = ["CHANGE_MAP", "RUN_FIGURES", "build_brief"]
 
-#: Figures of a compare folder, in the order the brief shows them: file, caption, starts a page in print.
-COMPARE_FIGURES: tuple[tuple[str, str, bool], ...] = (
-    ("capacity-before-after.png",
-     "Analytic capacity of every link (trains per day and direction), before and after.", False),
-    ("capacity-bars.png", "Practical capacity per region and direction, before and after (Mt/yr).", False),
-    ("capacity-change.png",
-     ("Change in analytic capacity between the scenarios; arrows give the simulated capacity to each region "
-      "and circled elements are the limits after the change."), True),
+#: The summary's map of a compare folder: file, caption.
+CHANGE_MAP: tuple[str, str] = (
+    "capacity-change.png",
+    "Change in the analytic capacity of every line, crossing and ferry between the two scenarios (trains a day); "
+    "arrows give the practical capacity to each market before and after, and circled elements are the limits "
+    "after the change.",
 )
 
 #: Figure of a run folder.
@@ -65,37 +65,73 @@ def _title_header(result: ResultFolder, today: datetime.date) -> tuple[str, list
     return title, header
 
 
-def _figures(result: ResultFolder, specs: tuple[tuple[str, str, bool], ...]) -> list[Block]:
+def _figures(result: ResultFolder, specs: tuple[tuple[str, str, bool], ...], css: str = "") -> list[Block]:
     """Collect the figures of the result folder; a missing one becomes a note (and a warning in the log)."""
     out: list[Block] = []
     for name, caption, page in specs:
         p = result.path / name
         if p.is_file():
-            out.append(Figure(p, caption, page))
+            out.append(Figure(p, caption, page, css))
         else:
             log.warning("%s: figure missing, left out of the brief", p)
             out.append(Para(f"(Figure {name} is missing from the result folder.)", css="small"))
     return out
 
 
-def _curve_blocks(result: ResultFolder) -> list[Block]:
-    """Collect the load--delay curve of every region and direction that has one (before and after on one chart)."""
-    out: list[Block] = []
+def _level_share(result: ResultFolder) -> float | None:
+    """Return the service level of a compare folder's capacity search (``None`` for a run folder)."""
+    if not result.comparison:
+        return None
     for r in REGIONS:
         for d in DIRECTIONS:
-            p = result.path / f"{curve_file_stem(r, d)}.png"
-            if p.is_file():
-                word = "to" if d == "inbound" else "from"
-                out.append(Figure(p, (f"Load and delay of freight {word} {r}: delivered volume (top) and mean added "
-                                      "waiting (bottom) against the offered load, before and after, with 95 % bands; "
-                                      "the practical capacity is where the waiting reaches the service level."),
-                                  False))
-    if out:
-        out.insert(0, Heading("Load and delay per region", page=True))
-    return out
+            level = (result.comparison["regions"][r][d]["before"].get("service_level") or {})
+            if level.get("max_added_wait_share") is not None:
+                return level["max_added_wait_share"]
+    return None
 
 
-def build_brief(result: ResultFolder, *, today: datetime.date | None = None) -> Brief:
+def _compare_blocks(result: ResultFolder, names: ElementNames, msgs: list[str],
+                    figure_dir: Path | None) -> list[Block]:
+    """Build the body of a compare brief: summary page, market pages, projects, transit, bottlenecks, method, appendix."""
+    blocks: list[Block] = [Heading("Key messages"), Bullets(tuple(msgs), css="key"),
+                           Heading("Practical capacity to and from each market", 3), headline_table(result)]
+    blocks += _figures(result, ((CHANGE_MAP[0], CHANGE_MAP[1], False),), css="wide")
+    projects = project_names(result)
+    figures = market_figures(result, figure_dir, markets_with_flows(result)) if figure_dir else {}
+    blocks += [Heading("Market by market", page=True),
+               Para("For each market: the practical capacity before and after, the load–delay curves it is read "
+                    "from (added waiting against the freight offered; the practical capacity is where a curve "
+                    "crosses the service level), the element that limits the flows, and the projects that raise "
+                    "the capacity on their own."),
+               *market_blocks(result, names, projects, figures)]
+    attribution = [t for t in (practical_attribution_table(result, projects), attribution_table(result, projects))
+                   if t is not None]
+    if attribution:
+        blocks += [Heading("What each project adds"), *attribution]
+    blocks += [Heading("Transit times and corridor indicators"), delivery_table(result),
+               corridor_table(result, names, top=8),
+               Heading("Bottlenecks"), *bottleneck_blocks(result, names, top=8),
+               Heading("Method"), *method_blocks(result, names),
+               Heading("Glossary", 3), glossary_table(_level_share(result)),
+               Heading("Caveats"), Bullets(tuple(caveats(result, names))),
+               Heading("Appendix", page=True), *appendix_blocks(result)]
+    return blocks
+
+
+def _run_blocks(result: ResultFolder, names: ElementNames, msgs: list[str]) -> list[Block]:
+    """Build the body of a run brief: key messages, delivery and corridors, bottlenecks with the map, method, appendix."""
+    return [Heading("Key messages"), Bullets(tuple(msgs), css="key"),
+            Heading("Delivered volume, transit time and corridor indicators"), delivery_table(result),
+            Heading("CAREC corridor indicators", 3), corridor_table(result, names),
+            Heading("Bottlenecks", page=True), *_figures(result, RUN_FIGURES), *bottleneck_blocks(result, names),
+            Heading("Method"), *method_blocks(result, names),
+            Heading("Glossary", 3), glossary_table(None),
+            Heading("Caveats"), Bullets(tuple(caveats(result, names))),
+            Heading("Appendix", page=True), *appendix_blocks(result)]
+
+
+def build_brief(result: ResultFolder, *, today: datetime.date | None = None,
+                figure_dir: Path | None = None) -> Brief:
     """Build the content of the brief for a read result folder.
 
     Parameters
@@ -104,38 +140,26 @@ def build_brief(result: ResultFolder, *, today: datetime.date | None = None) -> 
         From :func:`~corridors.brief.read.read_result`.
     today
         The date printed on the brief (default: today).
+    figure_dir
+        Where the brief draws its own figures (each market's load--delay curves,
+        :mod:`~corridors.brief.charts`); ``None`` leaves them out.
 
     Returns
     -------
     Brief
-        Title, header and the sections in order: key messages; (compare) capacity table and maps; delivered
-        volume and corridor indicators; bottlenecks (with the utilisation map of a run); method and assumptions;
-        caveats.
+        Title, header and the sections in order. A compare brief: key messages, the practical capacity of every
+        market and the change map (the summary page); a section per market (curves, limits, projects); what each
+        project adds; transit and corridor indicators; bottlenecks; method and glossary; caveats; the appendix
+        (sources, operating rules, input files, software). A run brief: key messages, delivered volume and
+        corridor indicators, bottlenecks with the utilisation map, method, glossary, caveats, appendix.
     """
     today = today or datetime.date.today()
     names = ElementNames(result)
     title, header = _title_header(result, today)
-    compare = result.kind == "compare"
-    msgs = compare_key_messages(result, names) if compare else run_key_messages(result, names)
-    blocks: list[Block] = [Heading("Key messages"), Bullets(tuple(msgs), css="key")]
-    if compare:
-        table, empty = capacity_table(result, names)
-        blocks += [Heading("Capacity per region and direction"), table]
-        if empty:
-            blocks.append(Para("No flows " + ", ".join(empty) + " in either scenario.", css="small"))
-        blocks.append(Heading("Capacity maps", page=True))
-        blocks += _figures(result, COMPARE_FIGURES)
-        attribution = [t for t in (practical_attribution_table(result), attribution_table(result)) if t is not None]
-        if attribution:
-            blocks += [Heading("What each project adds"), *attribution]
-        blocks += _curve_blocks(result)
-    blocks += [Heading("Delivered volume, transit time and corridor indicators"), delivery_table(result),
-               Heading("CAREC corridor indicators", 3), corridor_table(result)]
-    blocks.append(Heading("Bottlenecks", page=not compare))
-    if not compare:
-        blocks += _figures(result, RUN_FIGURES)
-    blocks += bottleneck_blocks(result, names)
-    blocks.append(Heading("Method and assumptions"))
-    blocks += method_blocks(result, names)
-    blocks += [Heading("Caveats"), Bullets(tuple(caveats(result, names)))]
+    if result.kind == "compare":
+        msgs = compare_key_messages(result, names)
+        blocks = _compare_blocks(result, names, msgs, Path(figure_dir) if figure_dir else None)
+    else:
+        msgs = run_key_messages(result, names)
+        blocks = _run_blocks(result, names, msgs)
     return Brief(title, tuple(header), tuple(blocks), key_messages=tuple(msgs))

@@ -103,11 +103,14 @@ class Figure:
         Caption and alternative text.
     page
         Start a new page in print.
+    css
+        HTML class (``"wide"`` for the summary's large map, ``"market"``); ignored in Markdown.
     """
 
     path: Path
     caption: str
     page: bool = False
+    css: str = ""
 
 
 #: Any block of a brief.

@@ -9,8 +9,24 @@ from __future__ import annotations
 from corridors.statistics import excludes_zero
 
 __all__ = [
-    "MINUS", "arrow", "cap_cell", "cap_phrase", "change_cell", "limit_word", "ci_range", "clean_name", "flow_label", "fmt_mt", "fmt_num",
-    "fmt_pct", "fmt_value", "or_none", "resolved", "significant", "with_ci",
+    "MINUS",
+    "arrow",
+    "cap_cell",
+    "cap_phrase",
+    "capital",
+    "change_cell",
+    "ci_range",
+    "clean_name",
+    "flow_label",
+    "fmt_mt",
+    "fmt_num",
+    "fmt_pct",
+    "fmt_value",
+    "limit_word",
+    "or_none",
+    "resolved",
+    "significant",
+    "with_ci",
 ]
 
 MINUS = "\u2212"
@@ -268,3 +284,8 @@ def flow_label(region: str, direction: str) -> str:
     str
     """
     return f"{'to' if direction == 'inbound' else 'from'} {region}"
+
+
+def capital(text: str) -> str:
+    """Return ``text`` with its first letter in capitals and the rest as it is (``to China`` -> ``To China``)."""
+    return text[:1].upper() + text[1:]

@@ -24,7 +24,7 @@ from corridors.brief.format import (
 from corridors.brief.names import ElementNames, limit_kind
 from corridors.brief.read import DIRECTIONS, ResultFolder
 
-__all__ = ["NEAR_CAPACITY", "compare_key_messages", "run_key_messages"]
+__all__ = ["NEAR_CAPACITY", "compare_key_messages", "direction_sentence", "run_key_messages"]
 
 #: Utilisation (carried over analytic capacity) above which an element counts as near capacity.
 NEAR_CAPACITY = 0.9
@@ -62,8 +62,24 @@ def _change_clause(k: dict) -> str:
     return f"a change of {'+' if ch > 0 else ''}{fmt_mt(ch)} Mt/yr{pct}{interval}"
 
 
-def _compare_headline(result: ResultFolder, names: ElementNames, r: str, d: str) -> str:
-    """Write one sentence on the practical capacity to or from a region, before and after, with intervals."""
+def direction_sentence(result: ResultFolder, names: ElementNames, r: str, d: str) -> str:
+    """Write one sentence on the practical capacity to or from a market, before and after, with intervals.
+
+    Parameters
+    ----------
+    result
+        A compare folder.
+    names
+        Element names of ``result``.
+    r, d
+        Market (a :data:`~corridors.REGIONS` entry) and direction (``"inbound"``: to it, ``"outbound"``: from it).
+
+    Returns
+    -------
+    str
+        Before and after (Mt/yr, 95 % intervals), the paired change or "no significant change", demand above
+        capacity in words, and where the limit is.
+    """
     k = result.comparison["regions"][r][d]
     b, a = k["before"], k["after"]
     who = f"Practical capacity {flow_label(r, d)}"
@@ -106,7 +122,7 @@ def _short_change(result: ResultFolder, r: str, d: str) -> str:
             f"({change_cell(k.get('simulated_change_mt'), k.get('simulated_change_ci_mt'), limit_word(b, a))})")
 
 
-def _transit_message(result: ResultFolder) -> str | None:
+def _transit_message(result: ResultFolder, names: ElementNames) -> str | None:
     """Say how transit changes on the corridor whose mean transit changes most (``None``: no corridor in both)."""
     base, alt = result.runs
     b = {c["corridor"]: c for c in base.summary.get("corridor_indicators") or []}
@@ -119,9 +135,9 @@ def _transit_message(result: ResultFolder) -> str | None:
     tb, ta = b[cid]["transit_days_mean"], a[cid]["transit_days_mean"]
     sb, sa = b[cid].get("speed_with_delay_kmh"), a[cid].get("speed_with_delay_kmh")
     if fmt_num(tb) == fmt_num(ta):
-        s = f"At scenario demand, door-to-door transit on corridor {cid} stays at {fmt_num(ta)} days"
+        s = f"At scenario demand, door-to-door transit on the corridor {names.corridor(cid)} stays at {fmt_num(ta)} days"
     else:
-        s = (f"At scenario demand, door-to-door transit on corridor {cid} "
+        s = (f"At scenario demand, door-to-door transit on the corridor {names.corridor(cid)} "
              f"{'shortens' if ta < tb else 'lengthens'} from {fmt_num(tb)} to {fmt_num(ta)} days")
     if sb is not None and sa is not None:
         s += f" (speed with delay {fmt_num(sb)} → {fmt_num(sa)} km/h)"
@@ -179,11 +195,11 @@ def compare_key_messages(result: ResultFolder, names: ElementNames) -> list[str]
         msgs.append(f"No region has flows in {result.runs[0].name} or {result.runs[1].name}: there is no "
                     f"capacity to compare.")
     head, rest = (pairs, []) if len(pairs) <= 3 else (pairs[:2], pairs[2:])
-    msgs += [_compare_headline(result, names, r, d) for r, d in head]
+    msgs += [direction_sentence(result, names, r, d) for r, d in head]
     if rest:
         msgs.append("Elsewhere (practical capacity, Mt/yr; change with its paired 95 % interval): "
                     + "; ".join(_short_change(result, r, d) for r, d in rest) + ".")
-    t = _transit_message(result)
+    t = _transit_message(result, names)
     if t:
         msgs.append(t)
     msgs.append(_statistics_message(result))

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from corridors import REGIONS
 from corridors.brief.document import Block, Bullets, Heading, Para, Table
-from corridors.brief.format import clean_name, fmt_num, fmt_pct, fmt_value, or_none
-from corridors.brief.names import ElementNames
-from corridors.brief.read import DIRECTIONS, ResultFolder
+from corridors.brief.format import clean_name, fmt_num, fmt_pct, fmt_value
+from corridors.brief.names import ElementNames, field_label, operation_label
+from corridors.brief.read import DIRECTIONS, ResultFolder, locate_input
 
-__all__ = ["method_blocks"]
+__all__ = ["appendix_blocks", "method_blocks"]
 
 #: Changed fields of an element that are geometry, summarised rather than listed.
 GEOMETRY_FIELDS = frozenset({"coords", "geometry", "lon", "lat"})
@@ -30,17 +30,6 @@ def _sha_of(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
-
-
-def _locate(result: ResultFolder, recorded: str) -> Path | None:
-    """Find a recorded input file from here: as recorded, or under the cwd or a parent of the result folder."""
-    p = Path(recorded)
-    if p.is_absolute():
-        return p if p.is_file() else None
-    for root in (Path.cwd(), *result.path.resolve().parents):
-        if (root / p).is_file():
-            return root / p
-    return None
 
 
 def _sources_md(path: Path) -> tuple[list[str], list[tuple[str, str]]]:
@@ -70,9 +59,18 @@ def _ops_table(result: ResultFolder) -> Table:
     runs = result.runs
     ops = [run.scenario.get("operations") or {} for run in runs]
     keys = list(dict.fromkeys(k for o in ops for k in o))
-    rows = tuple((k, *(fmt_value(o.get(k)) for o in ops)) for k in keys)
-    head = ("Parameter", *([r.name for r in runs] if len(runs) > 1 else ["Value"]))
+    rows = tuple((operation_label(k), *(fmt_value(o.get(k)) for o in ops)) for k in keys)
+    head = ("Operating rule", *(("Before", "After") if len(runs) > 1 else ("Value",)))
     return Table(head, rows, frozenset(range(1, len(head))))
+
+
+def _field_value(value) -> str:
+    """Format a changed field's value: ``not set`` for none, yes/no for a flag, else as :func:`fmt_value`."""
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return fmt_value(value)
 
 
 def _changes(result: ResultFolder, names: ElementNames) -> list[str]:
@@ -92,8 +90,8 @@ def _changes(result: ResultFolder, names: ElementNames) -> list[str]:
         else:
             txt = f"{name}: changed"
         fields = rec.get("changed_fields") or {}
-        shown = [f"{k} {or_none(v.get('from'))} → {or_none(v.get('to'))}" for k, v in fields.items()
-                 if k not in GEOMETRY_FIELDS]
+        shown = [f"{field_label(k)} {_field_value(v.get('from'))} → {_field_value(v.get('to'))}"
+                 for k, v in fields.items() if k not in GEOMETRY_FIELDS]
         if any(k in GEOMETRY_FIELDS for k in fields):
             shown.append("alignment redrawn")
         if shown:
@@ -151,7 +149,7 @@ def _inputs_table(result: ResultFolder) -> Table:
             if f in seen:
                 continue
             seen.add(f)
-            here = _locate(result, f)
+            here = locate_input(result, f)
             now = _sha_of(here) if here else None
             state = "not found here" if now is None else ("unchanged" if now == h else "changed since the run")
             rows.append((f, h[:16], state))
@@ -163,7 +161,7 @@ def _inputs_table(result: ResultFolder) -> Table:
 def _sources_blocks(result: ResultFolder) -> list[Block]:
     """Cite the network's SOURCES.md headings and keys, and the ``source`` of every demand flow."""
     net = result.runs[-1].meta.get("network") or {}
-    net_file = _locate(result, str(net.get("file") or ""))
+    net_file = locate_input(result, str(net.get("file") or ""))
     src = net_file.parent / "SOURCES.md" if net_file else None
     blocks: list[Block] = []
     if src and src.is_file():
@@ -185,7 +183,7 @@ def _sources_blocks(result: ResultFolder) -> list[Block]:
 
 
 def method_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
-    """Build the body of the "Method and assumptions" section.
+    """Build the body of the "Method" section.
 
     Parameters
     ----------
@@ -197,8 +195,8 @@ def method_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
     Returns
     -------
     list of Block
-        Method bullets (network, seeds, horizon in days, capacity search); (compare) what the after scenario
-        changes; input files with SHA-256; operating parameters; sources; software versions.
+        Method bullets (network, seeds, horizon in days, capacity search) and (compare) what the after scenario
+        changes, each element by its name and each field in words.
     """
     blocks: list[Block] = [Bullets(tuple(_method_items(result)))]
     if result.kind == "compare":
@@ -206,9 +204,26 @@ def method_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
         blocks.append(Heading("What the after scenario changes", 3))
         blocks.append(Bullets(tuple(ch)) if ch else Para("No network element differs between the two scenarios; "
                                                          "only demand or operations change."))
-    blocks += [Heading("Input files", 3), _inputs_table(result),
-               Heading("Operating parameters", 3), _ops_table(result),
-               Heading("Sources", 3), *_sources_blocks(result)]
+    return blocks
+
+
+def appendix_blocks(result: ResultFolder) -> list[Block]:
+    """Build the appendix: sources, operating rules, input files and software.
+
+    Parameters
+    ----------
+    result
+        A compare or run folder.
+
+    Returns
+    -------
+    list of Block
+        Sources (network and demand), the operating rules of each scenario, the input files with their SHA-256
+        and whether they still match, and the software versions.
+    """
+    blocks: list[Block] = [Heading("Sources", 3), *_sources_blocks(result),
+                           Heading("Operating rules", 3), _ops_table(result),
+                           Heading("Input files", 3), _inputs_table(result)]
     sw = result.runs[-1].meta
     libs = ", ".join(f"{k} {v}" for k, v in (sw.get("libraries") or {}).items() if v)
     blocks.append(Para(f"Software: corridors {sw.get('corridors_version', '?')}, Python {sw.get('python', '?')}"

@@ -17,7 +17,7 @@ from corridors import __version__
 from corridors.errors import ResultError
 from corridors.results import RESULT_FORMAT
 
-__all__ = ["DIRECTIONS", "RUN_FILES", "ResultFolder", "RunFolder", "read_result"]
+__all__ = ["DIRECTIONS", "RUN_FILES", "ResultFolder", "RunFolder", "locate_input", "read_result"]
 
 #: Directions of each region's flows in ``summary.json`` and ``comparison.json``, in the order the brief lists them.
 DIRECTIONS: tuple[str, ...] = ("inbound", "outbound")
@@ -275,3 +275,28 @@ def read_result(result_dir: str | Path) -> ResultFolder:
     raise ResultError(f"{folder}: not a result folder (no comparison.json or summary.json); give the output "
                       f"folder of 'corridors compare' or 'corridors run'")
 
+
+
+def locate_input(result: ResultFolder, recorded: str) -> Path | None:
+    """Find an input file recorded in ``run.json`` from here.
+
+    Parameters
+    ----------
+    result
+        The result folder that recorded it.
+    recorded
+        The path as recorded (absolute, or relative to where the command ran).
+
+    Returns
+    -------
+    Path or None
+        The file as recorded, or under the current folder or a parent of the
+        result folder; ``None`` when none of these holds it.
+    """
+    p = Path(recorded)
+    if p.is_absolute():
+        return p if p.is_file() else None
+    for root in (Path.cwd(), *result.path.resolve().parents):
+        if (root / p).is_file():
+            return root / p
+    return None

@@ -57,6 +57,11 @@ tr { break-inside: avoid; page-break-inside: avoid; }
 .note { font-size: .75rem; color: var(--muted); margin: .15rem 0 .8rem; }
 figure { margin: .8rem 0 1rem; break-inside: avoid; page-break-inside: avoid; text-align: center; }
 figure img { max-width: 100%; height: auto; border: 1px solid var(--rule); }
+figure.wide img { width: 100%; }
+figure.market { margin: .3rem 0 .4rem; }
+figure.market img { width: 100%; border: none; }
+table.glossary td:first-child { white-space: nowrap; font-weight: bold; width: 11rem; }
+table.market td:first-child { white-space: nowrap; }
 figcaption { font-size: .8rem; color: var(--muted); margin-top: .3rem; text-align: left; }
 footer { margin-top: 2rem; font-size: .75rem; color: var(--muted); border-top: 1px solid var(--rule);
          padding-top: .4rem; }
@@ -67,6 +72,8 @@ footer { margin-top: 2rem; font-size: .75rem; color: var(--muted); border-top: 1
   h2 { margin-top: 1.1rem; }
   figure.page, h2.page { break-before: page; page-break-before: always; }
   figure img { max-height: 225mm; width: auto; border: none; }
+  figure.wide img { width: 100%; max-height: 125mm; object-fit: contain; }
+  figure.market img { width: 100%; max-height: 62mm; object-fit: contain; }
   a { color: inherit; text-decoration: none; }
   ul.key { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -136,7 +143,8 @@ def _html_block(b: Block) -> str:
     if isinstance(b, Table):
         return _html_table(b)
     if isinstance(b, Figure):
-        return (f'<figure{_css_class("page" if b.page else "")}><img src="{_data_uri(b.path)}" '
+        css = " ".join(c for c in ("page" if b.page else "", b.css) if c)
+        return (f'<figure{_css_class(css)}><img src="{_data_uri(b.path)}" '
                 f'alt="{html.escape(b.caption, quote=True)}"><figcaption>{_inline_html(b.caption)}</figcaption>'
                 "</figure>")
     raise TypeError(f"not a block of a brief: {type(b).__name__}")

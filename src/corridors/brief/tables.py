@@ -12,6 +12,7 @@ from corridors.brief.document import Block, Heading, Para, Table
 from corridors.brief.format import (
     arrow,
     cap_cell,
+    capital,
     change_cell,
     flow_label,
     fmt_mt,
@@ -72,13 +73,15 @@ def capacity_table(result: ResultFolder, names: ElementNames) -> tuple[Table, li
     return Table(cols, tuple(rows), frozenset({1, 2, 3, 4, 5}), note=note, css="capacity"), empty
 
 
-def attribution_table(result: ResultFolder) -> Table | None:
+def attribution_table(result: ResultFolder, projects: dict[str, str] | None = None) -> Table | None:
     """Tabulate what each project adds on its own: the change of the bound with that overlay alone.
 
     Parameters
     ----------
     result
         A compare folder; ``result.attribution`` holds the rows of ``attribution.csv``.
+    projects
+        Overlay stem -> the project's name (:func:`~corridors.brief.names.project_names`); default: the stem.
 
     Returns
     -------
@@ -90,6 +93,7 @@ def attribution_table(result: ResultFolder) -> Table | None:
     if not rows_in:
         return None
     suffix = "_bound_change_mt"
+    names_of = projects or {}
     projects = [k[: -len(suffix)] for k in rows_in[0] if k.endswith(suffix)]
     rows = []
     for r in rows_in:
@@ -98,10 +102,11 @@ def attribution_table(result: ResultFolder) -> Table | None:
             continue
         cells = [("+" if (c or 0) > 0 else "") + fmt_mt(c) if c is not None else "–" for c in changes]
         together = r.get("all_projects_together_mt")
-        rows.append((flow_label(r["region"], r["direction"]), fmt_mt(r["base_bound_mt"]), *cells,
+        rows.append((capital(flow_label(r["region"], r["direction"])), fmt_mt(r["base_bound_mt"]), *cells,
                      ("+" if (together or 0) > 0 else "") + fmt_mt(together)))
-    cols = ("Flows", "Bound before", *(p.replace("-", " ") for p in projects), "All together")
-    note = ("Mt/yr: the change of the bound (the network's upper limit) with each project alone added to the base, "
+    cols = ("Flows", "Upper bound before", *(_project(p, names_of) for p in projects), "All together")
+    note = ("Mt/yr: the change of the upper bound (the network's limit, see the glossary) with each project alone "
+            "added to the base, "
             "and with all of them. A sum of single-project changes above 'all together' means the projects "
             "relieve the same limit; below it, they need each other. The bound is deterministic, so these "
             "figures carry no interval.")
@@ -110,13 +115,15 @@ def attribution_table(result: ResultFolder) -> Table | None:
     return Table(cols, tuple(rows), frozenset(range(1, len(cols))), note=note, css="attribution")
 
 
-def practical_attribution_table(result: ResultFolder) -> Table | None:
+def practical_attribution_table(result: ResultFolder, projects: dict[str, str] | None = None) -> Table | None:
     """Tabulate each project's own paired change of the practical capacity, where it was searched.
 
     Parameters
     ----------
     result
         A compare folder run with ``--attribute-capacity``.
+    projects
+        Overlay stem -> the project's name (:func:`~corridors.brief.names.project_names`); default: the stem.
 
     Returns
     -------
@@ -129,6 +136,7 @@ def practical_attribution_table(result: ResultFolder) -> Table | None:
     rows_in = [r for r in result.attribution if r.get("practical_all_projects_mt") is not None]
     if not rows_in:
         return None
+    names_of = projects or {}
     projects = [k[: -len(suffix)] for k in rows_in[0] if k.endswith(suffix)]
     rows = []
     for r in rows_in:
@@ -140,16 +148,21 @@ def practical_attribution_table(result: ResultFolder) -> Table | None:
             cells.append(change_cell(r.get(p + suffix), ci if None not in ci else None, limit_word(base, after)))
         ci = [r["practical_all_projects_ci_low_mt"], r["practical_all_projects_ci_high_mt"]]
         k = result.comparison["regions"][r["region"]][r["direction"]]
-        rows.append((flow_label(r["region"], r["direction"]), *cells,
+        rows.append((capital(flow_label(r["region"], r["direction"])), *cells,
                      change_cell(r["practical_all_projects_mt"], ci if None not in ci else None,
                                  limit_word(k["before"], k["after"]))))
-    cols = ("Flows", *(p.replace("-", " ") for p in projects), "All together")
+    cols = ("Flows", *(_project(p, names_of) for p in projects), "All together")
     note = ("Mt/yr: the change of the practical capacity with each project alone added to the base, paired over "
             "replications (the same random numbers with and without the project), with its 95 % interval; n.s.: "
             "not significant. Only the flows whose practical capacity the projects together change significantly "
             "are searched project by project. Single-project changes need not add up to 'all together': "
             "projects can relieve the same limit, or move it to each other's lines.")
     return Table(cols, tuple(rows), frozenset(range(1, len(cols))), note=note, css="attribution")
+
+
+def _project(stem: str, names: dict[str, str]) -> str:
+    """Name a project in a column heading: its name, else its overlay's stem in words."""
+    return names.get(stem) or stem.replace("-", " ").capitalize()
 
 
 def delivery_table(result: ResultFolder) -> Table:
@@ -185,41 +198,38 @@ def delivery_table(result: ResultFolder) -> Table:
     return Table(cols, tuple(rows), frozenset({1, 2, 3, 4}), note=note)
 
 
-def corridor_table(result: ResultFolder, top: int = 15) -> Table:
+def corridor_table(result: ResultFolder, names: ElementNames, top: int = 15) -> Table:
     """Tabulate the CAREC corridor indicators of the corridors with the most trains.
 
     Parameters
     ----------
     result
         A compare or run folder (``summary.json`` ``corridor_indicators``, ``demand`` of the scenarios).
+    names
+        Element names of ``result`` (corridors by their ends and cargo).
     top
         Corridors shown; the others are named in the note as left in ``corridors.csv``.
 
     Returns
     -------
     Table
-        One row per corridor, by id: trains, speed without and with delay (km/h), border crossing time
+        One row per corridor, named by its ends and cargo: trains, speed without and with delay (km/h), border crossing time
         (h per crossing), mean transit (days); 6 columns.
     """
     runs = result.runs
     by_run = [{c["corridor"]: c for c in run.summary.get("corridor_indicators") or []} for run in runs]
-    flows = {}
-    for run in runs:
-        for f in run.scenario.get("demand") or []:
-            flows.setdefault(f.get("id"), f)
     ids = sorted(set().union(*by_run))
     trains = {c: max((b.get(c, {}).get("trains") or 0) for b in by_run) for c in ids}
     shown = set(sorted(ids, key=lambda c: -trains[c])[:top])
     left = [c for c in ids if c not in shown]
     ids = [c for c in ids if c in shown]
-    cols = ("Corridor (flow)", "Trains", "Speed without delay (km/h)", "Speed with delay (km/h)",
+    cols = ("Corridor (cargo)", "Trains", "Speed without delay (km/h)", "Speed with delay (km/h)",
             "Border crossing time (h per crossing)", "Transit, mean (days)")
     reps = [(run.summary.get("replications") or {}).get("corridors") or {} for run in runs]
     rows = []
     for cid in ids:
         recs = [b.get(cid, {}) for b in by_run]
-        f = flows.get(cid) or {}
-        cells = [f"{cid} ({f.get('origin')} → {f.get('destination')})" if f else cid]
+        cells = [names.corridor(cid)]
         for k, digits in (("trains", 0), ("speed_without_delay_kmh", 1), ("speed_with_delay_kmh", 1),
                           ("border_crossing_time_h", 1), ("transit_days_mean", 1)):
             vals = [_over_replications(x.get(k), (r.get(cid) or {}).get(k), digits) for x, r in zip(recs, reps)]
@@ -279,7 +289,7 @@ def _queue_rows(result: ResultFolder, names: ElementNames) -> list[tuple[str, ..
         if max(waits) <= 0.005:
             continue
         some = next(p for p in per if p)
-        cells = [names.name(cid), f"{some[1]} → {some[2]}"]
+        cells = [names.name(cid), f"{names.place(some[1])} → {names.place(some[2])}"]
         for k in ("wait_mean_h", "wait_p95_h", "queue_mean"):
             vals = [fmt_num(p[0].get(f"{k}_{d}"), 1 if k != "queue_mean" else 2) if p else "–" for p in per]
             cells.append(arrow(*vals) if len(vals) > 1 else vals[0])

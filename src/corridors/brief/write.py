@@ -244,10 +244,13 @@ def write_brief(
         if chrome is None:
             raise BriefError(_no_browser_message())
     targets = _targets(result.path, out, fmts)
-    br = build_brief(result, today=today)
-    written = _write_staged(br, fmts, targets, chrome)
-    if "md" in fmts:
-        written += _copy_figures(br, targets["md"])
+    # The brief's own figures are drawn into a temporary folder: embedded in
+    # the HTML and PDF, copied beside the Markdown; nothing else is left behind.
+    with tempfile.TemporaryDirectory(prefix="corridors-brief-figures-") as figures:
+        br = build_brief(result, today=today, figure_dir=Path(figures))
+        written = _write_staged(br, fmts, targets, chrome)
+        if "md" in fmts:
+            written += _copy_figures(br, targets["md"])
     for p in written:
         log.info("brief written: %s", p)
     return written

@@ -107,7 +107,9 @@ def _words(text: str) -> str:
 
 def _similarity(word: str, choice: str, name: str | None) -> float:
     """Return how close ``word`` is to a choice: its whole id, its words in any order, or its human name."""
-    ratio = lambda a, b: difflib.SequenceMatcher(None, a, b).ratio()  # noqa: E731
+    def ratio(a: str, b: str) -> float:
+        return difflib.SequenceMatcher(None, a, b).ratio()
+
     scores = [ratio(word.casefold(), choice.casefold()), ratio(_words(word), _words(choice))]
     if name:
         scores.append(ratio(_words(word), _words(name)))

@@ -16,13 +16,13 @@ upstream imports it. Where things are:
 ``value_maps``     links coloured by a value; :func:`plot_utilisation`
 ``capacity_maps``  :func:`plot_capacity_pair`, :func:`plot_capacity_change`
 ``charts``         :func:`plot_region_bars`, :func:`plot_sweep`
-``curves``         :func:`plot_load_delay`
+``curves``         :func:`plot_load_delay`, :func:`plot_market_delay`
 """
 
 from corridors.viz.capacity_maps import plot_capacity_change, plot_capacity_pair
 from corridors.viz.cartography import load_countries
 from corridors.viz.charts import plot_region_bars, plot_sweep
-from corridors.viz.curves import plot_load_delay
+from corridors.viz.curves import plot_load_delay, plot_market_delay
 from corridors.viz.figure import save_figure
 from corridors.viz.network_map import plot_network
 from corridors.viz.style import A4_LANDSCAPE, MAP_CRS, REGION_COLOURS, SAVE_DPI
@@ -37,6 +37,7 @@ __all__ = [
     "plot_capacity_change",
     "plot_capacity_pair",
     "plot_load_delay",
+    "plot_market_delay",
     "plot_network",
     "plot_region_bars",
     "plot_sweep",

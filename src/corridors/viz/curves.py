@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.lines import Line2D
 
 from corridors.viz.figure import new_figure
 
@@ -94,3 +95,80 @@ def plot_load_delay(series: Sequence[Mapping], *, level_share: float, title: str
     fig.text(0.1, 0.955, "Dash-dot: practical capacity; dashed (top): maximum throughput; shading: 95 % intervals "
              "over replications", fontsize=7.5, color="#555555", ha="left", va="top")
     return fig, [top, bottom]
+
+
+def plot_market_delay(panels: Sequence[tuple[str, Sequence[Mapping]]], *, level_share: float,
+                      width_in: float = 6.7, height_in: float = 2.5):
+    """Draw a market's load--delay curves side by side, sized for a page (one panel per direction).
+
+    Only the waiting is drawn: it is what the practical capacity is read from,
+    and one small panel per direction stays readable at the brief's width
+    (fonts of 7-8 pt at the size the figure is printed).
+
+    Parameters
+    ----------
+    panels : sequence of (str, sequence of mapping)
+        Per direction, its title (``"to China"``) and its series, in the form
+        :func:`plot_load_delay` takes (``label``, ``offered_mt``, ``wait_share``,
+        ``wait_share_ci``, ``practical``, ``demand_mt``); a panel with no series
+        says so in words.
+    level_share : float
+        The service level, a share of the free transit time (a dashed line).
+    width_in, height_in : float
+        Figure size, inches (default: 17 cm wide, the text width of an A4 page).
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, list of matplotlib.axes.Axes)
+        One axes per panel.
+    """
+    fig = new_figure((width_in, height_in))
+    n = max(len(panels), 1)
+    axes = []
+    gap, left, right = 0.09, 0.085, 0.015
+    w = (1 - left - right - gap * (n - 1)) / n
+    for i, (title, series) in enumerate(panels):
+        ax = fig.add_axes([left + i * (w + gap), 0.2, w, 0.62])
+        axes.append(ax)
+        ax.set_title(title, fontsize=9, fontweight="bold", loc="left")
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.tick_params(labelsize=7.5)
+        ax.grid(True, color="#e8e8e8", lw=0.6)
+        ax.set_axisbelow(True)
+        if not series:
+            ax.text(0.5, 0.5, "no flows in either scenario", transform=ax.transAxes, ha="center", va="center",
+                    fontsize=8, color="#555555")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            continue
+        ax.axhline(100 * level_share, color="#333333", lw=0.9, ls="--")
+        for k, s in enumerate(series):
+            c = SERIES_COLOURS[k % len(SERIES_COLOURS)]
+            xs = np.asarray(s["offered_mt"], dtype=float)
+            ax.plot(xs, 100 * np.asarray(s["wait_share"], dtype=float), color=c, marker="o", ms=3, lw=1.4,
+                    label=s["label"])
+            _band(ax, xs, [100 * ci[0] if ci else None for ci in s["wait_share_ci"]],
+                  [100 * ci[1] if ci else None for ci in s["wait_share_ci"]], c)
+            if s.get("practical"):
+                mean, lo, hi = s["practical"]
+                ax.axvline(mean, color=c, lw=1.0, ls="-.")
+                if lo is not None:
+                    ax.axvspan(lo, hi, color=c, alpha=0.08, lw=0)
+            if s.get("demand_mt"):
+                ax.plot([s["demand_mt"]], [0], marker="^", color=c, ms=6, clip_on=False, zorder=5)
+        ax.set_xlim(0, None)
+        ax.set_ylim(0, None)
+        ax.set_xlabel("Offered load (Mt/yr); ▲ scenario demand", fontsize=8)
+        if i == 0:
+            ax.set_ylabel("Added waiting\n(% of free transit time)", fontsize=8)
+    handles, labels = [], []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    handles += [Line2D([], [], color="#333333", lw=0.9, ls="--"), Line2D([], [], color="#555555", lw=1.0, ls="-.")]
+    labels += [f"service level ({level_share:.0%})", "practical capacity (shading: 95 % interval)"]
+    fig.legend(handles, labels, loc="upper left", bbox_to_anchor=(left, 1.0), ncol=len(labels), fontsize=7.5,
+               frameon=False, handlelength=1.8, columnspacing=1.2)
+    return fig, axes

@@ -1,0 +1,79 @@
+"""The brief's glossary: every term of its tables and sentences, defined once in plain words.
+
+Each entry says what the figure means for a reader who has not read
+``docs/capacity.md``; the definitions follow that document and
+:mod:`corridors.elements` (which hold the formulas and their sources).
+"""
+
+from __future__ import annotations
+
+from corridors.brief.document import Table
+from corridors.brief.format import fmt_pct
+
+__all__ = ["GLOSSARY", "glossary_table"]
+
+#: Term -> definition, in the order a reader meets them.
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("Market; to / from",
+     "China, Europe, Russia, South Asia and Central Asia (Uzbekistan, Kyrgyzstan, Tajikistan, Turkmenistan). "
+     "Freight **to** a market ends there; freight **from** it starts there. A flow between two markets counts for both."),
+    ("Mt/yr", "Million tonnes of freight a year (net cargo, not the weight of the wagons)."),
+    ("Practical capacity",
+     "The most freight a market's trains can carry while their added waiting stays within the service level: the "
+     "capacity a planner can sell. Read from the load–delay curve."),
+    ("Service level",
+     "The most added waiting accepted, as a share of the trains' free transit time ({level})."),
+    ("Free transit time; added waiting",
+     "The time a train needs on its route with no other train in the way (running, border handling and "
+     "clearance, yard stops); added waiting is everything above it (queues at borders, meets on single track)."),
+    ("Load–delay curve",
+     "Added waiting against the freight offered to a market, simulated at several loads with every other flow at "
+     "its scenario demand."),
+    ("Maximum throughput", "The most a market's flows deliver when offered more than the network takes."),
+    ("Upper bound (LP)",
+     "A linear programme over the analytic capacity of every element: no timetable can carry more. It ignores "
+     "queues, so the practical capacity is always lower."),
+    ("Limit (limiting element)",
+     "The element that caps a market's flows: the first of the upper bound's binding elements, else the busiest "
+     "element in the simulation at capacity."),
+    ("95 % interval; replication",
+     "Each scenario is simulated several times with different random numbers (replications). The interval is where "
+     "the mean lies with 95 % confidence (Student t over replications); it covers the model's randomness "
+     "(arrivals, border dwell, storms), not errors in its inputs."),
+    ("Paired change; n.s.",
+     "Before and after are simulated with the same random numbers, so the change is measured replication by "
+     "replication and its interval is narrow. n.s.: not significant, the interval contains zero."),
+    ("Analytic capacity",
+     "Trains a day an element can take by its planning rule: single track by the time a pair of opposing trains "
+     "holds the longest block; double track by the signalling headway with the UIC 406 buffer; a border by its "
+     "handling tracks and daily exchange limit; a ferry by its vessels' round trips; a yard by its tracks."),
+    ("Utilisation",
+     "Trains carried over analytic capacity. It can exceed 100 %: on single track the rule assumes trains "
+     "alternate directions, while queued trains follow each other; on double track queued trains use the buffer "
+     "the rule keeps free."),
+    ("Clearance hold",
+     "Time a train spends at a border after handling, for the receiving country's customs and inspections; it "
+     "takes time but no handling track."),
+    ("CAREC CPMM",
+     "Corridor Performance Measurement and Monitoring of the Central Asia Regional Economic Cooperation programme: "
+     "speed without delay (route km over moving time), speed with delay (over door-to-door time), and border "
+     "crossing time."),
+)
+
+
+def glossary_table(level_share: float | None) -> Table:
+    """Tabulate the glossary.
+
+    Parameters
+    ----------
+    level_share
+        The service level of the results (a share of the free transit time), or ``None`` when unknown.
+
+    Returns
+    -------
+    Table
+        Two columns, term and meaning.
+    """
+    level = f"{fmt_pct(level_share)} in these results" if level_share is not None else "set per scenario"
+    rows = tuple((term, text.replace("{level}", level)) for term, text in GLOSSARY)
+    return Table(("Term", "Meaning"), rows, css="glossary")

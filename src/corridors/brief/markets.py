@@ -1,0 +1,135 @@
+"""The market pages of a compare brief: for each market, its curves, its limits and what each project adds.
+
+A market is one of :data:`corridors.REGIONS`; its two directions are the
+flows *to* it and *from* it. Each market gets a short section: one sentence
+per direction (:func:`~corridors.brief.messages.direction_sentence`), the
+compact load--delay figure the brief draws (:mod:`~corridors.brief.charts`),
+and a table of the limiting element before and after and of each project's own
+paired change of the practical capacity (``attribution.csv``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from corridors import REGIONS
+from corridors.brief.document import Block, Figure, Heading, Para, Table
+from corridors.brief.format import (
+    arrow,
+    cap_cell,
+    capital,
+    change_cell,
+    flow_label,
+    fmt_mt,
+    limit_word,
+)
+from corridors.brief.messages import direction_sentence
+from corridors.brief.names import ElementNames, limit_kind
+from corridors.brief.read import DIRECTIONS, ResultFolder
+
+__all__ = ["has_flows", "headline_table", "market_blocks", "markets_with_flows"]
+
+
+def has_flows(result: ResultFolder, r: str, d: str) -> bool:
+    """Tell whether either scenario has flows to (``inbound``) or from (``outbound``) market ``r``."""
+    k = result.comparison["regions"][r][d]
+    return any(k[w].get(f) is not None for w in ("before", "after") for f in ("bound_mt", "simulated_mt"))
+
+
+def markets_with_flows(result: ResultFolder) -> list[str]:
+    """Return the markets with flows in either direction in either scenario, in :data:`REGIONS` order."""
+    return [r for r in REGIONS if any(has_flows(result, r, d) for d in DIRECTIONS)]
+
+
+def headline_table(result: ResultFolder) -> Table:
+    """Tabulate the practical capacity of every market and direction, before and after, with the paired change.
+
+    Parameters
+    ----------
+    result
+        A compare folder.
+
+    Returns
+    -------
+    Table
+        One row per market and direction with flows: demand, practical capacity before and after (95 %
+        intervals) and the paired change, all Mt/yr; 5 columns.
+    """
+    rows = []
+    for r in markets_with_flows(result):
+        for d in (d for d in DIRECTIONS if has_flows(result, r, d)):
+            k = result.comparison["regions"][r][d]
+            b, a = k["before"], k["after"]
+            flag = ["*" if x.get("demand_exceeds_capacity") else "" for x in (b, a)]
+            rows.append((capital(flow_label(r, d)), arrow(fmt_mt(b.get("demand_mt")), fmt_mt(a.get("demand_mt"))),
+                         cap_cell(b) + flag[0], cap_cell(a) + flag[1],
+                         change_cell(k.get("simulated_change_mt"), k.get("simulated_change_ci_mt"), limit_word(b, a))))
+    note = ("Million tonnes a year (Mt/yr); in brackets the 95 % confidence interval over replications. "
+            "Practical capacity: the most freight the market's trains can carry while waiting on average at most "
+            "the service level (see the glossary). Change: paired (the same random numbers before and after); "
+            "n.s.: not significant. ≥: a lower limit (the service level held at every load tried). *: the "
+            "scenario's demand is above the practical capacity.")
+    return Table(("Flows", "Demand", "Practical capacity before", "Practical capacity after", "Change"),
+                 tuple(rows), frozenset({1, 2, 3, 4}), note=note, css="capacity")
+
+
+def _projects_cell(result: ResultFolder, projects: dict[str, str], r: str, d: str) -> str:
+    """Say which projects change this flow's practical capacity on their own, significantly (``–``: none)."""
+    row = next((x for x in result.attribution if x.get("region") == r and x.get("direction") == d), None)
+    if row is None or row.get("practical_all_projects_mt") is None:
+        return "not searched (no significant change together)" if row is not None else "–"
+    parts = []
+    for stem, name in projects.items():
+        ch = row.get(f"{stem}_practical_change_mt")
+        ci = [row.get(f"{stem}_practical_change_ci_low_mt"), row.get(f"{stem}_practical_change_ci_high_mt")]
+        if ch is None or None in ci or ci[0] <= 0 <= ci[1]:
+            continue
+        parts.append(f"{name} {change_cell(ch, ci)}")
+    return "; ".join(parts) or "none alone (only together)"
+
+
+def _market_table(result: ResultFolder, names: ElementNames, projects: dict[str, str], r: str) -> Table:
+    """Tabulate a market's limits before and after, its maximum throughput and what each project adds."""
+    rows = []
+    for d in (d for d in DIRECTIONS if has_flows(result, r, d)):
+        k = result.comparison["regions"][r][d]
+        b, a = k["before"], k["after"]
+        lb, la = k.get("bottleneck_before"), k.get("bottleneck_after")
+        rows.append((capital(flow_label(r, d)), names.label(lb, limit_kind(b, lb)),
+                     names.label(la, limit_kind(a, la)),
+                     arrow(fmt_mt(b.get("max_throughput_mt")), fmt_mt(a.get("max_throughput_mt"))),
+                     _projects_cell(result, projects, r, d) if projects else "–"))
+    return Table(("Flows", "Limit before", "Limit after", "Max. throughput (Mt/yr)", "Projects that add on their own"),
+                 tuple(rows), frozenset({3}), css="market")
+
+
+def market_blocks(result: ResultFolder, names: ElementNames, projects: dict[str, str],
+                  figures: dict[str, Path]) -> list[Block]:
+    """Build the market sections of a compare brief.
+
+    Parameters
+    ----------
+    result
+        A compare folder.
+    names
+        Element names of ``result``.
+    projects
+        Attributed projects: overlay stem -> human name (:func:`~corridors.brief.names.project_names`).
+    figures
+        Market -> its compact load--delay PNG (:func:`~corridors.brief.charts.market_figures`).
+
+    Returns
+    -------
+    list of Block
+        Per market: a heading, one sentence per direction, the figure, and the limits-and-projects table.
+    """
+    out: list[Block] = []
+    for r in markets_with_flows(result):
+        out.append(Heading(r, 3))
+        out.append(Para(" ".join(direction_sentence(result, names, r, d) for d in DIRECTIONS
+                                 if has_flows(result, r, d))))
+        if r in figures:
+            out.append(Figure(figures[r], f"Added waiting against offered load, to and from {r}, before (grey) "
+                                          "and after (red); shading: 95 % intervals.", css="market"))
+        out.append(_market_table(result, names, projects, r))
+    return out
