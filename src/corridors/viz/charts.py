@@ -20,7 +20,8 @@ def plot_region_bars(rows: Sequence[Mapping], *, title: str | None = None, unit:
     rows
         Dicts with ``region``, ``direction`` (``"inbound"`` or ``"outbound"``),
         ``before`` and ``after`` (in ``unit``; missing or ``None`` is 0).
-        Drawn by region in :data:`~corridors.REGIONS` order, inbound first.
+        Drawn by region in :data:`~corridors.REGIONS` order, inbound first,
+        labelled "to China" (inbound: bound for the market) and "from China".
     title
         Figure title.
     unit
@@ -48,7 +49,7 @@ def plot_region_bars(rows: Sequence[Mapping], *, title: str | None = None, unit:
         b2, labels=[fmt.format(v) for v in after], padding=2, fontsize=7.5, fontweight="bold"
     )
     ax.set_xticks(x)
-    ax.set_xticklabels([f"{r['region']}\n{r['direction']}" for r in rows], fontsize=8.5)
+    ax.set_xticklabels([direction_words(r["region"], r["direction"]) for r in rows], fontsize=8.5)
     ax.set_ylabel(unit, fontsize=9)
     top = max(np.concatenate([before, after, [1e-9]]))
     ax.set_ylim(0, top * 1.15)
@@ -68,6 +69,19 @@ def plot_region_bars(rows: Sequence[Mapping], *, title: str | None = None, unit:
         pad=10,
     )
     return fig, ax
+
+
+#: How a direction is said on every chart: flows to the market (inbound) or from it (outbound).
+_DIRECTION_WORD = {"inbound": "to", "outbound": "from"}
+
+
+def direction_words(region: str, direction: str) -> str:
+    """Say a market and direction as the tables do: ``("China", "inbound")`` -> ``"to China"``.
+
+    An unknown direction is written as given, after the region.
+    """
+    word = _DIRECTION_WORD.get(direction)
+    return f"{word} {region}" if word else f"{region} {direction}"
 
 
 def _sorted_rows(rows: Sequence[Mapping]) -> list:
