@@ -16,7 +16,12 @@ from corridors.viz.cartography import ProjectedNetwork
 from corridors.viz.figure import colorbar, value_figure
 from corridors.viz.furniture import close_map, map_title, open_map
 from corridors.viz.labels import Label, display_name, leader_label
-from corridors.viz.network_map import pretty_name, scatter_gateways
+from corridors.viz.network_map import (
+    junction_dots,
+    place_name_labels,
+    pretty_name,
+    scatter_gateways,
+)
 from corridors.viz.style import (
     REGION_COLOURS,
     SHARE_BOUNDS,
@@ -273,6 +278,7 @@ def plot_utilisation(
         ax.scatter(*zip(*(geo.nodes[k] for k in yards)), c=list(yards.values()), cmap=cmap, norm=norm, marker="s",
                    s=48, edgecolors="#333333", linewidths=0.8, zorder=6)
     gw_labels = gateway_dots(ax, net, geo)
+    junctions = junction_dots(ax, net, geo)
     link_labels = _link_labels(ax, geo, labels or {})
     handles = [
         line_handle(UNUSED, 1.0, "Unused / no flow"),
@@ -280,8 +286,9 @@ def plot_utilisation(
     ]
     if yards:
         handles.append(marker_handle("s", 7, SHARE_COLOURS[1], "#333333", "Yard at a node (same scale)"))
-    markers = gateway_points(net, geo)
-    close_map(frame, handles=handles, labels=link_labels + gw_labels, markers=markers)
+    markers = gateway_points(net, geo) + junctions
+    names = place_name_labels(net, geo, gateways=False)
+    close_map(frame, handles=handles, labels=link_labels + gw_labels + names, markers=markers)
     map_title(ax, title or f"Utilisation of the network: {pretty_name(net)}")
     return fig, ax
 
