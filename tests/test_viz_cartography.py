@@ -194,5 +194,5 @@ def test_bars_say_to_and_from_like_the_tables():
     rows = [{"region": "China", "direction": "inbound", "before": 1, "after": 2},
             {"region": "China", "direction": "outbound", "before": 1, "after": 2}]
     _, ax = viz.plot_region_bars(rows)
-    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    ticks = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]
     assert ticks == ["to China", "from China"]

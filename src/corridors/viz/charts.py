@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -49,16 +50,18 @@ def plot_region_bars(rows: Sequence[Mapping], *, title: str | None = None, unit:
         b2, labels=[fmt.format(v) for v in after], padding=2, fontsize=7.5, fontweight="bold"
     )
     ax.set_xticks(x)
-    ax.set_xticklabels([direction_words(r["region"], r["direction"]) for r in rows], fontsize=8.5)
+    # "to Central Asia" wraps, so that neighbouring labels never run into each other
+    ax.set_xticklabels([textwrap.fill(direction_words(r["region"], r["direction"]), 12) for r in rows],
+                       fontsize=8.5)
     ax.set_ylabel(unit, fontsize=9)
     top = max(np.concatenate([before, after, [1e-9]]))
-    ax.set_ylim(0, top * 1.15)
+    ax.set_ylim(0, top * 1.22)
     ax.spines[["top", "right"]].set_visible(False)
     ax.yaxis.grid(True, color="#e3e3e3", lw=0.7)
     ax.set_axisbelow(True)
     handles = [
         Patch(facecolor="#b8b8b8", label="Before"),
-        Patch(facecolor="#555555", label="After (colour = region)"),
+        Patch(facecolor="#555555", label="After (colour = market)"),
     ]
     ax.legend(handles=handles, loc="upper right", fontsize=8, frameon=False)
     ax.set_title(
