@@ -231,7 +231,7 @@ def test_plot_capacity_change(net, alt):
     )
     legend = _legend_texts(ax)
     assert any(t.startswith("New line") for t in legend)
-    assert "Bottleneck" in legend
+    assert "Limiting element (named)" in legend
     texts = _all_texts(fig)
     assert "Dostyk border" in texts
     assert "China: 30 \u2192 45 Mt/yr" in texts and "Europe: 10 \u2192 12 Mt/yr" in texts

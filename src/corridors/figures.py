@@ -13,6 +13,7 @@ from corridors import REGIONS
 from corridors.capacity import curve_file_stem
 from corridors.results import capacities
 from corridors.viz import (
+    direction_words,
     plot_capacity_change,
     plot_capacity_pair,
     plot_load_delay,
@@ -59,26 +60,64 @@ def _arrow_anchor(net, region: str) -> str | None:
     return max(gws, key=key).id
 
 
+def limiting_notes(cmp_doc: ComparisonDoc, side: str) -> dict[str, str]:
+    """Limiting element id -> what it limits (``"limits to China, from China"``), before or after.
+
+    Parameters
+    ----------
+    cmp_doc
+        The comparison.
+    side
+        ``"before"`` or ``"after"``.
+
+    Returns
+    -------
+    dict of str to str
+        Elements in id order; the markets in :data:`~corridors.REGIONS` order, "to" before "from".
+    """
+    out: dict[str, list[str]] = {}
+    for r in REGIONS:
+        for d in ("inbound", "outbound"):
+            k = cmp_doc.regions[r][d]
+            eid = k.bottleneck_before if side == "before" else k.bottleneck_after
+            if eid:
+                out.setdefault(eid, []).append(direction_words(r, d))
+    return {eid: "limits " + ", ".join(what) for eid, what in sorted(out.items())}
+
+
 def draw_compare_maps(base_spec, alt_spec, cmp_doc: ComparisonDoc, folder: Path) -> list[str]:
-    """Before/after pair, change map and bar chart, each as PNG and SVG; returns the file names."""
+    """Before/after pair, change map and bar chart, each as PNG and SVG; returns the file names.
+
+    Parameters
+    ----------
+    base_spec, alt_spec : RunSpec
+        The two scenarios (their networks and analytic capacities are drawn).
+    cmp_doc : ComparisonDoc
+        Their comparison (limiting elements, simulated capacity per market and direction).
+    folder : Path
+        Where to write ``capacity-before-after``, ``capacity-change`` and ``capacity-bars`` (``.png``, ``.svg``).
+
+    Returns
+    -------
+    list of str
+        The file names written.
+    """
     base_vals, alt_vals = link_capacity_values(base_spec), link_capacity_values(alt_spec)
     files = []
     fig, _ = plot_capacity_pair(base_spec.network, alt_spec.network, base_vals, alt_vals,
                                 titles=(f"Before: {cmp_doc.base}", f"After: {cmp_doc.alt}"),
-                                value_label="Analytic capacity (trains/day per direction)")
+                                bottlenecks=(limiting_notes(cmp_doc, "before"), limiting_notes(cmp_doc, "after")))
     files += [p.name for p in save_figure(fig, folder / "capacity-before-after", formats=("png", "svg"))]
-    bottlenecks = sorted({k.bottleneck_after for r in REGIONS for k in cmp_doc.regions[r].values()
-                          if k.bottleneck_after})
     arrows = {}
     for r in REGIONS:
         k = cmp_doc.regions[r]["inbound"]
         at = _arrow_anchor(alt_spec.network, r)
         b, a = k.before.simulated_mt, k.after.simulated_mt
         if at and b is not None and a is not None:
-            arrows[r] = {"label": f"to {r}: {b:.0f} → {a:.0f} Mt/yr", "at": at}
+            arrows[r] = {"label": f"to {r}: {b:.0f} \u2192 {a:.0f} Mt/yr", "at": at}
     fig, _ = plot_capacity_change(base_spec.network, alt_spec.network, base_vals, alt_vals,
-                                  bottlenecks=bottlenecks, region_arrows=arrows,
-                                  title=f"Capacity change: {cmp_doc.base} → {cmp_doc.alt}")
+                                  bottlenecks=limiting_notes(cmp_doc, "after"), region_arrows=arrows,
+                                  title=f"Capacity change: {cmp_doc.base} \u2192 {cmp_doc.alt}")
     files += [p.name for p in save_figure(fig, folder / "capacity-change", formats=("png", "svg"))]
     rows = []
     for r in REGIONS:
@@ -88,7 +127,7 @@ def draw_compare_maps(base_spec, alt_spec, cmp_doc: ComparisonDoc, folder: Path)
                 continue
             rows.append({"region": r, "direction": d, "before": k.before.simulated_mt or 0.0,
                          "after": k.after.simulated_mt or 0.0})
-    fig, _ = plot_region_bars(rows, title="Simulated capacity per region and direction, before and after")
+    fig, _ = plot_region_bars(rows, title="Simulated capacity per market and direction, before and after")
     files += [p.name for p in save_figure(fig, folder / "capacity-bars", formats=("png", "svg"))]
     return files
 

@@ -14,14 +14,17 @@ upstream imports it. Where things are:
 ``figure``         standalone figures, map/colour-bar axes, :func:`save_figure`
 ``network_map``    :func:`plot_network`
 ``value_maps``     links coloured by a value; :func:`plot_utilisation`
-``capacity_maps``  :func:`plot_capacity_pair`, :func:`plot_capacity_change`
+``fonts``          glyphs the map font has; names it can draw
+``capacity_pair``  :func:`plot_capacity_pair` (before/after)
+``capacity_maps``  :func:`plot_capacity_change`
 ``charts``         :func:`plot_region_bars`, :func:`plot_sweep`
 ``curves``         :func:`plot_load_delay`, :func:`plot_market_delay`
 """
 
-from corridors.viz.capacity_maps import plot_capacity_change, plot_capacity_pair
+from corridors.viz.capacity_maps import plot_capacity_change
+from corridors.viz.capacity_pair import plot_capacity_pair
 from corridors.viz.cartography import load_countries
-from corridors.viz.charts import plot_region_bars, plot_sweep
+from corridors.viz.charts import direction_words, plot_region_bars, plot_sweep
 from corridors.viz.curves import plot_load_delay, plot_market_delay
 from corridors.viz.figure import save_figure
 from corridors.viz.network_map import plot_network
@@ -33,6 +36,7 @@ __all__ = [
     "MAP_CRS",
     "REGION_COLOURS",
     "SAVE_DPI",
+    "direction_words",
     "load_countries",
     "plot_capacity_change",
     "plot_capacity_pair",

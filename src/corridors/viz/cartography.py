@@ -240,6 +240,67 @@ def extent_of(
     return cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2
 
 
+#: A node further from the network's median point than this many times the nodes' median distance
+#: from it lies toward a far market (Moscow, Brest, Georgia, Lanzhou on the shipped network): maps are
+#: framed without it, and the lines toward it run off the frame.
+CORE_SPREAD = 1.6
+
+
+def core_points(points: np.ndarray, *, spread: float = CORE_SPREAD) -> np.ndarray:
+    """Pick the points a map is framed on: those near the network's centre, not the arms to far markets.
+
+    Parameters
+    ----------
+    points
+        Node points, shape ``(n, 2)`` in metres.
+    spread
+        A point is kept when its distance from the median point is at most
+        ``spread`` times the median of those distances.
+
+    Returns
+    -------
+    numpy.ndarray
+        The kept points, shape ``(m, 2)``; all of them when fewer than 8 (a
+        small network has no arms to cut).
+
+    Notes
+    -----
+    On the shipped network this keeps the Caspian (Baku, Aktau, Turkmenbashi)
+    to western China (Urumqi, Turpan), the Russian gateways (Petukhovo,
+    Isilkul, Lokot) to Afghanistan and Iran (Peshawar, Gorgan), and cuts
+    Belarus, Moscow, Georgia and China east of Turpan.
+    """
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    if len(pts) < 8:
+        return pts
+    centre = np.median(pts, axis=0)
+    dist = np.hypot(*(pts - centre).T)
+    keep = dist <= spread * max(float(np.median(dist)), 1.0)
+    return pts[keep]
+
+
+def frame_extent(geos: Sequence[ProjectedNetwork], aspect: float, *, pad: Mapping[str, float] | None = None) -> Extent:
+    """Extent of a map of one or more projected networks: their :func:`core_points` with a margin.
+
+    Parameters
+    ----------
+    geos
+        The projected networks drawn on the map.
+    aspect
+        Width / height of the axes box.
+    pad
+        Extra margin per side, as in :func:`extent_of`.
+
+    Returns
+    -------
+    Extent
+        ``(x0, x1, y0, y1)``, metres.
+    """
+    nodes = [np.array(list(g.nodes.values())) for g in geos if g.nodes]
+    pts = np.concatenate(nodes) if nodes else np.concatenate([g.all_points() for g in geos] or [np.zeros((0, 2))])
+    return extent_of(core_points(pts), aspect, margin=0.05, pad=pad)
+
+
 # --------------------------------------------------------------------------- base map
 
 

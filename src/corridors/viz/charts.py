@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -20,7 +21,8 @@ def plot_region_bars(rows: Sequence[Mapping], *, title: str | None = None, unit:
     rows
         Dicts with ``region``, ``direction`` (``"inbound"`` or ``"outbound"``),
         ``before`` and ``after`` (in ``unit``; missing or ``None`` is 0).
-        Drawn by region in :data:`~corridors.REGIONS` order, inbound first.
+        Drawn by region in :data:`~corridors.REGIONS` order, inbound first,
+        labelled "to China" (inbound: bound for the market) and "from China".
     title
         Figure title.
     unit
@@ -48,16 +50,18 @@ def plot_region_bars(rows: Sequence[Mapping], *, title: str | None = None, unit:
         b2, labels=[fmt.format(v) for v in after], padding=2, fontsize=7.5, fontweight="bold"
     )
     ax.set_xticks(x)
-    ax.set_xticklabels([f"{r['region']}\n{r['direction']}" for r in rows], fontsize=8.5)
+    # "to Central Asia" wraps, so that neighbouring labels never run into each other
+    ax.set_xticklabels([textwrap.fill(direction_words(r["region"], r["direction"]), 12) for r in rows],
+                       fontsize=8.5)
     ax.set_ylabel(unit, fontsize=9)
     top = max(np.concatenate([before, after, [1e-9]]))
-    ax.set_ylim(0, top * 1.15)
+    ax.set_ylim(0, top * 1.22)
     ax.spines[["top", "right"]].set_visible(False)
     ax.yaxis.grid(True, color="#e3e3e3", lw=0.7)
     ax.set_axisbelow(True)
     handles = [
         Patch(facecolor="#b8b8b8", label="Before"),
-        Patch(facecolor="#555555", label="After (colour = region)"),
+        Patch(facecolor="#555555", label="After (colour = market)"),
     ]
     ax.legend(handles=handles, loc="upper right", fontsize=8, frameon=False)
     ax.set_title(
@@ -68,6 +72,19 @@ def plot_region_bars(rows: Sequence[Mapping], *, title: str | None = None, unit:
         pad=10,
     )
     return fig, ax
+
+
+#: How a direction is said on every chart: flows to the market (inbound) or from it (outbound).
+_DIRECTION_WORD = {"inbound": "to", "outbound": "from"}
+
+
+def direction_words(region: str, direction: str) -> str:
+    """Say a market and direction as the tables do: ``("China", "inbound")`` -> ``"to China"``.
+
+    An unknown direction is written as given, after the region.
+    """
+    word = _DIRECTION_WORD.get(direction)
+    return f"{word} {region}" if word else f"{region} {direction}"
 
 
 def _sorted_rows(rows: Sequence[Mapping]) -> list:

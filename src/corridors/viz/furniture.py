@@ -14,12 +14,14 @@ from corridors.viz.cartography import (
     ProjectedNetwork,
     extent_of,
     focus_countries,
+    frame_extent,
     map_base,
     project,
     scale_bar,
     scale_box,
 )
 from corridors.viz.figure import box_aspect, renderer
+from corridors.viz.fonts import legible
 from corridors.viz.labels import (
     Label,
     count_inside,
@@ -171,10 +173,14 @@ class MapFrame:
     countries: object
 
 
-def open_map(ax, net: Network) -> MapFrame:
-    """Frame ``net`` in ``ax`` (laid out already) and draw the base map under it."""
+def open_map(ax, net: Network, *, whole: bool = False) -> MapFrame:
+    """Frame ``net`` in ``ax`` (laid out already) and draw the base map under it.
+
+    The frame holds the network's core (:func:`~corridors.viz.cartography.frame_extent`:
+    the arms toward far markets run off it), or with ``whole`` every line.
+    """
     geo = project(net)
-    extent = extent_of(geo.all_points(), box_aspect(ax))
+    extent = extent_of(geo.all_points(), box_aspect(ax)) if whole else frame_extent([geo], box_aspect(ax))
     focus = focus_countries(net)
     return MapFrame(ax, geo, extent, focus, map_base(ax, extent, focus))
 
@@ -202,9 +208,9 @@ def close_map(frame: MapFrame, *, handles: list, labels: Sequence[Label], marker
 
 def map_title(ax, text: str, **kw) -> None:
     """Set the title of a full-page map, bold at the top left (more keywords: :class:`Text`)."""
-    ax.set_title(text, loc="left", fontsize=14, fontweight="bold", pad=8, **kw)
+    ax.set_title(legible(text), loc="left", fontsize=14, fontweight="bold", pad=8, **kw)
 
 
 def credit(fig, text: str, *, y: float = 0.012) -> None:
     """Write a small grey source line at the bottom right; ``y`` in figure fractions."""
-    fig.text(0.988, y, text, ha="right", va="bottom", fontsize=6.2, color="#6b6b6b")
+    fig.text(0.988, y, legible(text), ha="right", va="bottom", fontsize=6.2, color="#6b6b6b")

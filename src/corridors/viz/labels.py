@@ -6,7 +6,7 @@ import logging
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from matplotlib.text import Text
@@ -14,6 +14,7 @@ from matplotlib.transforms import Bbox
 
 from corridors.viz.cartography import Extent, transformer
 from corridors.viz.figure import renderer
+from corridors.viz.fonts import legible
 from corridors.viz.style import LAND, halo
 
 log = logging.getLogger(__name__)
@@ -282,7 +283,9 @@ def place_labels(
     lines = np.zeros((0, 2)) if line_points is None else line_points
     placer = _Placer(ax, list(obstacles or []), lines, len(labels))
     for lab in labels:
-        placer.place(lab)
+        text = legible(lab.text)
+        if text:  # a name with no glyph of the map font is not drawn as empty boxes
+            placer.place(lab if text == lab.text else replace(lab, text=text))
     return placer.placed
 
 

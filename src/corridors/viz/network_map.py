@@ -43,7 +43,7 @@ def plot_network(net: Network, *, title: str | None = None, ax=None):
     (matplotlib.figure.Figure, matplotlib.axes.Axes)
     """
     fig, ax = map_figure(ax)
-    frame = open_map(ax, net)
+    frame = open_map(ax, net, whole=True)
     geo = frame.geo
     handles = _draw_network_links(ax, net, geo)
     handles += _draw_network_nodes(ax, net, geo)
@@ -300,3 +300,56 @@ def scatter_gateways(
         )
         drawn[region] = pts
     return drawn
+
+
+# --------------------------------------------------------------------------- names on value maps
+
+
+def place_name_labels(net: Network, geo: ProjectedNetwork, *, gateways: bool = True,
+                      size: float = 6.8) -> list[Label]:
+    """Names of the places a reader looks for on a value map, most important first; none required.
+
+    Parameters
+    ----------
+    net, geo
+        The network and its projection.
+    gateways
+        Name the gateways too (bold, in their region's colour).
+    size
+        Font size of an ordinary name, points (gateways one point larger).
+
+    Returns
+    -------
+    list of Label
+        Gateways, ports (italic), hubs and junctions of three or more links,
+        then border stations with a short name; the placer drops those that
+        find no free place.
+    """
+    majors = set(major_nodes(net))
+    # a border station named by a description rather than a place ("KZ-RU border point (...)") is left out
+    borders = [n.id for n in net.nodes.values() if n.node_type == "border_station" and n.id not in majors
+               and len(display_name(n.name)) <= 24]
+    out = []
+    for nid in _label_order(net, list(majors)) + sorted(borders):
+        node = net.nodes[nid]
+        if nid not in geo.nodes or (node.region is not None and not gateways):
+            continue
+        x, y = geo.nodes[nid]
+        name = display_name(node.name)
+        if node.region is not None:
+            out.append(Label(x, y, name, color=REGION_COLOURS.get(node.region, "#222"), size=size + 0.6,
+                             weight="bold", gap=4))
+        elif node.node_type == "port":
+            out.append(Label(x, y, name, color=PORT_COLOUR, style="italic", size=size, gap=3.5))
+        else:
+            out.append(Label(x, y, name, color="#333333", size=size, gap=3.5))
+    return out
+
+
+def junction_dots(ax, net: Network, geo: ProjectedNetwork, *, zorder: float = 5.2) -> list[tuple[float, float]]:
+    """Small white dots at the hubs, junctions and ports that :func:`place_name_labels` names; returns them."""
+    pts = [geo.nodes[n] for n in major_nodes(net) if net.nodes[n].region is None and n in geo.nodes]
+    if pts:
+        ax.scatter(*zip(*pts), marker="o", s=11, facecolor="white", edgecolor="#333333", linewidths=0.7,
+                   zorder=zorder)
+    return pts

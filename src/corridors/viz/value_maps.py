@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import matplotlib.colors as mcolors
 import numpy as np
@@ -15,12 +16,18 @@ from corridors.viz.cartography import ProjectedNetwork
 from corridors.viz.figure import colorbar, value_figure
 from corridors.viz.furniture import close_map, map_title, open_map
 from corridors.viz.labels import Label, display_name, leader_label
-from corridors.viz.network_map import pretty_name, scatter_gateways
+from corridors.viz.network_map import (
+    junction_dots,
+    place_name_labels,
+    pretty_name,
+    scatter_gateways,
+)
 from corridors.viz.style import (
     REGION_COLOURS,
     SHARE_BOUNDS,
     SHARE_COLOURS,
     UNUSED,
+    halo,
     line_handle,
     line_width,
     marker_handle,
@@ -71,10 +78,10 @@ class _ValueLines:
     border_values: list = field(default_factory=list)
 
 
-def _split_values(net, geo, values, widths) -> _ValueLines:
+def _split_values(net, geo, values, widths, rail_only: bool = False) -> _ValueLines:
     out = _ValueLines()
     for link in net.links.values():
-        if link.id not in geo.lines:
+        if link.id not in geo.lines or (rail_only and isinstance(link, (BorderCrossing, FerryLink))):
             continue
         v = values.get(link.id)
         ls = "--" if isinstance(link, FerryLink) else "-"
@@ -103,6 +110,7 @@ def draw_value_links(
     widths: Callable[[object, float], float] | None = None,
     casing: bool = False,
     zorder: float = 4,
+    rail_only: bool = False,
 ):
     """Links coloured by ``values``; links without a value drawn thin and grey.
 
@@ -122,6 +130,9 @@ def draw_value_links(
         Draw a dark edge under the coloured lines.
     zorder
         Drawing order of the coloured lines.
+    rail_only
+        Leave border crossings and ferries out (drawn on their own scale by
+        :func:`draw_element_values`).
 
     Returns
     -------
@@ -129,7 +140,7 @@ def draw_value_links(
         The line collection and the marker collection (border crossings)
         that carry the colour scale.
     """
-    split = _split_values(net, geo, values, widths)
+    split = _split_values(net, geo, values, widths, rail_only)
     if split.grey:
         style = dict(colors=UNUSED, linewidths=0.9, linestyles=split.grey_styles)
         ax.add_collection(LineCollection(split.grey, zorder=zorder - 0.5, **style), autolim=False)
@@ -165,6 +176,51 @@ def draw_value_links(
             zorder=zorder + 1,
         )
     return lc, sc
+
+
+def draw_element_values(ax, net: Network, geo: ProjectedNetwork, values: Mapping[str, float], *, cmap, norm,
+                        zorder: float = 6) -> list[tuple[float, float]]:
+    """Border crossings (diamonds) and ferries (dotted lines with a circle) coloured on their own scale.
+
+    Parameters
+    ----------
+    ax
+        The map axes.
+    net, geo
+        The network and its projection.
+    values
+        Link id -> value in the units of ``norm``; crossings and ferries
+        without one are drawn white.
+    cmap, norm
+        Their colour scale (not the rail lines').
+    zorder
+        Drawing order of the markers.
+
+    Returns
+    -------
+    list of (float, float)
+        The marker points, metres (labels must not cover them).
+    """
+    marks = {"D": ([], []), "o": ([], [])}
+    for link in net.links.values():
+        if link.id not in geo.lines or not isinstance(link, (BorderCrossing, FerryLink)):
+            continue
+        v = values.get(link.id)
+        colour = cmap(norm(v)) if v is not None and np.isfinite(v) else (1, 1, 1, 1)
+        if isinstance(link, FerryLink):
+            ax.add_collection(LineCollection([geo.lines[link.id]], colors=[colour], linewidths=2.4,
+                                             linestyles=(0, (1.2, 1.4)), zorder=zorder - 2.2,
+                                             path_effects=halo(3.6, "#4d4d4d")), autolim=False)
+        pts, cols = marks["o" if isinstance(link, FerryLink) else "D"]
+        pts.append(geo.midpoint(link.id))
+        cols.append(colour)
+    out = []
+    for marker, (pts, cols) in marks.items():
+        if pts:
+            ax.scatter(*zip(*pts), c=cols, marker=marker, s=58 if marker == "D" else 64, edgecolors="#222222",
+                       linewidths=0.9, zorder=zorder)
+            out += pts
+    return out
 
 
 # --------------------------------------------------------------------------- utilisation
@@ -222,6 +278,7 @@ def plot_utilisation(
         ax.scatter(*zip(*(geo.nodes[k] for k in yards)), c=list(yards.values()), cmap=cmap, norm=norm, marker="s",
                    s=48, edgecolors="#333333", linewidths=0.8, zorder=6)
     gw_labels = gateway_dots(ax, net, geo)
+    junctions = junction_dots(ax, net, geo)
     link_labels = _link_labels(ax, geo, labels or {})
     handles = [
         line_handle(UNUSED, 1.0, "Unused / no flow"),
@@ -229,8 +286,9 @@ def plot_utilisation(
     ]
     if yards:
         handles.append(marker_handle("s", 7, SHARE_COLOURS[1], "#333333", "Yard at a node (same scale)"))
-    markers = gateway_points(net, geo)
-    close_map(frame, handles=handles, labels=link_labels + gw_labels, markers=markers)
+    markers = gateway_points(net, geo) + junctions
+    names = place_name_labels(net, geo, gateways=False)
+    close_map(frame, handles=handles, labels=link_labels + gw_labels + names, markers=markers)
     map_title(ax, title or f"Utilisation of the network: {pretty_name(net)}")
     return fig, ax
 
@@ -255,3 +313,62 @@ def _link_labels(ax, geo: ProjectedNetwork, labels: Mapping[str, str]) -> list[L
             *zip(*anchors), s=12, color="#222222", edgecolor="white", linewidths=0.6, zorder=10
         )
     return out
+
+
+# --------------------------------------------------------------------------- bottlenecks
+
+#: Colour of the ring around a limiting element and of its name.
+BOTTLENECK_RING = "#d7191c"
+BOTTLENECK_INK = "#a50f15"
+
+
+def short_link_name(name: str) -> str:
+    """Name of a link for a map label: without a country-pair prefix or a long note in brackets.
+
+    ``KZ–RU: Bulaevo – Isilkul (Trans-Siberian east)`` -> ``Bulaevo – Isilkul``.
+    """
+    name = re.sub(r"^[A-Z]{2}\s*[-\u2013]\s*[A-Z]{2}:\s*", "", name)
+    return re.sub(r"\s*\([^()]{12,}\)\s*$", "", name) or name
+
+
+def mark_bottlenecks(ax, nets: Sequence[Network], geos: Sequence[ProjectedNetwork],
+                     bottlenecks: Iterable[str] | Mapping[str, str], *, size: float = 7.8) -> list[Label]:
+    """Ring each limiting link (or node yard) in red; return the required labels naming them.
+
+    Parameters
+    ----------
+    ax
+        The map axes.
+    nets, geos
+        Networks and their projections, looked up in order (alternative first).
+    bottlenecks
+        Link (or node) ids, or id -> a second line for the label (what it limits).
+        An id in no network is skipped (logged).
+    size
+        Font size of the labels, points.
+
+    Returns
+    -------
+    list of Label
+        One bold dark-red label per element drawn, with a leader to it.
+    """
+    notes = dict(bottlenecks) if isinstance(bottlenecks, Mapping) else dict.fromkeys(bottlenecks, "")
+    marks = []
+    for lid, note in notes.items():
+        geo = next((g for g in geos if lid in g.lines), None)
+        if geo is not None:
+            x, y = geo.midpoint(lid)
+            link = next((n.links[lid] for n in nets if lid in n.links), None)
+            name = short_link_name(link.name) if link is not None else lid
+        elif (geo := next((g for g in geos if lid in g.nodes), None)) is not None:  # a node's yard
+            x, y = geo.nodes[lid]
+            node = next((n.nodes[lid] for n in nets if lid in n.nodes), None)
+            name = f"{node.name} yard" if node is not None else lid
+        else:
+            log.warning("bottleneck %s is in neither network; not marked", lid)
+            continue
+        ax.scatter([x], [y], s=300, facecolor="none", edgecolor=BOTTLENECK_RING, linewidths=2.4, zorder=9,
+                   path_effects=halo(4.2))
+        text = f"{name}\n{note}" if note else name
+        marks.append(replace(leader_label((x, y), text, color=BOTTLENECK_INK), size=size))
+    return marks
