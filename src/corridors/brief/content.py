@@ -114,7 +114,7 @@ def _compare_blocks(result: ResultFolder, names: ElementNames, msgs: list[str],
                Heading("Method"), *method_blocks(result, names),
                Heading("Glossary", 3), glossary_table(_level_share(result)),
                Heading("Caveats"), Bullets(tuple(caveats(result, names))),
-               Heading("Appendix", page=True), *appendix_blocks(result)]
+               Heading("Appendix", page=True), *appendix_blocks(result, names)]
     return blocks
 
 
@@ -127,7 +127,7 @@ def _run_blocks(result: ResultFolder, names: ElementNames, msgs: list[str]) -> l
             Heading("Method"), *method_blocks(result, names),
             Heading("Glossary", 3), glossary_table(None),
             Heading("Caveats"), Bullets(tuple(caveats(result, names))),
-            Heading("Appendix", page=True), *appendix_blocks(result)]
+            Heading("Appendix", page=True), *appendix_blocks(result, names)]
 
 
 def build_brief(result: ResultFolder, *, today: datetime.date | None = None,

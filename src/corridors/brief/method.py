@@ -9,7 +9,6 @@ gives the source headings and keys.
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
 from corridors import REGIONS
@@ -17,6 +16,7 @@ from corridors.brief.document import Block, Bullets, Heading, Para, Table
 from corridors.brief.format import clean_name, fmt_num, fmt_pct, fmt_value
 from corridors.brief.names import ElementNames, field_label, operation_label
 from corridors.brief.read import DIRECTIONS, ResultFolder, locate_input
+from corridors.brief.sources import sources_blocks
 
 __all__ = ["appendix_blocks", "method_blocks"]
 
@@ -30,28 +30,6 @@ def _sha_of(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
-
-
-def _sources_md(path: Path) -> tuple[list[str], list[tuple[str, str]]]:
-    """Read the headings and source keys (``**key** — title``) of a network's SOURCES.md."""
-    headings, keys = [], []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return headings, keys
-    has_keys_section = bool(re.search(r"^##\s+.*source keys", text, re.IGNORECASE | re.MULTILINE))
-    in_keys = not has_keys_section
-    for line in text.splitlines():
-        m = re.match(r"^##\s+(.*)", line)
-        if m:
-            headings.append(m.group(1).strip())
-            in_keys = not has_keys_section or "source keys" in m.group(1).lower()
-            continue
-        m = re.match(r"^\*\*(.+?)\*\*\s*[—-]\s*(.*)", line) if in_keys else None
-        if m:
-            title = re.split(r"(?<=\))\.\s|\.\s|:\s|;\s", m.group(2), maxsplit=1)[0].strip().rstrip(".:")
-            keys.append((m.group(1).strip(), title[:140]))
-    return headings, keys
 
 
 def _ops_table(result: ResultFolder) -> Table:
@@ -158,30 +136,6 @@ def _inputs_table(result: ResultFolder) -> Table:
                       "no longer matches what was simulated.", css="files")
 
 
-def _sources_blocks(result: ResultFolder) -> list[Block]:
-    """Cite the network's SOURCES.md headings and keys, and the ``source`` of every demand flow."""
-    net = result.runs[-1].meta.get("network") or {}
-    net_file = locate_input(result, str(net.get("file") or ""))
-    src = net_file.parent / "SOURCES.md" if net_file else None
-    blocks: list[Block] = []
-    if src and src.is_file():
-        headings, keys = _sources_md(src)
-        rel = f"{net_file.parent.name}/SOURCES.md"
-        blocks.append(Para(f"Network data: every figure's source is in {rel} (sections: "
-                           + "; ".join(headings) + ")." + (" Its source keys:" if keys else "")))
-        if keys:
-            blocks.append(Bullets(tuple(f"{k}: {t}" for k, t in keys), css="sources"))
-    else:
-        blocks.append(Para("Network data: see SOURCES.md beside the network file (not found from here)."))
-    flows: dict[str, str] = {}
-    for run in result.runs:
-        for f in run.scenario.get("demand") or []:
-            flows.setdefault(str(f.get("id")), " ".join(str(f.get("source") or "no source given").split()))
-    blocks.append(Para("Demand (the `source` of each flow in the scenario files):"))
-    blocks.append(Bullets(tuple(f"{k}: {v}" for k, v in flows.items()), css="sources"))
-    return blocks
-
-
 def method_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
     """Build the body of the "Method" section.
 
@@ -207,13 +161,15 @@ def method_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
     return blocks
 
 
-def appendix_blocks(result: ResultFolder) -> list[Block]:
+def appendix_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
     """Build the appendix: sources, operating rules, input files and software.
 
     Parameters
     ----------
     result
         A compare or run folder.
+    names
+        Element names of ``result``.
 
     Returns
     -------
@@ -221,7 +177,7 @@ def appendix_blocks(result: ResultFolder) -> list[Block]:
         Sources (network and demand), the operating rules of each scenario, the input files with their SHA-256
         and whether they still match, and the software versions.
     """
-    blocks: list[Block] = [Heading("Sources", 3), *_sources_blocks(result),
+    blocks: list[Block] = [Heading("Sources", 3), *sources_blocks(result, names),
                            Heading("Operating rules", 3), _ops_table(result),
                            Heading("Input files", 3), _inputs_table(result)]
     sw = result.runs[-1].meta

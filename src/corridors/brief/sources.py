@@ -1,0 +1,140 @@
+"""The brief's sources appendix: the publications behind the network and the demand, by title and publisher.
+
+The network's ``references.yaml`` (beside its file, like ``SOURCES.md``) is a
+bibliography keyed by the source keys the network's features and the
+scenarios' flows cite. The appendix lists every publication those keys reach,
+as ``Title. Publisher, year.`` (no URLs and no internal keys), and the stated
+assumptions by their titles. A flow the bibliography does not map is cited by
+its own ``source`` text, with URLs shortened to their site.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+import yaml
+
+from corridors.brief.document import Block, Bullets, Para
+from corridors.brief.names import ElementNames
+from corridors.brief.read import ResultFolder, locate_input
+
+log = logging.getLogger(__name__)
+
+__all__ = ["REFERENCES_FILE", "source_keys", "sources_blocks"]
+
+#: The bibliography's file name, beside the network file.
+REFERENCES_FILE = "references.yaml"
+
+_URL = re.compile(r"https?://(?:www\.)?([^/\s)]+)[^\s)]*")
+
+
+def source_keys(text: str) -> list[str]:
+    """Split a feature's ``source`` into its keys.
+
+    ``facts§4.2+ASSUMPTION:yard-params;coords-x`` gives ``facts§4.2``,
+    ``ASSUMPTION:yard-params`` and ``ASSUMPTION:coords-x``.
+    """
+    out = []
+    for part in str(text or "").split("+"):
+        part = part.strip()
+        if part.startswith("ASSUMPTION:"):
+            out += [f"ASSUMPTION:{a.strip()}" for a in part[len("ASSUMPTION:"):].split(";") if a.strip()]
+        elif part:
+            out.append(part)
+    return out
+
+
+def _read_yaml(path: Path) -> dict:
+    """Read the bibliography; an unreadable one is logged and read as empty."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        log.warning("%s: cannot read the bibliography (%s); the brief cites its sources by key", path, exc)
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _cited(result: ResultFolder, net_file: Path, flows_map: dict) -> tuple[set[str], list[tuple[str, str]]]:
+    """Return the keys the network's features and the runs' flows cite, and the flows the bibliography lacks."""
+    keys: set[str] = set()
+    try:
+        for f in json.loads(net_file.read_text(encoding="utf-8")).get("features") or []:
+            keys.update(source_keys((f.get("properties") or {}).get("source")))
+    except (OSError, ValueError, AttributeError) as exc:
+        log.warning("%s: cannot read the features' sources (%s)", net_file, exc)
+    unmapped: list[tuple[str, str]] = []
+    for run in result.runs:
+        for f in run.scenario.get("demand") or []:
+            fid = str(f.get("id"))
+            mapped = flows_map.get((run.name, fid)) or next((v for (s, i), v in flows_map.items() if i == fid), None)
+            if mapped is not None:
+                keys.update(mapped)
+            elif (fid, str(f.get("source") or "")) not in unmapped:
+                unmapped.append((fid, " ".join(str(f.get("source") or "no source given").split())))
+    return keys, unmapped
+
+
+def _entry(r: dict) -> str:
+    """Cite one publication as ``Title. Publisher, year.``."""
+    title = str(r.get("title") or "Untitled").strip().rstrip(".")
+    year = f", {r['year']}" if r.get("year") else ""
+    return f"{title}. {str(r.get('publisher') or 'publisher unknown').strip()}{year}."
+
+
+def sources_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
+    """Build the sources appendix of a brief.
+
+    Parameters
+    ----------
+    result
+        A compare or run folder; ``run.json`` records the network file.
+    names
+        Element names of ``result`` (a flow the bibliography lacks is named by its ends and cargo).
+
+    Returns
+    -------
+    list of Block
+        A paragraph on where the sources are kept, the publications (sorted by
+        publisher, then title), the stated assumptions by title, and any flow
+        whose source the bibliography does not map (its own text, URLs
+        shortened to the site).
+    """
+    net = result.runs[-1].meta.get("network") or {}
+    net_file = locate_input(result, str(net.get("file") or "")) if net.get("file") else None
+    bib_file = net_file.parent / REFERENCES_FILE if net_file else None
+    if net_file is None or bib_file is None or not bib_file.is_file():
+        return [Para("The network's sources are in SOURCES.md and references.yaml beside the network file, which "
+                     "cannot be found from here.")]
+    bib = _read_yaml(bib_file)
+    flows_map = {(str(x.get("scenario")), str(x.get("flow"))): list(x.get("keys") or [])
+                 for x in bib.get("flows") or [] if isinstance(x, dict)}
+    keys, unmapped = _cited(result, net_file, flows_map)
+    refs = [r for r in bib.get("references") or [] if isinstance(r, dict) and r.get("key") in keys]
+    seen, entries = set(), []
+    for r in sorted(refs, key=lambda r: (str(r.get("publisher") or "").casefold(), str(r.get("title") or ""))):
+        text = _entry(r)
+        if text not in seen:
+            seen.add(text)
+            entries.append(text)
+    assumed = sorted({str(a.get("title")) for a in bib.get("assumptions") or []
+                      if isinstance(a, dict) and f"ASSUMPTION:{a.get('key')}" in keys and a.get("title")})
+    missing = sorted(k for k in keys if not k.startswith("ASSUMPTION:")
+                     and not any(r.get("key") == k for r in bib.get("references") or [] if isinstance(r, dict)))
+    if missing:
+        log.warning("%s: no entry for source keys %s", bib_file, ", ".join(missing))
+    folder = net_file.parent.name
+    out: list[Block] = [Para(f"Every figure of the network is traced to its source in {folder}/SOURCES.md; the "
+                             f"{len(entries)} publications below are those the network and the scenarios' demand "
+                             f"cite ({folder}/{REFERENCES_FILE} gives their addresses).", css="small"),
+                        Bullets(tuple(entries), css="sources")]
+    if assumed:
+        out.append(Para("Stated assumptions, each reasoned in SOURCES.md: " + "; ".join(assumed) + ".",
+                        css="small"))
+    if unmapped:
+        out.append(Para("Demand whose source is not in the bibliography: "
+                        + "; ".join(f"{names.corridor(fid)}: {_URL.sub(lambda m: m.group(1), text)}" for fid, text in unmapped)
+                        + ".", css="small"))
+    return out
