@@ -22,6 +22,10 @@ from corridors.viz import (
     save_figure,
 )
 
+#: Size of the change map, inches: it leads the brief's first page at the text width of A4 (18.4 cm), so it is
+#: drawn at most 1.25 times wider for its 7.5-8 pt labels to print at 6 pt or more (brief.layout checks it).
+CHANGE_MAP_SIZE_IN = (8.6, 6.2)
+
 if TYPE_CHECKING:
     from corridors.capacity import CapacityDoc, CapacityRecord
     from corridors.comparison import ComparisonDoc
@@ -117,7 +121,8 @@ def draw_compare_maps(base_spec, alt_spec, cmp_doc: ComparisonDoc, folder: Path)
             arrows[r] = {"label": f"to {r}: {b:.0f} \u2192 {a:.0f} Mt/yr", "at": at}
     fig, _ = plot_capacity_change(base_spec.network, alt_spec.network, base_vals, alt_vals,
                                   bottlenecks=limiting_notes(cmp_doc, "after"), region_arrows=arrows,
-                                  title=f"Capacity change: {cmp_doc.base} \u2192 {cmp_doc.alt}")
+                                  title=f"Capacity change: {cmp_doc.base} \u2192 {cmp_doc.alt}",
+                                  size_in=CHANGE_MAP_SIZE_IN)
     files += [p.name for p in save_figure(fig, folder / "capacity-change", formats=("png", "svg"))]
     rows = []
     for r in REGIONS:

@@ -104,17 +104,17 @@ def _compare_blocks(result: ResultFolder, names: ElementNames, msgs: list[str],
                     "crosses the service level), the element that limits the flows, and the projects that raise "
                     "the capacity on their own."),
                *market_blocks(result, names, projects, figures)]
-    attribution = [t for t in (practical_attribution_table(result, projects), attribution_table(result, projects))
-                   if t is not None]
-    if attribution:
-        blocks += [Heading("What each project adds"), *attribution]
+    # The simulated (practical) attribution when it was searched, else the upper bound's.
+    attribution = practical_attribution_table(result, projects) or attribution_table(result, projects)
+    if attribution is not None:
+        blocks += [Heading("What each project adds"), attribution]
     blocks += [Heading("Transit times and corridor indicators"), delivery_table(result),
-               corridor_table(result, names, top=8),
-               Heading("Bottlenecks"), *bottleneck_blocks(result, names, top=8),
+               corridor_table(result, names, top=6),
+               Heading("Bottlenecks"), *bottleneck_blocks(result, names, top=6),
                Heading("Method"), *method_blocks(result, names),
                Heading("Glossary", 3), glossary_table(_level_share(result)),
                Heading("Caveats"), Bullets(tuple(caveats(result, names))),
-               Heading("Appendix", page=True), *appendix_blocks(result, names)]
+               Heading("Appendix"), *appendix_blocks(result, names)]
     return blocks
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from corridors.brief.content import build_brief
 from corridors.brief.document import Brief
+from corridors.brief.layout import check_pdf, have_poppler
 from corridors.brief.read import read_result
 from corridors.brief.render import render_html, render_markdown
 from corridors.errors import CorridorsError
@@ -173,10 +174,26 @@ def _write_staged(br: Brief, fmts: Sequence[str], targets: dict[str, Path], chro
         if "pdf" in fmts:
             print_pdf(tmp / "brief.html", tmp / "brief.pdf", browser=chrome)
             staged["pdf"] = tmp / "brief.pdf"
+            _report_layout(tmp / "brief.pdf", targets["pdf"])
         for f in fmts:
             os.replace(staged[f], targets[f])
             written.append(targets[f])
     return written
+
+
+def _report_layout(pdf: Path, target: Path) -> None:
+    """Check the printed pages (:func:`~corridors.brief.layout.check_pdf`) and log what a reader would notice."""
+    if not have_poppler():
+        log.info("poppler-utils not installed: the PDF's layout is not checked")
+        return
+    try:
+        report = check_pdf(pdf)
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        log.warning("%s: could not check the layout (%s)", target, exc)
+        return
+    log.info("%s: %d pages", target, report.pages)
+    for problem in report.problems:
+        log.warning("%s: %s", target, problem)
 
 
 def _copy_figures(br: Brief, md_file: Path) -> list[Path]:

@@ -95,6 +95,7 @@ def plot_capacity_change(
     region_arrows: Mapping[str, Mapping[str, str]] | None = None,
     title: str | None = None,
     value_label: str = CHANGE_LABEL,
+    size_in: tuple[float, float] | None = None,
 ):
     """Map of the change in a link value between two networks.
 
@@ -117,6 +118,8 @@ def plot_capacity_change(
         Figure title.
     value_label
         Label of the colour bar (units included).
+    size_in
+        Figure size, inches (default: A4 landscape, :data:`~corridors.viz.style.A4_LANDSCAPE`).
 
     Returns
     -------
@@ -129,7 +132,7 @@ def plot_capacity_change(
     line, drawn green (a colour on no scale); one only in ``base_net`` is
     drawn dashed. Crossings and ferries are markers on the same scale.
     """
-    fig, ax, cax = value_figure(None)
+    fig, ax, cax = value_figure(None, size_in=size_in)
     g_base, g_alt = project(base_net), project(alt_net)
     change = _link_change(base_net, alt_net, base_values, alt_values)
     norm = mcolors.TwoSlopeNorm(vcenter=0.0, vmin=-change.span, vmax=change.span)

@@ -62,11 +62,11 @@ def map_figure(ax=None, figsize: tuple[float, float] = A4_LANDSCAPE):
     return fig, ax
 
 
-def value_figure(ax=None):
-    """Figure, map axes and colour-bar axes (``None`` when the caller gave ``ax``)."""
+def value_figure(ax=None, *, size_in: tuple[float, float] | None = None):
+    """Figure, map axes and colour-bar axes (``None`` when the caller gave ``ax``); A4 landscape unless ``size_in``."""
     if ax is not None:
         return ax.figure, ax, None
-    fig = new_figure(A4_LANDSCAPE)
+    fig = new_figure(size_in or A4_LANDSCAPE)
     ax = fig.add_axes([0.012, 0.035, 0.918, 0.895])
     cax = fig.add_axes([0.948, 0.30, 0.012, 0.40])
     return fig, ax, cax
