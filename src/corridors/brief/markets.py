@@ -69,7 +69,8 @@ def headline_table(result: ResultFolder) -> Table:
             "the service level (see the glossary). Change: paired (the same random numbers before and after); "
             "n.s.: not significant. ≥: a lower limit (the service level held at every load tried). *: the "
             "scenario's demand is above the practical capacity.")
-    return Table(("Flows", "Demand", "Practical capacity before", "Practical capacity after", "Change"),
+    return Table(("Flows", "Demand (Mt/yr)", "Practical capacity before (Mt/yr)", "Practical capacity after (Mt/yr)",
+                  "Change (Mt/yr)"),
                  tuple(rows), frozenset({1, 2, 3, 4}), note=note, css="capacity")
 
 
