@@ -24,7 +24,7 @@ from corridors.viz import (
 
 #: Size of the change map, inches: it leads the brief's first page at the text width of A4 (18.4 cm), so it is
 #: drawn at most 1.25 times wider for its 7.5-8 pt labels to print at 6 pt or more (brief.layout checks it).
-CHANGE_MAP_SIZE_IN = (8.6, 6.2)
+CHANGE_MAP_SIZE_IN = (8.2, 5.0)
 
 if TYPE_CHECKING:
     from corridors.capacity import CapacityDoc, CapacityRecord

@@ -138,13 +138,14 @@ def caveats(result: ResultFolder, names: ElementNames) -> list[str]:
     Returns
     -------
     list of str
-        One sentence each, in this order: elements above 90 % utilisation; trains refused at entry and still
+        One sentence each, in this order: (run only) elements above 90 % utilisation; trains refused at entry and still
         under way at the end; closures and slowdowns; (compare only) capacity searches without an answer,
         wide intervals and the searches' notes; the replications and what their intervals cover.
     """
     label: _Label = (lambda run: f"the {run.name} run") if len(result.runs) > 1 else (lambda run: "the run")
-    items = [*_load_caveats(result, names, label), *_train_caveats(result, names, label),
-             *_disruption_caveats(result, names, label)]
+    # A compare brief names the busiest elements in its bottleneck table; a caveat would repeat them.
+    items = [*([] if result.comparison else _load_caveats(result, names, label)),
+             *_train_caveats(result, names, label), *_disruption_caveats(result, names, label)]
     if result.comparison:
         items += _search_caveats(result.comparison)
     items.append(_seed_caveat(result))

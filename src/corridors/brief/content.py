@@ -15,7 +15,7 @@ from corridors import REGIONS, __version__
 from corridors.brief.caveats import caveats
 from corridors.brief.charts import market_figures
 from corridors.brief.document import Block, Brief, Bullets, Figure, Heading, Para
-from corridors.brief.glossary import glossary_table
+from corridors.brief.glossary import glossary_items
 from corridors.brief.markets import headline_table, market_blocks, markets_with_flows
 from corridors.brief.messages import compare_key_messages, run_key_messages
 from corridors.brief.method import appendix_blocks, method_blocks
@@ -36,9 +36,8 @@ __all__ = ["CHANGE_MAP", "RUN_FIGURES", "build_brief"]
 #: The summary's map of a compare folder: file, caption.
 CHANGE_MAP: tuple[str, str] = (
     "capacity-change.png",
-    "Change in the analytic capacity of every line, crossing and ferry between the two scenarios (trains a day); "
-    "arrows give the practical capacity to each market before and after, and circled elements are the limits "
-    "after the change.",
+    "Change in analytic capacity (trains a day); arrows: practical capacity to each market, before → after; "
+    "circled: the limits after.",
 )
 
 #: Figure of a run folder.
@@ -99,20 +98,20 @@ def _compare_blocks(result: ResultFolder, names: ElementNames, msgs: list[str],
     projects = project_names(result)
     figures = market_figures(result, figure_dir, markets_with_flows(result)) if figure_dir else {}
     blocks += [Heading("Market by market", page=True),
-               Para("For each market: the practical capacity before and after, the load–delay curves it is read "
-                    "from (added waiting against the freight offered; the practical capacity is where a curve "
-                    "crosses the service level), the element that limits the flows, and the projects that raise "
-                    "the capacity on their own."),
+               Para("For each market: the load–delay curves the practical capacity is read from (added waiting "
+                    "against the freight offered; the capacity is where a curve crosses the service level), the "
+                    "element that limits the flows, and the projects that raise the capacity on their own.",
+                    css="small"),
                *market_blocks(result, names, projects, figures)]
     # The simulated (practical) attribution when it was searched, else the upper bound's.
     attribution = practical_attribution_table(result, projects) or attribution_table(result, projects)
     if attribution is not None:
         blocks += [Heading("What each project adds"), attribution]
     blocks += [Heading("Transit times and corridor indicators"), delivery_table(result),
-               corridor_table(result, names, top=6),
-               Heading("Bottlenecks"), *bottleneck_blocks(result, names, top=6),
+               corridor_table(result, names, top=5),
+               Heading("Bottlenecks"), *bottleneck_blocks(result, names),
                Heading("Method"), *method_blocks(result, names),
-               Heading("Glossary", 3), glossary_table(_level_share(result)),
+               Heading("Glossary", 3), glossary_items(_level_share(result)),
                Heading("Caveats"), Bullets(tuple(caveats(result, names))),
                Heading("Appendix"), *appendix_blocks(result, names)]
     return blocks
@@ -125,7 +124,7 @@ def _run_blocks(result: ResultFolder, names: ElementNames, msgs: list[str]) -> l
             Heading("CAREC corridor indicators", 3), corridor_table(result, names),
             Heading("Bottlenecks", page=True), *_figures(result, RUN_FIGURES), *bottleneck_blocks(result, names),
             Heading("Method"), *method_blocks(result, names),
-            Heading("Glossary", 3), glossary_table(None),
+            Heading("Glossary", 3), glossary_items(None),
             Heading("Caveats"), Bullets(tuple(caveats(result, names))),
             Heading("Appendix", page=True), *appendix_blocks(result, names)]
 

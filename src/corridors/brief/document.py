@@ -105,12 +105,15 @@ class Figure:
         Start a new page in print.
     css
         HTML class (``"wide"`` for the summary's large map, ``"market"``); ignored in Markdown.
+    show_caption
+        Print the caption under the figure (else it is only the alternative text: the figure explains itself).
     """
 
     path: Path
     caption: str
     page: bool = False
     css: str = ""
+    show_caption: bool = True
 
 
 #: Any block of a brief.

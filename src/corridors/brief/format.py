@@ -237,13 +237,15 @@ def significant(ci: list | None) -> bool:
     return excludes_zero(ci)
 
 
-def cap_phrase(rec: dict) -> str:
+def cap_phrase(rec: dict, *, ci: bool = True) -> str:
     """Format a record's practical capacity for a sentence.
 
     Parameters
     ----------
     rec
         A capacity record (``simulated_mt``, ``simulated_ci_mt``, ``simulated_is_lower_limit``).
+    ci
+        Give the 95 % interval (leave it out where a table beside the sentence gives it).
 
     Returns
     -------
@@ -251,12 +253,12 @@ def cap_phrase(rec: dict) -> str:
         ``13.3 Mt/yr (95 % CI 12.0 to 14.6)``, ``13.3 Mt/yr`` (one replication), ``at least 17.2 Mt/yr``
         (the service level held at every load probed) or ``not found (...)``.
     """
-    value, ci = rec.get("simulated_mt"), rec.get("simulated_ci_mt")
+    value, interval = rec.get("simulated_mt"), rec.get("simulated_ci_mt") if ci else None
     if value is None or value <= 0:
         return "not found (waiting above the service level at every load probed)"
     if rec.get("simulated_is_lower_limit"):
         return f"at least {fmt_mt(value)} Mt/yr"
-    return f"{fmt_mt(value)} Mt/yr" + (f" (95 % CI {ci_range(ci)})" if ci else "")
+    return f"{fmt_mt(value)} Mt/yr" + (f" (95 % CI {ci_range(interval)})" if interval else "")
 
 
 def arrow(a: str, b: str) -> str:

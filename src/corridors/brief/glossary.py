@@ -7,10 +7,10 @@ Each entry says what the figure means for a reader who has not read
 
 from __future__ import annotations
 
-from corridors.brief.document import Table
+from corridors.brief.document import Bullets
 from corridors.brief.format import fmt_pct
 
-__all__ = ["GLOSSARY", "glossary_table"]
+__all__ = ["GLOSSARY", "glossary_items"]
 
 #: Term -> definition, in the order a reader meets them.
 GLOSSARY: tuple[tuple[str, str], ...] = (
@@ -29,6 +29,9 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("Load–delay curve",
      "Added waiting against the freight offered to a market, simulated at several loads with every other flow at "
      "its scenario demand."),
+    ("≥ (lower limit); *",
+     "≥: the service level held at every load tried, so the practical capacity is at least this figure. *: the "
+     "scenario's own demand is above the practical capacity: its trains wait longer than the service level allows."),
     ("Maximum throughput", "The most a market's flows deliver when offered more than the network takes."),
     ("Upper bound (LP)",
      "A linear programme over the analytic capacity of every element: no timetable can carry more. It ignores "
@@ -61,8 +64,8 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
 )
 
 
-def glossary_table(level_share: float | None) -> Table:
-    """Tabulate the glossary.
+def glossary_items(level_share: float | None) -> Bullets:
+    """List the glossary, one ``**Term.** Meaning`` item per term, in two columns in print.
 
     Parameters
     ----------
@@ -71,9 +74,9 @@ def glossary_table(level_share: float | None) -> Table:
 
     Returns
     -------
-    Table
-        Two columns, term and meaning.
+    Bullets
+        One item per term of :data:`GLOSSARY`, in order.
     """
     level = f"{fmt_pct(level_share)} in these results" if level_share is not None else "set per scenario"
-    rows = tuple((term, text.replace("{level}", level)) for term, text in GLOSSARY)
-    return Table(("Term", "Meaning"), rows, css="glossary")
+    return Bullets(tuple(f"**{term}.** {text.replace('{level}', level)}" for term, text in GLOSSARY),
+                   css="glossary")

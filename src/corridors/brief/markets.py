@@ -1,10 +1,8 @@
 """The market pages of a compare brief: for each market, its curves, its limits and what each project adds.
 
 A market is one of :data:`corridors.REGIONS`; its two directions are the
-flows *to* it and *from* it. Each market gets a short section: one sentence
-per direction (:func:`~corridors.brief.messages.direction_sentence`), the
-compact load--delay figure the brief draws (:mod:`~corridors.brief.charts`),
-and a table of the limiting element before and after and of each project's own
+flows *to* it and *from* it. Each market gets a short section: the compact
+load--delay figure the brief draws (:mod:`~corridors.brief.charts`), and a table of the limiting element before and after and of each project's own
 paired change of the practical capacity (``attribution.csv``).
 """
 
@@ -13,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from corridors import REGIONS
-from corridors.brief.document import Block, Figure, Heading, Para, Table
+from corridors.brief.document import Block, Figure, Heading, Table
 from corridors.brief.format import (
     arrow,
     cap_cell,
@@ -23,7 +21,6 @@ from corridors.brief.format import (
     fmt_mt,
     limit_word,
 )
-from corridors.brief.messages import direction_sentence
 from corridors.brief.names import ElementNames, limit_kind
 from corridors.brief.read import DIRECTIONS, ResultFolder
 
@@ -64,13 +61,12 @@ def headline_table(result: ResultFolder) -> Table:
             rows.append((capital(flow_label(r, d)), arrow(fmt_mt(b.get("demand_mt")), fmt_mt(a.get("demand_mt"))),
                          cap_cell(b) + flag[0], cap_cell(a) + flag[1],
                          change_cell(k.get("simulated_change_mt"), k.get("simulated_change_ci_mt"), limit_word(b, a))))
-    note = ("Million tonnes a year (Mt/yr); in brackets the 95 % confidence interval over replications. "
-            "Practical capacity: the most freight the market's trains can carry while waiting on average at most "
-            "the service level (see the glossary). Change: paired (the same random numbers before and after); "
-            "n.s.: not significant. ≥: a lower limit (the service level held at every load tried). *: the "
-            "scenario's demand is above the practical capacity.")
-    return Table(("Flows", "Demand (Mt/yr)", "Practical capacity before (Mt/yr)", "Practical capacity after (Mt/yr)",
-                  "Change (Mt/yr)"),
+    reps = max((result.comparison["regions"][r][d][w].get("replications") or 1 for r in REGIONS for d in DIRECTIONS
+                for w in ("before", "after")), default=1)
+    note = (f"Mean of {reps} replication{'s' if reps != 1 else ''}, in brackets the 95 % confidence interval. "
+            "Change: paired, n.s. not significant; ≥: a lower limit; *: demand above the practical capacity "
+            "(terms in the glossary).")
+    return Table(("Flows", "Demand (Mt/yr)", "Before (Mt/yr)", "After (Mt/yr)", "Change (Mt/yr)"),
                  tuple(rows), frozenset({1, 2, 3, 4}), note=note, css="capacity")
 
 
@@ -96,12 +92,11 @@ def _market_table(result: ResultFolder, names: ElementNames, projects: dict[str,
         k = result.comparison["regions"][r][d]
         b, a = k["before"], k["after"]
         lb, la = k.get("bottleneck_before"), k.get("bottleneck_after")
-        rows.append((capital(flow_label(r, d)), names.label(lb, limit_kind(b, lb)),
-                     names.label(la, limit_kind(a, la)),
-                     arrow(fmt_mt(b.get("max_throughput_mt")), fmt_mt(a.get("max_throughput_mt"))),
+        rows.append((capital(flow_label(r, d)),
+                     arrow(names.label(lb, limit_kind(b, lb)), names.label(la, limit_kind(a, la))),
                      _projects_cell(result, projects, r, d) if projects else "–"))
-    return Table(("Flows", "Limit before", "Limit after", "Max. throughput (Mt/yr)", "Projects that add on their own"),
-                 tuple(rows), frozenset({3}), css="market")
+    return Table(("Flows", "Limit (before → after)", "Projects that add on their own (Mt/yr, paired 95 % CI)"),
+                 tuple(rows), css="market")
 
 
 def market_blocks(result: ResultFolder, names: ElementNames, projects: dict[str, str],
@@ -122,15 +117,14 @@ def market_blocks(result: ResultFolder, names: ElementNames, projects: dict[str,
     Returns
     -------
     list of Block
-        Per market: a heading, one sentence per direction, the figure, and the limits-and-projects table.
+        Per market: a heading, the figure, and the limits-and-projects table (the capacities themselves are in
+        :func:`headline_table`).
     """
     out: list[Block] = []
     for r in markets_with_flows(result):
         out.append(Heading(r, 3))
-        out.append(Para(" ".join(direction_sentence(result, names, r, d) for d in DIRECTIONS
-                                 if has_flows(result, r, d))))
         if r in figures:
-            out.append(Figure(figures[r], f"Added waiting against offered load, to and from {r}, before (grey) "
-                                          "and after (red); shading: 95 % intervals.", css="market"))
+            out.append(Figure(figures[r], f"Load–delay curves to and from {r}: added waiting against offered load, "
+                                          "before and after, with 95 % intervals.", css="market", show_caption=False))
         out.append(_market_table(result, names, projects, r))
     return out

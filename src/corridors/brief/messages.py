@@ -93,7 +93,8 @@ def direction_sentence(result: ResultFolder, names: ElementNames, r: str, d: str
     if va is None:
         return (f"{who} ({cap_phrase(b)} before) is lost: no route serves these flows "
                 "after the change.")
-    s = (f"{who} is {cap_phrase(b)} before and {cap_phrase(a)}"
+    # The intervals of before and after are in the headline table beside the key messages; the change keeps its own.
+    s = (f"{who} is {cap_phrase(b, ci=False)} before and {cap_phrase(a, ci=False)}"
          f" after")
     change = _change_clause(k)
     if change:
@@ -109,17 +110,36 @@ def direction_sentence(result: ResultFolder, names: ElementNames, r: str, d: str
     return s + "."
 
 
-def _short_change(result: ResultFolder, r: str, d: str) -> str:
-    """Write ``to Europe 2.0 → 2.5 (+0.5, +0.2 to +0.8)`` for the sentence on the other regions."""
+def _short_change(result: ResultFolder, r: str, d: str) -> str | None:
+    """Write ``from China +4.9 Mt/yr (+4.2 to +5.6)``, or ``None`` when the change is not significant."""
     k = result.comparison["regions"][r][d]
     b, a = k["before"], k["after"]
     vb, va = b.get("simulated_mt"), a.get("simulated_mt")
     if vb is None:
-        return f"{flow_label(r, d)} new at {cap_cell(a)}"
+        return f"{flow_label(r, d)} new at {cap_cell(a)} Mt/yr"
     if va is None:
-        return f"{flow_label(r, d)} lost (was {cap_cell(b)})"
-    return (f"{flow_label(r, d)} {fmt_mt(vb)} → {fmt_mt(va)} "
-            f"({change_cell(k.get('simulated_change_mt'), k.get('simulated_change_ci_mt'), limit_word(b, a))})")
+        return f"{flow_label(r, d)} lost (was {cap_cell(b)} Mt/yr)"
+    ci, limit = k.get("simulated_change_ci_mt"), limit_word(b, a)
+    if not limit and ci and not significant(ci):
+        return None
+    cell = change_cell(k.get("simulated_change_mt"), ci, limit)
+    head, _, interval = cell.partition(" (")
+    return f"{flow_label(r, d)} {head} Mt/yr" + (f" ({interval}" if interval else "")
+
+
+def _elsewhere(result: ResultFolder, rest: list[tuple[str, str]]) -> str:
+    """Say the other flows' changes in one sentence: significant ones with their interval, then the rest by name."""
+    parts, flat = [], []
+    for r, d in rest:
+        text = _short_change(result, r, d)
+        if text is None:
+            flat.append(flow_label(r, d))
+        else:
+            parts.append(text)
+    if flat:
+        names = flat[0] if len(flat) == 1 else ", ".join(flat[:-1]) + " or " + flat[-1]
+        parts.append(f"no significant change {names}")
+    return "Elsewhere (paired 95 % intervals): " + "; ".join(parts) + "."
 
 
 def _transit_message(result: ResultFolder, names: ElementNames) -> str | None:
@@ -176,8 +196,10 @@ def compare_key_messages(result: ResultFolder, names: ElementNames) -> list[str]
     list of str
         Three to five sentences: the two to three flows whose practical capacity changes most (Mt/yr with
         95 % intervals, the paired change or "no significant change", demand above capacity in words, the
-        limiting element), the other flows in one sentence, the largest change in transit time (days) and what
-        the figures are (replications, intervals, service level).
+        limiting element), the other flows in one sentence (significant changes with their paired intervals, the
+        rest named as "no significant change"), the largest change in transit time (days), and, when that makes
+        fewer than three, what the figures are (replications, intervals, service level; the headline table's
+        note says it otherwise).
     """
     regs = result.comparison["regions"]
     pairs = [(r, d) for r in REGIONS for d in DIRECTIONS
@@ -197,12 +219,12 @@ def compare_key_messages(result: ResultFolder, names: ElementNames) -> list[str]
     head, rest = (pairs, []) if len(pairs) <= 3 else (pairs[:2], pairs[2:])
     msgs += [direction_sentence(result, names, r, d) for r, d in head]
     if rest:
-        msgs.append("Elsewhere (practical capacity, Mt/yr; change with its paired 95 % interval): "
-                    + "; ".join(_short_change(result, r, d) for r, d in rest) + ".")
+        msgs.append(_elsewhere(result, rest))
     t = _transit_message(result, names)
     if t:
         msgs.append(t)
-    msgs.append(_statistics_message(result))
+    if len(msgs) < 3:  # a comparison with few flows: say what the figures are
+        msgs.append(_statistics_message(result))
     return msgs[:5]
 
 

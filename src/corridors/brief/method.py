@@ -12,11 +12,12 @@ import hashlib
 from pathlib import Path
 
 from corridors import REGIONS
-from corridors.brief.document import Block, Bullets, Heading, Para, Table
-from corridors.brief.format import clean_name, fmt_num, fmt_pct, fmt_value
+from corridors.brief.document import Block, Bullets, Heading, Para
+from corridors.brief.format import arrow, clean_name, fmt_num, fmt_value
 from corridors.brief.names import ElementNames, field_label, operation_label
 from corridors.brief.read import DIRECTIONS, ResultFolder, locate_input
 from corridors.brief.sources import sources_blocks
+from corridors.brief.tables import BUSIEST_ROWS, busiest_ids
 
 __all__ = ["appendix_blocks", "method_blocks"]
 
@@ -32,14 +33,14 @@ def _sha_of(path: Path) -> str | None:
         return None
 
 
-def _ops_table(result: ResultFolder) -> Table:
-    """Tabulate the ``operations`` block of each scenario, one column per run."""
+def _ops_items(result: ResultFolder) -> Bullets:
+    """List the operating rules (``operations``) in words, ``before → after`` where the scenarios differ."""
     runs = result.runs
     ops = [run.scenario.get("operations") or {} for run in runs]
     keys = list(dict.fromkeys(k for o in ops for k in o))
-    rows = tuple((operation_label(k), *(fmt_value(o.get(k)) for o in ops)) for k in keys)
-    head = ("Operating rule", *(("Before", "After") if len(runs) > 1 else ("Value",)))
-    return Table(head, rows, frozenset(range(1, len(head))))
+    cells = [[fmt_value(o.get(k)) for o in ops] for k in keys]
+    return Bullets(tuple(f"{operation_label(k)}: {arrow(*c) if len(c) > 1 else c[0]}" for k, c in zip(keys, cells)),
+                   css="columns")
 
 
 def _field_value(value) -> str:
@@ -100,28 +101,17 @@ def _method_items(result: ResultFolder) -> list[str]:
         search = (result.capacity[0].get("search") if result.capacity else None) or {}
         days = result.meta.get("search_days", search.get("days"))
         reps = search.get("replications", 1)
-        rec = next((result.comparison["regions"][r][d]["before"] for r in REGIONS for d in DIRECTIONS
-                    if result.comparison["regions"][r][d]["before"].get("service_level")), {})
-        level = (rec.get("service_level") or {}).get("max_added_wait_share")
         items.append(
-            "Capacity to or from a region is read from its load–delay curve: the region's flows are simulated at a "
-            "few loads (every other flow at its scenario demand), "
-            f"{reps} replication{'s' if reps != 1 else ''} of {fmt_num(days, 0)} days at each. The **practical "
-            "capacity** is the largest load at which the region's trains wait on average at most "
-            + (f"{fmt_pct(level)} of their free transit time" if level is not None else "the service level")
-            + " (the service level); the **maximum throughput** is the most they deliver when offered more. Both "
-            "are means over replications with 95 % intervals; changes are paired (the same random numbers before "
-            "and after). The **bound** is a linear programme over the analytic capacities of all links (an upper "
-            "limit). docs/capacity.md defines each figure.")
-        items.append("The limiting element is the first element of the bound's binding cut, or else the busiest "
-                     "element of the simulation at capacity.")
+            "Capacity to or from a market is read from its load–delay curve: the market's flows are simulated at a "
+            f"few loads, every other flow at its scenario demand, {reps} replication{'s' if reps != 1 else ''} of "
+            f"{fmt_num(days, 0)} days at each, the same random numbers before and after; the terms are defined "
+            "in the glossary and the formulas in docs/capacity.md.")
     return items
 
 
-def _inputs_table(result: ResultFolder) -> Table:
-    """Tabulate the input files recorded in ``run.json``, with their hash and whether the file here still matches."""
-    rows = []
-    seen = set()
+def _inputs_para(result: ResultFolder) -> Para:
+    """Name the input files recorded in ``run.json``, their hash and whether the file here still matches."""
+    items, seen = [], set()
     for meta in [result.meta, *(r.meta for r in result.runs)]:
         for f, h in (meta.get("input_sha256") or {}).items():
             if f in seen:
@@ -130,10 +120,9 @@ def _inputs_table(result: ResultFolder) -> Table:
             here = locate_input(result, f)
             now = _sha_of(here) if here else None
             state = "not found here" if now is None else ("unchanged" if now == h else "changed since the run")
-            rows.append((f, h[:16], state))
-    return Table(("File", "SHA-256 (first 16 hex digits)", "File now"), tuple(rows),
-                 note="Full hashes in run.json. 'Changed since the run' means the file on this machine "
-                      "no longer matches what was simulated.", css="files")
+            items.append(f"{f} ({h[:16]}, {state})")
+    return Para("Input files, with the first 16 hex digits of their SHA-256 (in full in run.json) and whether the "
+                "file here still matches what was simulated: " + "; ".join(items) + ".", css="small")
 
 
 def method_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
@@ -156,9 +145,21 @@ def method_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
     if result.kind == "compare":
         ch = _changes(result, names)
         blocks.append(Heading("What the after scenario changes", 3))
-        blocks.append(Bullets(tuple(ch)) if ch else Para("No network element differs between the two scenarios; "
+        blocks.append(Bullets(tuple(ch), css="columns") if ch else Para("No network element differs between the two scenarios; "
                                                          "only demand or operations change."))
     return blocks
+
+
+def _named_elements(result: ResultFolder) -> set[str]:
+    """Return the ids of the elements the brief names: limits, the busiest and (compare) the changed ones."""
+    ids = set(busiest_ids(result, BUSIEST_ROWS))
+    if result.comparison:
+        for r in REGIONS:
+            for d in DIRECTIONS:
+                k = result.comparison["regions"][r][d]
+                ids |= {k.get("bottleneck_before"), k.get("bottleneck_after")}
+        ids |= set(result.runs[-1].scenario.get("changed_elements") or {})
+    return {i for i in ids if i}
 
 
 def appendix_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
@@ -177,9 +178,8 @@ def appendix_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
         Sources (network and demand), the operating rules of each scenario, the input files with their SHA-256
         and whether they still match, and the software versions.
     """
-    blocks: list[Block] = [Heading("Sources", 3), *sources_blocks(result, names),
-                           Heading("Operating rules", 3), _ops_table(result),
-                           Heading("Input files", 3), _inputs_table(result)]
+    blocks: list[Block] = [Heading("Sources", 3), *sources_blocks(result, names, _named_elements(result)),
+                           Heading("Operating rules", 3), _ops_items(result), _inputs_para(result)]
     sw = result.runs[-1].meta
     libs = ", ".join(f"{k} {v}" for k, v in (sw.get("libraries") or {}).items() if v)
     blocks.append(Para(f"Software: corridors {sw.get('corridors_version', '?')}, Python {sw.get('python', '?')}"

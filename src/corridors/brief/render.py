@@ -38,9 +38,12 @@ li { margin: .25rem 0; }
 ul.key { background: var(--band); border-left: 4px solid var(--accent); padding: .6rem 1rem .6rem 1.8rem;
          break-inside: avoid; page-break-inside: avoid; }
 ul.key li { margin: .35rem 0; }
-ul.sources { font-size: .8rem; color: var(--muted); }
-ul.sources li { margin: .1rem 0; overflow-wrap: anywhere; }
+ul.sources { font-size: .72rem; color: var(--muted); columns: 2; column-gap: 1.4rem; padding-left: 1rem; }
+ul.sources li { margin: 0 0 .08rem; overflow-wrap: anywhere; break-inside: avoid; }
+ul.glossary, ul.columns { font-size: .74rem; columns: 2; column-gap: 1.4rem; padding-left: 1rem; }
+ul.glossary li, ul.columns li { margin: 0 0 .12rem; break-inside: avoid; }
 .small { font-size: .8rem; color: var(--muted); }
+p.sources { font-size: .7rem; color: var(--muted); text-align: justify; }
 a { color: var(--accent); overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; margin: .4rem 0 .2rem; font-size: .8rem;
         font-variant-numeric: tabular-nums; }
@@ -60,19 +63,29 @@ figure img { max-width: 100%; height: auto; border: 1px solid var(--rule); }
 figure.wide img { width: 100%; }
 figure.market { margin: .3rem 0 .4rem; }
 figure.market img { width: 100%; border: none; }
-table.glossary td:first-child { white-space: nowrap; font-weight: bold; width: 11rem; }
 table.market td:first-child { white-space: nowrap; }
 figcaption { font-size: .8rem; color: var(--muted); margin-top: .3rem; text-align: left; }
 footer { margin-top: 2rem; font-size: .75rem; color: var(--muted); border-top: 1px solid var(--rule);
          padding-top: .4rem; }
 @page { size: A4; margin: 14mm 13mm 16mm; }
 @media print {
-  html { font-size: 10.5pt; }
+  html { font-size: 9.5pt; }
+  h1 { font-size: 1.4rem; margin-bottom: .3rem; }
+  header { font-size: .8rem; padding-bottom: .25rem; }
+  header p { margin: .05rem 0; }
+  h2 { margin: .7rem 0 .35rem; }
+  h3 { margin: .6rem 0 .25rem; }
+  ul.key { padding: .4rem .8rem .4rem 1.6rem; margin: .3rem 0; }
+  ul.key li { margin: .12rem 0; }
+  figure { margin: .4rem 0 .5rem; }
+  td, th { padding: .15rem .3rem; }
+  table.capacity td, table.capacity th { padding: .12rem .35rem; }
+  .note { margin-bottom: .5rem; }
   body { max-width: none; padding: 0; }
-  h2 { margin-top: 1.1rem; }
   figure.page, h2.page { break-before: page; page-break-before: always; }
   figure img { max-height: 225mm; width: auto; border: none; }
-  figure.wide img { width: 100%; max-height: 125mm; object-fit: contain; }
+  figure.wide { margin: .3rem 0 0; }
+  figure.wide img { width: 100%; max-height: 104mm; object-fit: contain; }
   figure.market img { width: 100%; max-height: 62mm; object-fit: contain; }
   a { color: inherit; text-decoration: none; }
   ul.key { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -145,8 +158,8 @@ def _html_block(b: Block) -> str:
     if isinstance(b, Figure):
         css = " ".join(c for c in ("page" if b.page else "", b.css) if c)
         return (f'<figure{_css_class(css)}><img src="{_data_uri(b.path)}" '
-                f'alt="{html.escape(b.caption, quote=True)}"><figcaption>{_inline_html(b.caption)}</figcaption>'
-                "</figure>")
+                f'alt="{html.escape(b.caption, quote=True)}">'
+                + (f"<figcaption>{_inline_html(b.caption)}</figcaption>" if b.show_caption else "") + "</figure>")
     raise TypeError(f"not a block of a brief: {type(b).__name__}")
 
 
@@ -202,7 +215,7 @@ def _md_block(b: Block) -> list[str]:
         out.append("")
         return out + ([f"*{b.note}*", ""] if b.note else [])
     if isinstance(b, Figure):
-        return [f"![{b.caption}]({b.path.name})", "", f"*{b.caption}*", ""]
+        return [f"![{b.caption}]({b.path.name})", ""] + ([f"*{b.caption}*", ""] if b.show_caption else [])
     raise TypeError(f"not a block of a brief: {type(b).__name__}")
 
 

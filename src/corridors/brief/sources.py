@@ -2,7 +2,8 @@
 
 The network's ``references.yaml`` (beside its file, like ``SOURCES.md``) is a
 bibliography keyed by the source keys the network's features and the
-scenarios' flows cite. The appendix lists every publication those keys reach,
+scenarios' flows cite. The appendix lists the publications behind the demand
+and behind the elements the brief names (the rest is a file away),
 as ``Title. Publisher, year.`` (no URLs and no internal keys), and the stated
 assumptions by their titles. A flow the bibliography does not map is cited by
 its own ``source`` text, with URLs shortened to their site.
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from corridors.brief.document import Block, Bullets, Para
+from corridors.brief.document import Block, Para
 from corridors.brief.names import ElementNames
 from corridors.brief.read import ResultFolder, locate_input
 
@@ -57,12 +58,15 @@ def _read_yaml(path: Path) -> dict:
     return doc if isinstance(doc, dict) else {}
 
 
-def _cited(result: ResultFolder, net_file: Path, flows_map: dict) -> tuple[set[str], list[tuple[str, str]]]:
-    """Return the keys the network's features and the runs' flows cite, and the flows the bibliography lacks."""
+def _cited(result: ResultFolder, net_file: Path, flows_map: dict,
+           elements: set[str]) -> tuple[set[str], list[tuple[str, str]]]:
+    """Return the keys the named elements and the runs' flows cite, and the flows the bibliography lacks."""
     keys: set[str] = set()
     try:
         for f in json.loads(net_file.read_text(encoding="utf-8")).get("features") or []:
-            keys.update(source_keys((f.get("properties") or {}).get("source")))
+            props = f.get("properties") or {}
+            if props.get("id") in elements:
+                keys.update(source_keys(props.get("source")))
     except (OSError, ValueError, AttributeError) as exc:
         log.warning("%s: cannot read the features' sources (%s)", net_file, exc)
     unmapped: list[tuple[str, str]] = []
@@ -84,7 +88,7 @@ def _entry(r: dict) -> str:
     return f"{title}. {str(r.get('publisher') or 'publisher unknown').strip()}{year}."
 
 
-def sources_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
+def sources_blocks(result: ResultFolder, names: ElementNames, elements: set[str]) -> list[Block]:
     """Build the sources appendix of a brief.
 
     Parameters
@@ -93,12 +97,15 @@ def sources_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
         A compare or run folder; ``run.json`` records the network file.
     names
         Element names of ``result`` (a flow the bibliography lacks is named by its ends and cargo).
+    elements
+        Ids of the network elements the brief names (limits, busiest, changed): their sources are listed with
+        the demand's; every other element's are in ``SOURCES.md`` and ``references.yaml``.
 
     Returns
     -------
     list of Block
-        A paragraph on where the sources are kept, the publications (sorted by
-        publisher, then title), the stated assumptions by title, and any flow
+        A paragraph on where the sources are kept, the publications as one
+        numbered run-in paragraph (sorted by publisher, then title), the stated assumptions by title, and any flow
         whose source the bibliography does not map (its own text, URLs
         shortened to the site).
     """
@@ -111,7 +118,7 @@ def sources_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
     bib = _read_yaml(bib_file)
     flows_map = {(str(x.get("scenario")), str(x.get("flow"))): list(x.get("keys") or [])
                  for x in bib.get("flows") or [] if isinstance(x, dict)}
-    keys, unmapped = _cited(result, net_file, flows_map)
+    keys, unmapped = _cited(result, net_file, flows_map, elements)
     refs = [r for r in bib.get("references") or [] if isinstance(r, dict) and r.get("key") in keys]
     seen, entries = set(), []
     for r in sorted(refs, key=lambda r: (str(r.get("publisher") or "").casefold(), str(r.get("title") or ""))):
@@ -126,10 +133,12 @@ def sources_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
     if missing:
         log.warning("%s: no entry for source keys %s", bib_file, ", ".join(missing))
     folder = net_file.parent.name
-    out: list[Block] = [Para(f"Every figure of the network is traced to its source in {folder}/SOURCES.md; the "
-                             f"{len(entries)} publications below are those the network and the scenarios' demand "
-                             f"cite ({folder}/{REFERENCES_FILE} gives their addresses).", css="small"),
-                        Bullets(tuple(entries), css="sources")]
+    out: list[Block] = [Para(f"The {len(entries)} publications behind the demand and the elements this brief names "
+                             "(limits, busiest elements, what the projects change). Every figure of the network is "
+                             f"traced to its source in {folder}/SOURCES.md, and {folder}/{REFERENCES_FILE} lists "
+                             "all publications with their addresses.", css="small"),
+                        # one run-in paragraph, numbered: a list would waste most of each line at this count
+                        Para(" ".join(f"[{i}] {e}" for i, e in enumerate(entries, start=1)), css="sources")]
     if assumed:
         out.append(Para("Stated assumptions, each reasoned in SOURCES.md: " + "; ".join(assumed) + ".",
                         css="small"))

@@ -23,7 +23,7 @@ from corridors.brief.format import (
 from corridors.brief.names import KIND_LABEL, ElementNames, limit_kind
 from corridors.brief.read import DIRECTIONS, ResultFolder
 
-__all__ = ["attribution_table", "bottleneck_blocks", "capacity_table", "corridor_table", "delivery_table",
+__all__ = ["BUSIEST_ROWS", "attribution_table", "bottleneck_blocks", "busiest_ids", "capacity_table", "corridor_table", "delivery_table",
            "practical_attribution_table"]
 
 
@@ -186,7 +186,7 @@ def delivery_table(result: ResultFolder) -> Table:
             recs = [run.summary["regions"].get(r, {}).get(d, {}) for run in result.runs]
             if not any((x.get("offered_mt") or 0) > 0 or (x.get("delivered_mt") or 0) > 0 for x in recs):
                 continue
-            rows.append((flow_label(r, d), *(
+            rows.append((capital(flow_label(r, d)), *(
                 arrow(*(fn(x.get(k)) for x in recs)) if len(recs) > 1 else fn(recs[0].get(k))
                 for k, fn in (("offered_mt", fmt_mt), ("delivered_mt", fmt_mt),
                               ("transit_days_mean", fmt_num), ("transit_days_p95", fmt_num))
@@ -258,15 +258,32 @@ def _over_replications(value, stats: dict | None, digits: int) -> str:
     return f"{fmt_num(stats['mean'], digits)}\u00a0±{fmt_num(stats['ci95'], digits)}"
 
 
-def _busiest_table(result: ResultFolder, names: ElementNames, top: int) -> Table:
-    """Tabulate the ``top`` elements by utilisation (the highest of the runs), one column per run."""
+#: Rows of the busiest-elements and queue tables.
+BUSIEST_ROWS = 5
+
+
+def _utilisations(result: ResultFolder) -> dict[str, list]:
+    """Element id -> its utilisation in each run (``None`` where it is not open)."""
     runs = result.runs
     util: dict[str, list] = {}
     for i, run in enumerate(runs):
         for row in (*run.sections, *run.crossings, *run.yards):
             util.setdefault(row["id"], [None] * len(runs))[i] = row.get("utilisation")
+    return util
+
+
+def busiest_ids(result: ResultFolder, top: int) -> list[str]:
+    """Return the ``top`` element ids by utilisation (the highest of the runs), busiest first."""
+    util = _utilisations(result)
     order = sorted(util, key=lambda k: -max((u or 0.0) for u in util[k]))
-    order = [k for k in order if max((u or 0.0) for u in util[k]) > 0][:top]
+    return [k for k in order if max((u or 0.0) for u in util[k]) > 0][:top]
+
+
+def _busiest_table(result: ResultFolder, names: ElementNames, top: int) -> Table:
+    """Tabulate the ``top`` elements by utilisation (the highest of the runs), one column per run."""
+    runs = result.runs
+    util = _utilisations(result)
+    order = busiest_ids(result, top)
     head = ("Element", "Type", *(("Utilisation before", "Utilisation after") if len(runs) > 1 else ("Utilisation",)))
     rows = tuple((names.name(k), KIND_LABEL.get(names.kind(k) or "", ""),
                   *(fmt_pct(u) if u is not None else "not open" for u in util[k])) for k in order)
@@ -298,7 +315,7 @@ def _queue_rows(result: ResultFolder, names: ElementNames) -> list[tuple[str, ..
     return [c for _, c in qrows]
 
 
-def bottleneck_blocks(result: ResultFolder, names: ElementNames, top: int = 10) -> list[Block]:
+def bottleneck_blocks(result: ResultFolder, names: ElementNames, top: int = BUSIEST_ROWS) -> list[Block]:
     """Build the bottleneck sub-sections: busiest elements, and where queues formed at crossings.
 
     Parameters

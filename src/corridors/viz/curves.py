@@ -98,7 +98,7 @@ def plot_load_delay(series: Sequence[Mapping], *, level_share: float, title: str
 
 
 def plot_market_delay(panels: Sequence[tuple[str, Sequence[Mapping]]], *, level_share: float,
-                      width_in: float = 6.7, height_in: float = 2.5):
+                      width_in: float = 6.7, height_in: float = 1.75):
     """Draw a market's load--delay curves side by side, sized for a page (one panel per direction).
 
     Only the waiting is drawn: it is what the practical capacity is read from,
@@ -128,7 +128,7 @@ def plot_market_delay(panels: Sequence[tuple[str, Sequence[Mapping]]], *, level_
     gap, left, right = 0.09, 0.085, 0.015
     w = (1 - left - right - gap * (n - 1)) / n
     for i, (title, series) in enumerate(panels):
-        ax = fig.add_axes([left + i * (w + gap), 0.2, w, 0.62])
+        ax = fig.add_axes([left + i * (w + gap), 0.235, w, 0.5])  # room above for the title, then the legend
         axes.append(ax)
         ax.set_title(title, fontsize=9, fontweight="bold", loc="left")
         ax.spines[["top", "right"]].set_visible(False)
