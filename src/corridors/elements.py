@@ -649,3 +649,25 @@ def region_attribute(direction: str) -> str:
         return REGION_ATTRIBUTE[direction]
     except KeyError:
         raise ValueError(f"direction must be 'inbound' or 'outbound', not {direction!r}") from None
+
+
+#: How a direction reads in words, in every table, chart, map and brief: freight *to* or *from* a market.
+DIRECTION_WORD = {"inbound": "to", "outbound": "from"}
+
+
+def flow_label(region: str, direction: str) -> str:
+    """Name a market's flows in words: ``to China`` (inbound), ``from China`` (outbound).
+
+    Parameters
+    ----------
+    region
+        A market, one of :data:`corridors.REGIONS`.
+    direction
+        ``"inbound"`` or ``"outbound"``; any other is written after the region as given.
+
+    Returns
+    -------
+    str
+    """
+    word = DIRECTION_WORD.get(direction)
+    return f"{word} {region}" if word else f"{region} {direction}"

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from corridors import REGIONS
-from corridors.elements import border_rate_per_day
+from corridors.elements import border_rate_per_day, flow_label
 from corridors.network import BorderCrossing, FerryLink, Network, RailSection, route_km
 
 if TYPE_CHECKING:  # the documents' module pulls in the LP and the simulation: imported where used
@@ -82,11 +82,11 @@ def print_run_summary(console, doc: dict) -> None:
     for r in REGIONS:
         for d in ("inbound", "outbound"):
             x = doc["regions"][r][d]
-            rows.append([r, d, _fmt(x["offered_mt"]), _fmt(x["delivered_mt"]), x["trains"],
+            rows.append([flow_label(r, d), _fmt(x["offered_mt"]), _fmt(x["delivered_mt"]), x["trains"],
                          _fmt(x["transit_days_mean"], 1), _fmt(x["transit_days_p95"], 1)])
     t = Table(title="freight per region (annualised, measured period)", title_justify="left")
-    for c in ["region", "direction", "offered Mt/yr", "delivered Mt/yr", "trains", "transit d mean", "transit d p95"]:
-        t.add_column(c, justify="right" if c not in ("region", "direction") else "left")
+    for c in ["flows", "offered Mt/yr", "delivered Mt/yr", "trains", "transit d mean", "transit d p95"]:
+        t.add_column(c, justify="right" if c != "flows" else "left")
     for row in rows:
         t.add_row(*[escape(str(v)) for v in row])
     console.print(t)
@@ -107,14 +107,14 @@ def print_capacity(console, doc: CapacityDoc) -> None:
     n = doc.search.replications
     t = Table(title=f"{escape(doc.scenario)}: capacity per region (Mt/yr; [95 % interval over {n} replications])",
               title_justify="left")
-    for c in ["region", "direction", "demand", "LP bound", "practical", "max throughput", "demand > practical",
+    for c in ["flows", "demand", "LP bound", "practical", "max throughput", "demand > practical",
               "binding (LP cut)", "bottlenecks >90%"]:
-        t.add_column(c, justify="left" if c in ("region", "direction") or "bind" in c or "bottle" in c else "right")
+        t.add_column(c, justify="left" if c == "flows" or "bind" in c or "bottle" in c else "right")
     for r in REGIONS:
         for d in ("inbound", "outbound"):
             c = doc.regions[r][d]
             over = {True: "yes", False: "no", None: "-"}[c.demand_exceeds_capacity]
-            t.add_row(r, d, _fmt(c.demand_mt, 1), _fmt(c.bound_mt, 1), _with_ci(c.simulated_mt, c.simulated_ci_mt),
+            t.add_row(flow_label(r, d), _fmt(c.demand_mt, 1), _fmt(c.bound_mt, 1), _with_ci(c.simulated_mt, c.simulated_ci_mt),
                       _with_ci(c.max_throughput_mt, c.max_throughput_ci_mt), over,
                       escape(" ".join(e.id for e in c.binding[:2]) or c.note or "-"),
                       escape(" ".join(f"{e.id} {e.utilisation:.0%}" for e in c.bottlenecks[:3]) or "-"))
@@ -125,13 +125,13 @@ def print_comparison(console, doc: ComparisonDoc) -> None:
     """Screen table of ``comparison.json``: practical capacity before, after and its paired change."""
     t = Table(title=f"{escape(doc.base)} -> {escape(doc.alt)}: capacity per region (Mt/yr; [95 % interval])",
               title_justify="left")
-    for c in ["region", "direction", "bound before", "bound after", "practical before", "practical after",
+    for c in ["flows", "bound before", "bound after", "practical before", "practical after",
               "change (paired)", "limit before", "limit after"]:
-        t.add_column(c, justify="left" if c in ("region", "direction") or "limit" in c else "right")
+        t.add_column(c, justify="left" if c == "flows" or "limit" in c else "right")
     for r in REGIONS:
         for d in ("inbound", "outbound"):
             k = doc.regions[r][d]
-            t.add_row(r, d, _fmt(k.before.bound_mt, 1), _fmt(k.after.bound_mt, 1),
+            t.add_row(flow_label(r, d), _fmt(k.before.bound_mt, 1), _fmt(k.after.bound_mt, 1),
                       _with_ci(k.before.simulated_mt, k.before.simulated_ci_mt),
                       _with_ci(k.after.simulated_mt, k.after.simulated_ci_mt),
                       _with_ci(k.simulated_change_mt, k.simulated_change_ci_mt, signed=True),

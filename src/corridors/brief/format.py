@@ -6,6 +6,7 @@ negative number a true minus sign (U+2212); a missing value is ``–``.
 
 from __future__ import annotations
 
+from corridors.elements import flow_label
 from corridors.statistics import excludes_zero
 
 __all__ = [
@@ -269,23 +270,6 @@ def arrow(a: str, b: str) -> str:
 def clean_name(name: str) -> str:
     """Return an element name with an en dash between its ends (``Aktogay – Moyinty``)."""
     return str(name).replace(" - ", " – ")
-
-
-def flow_label(region: str, direction: str) -> str:
-    """Name a region's flows: ``to China`` for inbound, ``from China`` for outbound.
-
-    Parameters
-    ----------
-    region
-        One of :data:`corridors.REGIONS`.
-    direction
-        ``"inbound"`` or ``"outbound"``.
-
-    Returns
-    -------
-    str
-    """
-    return f"{'to' if direction == 'inbound' else 'from'} {region}"
 
 
 def capital(text: str) -> str:

@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.patches import Patch
 
 from corridors import REGIONS
+from corridors.elements import flow_label
 from corridors.viz.figure import new_figure
 from corridors.viz.style import REGION_COLOURS
 
@@ -75,16 +76,10 @@ def plot_region_bars(rows: Sequence[Mapping], *, title: str | None = None, unit:
 
 
 #: How a direction is said on every chart: flows to the market (inbound) or from it (outbound).
-_DIRECTION_WORD = {"inbound": "to", "outbound": "from"}
 
 
-def direction_words(region: str, direction: str) -> str:
-    """Say a market and direction as the tables do: ``("China", "inbound")`` -> ``"to China"``.
-
-    An unknown direction is written as given, after the region.
-    """
-    word = _DIRECTION_WORD.get(direction)
-    return f"{word} {region}" if word else f"{region} {direction}"
+#: The direction words of every table and chart (:func:`corridors.elements.flow_label`), under the chart's name.
+direction_words = flow_label
 
 
 def _sorted_rows(rows: Sequence[Mapping]) -> list:
