@@ -550,8 +550,8 @@ def test_printed_pages_pass_the_layout_checks(pdf):
 
     if not have_poppler():
         pytest.skip("poppler's pdftoppm or pdfimages is missing")
-    report = check_pdf(pdf)
-    # No half-empty page before the last, every figure readable, no text off the page.
+    report = check_pdf(pdf, pages=(4, 6))
+    # 4-6 pages, no half-empty page before the last, every figure readable, no text off the page.
     assert report.problems == (), report
 
 
