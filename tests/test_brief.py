@@ -555,6 +555,19 @@ def test_printed_pages_pass_the_layout_checks(pdf):
     assert report.problems == (), report
 
 
+@needs_chromium
+@needs_poppler
+def test_a_run_brief_passes_the_layout_checks(compare_dir, tmp_path):
+    from corridors.brief.layout import check_pdf, have_poppler
+
+    if not have_poppler():
+        pytest.skip("poppler's pdftoppm or pdfimages is missing")
+    (pdf,) = write_brief(compare_dir / "base", formats=("pdf",), out=tmp_path / "run.pdf", browser=CHROMIUM,
+                         today=DAY)
+    report = check_pdf(pdf)
+    assert report.figure_scale and report.problems == (), report  # its utilisation map prints readable
+
+
 def test_the_body_names_things_by_name_never_by_id_url_or_python_argument(compare_dir, brief):
     md = brief["md"].read_text()
     body = md.split("\n## Appendix\n")[0]

@@ -21,7 +21,7 @@ from matplotlib.text import Text  # noqa: E402
 
 from corridors import viz  # noqa: E402
 from corridors.comparison import ComparisonDoc  # noqa: E402
-from corridors.figures import CHANGE_MAP_SIZE_IN, limiting_notes, link_capacity_values  # noqa: E402
+from corridors.figures import BRIEF_MAP_SIZE_IN, limiting_notes, link_capacity_values  # noqa: E402
 from corridors.scenario import load_scenario  # noqa: E402
 from corridors.viz.capacity_maps import NEW_LINE  # noqa: E402
 from corridors.viz.cartography import transformer  # noqa: E402
@@ -46,7 +46,7 @@ def _change_map(shipped):
     arrows = {"China": {"label": "to China: 16 \u2192 26 Mt/yr", "at": "tacheng"},
               "Europe": {"label": "to Europe: 7 \u2192 7 Mt/yr", "at": "malaszewicze"}}
     return viz.plot_capacity_change(base.network, alt.network, bv, av, bottlenecks=limiting_notes(doc, "after"),
-                                    region_arrows=arrows, title="Change", size_in=CHANGE_MAP_SIZE_IN)
+                                    region_arrows=arrows, title="Change", size_in=BRIEF_MAP_SIZE_IN)
 
 
 def _pair_map(shipped):

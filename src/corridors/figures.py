@@ -22,9 +22,10 @@ from corridors.viz import (
     save_figure,
 )
 
-#: Size of the change map, inches: it leads the brief's first page at the text width of A4 (18.4 cm), so it is
-#: drawn at most 1.25 times wider for its 7.5-8 pt labels to print at 6 pt or more (brief.layout checks it).
-CHANGE_MAP_SIZE_IN = (8.2, 5.0)
+#: Size of the maps a brief prints (the change map of a comparison, the utilisation map of a run), inches: printed
+#: at the text width of A4 (18.4 cm) they must be drawn at most 1.25 times wider for their 7.5-8 pt labels to
+#: print at 6 pt or more (brief.layout checks it).
+BRIEF_MAP_SIZE_IN = (8.2, 5.0)
 
 if TYPE_CHECKING:
     from corridors.capacity import CapacityDoc, CapacityRecord
@@ -39,7 +40,7 @@ def draw_utilisation_map(spec, secs: list[dict], crossings: list[dict], path: Pa
     names = {**{k: lk.name for k, lk in spec.network.links.items()},
              **{r["id"]: f"{r['name']} yard" for r in yards}}
     labels = {eid: f"{names[eid]} {u:.0%}" for eid, u in top if u > 0}
-    fig, _ = plot_utilisation(spec.network, util, labels=labels, title=title)
+    fig, _ = plot_utilisation(spec.network, util, labels=labels, title=title, size_in=BRIEF_MAP_SIZE_IN)
     save_figure(fig, path)
 
 
@@ -122,7 +123,7 @@ def draw_compare_maps(base_spec, alt_spec, cmp_doc: ComparisonDoc, folder: Path)
     fig, _ = plot_capacity_change(base_spec.network, alt_spec.network, base_vals, alt_vals,
                                   bottlenecks=limiting_notes(cmp_doc, "after"), region_arrows=arrows,
                                   title=f"Capacity change: {cmp_doc.base} \u2192 {cmp_doc.alt}",
-                                  size_in=CHANGE_MAP_SIZE_IN)
+                                  size_in=BRIEF_MAP_SIZE_IN)
     files += [p.name for p in save_figure(fig, folder / "capacity-change", formats=("png", "svg"))]
     rows = []
     for r in REGIONS:

@@ -122,11 +122,11 @@ def _run_blocks(result: ResultFolder, names: ElementNames, msgs: list[str]) -> l
     return [Heading("Key messages"), Bullets(tuple(msgs), css="key"),
             Heading("Delivered volume, transit time and corridor indicators"), delivery_table(result),
             Heading("CAREC corridor indicators", 3), corridor_table(result, names),
-            Heading("Bottlenecks", page=True), *_figures(result, RUN_FIGURES), *bottleneck_blocks(result, names),
+            Heading("Bottlenecks"), *_figures(result, RUN_FIGURES), *bottleneck_blocks(result, names),
             Heading("Method"), *method_blocks(result, names),
             Heading("Glossary", 3), glossary_items(None),
             Heading("Caveats"), Bullets(tuple(caveats(result, names))),
-            Heading("Appendix", page=True), *appendix_blocks(result, names)]
+            Heading("Appendix"), *appendix_blocks(result, names)]
 
 
 def build_brief(result: ResultFolder, *, today: datetime.date | None = None,

@@ -239,6 +239,7 @@ def plot_utilisation(
     labels: Mapping[str, str] | None = None,
     title: str | None = None,
     ax=None,
+    size_in: tuple[float, float] | None = None,
 ):
     """Map of link utilisation (flow over capacity).
 
@@ -257,15 +258,17 @@ def plot_utilisation(
     title
         Figure title.
     ax
-        Axes to draw into; by default a new A4-landscape figure.
+        Axes to draw into; by default a new figure of ``size_in``.
+    size_in
+        Size of a new figure, inches (default: A4 landscape).
 
     Returns
     -------
     (matplotlib.figure.Figure, matplotlib.axes.Axes)
     """
-    fig, ax, cax = value_figure(ax)
+    fig, ax, cax = value_figure(ax, size_in=size_in)
     cmap, norm = _share_scale()
-    cb = colorbar(fig, ax, cax, cmap, norm, "Utilisation (flow / capacity)")
+    cb = colorbar(fig, ax, cax, cmap, norm, "Utilisation (trains carried / analytic capacity)")
     cb.set_ticks(SHARE_BOUNDS)
     cb.set_ticklabels([f"{b:.0%}" for b in SHARE_BOUNDS])
     frame = open_map(ax, net)
