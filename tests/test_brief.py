@@ -568,16 +568,39 @@ def test_a_run_brief_passes_the_layout_checks(compare_dir, tmp_path):
     assert report.figure_scale and report.problems == (), report  # its utilisation map prints readable
 
 
-def test_the_body_names_things_by_name_never_by_id_url_or_python_argument(compare_dir, brief):
-    md = brief["md"].read_text()
+def _body_ids(compare_dir: Path, md: str) -> set[str]:
+    """The node, link and flow ids that appear as words in the brief's body (before the appendix)."""
     body = md.split("\n## Appendix\n")[0]
     net = json.loads((DATA / "scenario" / "network.geojson").read_text())
     ids = {f["properties"]["id"] for f in net["features"]}
-    flows = {f["id"] for run in ("base", "alt")
-             for f in json.loads((compare_dir / run / "summary.json").read_text())["corridor_indicators"]
-             for f in [{"id": f["corridor"]}]}
-    words = set(re.findall(r"[\w-]+", body))
-    assert not (ids | flows) & words, sorted((ids | flows) & words)
+    flows = {c["corridor"] for run in ("base", "alt")
+             for c in json.loads((compare_dir / run / "summary.json").read_text())["corridor_indicators"]}
+    return (ids | flows) & set(re.findall(r"[\w-]+", body))
+
+
+def test_a_moved_result_folder_still_names_its_places(compare_dir, tmp_path, monkeypatch, caplog):
+    # Review: sent to someone else (no network file reachable), the brief named places by their ids.
+    folder = tmp_path / "sent" / "cmp"
+    shutil.copytree(compare_dir, folder)
+    for run in ("base", "alt"):
+        meta = json.loads((folder / run / "run.json").read_text())
+        meta["network"]["file"] = "nowhere/network.geojson"
+        (folder / run / "run.json").write_text(json.dumps(meta))
+    monkeypatch.chdir(tmp_path)
+    (md,) = write_brief(folder, formats="md", out=tmp_path / "b.md", today=DAY)[:1]
+    assert not _body_ids(folder, md.read_text()), "nodes.csv names the places"
+    # A folder from before nodes.csv, with no network file either: ids, and a warning that says why.
+    for run in ("base", "alt"):
+        (folder / run / "nodes.csv").unlink()
+    with caplog.at_level("WARNING"):
+        write_brief(folder, formats="md", out=tmp_path / "c.md", today=DAY)
+    assert any("places are named by their ids" in r.getMessage() for r in caplog.records)
+
+
+def test_the_body_names_things_by_name_never_by_id_url_or_python_argument(compare_dir, brief):
+    md = brief["md"].read_text()
+    assert not _body_ids(compare_dir, md)
+    body = md.split("\n## Appendix\n")[0]
     for tag in ("http", "www.", "§", "ASSUMPTION", "=True", "k_routes", "overlay_ok", "inbound", "outbound"):
         assert tag not in body, tag
     assert not re.search(r"\b(?:search|fit|cite|facts):\S", body), "an internal source key in the body"
@@ -680,3 +703,87 @@ def test_brief_command(compare_dir, tmp_path):
     assert r.exit_code == 1 and "not a result folder" in r.output and "Traceback" not in r.output
     r = runner.invoke(main, ["brief", str(compare_dir), "--format", "docx"])
     assert r.exit_code != 0 and "docx" in r.output and "Traceback" not in r.output
+
+
+# --------------------------------------------------------------------------- damaged result files: the whole kind
+
+
+def _damage(folder: Path, case: str) -> None:
+    """Damage one file of a copied compare folder the way the hostile-input tester did."""
+    def edit_json(name, fn):
+        doc = json.loads((folder / name).read_text())
+        fn(doc)
+        (folder / name).write_text(json.dumps(doc))
+
+    def first_rec(doc):
+        return next(iter(next(iter(doc["regions"].values())).values()))
+
+    if case.startswith("references"):  # a bibliography beside a copy of the network
+        net = folder / "net"
+        net.mkdir()
+        shutil.copy(DATA / "scenario" / "network.geojson", net / "network.geojson")
+        text = {"references-flows-int": "references: []\nflows: 5\n",
+                "references-keys-int": "flows:\n  - {scenario: mini-base, flow: cn-eu, keys: 5}\n",
+                "references-not-utf8": None, "references-list": "- 1\n- 2\n",
+                "references-folder": "folder"}[case]
+        if text is None:
+            (net / "references.yaml").write_bytes(b"\xff\xfe\x00bad")
+        elif text == "folder":
+            (net / "references.yaml").mkdir()
+        else:
+            (net / "references.yaml").write_text(text)
+        for run in ("base", "alt"):
+            edit_json(f"{run}/run.json", lambda d: d["network"].update(file=str(net / "network.geojson")))
+    elif case == "capacity-regions-list":
+        edit_json("capacity-before.json", lambda d: d.update(regions=[1, 2]))
+    elif case == "capacity-probes-odd":
+        edit_json("capacity-before.json", lambda d: first_rec(d).update(probes=["a", 1, None, {}]))
+    elif case == "capacity-intervals-short":
+        edit_json("capacity-after.json", lambda d: first_rec(d).update(simulated_ci_mt=[1], max_throughput_ci_mt=[]))
+    elif case == "attribution-text-numbers":
+        (folder / "attribution.csv").write_text(
+            "region,direction,base_bound_mt,x_bound_change_mt,all_projects_together_mt,practical_all_projects_mt,"
+            "x_practical_change_mt,x_practical_change_ci_low_mt,x_practical_change_ci_high_mt\n"
+            "China,inbound,abc,def,1,2,ghi,jkl,mno\n")
+    elif case == "attribution-short-rows":
+        (folder / "attribution.csv").write_text("region,direction,base_bound_mt,x_bound_change_mt\nChina\n")
+    elif case == "attribution-unknown-region":
+        (folder / "attribution.csv").write_text(
+            "region,direction,base_bound_mt,x_bound_change_mt,all_projects_together_mt\nAtlantis,inbound,1,2,3\n")
+    elif case == "attribution-nan":
+        (folder / "attribution.csv").write_text(
+            "region,direction,base_bound_mt,x_bound_change_mt,all_projects_together_mt,practical_all_projects_mt,"
+            "x_practical_change_mt,x_practical_change_ci_low_mt,x_practical_change_ci_high_mt\n"
+            "China,inbound,1,nan,nan,nan,nan,nan,nan\n")
+    elif case == "run-json-network-text":
+        edit_json("alt/run.json", lambda d: d.update(network="x"))
+    else:
+        raise AssertionError(case)
+
+
+DAMAGE = ["references-flows-int",  # the tester's first case
+          "references-keys-int", "references-not-utf8", "references-list", "references-folder",
+          "capacity-regions-list", "capacity-probes-odd", "capacity-intervals-short", "attribution-text-numbers",
+          "attribution-short-rows", "attribution-unknown-region", "attribution-nan", "run-json-network-text"]
+
+
+@pytest.mark.parametrize("case", DAMAGE)
+def test_a_damaged_result_file_gives_a_brief_or_one_clear_line(compare_dir, tmp_path, case):
+    folder = tmp_path / "cmp"
+    shutil.copytree(compare_dir, folder)
+    _damage(folder, case)
+    r = CliRunner().invoke(main, ["brief", str(folder), "--format", "md", "--out", str(tmp_path / "b.md")])
+    assert r.exception is None or isinstance(r.exception, SystemExit), (case, r.exception)
+    assert "Traceback" not in r.output
+    if r.exit_code:
+        assert r.output.startswith("error: ") and str(folder) in r.output, (case, r.output)
+        assert not list(tmp_path.glob("b.*")), "nothing half-written"
+    else:
+        assert "nan" not in (tmp_path / "b.md").read_text().split("## Appendix")[0], case
+
+
+def test_the_brief_says_where_it_cannot_write(compare_dir, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    r = CliRunner().invoke(main, ["brief", str(compare_dir), "--format", "md", "--out", str(blocker / "brief.md")])
+    assert r.exit_code == 1 and r.output.startswith("error: cannot write the brief to "), r.output

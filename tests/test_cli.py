@@ -14,7 +14,7 @@ from corridors.cli import main
 DATA = Path(__file__).parent / "data"
 BASE = DATA / "scenario" / "base.yaml"
 CHILD = DATA / "scenario" / "child.yaml"
-RUN_FILES = {"summary.json", "sections.csv", "sections.gpkg", "crossings.csv", "yards.csv", "trains.csv.gz", "corridors.csv",
+RUN_FILES = {"summary.json", "sections.csv", "sections.gpkg", "crossings.csv", "yards.csv", "nodes.csv", "trains.csv.gz", "corridors.csv",
              "map.png", "scenario.resolved.yaml", "run.json"}
 D_KEYS = {"offered_mt", "delivered_mt", "trains", "transit_days_mean", "transit_days_p95"}
 C_KEYS = {"bound_mt", "simulated_mt", "precision_mt", "bottlenecks"}
@@ -207,3 +207,15 @@ def test_attribute_capacity_without_attribution_is_a_usage_error(tmp_path):
                                   "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "--attribute-capacity" in r.output
     assert not (tmp_path / "o").exists()
+
+
+def test_every_command_says_how_to_use_an_overlay_in_the_clis_words():
+    # The case first: `run` of an overlay said "load it with overlay_ok=True", a Python argument.
+    ov = str(Path(__file__).resolve().parents[1] / "scenarios" / "overlays" / "almaty-bypass.yaml")
+    base = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline-2023.yaml")
+    for args in (["run", ov], ["capacity", ov], ["compare", ov, base], ["compare", base, ov], ["show", ov]):
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code == 1, (args, r.output)
+        text = " ".join(r.output.split())
+        assert "overlay" in text and "extends: [<scenario>.yaml, overlays/almaty-bypass.yaml]" in text, (args, text)
+        assert "overlay_ok" not in text and "=True" not in text and "Traceback" not in text, (args, text)

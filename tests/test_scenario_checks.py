@@ -345,6 +345,8 @@ def test_every_place_that_suggests_an_id_ranks_whole_ids_and_names(tmp_path):
                 swapped = f"{words[1]}_{words[0]}"
                 if swapped not in ids:
                     assert did_you_mean(swapped, ids).startswith(f"; did you mean '{lid}'"), lid
+    # A word of a name with a bracketed note ('Alat' in 'Port of Baku (Alat)') finds it (review: it found Almaty).
+    assert did_you_mean("Alat", net.nodes).startswith("; did you mean 'alat_")
     # Every node by its human name, where the name is not its id: the id is suggested.
     for nid, node in net.nodes.items():
         got = did_you_mean(node.name, net.nodes)

@@ -455,3 +455,7 @@ def brief_cmd(result_dir: str, formats: str, out: str | None) -> None:
         files = write_brief(result_dir, formats=formats, out=out)
     for p in files:
         console.print(f"written {escape(str(p))}", highlight=False)
+
+
+if __name__ == "__main__":  # python -m corridors.cli
+    main()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from corridors import REGIONS
 from corridors.capacity import curve_file_stem
+from corridors.elements import flow_label
 from corridors.results import capacities
 from corridors.viz import (
     direction_words,
@@ -119,7 +120,7 @@ def draw_compare_maps(base_spec, alt_spec, cmp_doc: ComparisonDoc, folder: Path)
         at = _arrow_anchor(alt_spec.network, r)
         b, a = k.before.simulated_mt, k.after.simulated_mt
         if at and b is not None and a is not None:
-            arrows[r] = {"label": f"to {r}: {b:.0f} \u2192 {a:.0f} Mt/yr", "at": at}
+            arrows[r] = {"label": f"{flow_label(r, 'inbound')}: {b:.0f} \u2192 {a:.0f} Mt/yr", "at": at}
     fig, _ = plot_capacity_change(base_spec.network, alt_spec.network, base_vals, alt_vals,
                                   bottlenecks=limiting_notes(cmp_doc, "after"), region_arrows=arrows,
                                   title=f"Capacity change: {cmp_doc.base} \u2192 {cmp_doc.alt}",
@@ -178,9 +179,8 @@ def draw_curves(docs: list[CapacityDoc], folder: Path) -> list[str]:
                 continue
             base = recs[0][1]
             per_mt = (base.probes[0].trains_per_day / base.probes[0].mt) if base.probes[0].mt else None
-            word = "to" if d == "inbound" else "from"
             fig, _ = plot_load_delay([_series(name, rec) for name, rec in recs],
                                      level_share=base.service_level["max_added_wait_share"],
-                                     title=f"Load and delay of freight {word} {r}", trains_per_mt=per_mt)
+                                     title=f"Load and delay of freight {flow_label(r, d)}", trains_per_mt=per_mt)
             files += [p.name for p in save_figure(fig, folder / curve_file_stem(r, d), formats=("png", "svg"))]
     return files

@@ -7,6 +7,7 @@ Output folder of ``corridors run`` (keys of ``summary.json`` are a contract)::
     sections.csv / .gpkg     per rail section: trains/day each way, occupied share, waits, capacity
     crossings.csv            borders and ferries: throughput, queue, waits, dwell, clearance hold by direction
     yards.csv                nodes with a yard: trains/day (all directions), waits, capacity, utilisation
+    nodes.csv                every node: id, name, country, type, region, lon/lat (places named without the network)
     trains.csv.gz            one row per train
     corridors.csv            CAREC CPMM indicators per flow (corridor); with replications also their mean and 95 % half-width
     scenario.resolved.yaml   the scenario after extends and changes
@@ -143,6 +144,16 @@ def crossing_rows(spec: RunSpec, res: SimResult) -> list[dict]:
 #: Columns of ``yards.csv`` (written as its header when the network has no yard).
 YARD_COLUMNS = ("id", "name", "node_type", "yard_tracks", "yard_dwell_h", "trains_per_day", "wait_mean_h",
                 "wait_p95_h", "queue_mean", "capacity_trains_per_day", "utilisation")
+
+
+#: Columns of ``nodes.csv``: every node of the run's network, so a result folder names its places on its own.
+NODE_COLUMNS = ("id", "name", "country", "node_type", "region", "lon", "lat")
+
+
+def node_rows(spec: RunSpec) -> list[dict]:
+    """One row per node of the run's network (``nodes.csv``): id, name, country, type, region, position (degrees)."""
+    return [{"id": n.id, "name": n.name, "country": n.country, "node_type": n.node_type, "region": n.region,
+             "lon": n.lon, "lat": n.lat} for n in sorted(spec.network.nodes.values(), key=lambda n: n.id)]
 
 
 def yard_rows(spec: RunSpec, res: SimResult) -> list[dict]:
@@ -470,6 +481,7 @@ def write_run(
     write_sections_gpkg(out / "sections.gpkg", spec, secs)
     write_csv(out / "crossings.csv", crossing_rows(spec, res) if crossings is None else crossings)
     write_csv(out / "yards.csv", yard_rows(spec, res), columns=YARD_COLUMNS)
+    write_csv(out / "nodes.csv", node_rows(spec), columns=NODE_COLUMNS)
     write_csv(out / "trains.csv.gz", train_rows(res), gz=True)
     write_csv(out / "corridors.csv", corridor_rows(doc))
     return doc

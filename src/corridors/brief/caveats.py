@@ -36,22 +36,33 @@ def _load_caveats(result: ResultFolder, names: ElementNames, label: _Label) -> l
 
 
 def _train_caveats(result: ResultFolder, names: ElementNames, label: _Label) -> list[str]:
-    """Report trains refused at entry and trains still under way at the end, per run."""
+    """Report trains refused at entry and trains still under way at the end, per run.
+
+    The run's own ``warnings`` (:func:`corridors.results.run_warnings`: refusals, a growing backlog, a short
+    horizon) are quoted as they are, so the brief and the run say the same; folders written before them get
+    the refusals from ``refused_by_reason``. Trains still under way are placed on their elements unless a
+    backlog warning already says they are more than a steady flow.
+    """
     items = []
     for run in result.runs:
         tr = run.summary.get("trains", {})
-        refused = run.summary.get("refused_by_reason") or {}
-        if tr.get("refused"):
+        warnings = run.summary.get("warnings")
+        if warnings is not None:
+            items += [f"In {label(run)}: {w[:1].lower() + w[1:] if w[:1].isalpha() else w}" for w in warnings]
+        elif tr.get("refused"):
+            refused = run.summary.get("refused_by_reason") or {}
             why = ", ".join(f"{k.replace('_', ' ')}: {fmt_num(v, 0)}" for k, v in refused.items())
             items.append(f"Flows not fully served in {label(run)}: {fmt_num(tr['refused'], 0)} trains were refused "
                          f"at entry{f' ({why})' if why else ''}; the demand there exceeds what the network takes.")
+        backlog = any("backlog grew" in w for w in warnings or [])
         where = run.summary.get("in_network_where") or {}
-        if tr.get("in_network"):
+        if tr.get("in_network") and not backlog:
             top = sorted(where.items(), key=lambda kv: -kv[1])[:3]
             at = ", ".join(f"{names.name(k)}: {fmt_num(v, 0)}" for k, v in top)
+            steady = ("no more than half again what a steady flow has in transit" if warnings is not None else
+                      "normal in transit, but a large number on one element marks a queue")
             items.append(f"{fmt_num(tr['in_network'], 0)} of {fmt_num(tr.get('generated'), 0)} trains were still "
-                         f"under way when {label(run)} ended (most on {at}); normal in transit, but a large number "
-                         f"on one element marks a queue.")
+                         f"under way when {label(run)} ended (most on {at}); {steady}.")
     if not any(run.summary.get("trains", {}).get("refused") for run in result.runs):
         items.append("No train was refused at entry: every flow was served at its scenario demand.")
     return items

@@ -31,7 +31,9 @@ def _series(label: str, rec: dict) -> dict:
         "offered_mt": [p["mt"] for p in probes],
         "wait_share": [p["added_wait_share"] for p in probes],
         "wait_share_ci": [p.get("added_wait_share_ci") for p in probes],
-        "practical": None if rec.get("simulated_mt") is None else (rec["simulated_mt"], *ci),
+        # a lower limit ("at least") is no crossing of the service level: no line for it
+        "practical": (None if rec.get("simulated_mt") is None or rec.get("simulated_is_lower_limit")
+                      else (rec["simulated_mt"], *ci)),
         "demand_mt": rec.get("demand_mt"),
     }
 

@@ -1,8 +1,10 @@
 """The content of a brief: the sections in order, as typed blocks (no HTML or Markdown here).
 
 :func:`build_brief` assembles the sections from :mod:`~corridors.brief.messages`,
-:mod:`~corridors.brief.tables`, :mod:`~corridors.brief.method` and
-:mod:`~corridors.brief.caveats` into one :class:`~corridors.brief.document.Brief`.
+:mod:`~corridors.brief.markets`, :mod:`~corridors.brief.tables`,
+:mod:`~corridors.brief.method`, :mod:`~corridors.brief.glossary` and
+:mod:`~corridors.brief.caveats` into one :class:`~corridors.brief.document.Brief`:
+a summary page, a section per market, and the rest, to print on 4-6 A4 pages.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from pathlib import Path
 from corridors import REGIONS, __version__
 from corridors.brief.caveats import caveats
 from corridors.brief.charts import market_figures
-from corridors.brief.document import Block, Brief, Bullets, Figure, Heading, Para
+from corridors.brief.document import Block, Brief, Bullets, Figure, Heading, Para, Table
 from corridors.brief.glossary import glossary_items
 from corridors.brief.markets import headline_table, market_blocks, markets_with_flows
-from corridors.brief.messages import compare_key_messages, run_key_messages
+from corridors.brief.messages import compare_key_messages, run_key_messages, transit_corridor
 from corridors.brief.method import appendix_blocks, method_blocks
 from corridors.brief.names import ElementNames, project_names
 from corridors.brief.read import DIRECTIONS, ResultFolder
@@ -77,6 +79,25 @@ def _figures(result: ResultFolder, specs: tuple[tuple[str, str, bool], ...], css
     return out
 
 
+#: Where the glossary goes; replaced by :func:`build_brief` once the rest of the text is known.
+GLOSSARY_SLOT = Para("")
+
+
+def _text_of(blocks: list[Block]) -> str:
+    """Return the words of the blocks: headings, paragraphs, list items, table cells and notes, captions."""
+    out = []
+    for b in blocks:
+        if isinstance(b, (Heading, Para)):
+            out.append(b.text)
+        elif isinstance(b, Bullets):
+            out += b.items
+        elif isinstance(b, Table):
+            out += [*b.columns, *(c for row in b.rows for c in row), b.note]
+        elif isinstance(b, Figure):
+            out.append(b.caption)
+    return "\n".join(out)
+
+
 def _level_share(result: ResultFolder) -> float | None:
     """Return the service level of a compare folder's capacity search (``None`` for a run folder)."""
     if not result.comparison:
@@ -108,10 +129,10 @@ def _compare_blocks(result: ResultFolder, names: ElementNames, msgs: list[str],
     if attribution is not None:
         blocks += [Heading("What each project adds"), attribution]
     blocks += [Heading("Transit times and corridor indicators"), delivery_table(result),
-               corridor_table(result, names, top=5),
+               corridor_table(result, names, top=5, include=tuple(filter(None, [transit_corridor(result)]))),
                Heading("Bottlenecks"), *bottleneck_blocks(result, names),
                Heading("Method"), *method_blocks(result, names),
-               Heading("Glossary", 3), glossary_items(_level_share(result)),
+               Heading("Glossary", 3), GLOSSARY_SLOT,
                Heading("Caveats"), Bullets(tuple(caveats(result, names))),
                Heading("Appendix"), *appendix_blocks(result, names)]
     return blocks
@@ -124,7 +145,7 @@ def _run_blocks(result: ResultFolder, names: ElementNames, msgs: list[str]) -> l
             Heading("CAREC corridor indicators", 3), corridor_table(result, names),
             Heading("Bottlenecks"), *_figures(result, RUN_FIGURES), *bottleneck_blocks(result, names),
             Heading("Method"), *method_blocks(result, names),
-            Heading("Glossary", 3), glossary_items(None),
+            Heading("Glossary", 3), GLOSSARY_SLOT,
             Heading("Caveats"), Bullets(tuple(caveats(result, names))),
             Heading("Appendix"), *appendix_blocks(result, names)]
 
@@ -161,4 +182,7 @@ def build_brief(result: ResultFolder, *, today: datetime.date | None = None,
     else:
         msgs = run_key_messages(result, names)
         blocks = _run_blocks(result, names, msgs)
+    # The glossary defines the terms the other sections use, so it is filled in last.
+    glossary = glossary_items(_level_share(result), _text_of(blocks))
+    blocks = [glossary if b is GLOSSARY_SLOT else b for b in blocks]
     return Brief(title, tuple(header), tuple(blocks), key_messages=tuple(msgs))

@@ -31,7 +31,8 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "its scenario demand."),
     ("≥ (lower limit); *",
      "≥: the service level held at every load tried, so the practical capacity is at least this figure. *: the "
-     "scenario's own demand is above the practical capacity: its trains wait longer than the service level allows."),
+     "scenario's own demand is above the practical capacity's mean: at capacity while it is within the interval "
+     "(trains wait about as long as the service level allows), beyond it when above (they wait longer)."),
     ("Maximum throughput", "The most a market's flows deliver when offered more than the network takes."),
     ("Upper bound (LP)",
      "A linear programme over the analytic capacity of every element: no timetable can carry more. It ignores "
@@ -43,7 +44,7 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "Each scenario is simulated several times with different random numbers (replications). The interval is where "
      "the mean lies with 95 % confidence (Student t over replications); it covers the model's randomness "
      "(arrivals, border dwell, storms), not errors in its inputs."),
-    ("Paired change; n.s.",
+    ("Paired change; n.s",
      "Before and after are simulated with the same random numbers, so the change is measured replication by "
      "replication and its interval is narrow. n.s.: not significant, the interval contains zero."),
     ("Analytic capacity",
@@ -64,19 +65,31 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
 )
 
 
-def glossary_items(level_share: float | None) -> Bullets:
+def _mentions(term: str, text: str) -> bool:
+    """Tell whether the body mentions a term: any of its ';'-separated names, or the words before a bracket."""
+    low = text.casefold()
+    names = [n.strip() for n in term.split(";")]
+    names += [n.split(" (")[0] for n in names if " (" in n]
+    return any(n and n.casefold() in low for n in names)
+
+
+def glossary_items(level_share: float | None, body: str | None = None) -> Bullets:
     """List the glossary, one ``**Term.** Meaning`` item per term, in two columns in print.
 
     Parameters
     ----------
     level_share
         The service level of the results (a share of the free transit time), or ``None`` when unknown.
+    body
+        The text of the brief's other sections: only the terms it uses are listed (``None``: all of them).
+        Markets, Mt/yr and replications are always listed.
 
     Returns
     -------
     Bullets
-        One item per term of :data:`GLOSSARY`, in order.
+        One item per term of :data:`GLOSSARY` the body uses, in order.
     """
     level = f"{fmt_pct(level_share)} in these results" if level_share is not None else "set per scenario"
-    return Bullets(tuple(f"**{term}.** {text.replace('{level}', level)}" for term, text in GLOSSARY),
-                   css="glossary")
+    always = {"Market; to / from", "Mt/yr", "95 % interval; replication"}
+    terms = [(t, x) for t, x in GLOSSARY if body is None or t in always or _mentions(t, body)]
+    return Bullets(tuple(f"**{term}.** {text.replace('{level}', level)}" for term, text in terms), css="glossary")

@@ -29,11 +29,11 @@ MARGINS_PT = (14 / 25.4 * 72, 13 / 25.4 * 72, 16 / 25.4 * 72, 13 / 25.4 * 72)
 #: Resolution the pages are rendered at to measure how full they are, dots per inch.
 FILL_DPI = 36
 
-_TOOLS = ("pdftoppm", "pdftotext", "pdfimages")
+_TOOLS = ("pdfinfo", "pdftoppm", "pdftotext", "pdfimages")
 
 
 def have_poppler() -> bool:
-    """Tell whether poppler's ``pdftoppm``, ``pdftotext`` and ``pdfimages`` are on ``PATH``."""
+    """Tell whether poppler's ``pdfinfo``, ``pdftoppm``, ``pdftotext`` and ``pdfimages`` are on ``PATH``."""
     return all(shutil.which(t) for t in _TOOLS)
 
 
@@ -146,7 +146,7 @@ def check_pdf(pdf: str | Path, *, pages: tuple[int, int] | None = None) -> Layou
         A tool failed on the file (not a PDF).
     """
     if not have_poppler():
-        raise FileNotFoundError("poppler-utils (pdftoppm, pdftotext, pdfimages) is not installed")
+        raise FileNotFoundError("poppler-utils (pdfinfo, pdftoppm, pdftotext, pdfimages) is not installed")
     pdf = Path(pdf)
     n = int(re.search(r"Pages:\s+(\d+)", _run(["pdfinfo", str(pdf)])).group(1))
     fill = _page_fill(pdf, n)

@@ -20,9 +20,11 @@ from corridors.brief.format import (
     flow_label,
     fmt_mt,
     limit_word,
+    significant,
 )
 from corridors.brief.names import ElementNames, limit_kind
 from corridors.brief.read import DIRECTIONS, ResultFolder
+from corridors.brief.tables import project_change
 
 __all__ = ["has_flows", "headline_table", "market_blocks", "markets_with_flows"]
 
@@ -64,29 +66,37 @@ def headline_table(result: ResultFolder) -> Table:
     reps = max((result.comparison["regions"][r][d][w].get("replications") or 1 for r in REGIONS for d in DIRECTIONS
                 for w in ("before", "after")), default=1)
     note = (f"Mean of {reps} replication{'s' if reps != 1 else ''}, in brackets the 95 % confidence interval. "
-            "Change: paired, n.s. not significant; ≥: a lower limit; *: demand above the practical capacity "
-            "(terms in the glossary).")
+            "Change: paired, n.s. not significant; ≥: a lower limit; *: demand above the practical capacity's mean "
+            "(at capacity, or beyond it when above the interval; terms in the glossary).")
     return Table(("Flows", "Demand (Mt/yr)", "Before (Mt/yr)", "After (Mt/yr)", "Change (Mt/yr)"),
                  tuple(rows), frozenset({1, 2, 3, 4}), note=note, css="capacity")
 
 
 def _projects_cell(result: ResultFolder, projects: dict[str, str], r: str, d: str) -> str:
-    """Say which projects change this flow's practical capacity on their own, significantly (``–``: none)."""
+    """Say which projects raise this flow's practical capacity on their own, or why that is not known."""
     row = next((x for x in result.attribution if x.get("region") == r and x.get("direction") == d), None)
-    if row is None or row.get("practical_all_projects_mt") is None:
-        return "not searched (no significant change together)" if row is not None else "–"
+    searched = any(x.get("practical_all_projects_mt") is not None for x in result.attribution)
+    if row is None:
+        return "–"
+    if not searched:  # compared with --attribute only: the upper bound's attribution, in its own table
+        return "not simulated per project (upper bound: see 'What each project adds')"
+    if row.get("practical_all_projects_mt") is None:
+        k = result.comparison["regions"][r][d]
+        ci = k.get("simulated_change_ci_mt")
+        if ci and not significant(ci):
+            return "not searched: no significant change with all projects together"
+        return "not searched per project"
+    before = result.comparison["regions"][r][d]["before"]
     parts = []
     for stem, name in projects.items():
-        ch = row.get(f"{stem}_practical_change_mt")
-        ci = [row.get(f"{stem}_practical_change_ci_low_mt"), row.get(f"{stem}_practical_change_ci_high_mt")]
-        if ch is None or None in ci or ci[0] <= 0 <= ci[1]:
-            continue
-        parts.append(f"{name} {change_cell(ch, ci)}")
+        cell, adds = project_change(row, stem, before)
+        if adds:
+            parts.append(f"{name} {cell}")
     return "; ".join(parts) or "none alone (only together)"
 
 
 def _market_table(result: ResultFolder, names: ElementNames, projects: dict[str, str], r: str) -> Table:
-    """Tabulate a market's limits before and after, its maximum throughput and what each project adds."""
+    """Tabulate a market's limit (before → after) and the projects that raise its capacity on their own."""
     rows = []
     for d in (d for d in DIRECTIONS if has_flows(result, r, d)):
         k = result.comparison["regions"][r][d]

@@ -24,7 +24,7 @@ from corridors.brief.format import (
 from corridors.brief.names import ElementNames, limit_kind
 from corridors.brief.read import DIRECTIONS, ResultFolder
 
-__all__ = ["NEAR_CAPACITY", "compare_key_messages", "direction_sentence", "run_key_messages"]
+__all__ = ["NEAR_CAPACITY", "compare_key_messages", "direction_sentence", "run_key_messages", "transit_corridor"]
 
 #: Utilisation (carried over analytic capacity) above which an element counts as near capacity.
 NEAR_CAPACITY = 0.9
@@ -77,8 +77,9 @@ def direction_sentence(result: ResultFolder, names: ElementNames, r: str, d: str
     Returns
     -------
     str
-        Before and after (Mt/yr, 95 % intervals), the paired change or "no significant change", demand above
-        capacity in words, and where the limit is.
+        Before and after (Mt/yr; their intervals are in the headline table beside the key messages), the paired
+        change with its 95 % interval or "no significant change", demand above capacity in words, and where the
+        limit is.
     """
     k = result.comparison["regions"][r][d]
     b, a = k["before"], k["after"]
@@ -142,8 +143,13 @@ def _elsewhere(result: ResultFolder, rest: list[tuple[str, str]]) -> str:
     return "Elsewhere (paired 95 % intervals): " + "; ".join(parts) + "."
 
 
-def _transit_message(result: ResultFolder, names: ElementNames) -> str | None:
-    """Say how transit changes on the corridor whose mean transit changes most (``None``: no corridor in both)."""
+def transit_corridor(result: ResultFolder) -> str | None:
+    """Return the corridor whose mean transit changes most between the runs of a compare folder.
+
+    Ties go to the corridor with more trains; ``None`` for a run folder or when no corridor runs in both.
+    """
+    if len(result.runs) != 2:
+        return None
     base, alt = result.runs
     b = {c["corridor"]: c for c in base.summary.get("corridor_indicators") or []}
     a = {c["corridor"]: c for c in alt.summary.get("corridor_indicators") or []}
@@ -151,7 +157,17 @@ def _transit_message(result: ResultFolder, names: ElementNames) -> str | None:
             and b[c].get("transit_days_mean") is not None]
     if not both:
         return None
-    cid = max(both, key=lambda c: (abs(a[c]["transit_days_mean"] - b[c]["transit_days_mean"]), a[c].get("trains", 0)))
+    return max(both, key=lambda c: (abs(a[c]["transit_days_mean"] - b[c]["transit_days_mean"]), a[c].get("trains", 0)))
+
+
+def _transit_message(result: ResultFolder, names: ElementNames) -> str | None:
+    """Say how transit changes on the corridor whose mean transit changes most (``None``: no corridor in both)."""
+    cid = transit_corridor(result)
+    if cid is None:
+        return None
+    base, alt = result.runs
+    b = {c["corridor"]: c for c in base.summary.get("corridor_indicators") or []}
+    a = {c["corridor"]: c for c in alt.summary.get("corridor_indicators") or []}
     tb, ta = b[cid]["transit_days_mean"], a[cid]["transit_days_mean"]
     sb, sa = b[cid].get("speed_with_delay_kmh"), a[cid].get("speed_with_delay_kmh")
     if fmt_num(tb) == fmt_num(ta):
@@ -194,8 +210,8 @@ def compare_key_messages(result: ResultFolder, names: ElementNames) -> list[str]
     Returns
     -------
     list of str
-        Three to five sentences: the two to three flows whose practical capacity changes most (Mt/yr with
-        95 % intervals, the paired change or "no significant change", demand above capacity in words, the
+        Three to five sentences: the two to three flows whose practical capacity changes most (Mt/yr, the paired
+        change or "no significant change", demand above capacity in words, the
         limiting element), the other flows in one sentence (significant changes with their paired intervals, the
         rest named as "no significant change"), the largest change in transit time (days), and, when that makes
         fewer than three, what the figures are (replications, intervals, service level; the headline table's

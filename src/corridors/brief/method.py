@@ -1,9 +1,9 @@
-"""The "Method and assumptions" section: network, runs, search, changes, inputs, parameters, sources.
+"""The "Method" section (network, runs, capacity search, what the after scenario changes) and the appendix.
 
-Input files are looked up again from here (as recorded, or under the current
-folder or a parent of the result folder) to say whether they still match the
-SHA-256 recorded in ``run.json``; the network's ``SOURCES.md`` beside its file
-gives the source headings and keys.
+The appendix holds the sources (:mod:`~corridors.brief.sources`), the operating
+rules in words, and the input files: they are looked up again from here (as
+recorded, or under the current folder or a parent of the result folder) to say
+whether they still match the SHA-256 recorded in ``run.json``.
 """
 
 from __future__ import annotations

@@ -131,17 +131,28 @@ class ElementNames:
 
     @cached_property
     def _places(self) -> dict[str, str]:
-        """Node id -> name, from the network file the runs recorded (empty when it cannot be read from here)."""
+        """Node id -> name: from the runs' ``nodes.csv``, else the network file the runs recorded.
+
+        A folder written before ``nodes.csv`` existed, read where its network
+        file cannot be found, names places by id; that is logged once.
+        """
         from corridors.network import read_network
 
-        recorded = (self.result.runs[-1].meta.get("network") or {}).get("file")
+        places = {str(row["id"]): str(row["name"]) for run in self.result.runs for row in run.nodes if row.get("name")}
+        if places:
+            return places
+        net = self.result.runs[-1].meta.get("network")
+        recorded = net.get("file") if isinstance(net, dict) else None
         path = locate_input(self.result, str(recorded)) if recorded else None
         if path is None:
+            log.warning("%s: no nodes.csv and the network file %s cannot be found from here; places are named by "
+                        "their ids (run the comparison again, or the brief from the project folder)",
+                        self.result.path, recorded)
             return {}
         try:
             return {k: n.name for k, n in read_network(path).nodes.items()}
         except (CorridorsError, OSError) as exc:
-            log.warning("%s: cannot read node names (%s); the brief names places by id", path, exc)
+            log.warning("%s: cannot read node names (%s); places are named by their ids", path, exc)
             return {}
 
     def place(self, nid: str) -> str:
@@ -237,7 +248,10 @@ class ElementNames:
         if not eid:
             return "–"
         k = KIND_LABEL.get(self.kind(eid, kind) or "")
-        return f"{self.name(eid)} ({k})" if k else self.name(eid)
+        name = self.name(eid)
+        if not k:
+            return name
+        return f"{name}, {k}" if name.endswith(")") else f"{name} ({k})"  # no double brackets
 
 
 def _project_title(description: str) -> str:
@@ -270,15 +284,13 @@ def project_names(result: ResultFolder) -> dict[str, str]:
     for recorded in result.meta.get("attributed_overlays") or []:
         stem = Path(str(recorded)).stem
         name = stem.replace("-", " ").capitalize()
-        for root in (Path(), *result.path.resolve().parents):
-            p = Path(recorded) if Path(recorded).is_absolute() else root / recorded
-            if p.is_file():
-                try:
-                    desc = (yaml.safe_load(p.read_text(encoding="utf-8")) or {}).get("description")
-                except (OSError, yaml.YAMLError, AttributeError):
-                    desc = None
-                if isinstance(desc, str) and desc.strip():
-                    name = _project_title(desc)
-                break
+        p = locate_input(result, str(recorded))
+        if p is not None:
+            try:
+                desc = (yaml.safe_load(p.read_text(encoding="utf-8")) or {}).get("description")
+            except (OSError, yaml.YAMLError, AttributeError):
+                desc = None
+            if isinstance(desc, str) and desc.strip():
+                name = _project_title(desc)
         out[stem] = name
     return out

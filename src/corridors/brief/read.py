@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,8 @@ class RunFolder:
     sections, crossings, yards
         Rows of ``sections.csv``, ``crossings.csv`` and ``yards.csv`` (numbers
         parsed, empty cells ``None``; no yards when the file is absent).
+    nodes
+        Rows of ``nodes.csv`` (every node's id and name; empty in folders written before it existed).
     """
 
     path: Path
@@ -52,6 +55,7 @@ class RunFolder:
     sections: list[dict]
     crossings: list[dict]
     yards: list[dict] = field(default_factory=list)
+    nodes: list[dict] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -161,9 +165,9 @@ def _read_yaml(path: Path) -> dict:
     return doc
 
 
-def _cell(value: str):
-    """Parse a CSV cell as None, bool, int, float or str."""
-    if value == "":
+def _cell(value: str | None):
+    """Parse a CSV cell as None, bool, int, float or str (an empty, missing or non-finite number is ``None``)."""
+    if value is None or value == "":
         return None
     if value in ("True", "False"):
         return value == "True"
@@ -172,9 +176,10 @@ def _cell(value: str):
     except ValueError:
         pass
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return value
+    return number if math.isfinite(number) else None
 
 
 def _read_csv(path: Path, columns: tuple[str, ...] = ("id", "name", "utilisation")) -> list[dict]:
@@ -225,7 +230,8 @@ def _read_run(folder: Path) -> RunFolder:
             raise ResultError(f"{folder / 'summary.json'}: no '{key}' key; not a corridors run summary")
     return RunFolder(path=folder, summary=summary, meta=meta, scenario=_read_yaml(folder / "scenario.resolved.yaml"),
                      sections=_read_csv(folder / "sections.csv"), crossings=_read_csv(folder / "crossings.csv"),
-                     yards=_read_csv(folder / "yards.csv") if (folder / "yards.csv").is_file() else [])
+                     yards=_read_csv(folder / "yards.csv") if (folder / "yards.csv").is_file() else [],
+                     nodes=_read_csv(folder / "nodes.csv", ("id", "name")) if (folder / "nodes.csv").is_file() else [])
 
 
 def read_result(result_dir: str | Path) -> ResultFolder:

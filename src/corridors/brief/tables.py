@@ -11,7 +11,6 @@ from corridors import REGIONS
 from corridors.brief.document import Block, Heading, Para, Table
 from corridors.brief.format import (
     arrow,
-    cap_cell,
     capital,
     change_cell,
     flow_label,
@@ -20,57 +19,12 @@ from corridors.brief.format import (
     fmt_pct,
     limit_word,
 )
-from corridors.brief.names import KIND_LABEL, ElementNames, limit_kind
+from corridors.brief.names import KIND_LABEL, ElementNames
 from corridors.brief.read import DIRECTIONS, ResultFolder
 
-__all__ = ["BUSIEST_ROWS", "attribution_table", "bottleneck_blocks", "busiest_ids", "capacity_table", "corridor_table", "delivery_table",
+__all__ = ["BUSIEST_ROWS", "attribution_table", "bottleneck_blocks", "busiest_ids", "corridor_table", "delivery_table",
+           "project_change",
            "practical_attribution_table"]
-
-
-def capacity_table(result: ResultFolder, names: ElementNames) -> tuple[Table, list[str]]:
-    """Tabulate the capacity per region and direction of a comparison, before and after, with intervals.
-
-    Parameters
-    ----------
-    result
-        A compare folder (``result.comparison`` is not ``None``).
-    names
-        Element names of ``result``.
-
-    Returns
-    -------
-    table : Table
-        One row per region and direction with flows: demand, practical capacity before and after with 95 %
-        intervals, the paired change, the maximum throughput before and after, and the limiting element after
-        (Mt/yr); 7 columns.
-    empty : list of str
-        The flows (``to China``, ...) that neither scenario has, left out of the table.
-    """
-    cols = ("Flows", "Demand", "Practical capacity before", "Practical capacity after", "Change (paired)",
-            "Max. throughput", "Limit after")
-    rows, empty = [], []
-    for r in REGIONS:
-        for d in DIRECTIONS:
-            k = result.comparison["regions"][r][d]
-            b, a = k["before"], k["after"]
-            if all(x.get(f) is None for x in (b, a) for f in ("bound_mt", "simulated_mt")):
-                empty.append(flow_label(r, d))
-                continue
-            flag = ["*" if x.get("demand_exceeds_capacity") else "" for x in (b, a)]
-            rows.append((flow_label(r, d), arrow(fmt_mt(b.get("demand_mt")), fmt_mt(a.get("demand_mt"))),
-                         cap_cell(b) + flag[0], cap_cell(a) + flag[1],
-                         change_cell(k.get("simulated_change_mt"), k.get("simulated_change_ci_mt"),
-                                     limit_word(b, a)),
-                         arrow(fmt_mt(b.get("max_throughput_mt")), fmt_mt(a.get("max_throughput_mt"))),
-                         names.label(k.get("bottleneck_after"), limit_kind(a, k.get("bottleneck_after")))))
-    note = ("Mt/yr, mean over replications (95 % interval). Practical capacity: the largest load at which the "
-            "region's trains wait on average at most the service level (a share of their free transit time); "
-            "≥: the service level held at every load tried (a lower limit; a change from it is a limit too); "
-            "*: the scenario's own demand is above the practical capacity's mean (at capacity, or beyond it when "
-            "also above the interval). Change: paired over replications (the same random numbers "
-            "before and after); n.s.: not significant, its interval contains zero. Max. throughput: the most the "
-            "flows deliver when offered more than the network takes. Limit: the element that caps the flows.")
-    return Table(cols, tuple(rows), frozenset({1, 2, 3, 4, 5}), note=note, css="capacity"), empty
 
 
 def attribution_table(result: ResultFolder, projects: dict[str, str] | None = None) -> Table | None:
@@ -115,6 +69,35 @@ def attribution_table(result: ResultFolder, projects: dict[str, str] | None = No
     return Table(cols, tuple(rows), frozenset(range(1, len(cols))), note=note, css="attribution")
 
 
+def project_change(row: dict, stem: str, before: dict) -> tuple[str, bool]:
+    """Format one project's own paired change of the practical capacity, and tell whether it adds capacity.
+
+    Parameters
+    ----------
+    row
+        A row of ``attribution.csv`` (one region and direction).
+    stem
+        The project's overlay stem (the prefix of its columns).
+    before
+        The base's capacity record of that region and direction (whether it is a lower limit).
+
+    Returns
+    -------
+    cell : str
+        ``+8.6 (+5.5 to +11.6)``, ``n.s. (...)``, ``at least +8.6`` or ``–`` (:func:`change_cell`).
+    adds : bool
+        The project alone raises the capacity: a significant positive change, or a positive lower limit.
+    """
+    ch = row.get(f"{stem}_practical_change_mt")
+    ci = [row.get(f"{stem}_practical_change_ci_low_mt"), row.get(f"{stem}_practical_change_ci_high_mt")]
+    ci = None if None in ci else ci
+    limit = limit_word(before, {"simulated_is_lower_limit": bool(row.get(f"{stem}_practical_is_lower_limit"))})
+    cell = change_cell(ch, ci, limit)
+    if ch is None or ch <= 0 or limit in ("at most", "undetermined"):
+        return cell, False
+    return cell, limit == "at least" or (ci is not None and not cell.startswith("n.s."))
+
+
 def practical_attribution_table(result: ResultFolder, projects: dict[str, str] | None = None) -> Table | None:
     """Tabulate each project's own paired change of the practical capacity, where it was searched.
 
@@ -141,11 +124,7 @@ def practical_attribution_table(result: ResultFolder, projects: dict[str, str] |
     rows = []
     for r in rows_in:
         base = result.comparison["regions"][r["region"]][r["direction"]]["before"]
-        cells = []
-        for p in projects:
-            ci = [r[f"{p}_practical_change_ci_low_mt"], r[f"{p}_practical_change_ci_high_mt"]]
-            after = {"simulated_is_lower_limit": bool(r.get(f"{p}_practical_is_lower_limit"))}
-            cells.append(change_cell(r.get(p + suffix), ci if None not in ci else None, limit_word(base, after)))
+        cells = [project_change(r, p, base)[0] for p in projects]
         ci = [r["practical_all_projects_ci_low_mt"], r["practical_all_projects_ci_high_mt"]]
         k = result.comparison["regions"][r["region"]][r["direction"]]
         rows.append((capital(flow_label(r["region"], r["direction"])), *cells,
@@ -192,13 +171,14 @@ def delivery_table(result: ResultFolder) -> Table:
                               ("transit_days_mean", fmt_num), ("transit_days_p95", fmt_num))
             )))
     note = ("Annualised over the measured period (after the warm-up), at each scenario's own demand; "
-            "a flow between two regions counts in both. ")
+            "a flow between two regions counts in both. Offered: the trains the simulation generated (random "
+            "arrivals around the scenario's demand, so a little off it). ")
     if len(result.runs) > 1:
         note += "Cells read before → after."
     return Table(cols, tuple(rows), frozenset({1, 2, 3, 4}), note=note)
 
 
-def corridor_table(result: ResultFolder, names: ElementNames, top: int = 15) -> Table:
+def corridor_table(result: ResultFolder, names: ElementNames, top: int = 15, include: tuple[str, ...] = ()) -> Table:
     """Tabulate the CAREC corridor indicators of the corridors with the most trains.
 
     Parameters
@@ -208,7 +188,9 @@ def corridor_table(result: ResultFolder, names: ElementNames, top: int = 15) -> 
     names
         Element names of ``result`` (corridors by their ends and cargo).
     top
-        Corridors shown; the others are named in the note as left in ``corridors.csv``.
+        Corridors shown, those with the most trains; the others are named in the note as left in ``corridors.csv``.
+    include
+        Corridors shown whatever their trains (the one a key message names), after the ``top``.
 
     Returns
     -------
@@ -220,7 +202,7 @@ def corridor_table(result: ResultFolder, names: ElementNames, top: int = 15) -> 
     by_run = [{c["corridor"]: c for c in run.summary.get("corridor_indicators") or []} for run in runs]
     ids = sorted(set().union(*by_run))
     trains = {c: max((b.get(c, {}).get("trains") or 0) for b in by_run) for c in ids}
-    shown = set(sorted(ids, key=lambda c: -trains[c])[:top])
+    shown = set(sorted(ids, key=lambda c: -trains[c])[:top]) | (set(include) & set(ids))
     left = [c for c in ids if c not in shown]
     ids = [c for c in ids if c in shown]
     cols = ("Corridor (cargo)", "Trains", "Speed without delay (km/h)", "Speed with delay (km/h)",

@@ -22,7 +22,7 @@ from corridors.brief.document import Brief
 from corridors.brief.layout import check_pdf, have_poppler
 from corridors.brief.read import read_result
 from corridors.brief.render import render_html, render_markdown
-from corridors.errors import CorridorsError
+from corridors.errors import CorridorsError, ResultError
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +155,12 @@ def _targets(result_dir: Path, out: str | Path | None, formats: Sequence[str]) -
 
 
 
-def _write_staged(br: Brief, fmts: Sequence[str], targets: dict[str, Path], chrome: str | None) -> list[Path]:
-    """Render every format into a temporary folder beside the targets, then move them all into place."""
+def _write_staged(br: Brief, fmts: Sequence[str], targets: dict[str, Path], chrome: str | None,
+                  pages: tuple[int, int] | None = None) -> list[Path]:
+    """Render every format into a temporary folder beside the targets, then move them all into place.
+
+    ``pages`` is the page count the printed PDF should have (checked and logged, never enforced).
+    """
     written: list[Path] = []
     parent = next(iter(targets.values())).parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -174,20 +178,24 @@ def _write_staged(br: Brief, fmts: Sequence[str], targets: dict[str, Path], chro
         if "pdf" in fmts:
             print_pdf(tmp / "brief.html", tmp / "brief.pdf", browser=chrome)
             staged["pdf"] = tmp / "brief.pdf"
-            _report_layout(tmp / "brief.pdf", targets["pdf"])
+            _report_layout(tmp / "brief.pdf", targets["pdf"], pages)
         for f in fmts:
             os.replace(staged[f], targets[f])
             written.append(targets[f])
     return written
 
 
-def _report_layout(pdf: Path, target: Path) -> None:
+#: The pages a compare brief is written to fill.
+COMPARE_PAGES = (4, 6)
+
+
+def _report_layout(pdf: Path, target: Path, pages: tuple[int, int] | None) -> None:
     """Check the printed pages (:func:`~corridors.brief.layout.check_pdf`) and log what a reader would notice."""
     if not have_poppler():
         log.info("poppler-utils not installed: the PDF's layout is not checked")
         return
     try:
-        report = check_pdf(pdf)
+        report = check_pdf(pdf, pages=pages)
     except (OSError, subprocess.SubprocessError, ValueError) as exc:
         log.warning("%s: could not check the layout (%s)", target, exc)
         return
@@ -263,11 +271,21 @@ def write_brief(
     targets = _targets(result.path, out, fmts)
     # The brief's own figures are drawn into a temporary folder: embedded in
     # the HTML and PDF, copied beside the Markdown; nothing else is left behind.
-    with tempfile.TemporaryDirectory(prefix="corridors-brief-figures-") as figures:
-        br = build_brief(result, today=today, figure_dir=Path(figures))
-        written = _write_staged(br, fmts, targets, chrome)
-        if "md" in fmts:
-            written += _copy_figures(br, targets["md"])
+    try:
+        with tempfile.TemporaryDirectory(prefix="corridors-brief-figures-") as figures:
+            try:
+                br = build_brief(result, today=today, figure_dir=Path(figures))
+            except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+                # The reader checks the files' shape; a value of the wrong kind deeper inside one (a text for a
+                # number, a list for a mapping) is a damaged folder, not a bug to show as a traceback.
+                raise ResultError(f"{result.path}: a result file holds a value of the wrong kind "
+                                  f"({type(exc).__name__}: {exc}); run the comparison again") from None
+            written = _write_staged(br, fmts, targets, chrome, COMPARE_PAGES if result.kind == "compare" else None)
+            if "md" in fmts:
+                written += _copy_figures(br, targets["md"])
+    except OSError as exc:
+        raise BriefError(f"cannot write the brief to {next(iter(targets.values())).parent}: "
+                         f"{exc.strerror or exc}") from None
     for p in written:
         log.info("brief written: %s", p)
     return written

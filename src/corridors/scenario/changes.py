@@ -27,7 +27,15 @@ from corridors.network import (
     geodesic_length_km,
 )
 from corridors.ranges import Range, range_of
-from corridors.scenario.problems import KeyPath, Problems, did_you_mean, fmt_path, show, unknown_key
+from corridors.scenario.problems import (
+    KeyPath,
+    Problems,
+    did_you_mean,
+    excerpt,
+    fmt_path,
+    show,
+    unknown_key,
+)
 from corridors.scenario.schema import CloseSpec, SlowdownSpec, is_number, validate
 
 log = logging.getLogger(__name__)
@@ -157,7 +165,7 @@ def apply_changes(problems: Problems, net: Network, changes: list) -> NetworkSta
         if handler is None:
             problems.err(
                 (*path, kind),
-                f"unknown change '{kind}', expected one of: {kinds}{did_you_mean(kind, CHANGE_HANDLERS)}",
+                f"unknown change '{excerpt(str(kind))}', expected one of: {kinds}{did_you_mean(kind, CHANGE_HANDLERS)}",
             )
             continue
         handler(problems, state, body, (*path, kind))
@@ -178,7 +186,7 @@ def _unknown_link(
     else:
         problems.err(
             path,
-            f"unknown {what} '{lid}', expected a link id of {state.network_name} or one added by changes{did_you_mean(lid, choices)}",
+            f"unknown {what} '{excerpt(str(lid))}', expected a link id of {state.network_name} or one added by changes{did_you_mean(lid, choices)}",
         )
 
 
@@ -329,7 +337,7 @@ def _new_link(
         if isinstance(nid, str) and nid not in state.nodes:
             problems.err(
                 (*path, end),
-                f"unknown node '{nid}', expected a node of the network or one added earlier in changes{did_you_mean(nid, state.nodes)}",
+                f"unknown node '{excerpt(str(nid))}', expected a node of the network or one added earlier in changes{did_you_mean(nid, state.nodes)}",
             )
             ok = False
         elif isinstance(nid, str):

@@ -22,7 +22,7 @@ from corridors.model import DEFAULT_CARGO, CargoClass, Disruption, Flow, region_
 from corridors.network import Network
 from corridors.routing import candidate_routes, route_graph
 from corridors.scenario.changes import NetworkState
-from corridors.scenario.problems import KeyPath, Problems, did_you_mean, show
+from corridors.scenario.problems import KeyPath, Problems, did_you_mean, excerpt, show
 from corridors.scenario.schema import (
     ID_PATTERN,
     PATTERN_HINTS,
@@ -82,7 +82,7 @@ def cargo_classes(problems: Problems, top: TopSpec) -> dict[str, CargoClass]:
         if name not in cargo:
             problems.err(
                 ("operations", "priorities", name),
-                f"unknown cargo class '{name}', expected one of: {', '.join(cargo)}{did_you_mean(name, cargo)}",
+                f"unknown cargo class '{excerpt(str(name))}', expected one of: {', '.join(cargo)}{did_you_mean(name, cargo)}",
             )
         else:
             cargo[name] = replace(cargo[name], priority=prio)
@@ -306,7 +306,7 @@ class _FlowBuilder:
             if isinstance(place, str) and place not in self.net.nodes and place not in REGIONS:
                 self.problems.err(
                     (*path, end),
-                    f"unknown node or region '{place}', expected a node id of the network or one of: "
+                    f"unknown node or region '{excerpt(str(place))}', expected a node id of the network or one of: "
                     f"{', '.join(REGIONS)}{did_you_mean(place, self.places, {k: v.name for k, v in self.net.nodes.items()})}",
                 )
                 ok = False
@@ -314,7 +314,7 @@ class _FlowBuilder:
         if isinstance(name, str) and name not in self.cargo:
             self.problems.err(
                 (*path, "cargo"),
-                f"unknown cargo class '{name}', expected one of: {', '.join(self.cargo)}"
+                f"unknown cargo class '{excerpt(str(name))}', expected one of: {', '.join(self.cargo)}"
                 f"{did_you_mean(name, self.cargo)}",
             )
             ok = False
@@ -377,7 +377,7 @@ class _FlowBuilder:
             choices = {**state.nodes, **state.links, **({FERRY: None} if allow_ferry else {})}
             self.problems.err(
                 path,
-                f"unknown node or link '{e}', expected a node or link id{extra}{did_you_mean(e, choices)}",
+                f"unknown node or link '{excerpt(str(e))}', expected a node or link id{extra}{did_you_mean(e, choices)}",
             )
             return False
         return True
@@ -465,7 +465,7 @@ def _target_ok(problems: Problems, state: NetworkState, target: str, path: KeyPa
     if target not in state.links and target not in state.nodes:
         problems.err(
             (*path, "id"),
-            f"unknown node or link '{target}', expected an active link or a node id"
+            f"unknown node or link '{excerpt(str(target))}', expected an active link or a node id"
             f"{did_you_mean(target, {**state.nodes, **{k: state.links[k] for k in state.active}})}",
         )
         return False

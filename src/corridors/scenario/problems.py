@@ -98,6 +98,8 @@ def show(value: Any) -> str:
 
 #: Least similarity (0-1, :class:`difflib.SequenceMatcher` ratio) for a choice to be suggested.
 SUGGEST_CUTOFF = 0.6
+#: Longest text a suggestion is looked for (ids and names are far shorter).
+SUGGEST_MAX_CHARS = 120
 
 
 def _words(text: str) -> str:
@@ -106,13 +108,21 @@ def _words(text: str) -> str:
 
 
 def _similarity(word: str, choice: str, name: str | None) -> float:
-    """Return how close ``word`` is to a choice: its whole id, its words in any order, or its human name."""
+    """Return how close ``word`` is to a choice: its whole id, its words in any order, or its human name.
+
+    A name is also read without its bracketed note and as the note alone (``Alat (UZ)`` is ``Alat`` and
+    ``UZ``), and every typed word found among the name's or the id's words counts as a near match (0.9).
+    """
     def ratio(a: str, b: str) -> float:
         return difflib.SequenceMatcher(None, a, b).ratio()
 
-    scores = [ratio(word.casefold(), choice.casefold()), ratio(_words(word), _words(choice))]
-    if name:
-        scores.append(ratio(_words(word), _words(name)))
+    typed = _words(word)
+    scores = [ratio(word.casefold(), choice.casefold()), ratio(typed, _words(choice))]
+    for text in ([name, name.split(" (")[0], *re.findall(r"\(([^)]*)\)", name)] if name else []):
+        scores.append(ratio(typed, _words(text)))
+    own = set(_words(choice).split()) | (set(_words(name).split()) if name else set())
+    if typed and set(typed.split()) <= own:
+        scores.append(0.9)
     return max(scores)
 
 
@@ -149,6 +159,8 @@ def did_you_mean(word: Any, choices: Iterable[Any], names: Mapping[str, str] | N
             known[str(key)] = name
     known.update({str(k): v for k, v in (names or {}).items()})
     text = str(word)
+    if len(text) > SUGGEST_MAX_CHARS:  # no id is this long, and ranking it against every id would take seconds
+        return ""
     best, best_score = None, SUGGEST_CUTOFF
     for choice in sorted(set(map(str, pool))):
         score = _similarity(text, choice, known.get(choice))
@@ -157,8 +169,7 @@ def did_you_mean(word: Any, choices: Iterable[Any], names: Mapping[str, str] | N
     if best is None:
         return ""
     name = known.get(best)
-    short = name.split(" (")[0] if name else ""  # "Zhetygen – Altynkol (single, ...)" -> "Zhetygen – Altynkol"
-    shown = f" ({excerpt(short)})" if short and _words(short) != _words(best) else ""
+    shown = f" ({excerpt(name)})" if name and _words(name.split(" (")[0]) != _words(best) else ""
     return f"; did you mean '{best}'{shown}?"
 
 

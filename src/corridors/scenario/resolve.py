@@ -93,8 +93,10 @@ class _Resolution:
                 root.overlay_line,
                 ("overlay",),
                 "this file is an overlay (overlay: true): it changes a scenario and cannot run alone, expected a "
-                "full scenario; write one that extends a scenario and this overlay (extends: [baseline-2023.yaml, "
-                f"{excerpt(Path(root.display).name)}]), or check the overlay alone with 'corridors validate'",
+                "full scenario; write one that extends a scenario and this overlay (for a file in "
+                f"{excerpt(str(Path(root.display).parent.parent))}/: extends: [<scenario>.yaml, "
+                f"{excerpt(Path(root.display).parent.name + '/' + Path(root.display).name)}]), or check the overlay "
+                "alone with 'corridors validate'",
             )
             return None
         doc = merge_chain(root, chain)
@@ -172,7 +174,7 @@ class _Resolution:
             if region not in REGIONS:
                 self.problems.err(
                     ("demand_scale_by_region", region),
-                    f"unknown region '{region}', expected one of: {', '.join(REGIONS)}{did_you_mean(region, REGIONS)}",
+                    f"unknown region '{excerpt(str(region))}', expected one of: {', '.join(REGIONS)}{did_you_mean(region, REGIONS)}",
                 )
         return top
 

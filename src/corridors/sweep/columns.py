@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from corridors import REGIONS
+from corridors.elements import DIRECTION_WORD
 
 #: What a point of a sweep is.
 KINDS = ("run", "capacity", "compare")
 #: Direction of the search and summary documents -> the word in column names.
-DIRECTION_WORDS = {"inbound": "to", "outbound": "from"}
+DIRECTION_WORDS = DIRECTION_WORD  # the one vocabulary of corridors.elements
 #: Prefixes of a ``compare`` sweep's columns.
 SIDES = ("before", "after", "change")
 

@@ -111,7 +111,7 @@ def plot_market_delay(panels: Sequence[tuple[str, Sequence[Mapping]]], *, level_
         Per direction, its title (``"to China"``) and its series, in the form
         :func:`plot_load_delay` takes (``label``, ``offered_mt``, ``wait_share``,
         ``wait_share_ci``, ``practical``, ``demand_mt``); a panel with no series
-        says so in words.
+        says in words that it has no curve.
     level_share : float
         The service level, a share of the free transit time (a dashed line).
     width_in, height_in : float
@@ -136,7 +136,7 @@ def plot_market_delay(panels: Sequence[tuple[str, Sequence[Mapping]]], *, level_
         ax.grid(True, color="#e8e8e8", lw=0.6)
         ax.set_axisbelow(True)
         if not series:
-            ax.text(0.5, 0.5, "no flows in either scenario", transform=ax.transAxes, ha="center", va="center",
+            ax.text(0.5, 0.5, "no load–delay curve (no flows, or not searched)", transform=ax.transAxes, ha="center", va="center",
                     fontsize=8, color="#555555")
             ax.set_xticks([])
             ax.set_yticks([])
