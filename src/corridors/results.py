@@ -8,6 +8,7 @@ Output folder of ``corridors run`` (keys of ``summary.json`` are a contract)::
     crossings.csv            borders and ferries: throughput, queue, waits, dwell, clearance hold by direction
     yards.csv                nodes with a yard: trains/day (all directions), waits, capacity, utilisation
     nodes.csv                every node: id, name, country, type, region, lon/lat (places named without the network)
+    timeseries.csv           per day, for the network and each market: generated, refused, delivered, in the network
     trains.csv.gz            one row per train
     corridors.csv            CAREC CPMM indicators per flow (corridor); with replications also their mean and 95 % half-width
     scenario.resolved.yaml   the scenario after extends and changes
@@ -255,6 +256,67 @@ def corridor_indicators(res: SimResult) -> list[dict]:
     return rows
 
 
+#: Columns of ``timeseries.csv``, one row per day, market (or ``all``) and direction (``all`` for the network).
+TIMESERIES_COLUMNS = ("day", "market", "direction", "generated", "refused", "delivered", "in_network",
+                      "in_network_kt")
+
+
+def timeseries_rows(spec: RunSpec, res: SimResult) -> list[dict]:
+    """Daily counts of the whole network and of each market's flows (``timeseries.csv``).
+
+    For each day ``d`` (1 = the first 24 simulated hours; the warm-up included,
+    so a disruption can be followed from its start): trains generated, refused
+    at entry and delivered during the day, and trains (and thousand tonnes)
+    in the network at its end. "In the network" is every train generated and
+    not yet delivered or refused: waiting at its origin, queued or running. A
+    train is counted once for the network (``market`` and ``direction``
+    ``all``) and once for each market its flow goes to (``inbound``) or comes
+    from (``outbound``), as in ``summary.json``.
+
+    Parameters
+    ----------
+    spec
+        The run's scenario (its flows give each train's markets).
+    res
+        The run's result.
+
+    Returns
+    -------
+    list of dict
+        Rows with :data:`TIMESERIES_COLUMNS`, by day, then network first and the markets in
+        :data:`~corridors.REGIONS` order, inbound before outbound (markets without flows left out).
+    """
+    days = max(int(math.ceil(res.sim_days - 1e-9)), 1)
+    edges = np.arange(days + 1) * HOURS_PER_DAY
+    flows = {f.id: f for f in spec.flows}
+    groups: list[tuple[str, str, list]] = [("all", "all", list(res.trains))]
+    for region in REGIONS:
+        for direction in ("inbound", "outbound"):
+            attr = region_attribute(direction)
+            ts = [t for t in res.trains if getattr(flows.get(t.flow), attr, None) == region]
+            if ts:
+                groups.append((region, direction, ts))
+    per_group = []
+    for market, direction, ts in groups:
+        # per day: trains (and tonnes) generated, refused at entry, delivered; those inside = the running balance
+        events = [([t.generated_h for t in ts], [t.tonnes for t in ts]),
+                  ([t.generated_h for t in ts if t.status == "refused"], [t.tonnes for t in ts if t.status == "refused"]),
+                  ([t.arrived_h for t in ts if t.status == "delivered"],
+                   [t.tonnes for t in ts if t.status == "delivered"])]
+        counts = [np.histogram(x, bins=edges)[0] for x, _ in events]
+        kt = [np.histogram(x, bins=edges, weights=w)[0] / 1e3 for x, w in events]
+        inside = np.cumsum(counts[0]) - np.cumsum(counts[1]) - np.cumsum(counts[2])
+        inside_kt = np.cumsum(kt[0]) - np.cumsum(kt[1]) - np.cumsum(kt[2])
+        per_group.append((market, direction, counts, inside, inside_kt))
+    rows = []
+    for d in range(days):
+        for market, direction, counts, inside, kt in per_group:
+            rows.append({"day": d + 1, "market": market, "direction": direction, "generated": int(counts[0][d]),
+                         "refused": int(counts[1][d]), "delivered": int(counts[2][d]), "in_network": int(inside[d]),
+                         "in_network_kt": _r(kt[d], 3)})
+    return rows
+
+
 #: A backlog is reported when more trains are left in the network than this many times a steady flow's number.
 BACKLOG_FACTOR = 1.5
 #: ... and at least this many more (a few trains above a small steady number are noise).
@@ -482,6 +544,7 @@ def write_run(
     write_csv(out / "crossings.csv", crossing_rows(spec, res) if crossings is None else crossings)
     write_csv(out / "yards.csv", yard_rows(spec, res), columns=YARD_COLUMNS)
     write_csv(out / "nodes.csv", node_rows(spec), columns=NODE_COLUMNS)
+    write_csv(out / "timeseries.csv", timeseries_rows(spec, res), columns=TIMESERIES_COLUMNS)
     write_csv(out / "trains.csv.gz", train_rows(res), gz=True)
     write_csv(out / "corridors.csv", corridor_rows(doc))
     return doc
