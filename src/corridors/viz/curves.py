@@ -19,6 +19,25 @@ def _band(ax, xs, lo, hi, colour) -> None:
         ax.fill_between(xs, lo, hi, color=colour, alpha=0.18, lw=0)
 
 
+def _wait_curve(ax, xs, s: Mapping, colour: str, *, ms: float, lw: float) -> None:
+    """Draw a series' added waiting (% of free transit time) with its 95 % band."""
+    ax.plot(xs, 100 * np.asarray(s["wait_share"], dtype=float), color=colour, marker="o", ms=ms, lw=lw,
+            label=s["label"])
+    _band(ax, xs, [100 * ci[0] if ci else None for ci in s["wait_share_ci"]],
+          [100 * ci[1] if ci else None for ci in s["wait_share_ci"]], colour)
+
+
+def _capacity_marks(ax, s: Mapping, colour: str, *, ms: float) -> None:
+    """Mark a series' practical capacity (dash-dot line, its interval shaded) and its demand (a triangle)."""
+    if s.get("practical"):
+        mean, lo, hi = s["practical"]
+        ax.axvline(mean, color=colour, lw=1.0, ls="-.")
+        if lo is not None:
+            ax.axvspan(lo, hi, color=colour, alpha=0.08, lw=0)
+    if s.get("demand_mt"):
+        ax.plot([s["demand_mt"]], [0], marker="^", color=colour, ms=ms, clip_on=False, zorder=5)
+
+
 def plot_load_delay(series: Sequence[Mapping], *, level_share: float, title: str,
                     trains_per_mt: float | None = None):
     """Draw delivered volume and added waiting against offered load, one line per scenario.
@@ -57,18 +76,9 @@ def plot_load_delay(series: Sequence[Mapping], *, level_share: float, title: str
         top.plot(xs, s["delivered_mt"], color=c, marker="o", ms=4, lw=1.6, label=s["label"])
         _band(top, xs, [ci[0] if ci else None for ci in s["delivered_ci"]],
               [ci[1] if ci else None for ci in s["delivered_ci"]], c)
-        bottom.plot(xs, 100 * np.asarray(s["wait_share"], dtype=float), color=c, marker="o", ms=4, lw=1.6,
-                    label=s["label"])
-        _band(bottom, xs, [100 * ci[0] if ci else None for ci in s["wait_share_ci"]],
-              [100 * ci[1] if ci else None for ci in s["wait_share_ci"]], c)
+        _wait_curve(bottom, xs, s, c, ms=4, lw=1.6)
         for ax in (top, bottom):
-            if s.get("practical"):
-                mean, lo, hi = s["practical"]
-                ax.axvline(mean, color=c, lw=1.0, ls="-.")
-                if lo is not None:
-                    ax.axvspan(lo, hi, color=c, alpha=0.08, lw=0)
-            if s.get("demand_mt"):
-                ax.plot([s["demand_mt"]], [0], marker="^", color=c, ms=7, clip_on=False, zorder=5)
+            _capacity_marks(ax, s, c, ms=7)
         if s.get("max_throughput"):
             mean, lo, hi = s["max_throughput"]
             top.axhline(mean, color=c, lw=1.0, ls="--")
@@ -145,17 +155,8 @@ def plot_market_delay(panels: Sequence[tuple[str, Sequence[Mapping]]], *, level_
         for k, s in enumerate(series):
             c = SERIES_COLOURS[k % len(SERIES_COLOURS)]
             xs = np.asarray(s["offered_mt"], dtype=float)
-            ax.plot(xs, 100 * np.asarray(s["wait_share"], dtype=float), color=c, marker="o", ms=3, lw=1.4,
-                    label=s["label"])
-            _band(ax, xs, [100 * ci[0] if ci else None for ci in s["wait_share_ci"]],
-                  [100 * ci[1] if ci else None for ci in s["wait_share_ci"]], c)
-            if s.get("practical"):
-                mean, lo, hi = s["practical"]
-                ax.axvline(mean, color=c, lw=1.0, ls="-.")
-                if lo is not None:
-                    ax.axvspan(lo, hi, color=c, alpha=0.08, lw=0)
-            if s.get("demand_mt"):
-                ax.plot([s["demand_mt"]], [0], marker="^", color=c, ms=6, clip_on=False, zorder=5)
+            _wait_curve(ax, xs, s, c, ms=3, lw=1.4)
+            _capacity_marks(ax, s, c, ms=6)
         ax.set_xlim(0, None)
         ax.set_ylim(0, None)
         ax.set_xlabel("Offered load (Mt/yr); ▲ scenario demand", fontsize=8)
