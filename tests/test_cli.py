@@ -15,7 +15,7 @@ DATA = Path(__file__).parent / "data"
 BASE = DATA / "scenario" / "base.yaml"
 CHILD = DATA / "scenario" / "child.yaml"
 RUN_FILES = {"summary.json", "sections.csv", "sections.gpkg", "crossings.csv", "yards.csv", "nodes.csv", "timeseries.csv", "trains.csv.gz", "corridors.csv",
-             "map.png", "scenario.resolved.yaml", "run.json"}
+             "map.png", "queues.csv", "queues.png", "backlog.png", "scenario.resolved.yaml", "run.json"}
 D_KEYS = {"offered_mt", "delivered_mt", "trains", "transit_days_mean", "transit_days_p95"}
 C_KEYS = {"bound_mt", "simulated_mt", "precision_mt", "bottlenecks"}
 

@@ -113,3 +113,25 @@ def test_daily_time_series_follows_a_hand_computed_timeline():
         (1, 3, 0, 3), (2, 0, 1, 2), (3, 0, 1, 1), (4, 0, 1, 0), (5, 0, 0, 0)]
     tonnes = res.trains[0].tonnes
     assert [r["in_network_kt"] for r in rows] == [round(n * tonnes / 1e3, 3) for n in (3, 2, 1, 0, 0)]
+    # queues.csv: at each day's end one train is handled and the rest wait for the crossing's one track
+    assert res.queues == {("xy", "ab"): (2, 1, 0, 0, 0)}
+    from corridors.daily import queue_rows
+
+    assert [(r["day"], r["element"], r["kind"], r["direction"], r["waiting"]) for r in queue_rows(spec, res)] == [
+        (1, "xy", "border", "ab", 2), (2, "xy", "border", "ab", 1)]
+
+
+def test_the_daily_queue_sampler_changes_nothing(monkeypatch):
+    # it only reads counts: the same trains, to the second, with the sampler asleep
+    from corridors.simulation import engine
+
+    spec = make_spec(_border_net(), [flow("f", "a", "b", trains_per_year=3 * 365)], days=20.0,
+                     max_origin_backlog_days=1000.0)
+    with_sampler = simulate(spec)
+
+    def asleep(self):
+        yield self.env.timeout(1e12)
+
+    monkeypatch.setattr(engine.Simulation, "_sampler", asleep)
+    without = simulate(spec)
+    assert with_sampler.trains == without.trains and with_sampler.queues and not without.queues

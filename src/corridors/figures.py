@@ -9,11 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+from matplotlib.colors import to_hex, to_rgb
+
 from corridors import REGIONS
 from corridors.capacity import curve_file_stem
 from corridors.elements import flow_label
 from corridors.results import capacities
 from corridors.viz import (
+    REGION_COLOURS,
     direction_words,
     plot_capacity_change,
     plot_capacity_pair,
@@ -22,6 +26,7 @@ from corridors.viz import (
     plot_utilisation,
     save_figure,
 )
+from corridors.viz.backlog import BacklogSeries, plot_backlog
 
 #: Size of the maps a brief prints (the change map of a comparison, the utilisation map of a run), inches: printed
 #: at the text width of A4 (18.4 cm) they must be drawn at most 1.25 times wider for their 7.5-8 pt labels to
@@ -184,3 +189,80 @@ def draw_curves(docs: list[CapacityDoc], folder: Path) -> list[str]:
                                      title=f"Load and delay of freight {flow_label(r, d)}", trains_per_mt=per_mt)
             files += [p.name for p in save_figure(fig, folder / curve_file_stem(r, d), formats=("png", "svg"))]
     return files
+
+
+#: Market lines on the backlog chart besides the network's: the groups with the most trains in the network.
+BACKLOG_LINES = 5
+
+
+def draw_backlog(balances: list, undisturbed: list | None, episodes: list[tuple[float, float]], path: Path, *,
+                 warmup_days: float, title: str) -> None:
+    """``backlog.png``: trains in the network day by day, the network's and the busiest markets'.
+
+    Parameters
+    ----------
+    balances
+        :func:`corridors.daily.daily_balances` of the run (the network first).
+    undisturbed
+        The twin's, for a scenario with disruptions (drawn dashed, and the difference below), else ``None``.
+    episodes
+        Disruption episodes ``(start_day, end_day)`` (:func:`corridors.disruption.episodes`).
+    path
+        The PNG to write.
+    warmup_days, title
+        As for :func:`corridors.viz.backlog.plot_backlog`.
+    """
+    twins = {(b.market, b.direction): b.in_network for b in undisturbed or ()}
+
+    def key(b):
+        # with a twin, the markets the disruption hit most; else the markets with the most trains under way
+        u = twins.get((b.market, b.direction))
+        return -float(np.max(b.in_network - u)) if u is not None else -float(np.mean(b.in_network))
+
+    markets = sorted(balances[1:], key=key)[:BACKLOG_LINES]
+    series = [BacklogSeries("All trains", "#222222", balances[0].in_network, twins.get(("all", "all")))]
+    for b in sorted(markets, key=lambda b: (REGIONS.index(b.market), b.direction)):
+        colour = REGION_COLOURS.get(b.market, "#2b6ca3")
+        if b.direction == "outbound":
+            colour = to_hex(0.55 * np.array(to_rgb(colour)) + 0.45)  # the same hue, lighter: from the market
+        label = flow_label(b.market, b.direction)
+        series.append(BacklogSeries(label[:1].upper() + label[1:], colour, b.in_network,
+                                    twins.get((b.market, b.direction))))
+    fig, _ = plot_backlog(series, episodes=episodes, warmup_days=warmup_days, title=title)
+    save_figure(fig, path)
+
+
+#: Element lines on the queue chart: the element directions with the most trains waiting on average.
+QUEUE_LINES = 6
+#: Colours of the queue chart's lines, busiest first (colour-blind safe, Okabe--Ito).
+QUEUE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+
+
+def draw_queues(spec, res, episodes: list[tuple[float, float]], path: Path, *, title: str) -> None:
+    """``queues.png``: trains waiting at the end of each day at the :data:`QUEUE_LINES` busiest element directions.
+
+    Parameters
+    ----------
+    spec, res
+        The run's scenario (element and place names) and result (:attr:`~corridors.simulation.SimResult.queues`).
+    episodes
+        Disruption episodes ``(start_day, end_day)``, shaded.
+    path
+        The PNG to write.
+    title
+        Figure title.
+    """
+    net = spec.network
+    busiest = sorted(res.queues.items(), key=lambda kv: (-float(np.mean(kv[1])), kv[0]))[:QUEUE_LINES]
+    series = []
+    for ((eid, d), counts), colour in zip(busiest, QUEUE_COLOURS):
+        if d == "all":
+            label = f"{net.nodes[eid].name} yard"
+        else:
+            lk = net.links[eid]
+            toward = net.nodes[lk.to_node if d == "ab" else lk.from_node].name
+            label = f"{lk.name}, towards {toward}"
+        series.append(BacklogSeries(label, colour, np.asarray(counts)))
+    fig, _ = plot_backlog(series, episodes=episodes, warmup_days=spec.settings.warmup_days, title=title,
+                          ylabel="trains waiting at the day's end")
+    save_figure(fig, path)

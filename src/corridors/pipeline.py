@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from corridors import SEARCH_DAYS, results
@@ -28,8 +29,10 @@ from corridors.comparison import (
     attribution_rows,
     compare_docs,
 )
+from corridors.daily import daily_balances
+from corridors.disruption import effects, episodes, summary_doc, undisturbed
 from corridors.errors import CorridorsError
-from corridors.figures import draw_compare_maps, draw_curves, draw_utilisation_map
+from corridors.figures import draw_backlog, draw_compare_maps, draw_curves, draw_queues, draw_utilisation_map
 from corridors.model import RunSpec
 from corridors.outdir import staged_dir
 from corridors.scenario import compose, dump_resolved_yaml
@@ -128,9 +131,48 @@ def simulate_scenario(spec: RunSpec, progress: Callable[[float], None] | None = 
     return simulate(spec, progress=progress, routes=routes, split=route_split(spec, routes))
 
 
+@dataclass(frozen=True)
+class Observed:
+    """One run kept whole, with what its undisturbed twin tells about its disruptions.
+
+    Attributes
+    ----------
+    simulated
+        The run (not named ``result``: futures are told from values by their ``result`` method).
+    undisturbed
+        The twin's daily balances (:func:`corridors.daily.daily_balances`), for
+        ``timeseries.csv``; ``None`` without disruptions.
+    disruption
+        ``summary.json``'s ``disruption`` block (:func:`corridors.disruption.summary_doc`); ``None`` without.
+    """
+
+    simulated: SimResult
+    undisturbed: list | None = None
+    disruption: dict | None = None
+
+    def summary(self, spec: RunSpec) -> dict:
+        """Build this run's ``summary.json``."""
+        return results.summary(spec, self.simulated, self.disruption)
+
+
+def observe(spec: RunSpec, progress: Callable[[float], None] | None = None) -> Observed:
+    """Simulate ``spec`` and, when it has closures or slowdowns, its undisturbed twin (same seed).
+
+    The twin doubles the cost of a disrupted run; it is what the backlog, the
+    time to recover and the delays are measured against (:mod:`corridors.disruption`).
+    """
+    res = simulate_scenario(spec, progress=progress)
+    if not episodes(spec):
+        return Observed(res)
+    log.info("%s: simulating the undisturbed twin (no closures or slowdowns, seed %d)", spec.name,
+             spec.settings.seed)
+    twin = simulate_scenario(undisturbed(spec))
+    return Observed(res, daily_balances(spec, twin), summary_doc(spec, effects(spec, res, twin)))
+
+
 def run_summary(spec: RunSpec) -> dict:
-    """Simulate ``spec`` and keep only its ``summary.json`` (a replication whose files are not written)."""
-    return results.summary(spec, simulate_scenario(spec))
+    """Simulate ``spec`` (and its twin, when disrupted) and keep only its ``summary.json``."""
+    return observe(spec).summary(spec)
 
 
 def start_replications(spec: RunSpec, executor: Executor | None, replications: int | None = None) -> list:
@@ -149,32 +191,32 @@ def start_replications(spec: RunSpec, executor: Executor | None, replications: i
     -------
     list
         Futures (or, without an executor, the values): the first replication's
-        :class:`~corridors.simulation.SimResult`, then one ``summary.json`` dict per
+        :class:`Observed`, then one ``summary.json`` dict per
         other replication. Only the first is kept whole, so memory does not grow
         with replications.
     """
     specs = replication_specs(spec, replications)
     if executor is None:
-        return [simulate_scenario(specs[0]), *(run_summary(s) for s in specs[1:])]
-    return [executor.submit(simulate_scenario, specs[0]), *(executor.submit(run_summary, s) for s in specs[1:])]
+        return [observe(specs[0]), *(run_summary(s) for s in specs[1:])]
+    return [executor.submit(observe, specs[0]), *(executor.submit(run_summary, s) for s in specs[1:])]
 
 
-def finish_replications(spec: RunSpec, started: list, replications: int | None = None) -> tuple[SimResult, list[dict]]:
+def finish_replications(spec: RunSpec, started: list, replications: int | None = None) -> tuple[Observed, list[dict]]:
     """Collect what :func:`start_replications` started.
 
     Returns
     -------
     tuple
-        The first replication's result and every replication's ``summary.json``, in order.
+        The first replication (:class:`Observed`) and every replication's ``summary.json``, in order.
     """
     done = [f.result() if hasattr(f, "result") else f for f in started]
     first_spec = replication_specs(spec, replications)[0]
-    return done[0], [results.summary(first_spec, done[0]), *done[1:]]
+    return done[0], [done[0].summary(first_spec), *done[1:]]
 
 
 def simulate_replications(spec: RunSpec, *, workers: int = 2, replications: int | None = None,
                           progress: Callable[[float], None] | None = None,
-                          scheduler: str | None = None, report: Report | None = None) -> tuple[SimResult, dict | None]:
+                          scheduler: str | None = None, report: Report | None = None) -> tuple[Observed, dict | None]:
     """Simulate ``spec`` once, or once per replication with seeds seed, seed+1, ...
 
     Parameters
@@ -196,13 +238,13 @@ def simulate_replications(spec: RunSpec, *, workers: int = 2, replications: int 
     Returns
     -------
     tuple
-        The first replication's :class:`~corridors.simulation.SimResult` (its files are
+        The first replication (:class:`Observed`; its files are
         written) and, with more than one replication, :func:`corridors.results.replication_stats`
         over all of them (``None`` otherwise).
     """
     n = replications or spec.settings.replications
     if n <= 1:
-        return simulate_scenario(spec.with_settings(replications=1), progress=progress), None
+        return observe(spec.with_settings(replications=1), progress=progress), None
     with open_executor(min(workers, n), scheduler) as pool:
         started = start_replications(spec, pool, n)
         count_done(started, STAGE_REPLICATIONS, report)
@@ -246,7 +288,7 @@ def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, replications:
     return doc, wall_s
 
 
-def write_run_files(out: Path, spec: RunSpec, res: SimResult, *, wall_s: float,
+def write_run_files(out: Path, spec: RunSpec, run: Observed, *, wall_s: float,
                     replications: dict | None = None) -> dict:
     """Write every file of one run into the folder ``out`` (created if missing).
 
@@ -254,8 +296,8 @@ def write_run_files(out: Path, spec: RunSpec, res: SimResult, *, wall_s: float,
     ----------
     out
         A staging folder (or a sub-folder of one): the caller publishes it.
-    spec, res
-        The scenario and its result.
+    spec, run
+        The scenario and its run (with its twin's figures when disrupted).
     wall_s
         Wall time of the run, seconds (for ``run.json``).
     replications
@@ -267,13 +309,20 @@ def write_run_files(out: Path, spec: RunSpec, res: SimResult, *, wall_s: float,
         ``summary.json``.
     """
     out.mkdir(parents=True, exist_ok=True)
+    res = run.simulated
     secs = results.section_rows(spec, res)
     crossings = results.crossing_rows(spec, res)
-    doc = results.write_run(out, spec, res, replications=replications, secs=secs, crossings=crossings)
+    doc = results.write_run(out, spec, res, replications=replications, secs=secs, crossings=crossings,
+                            undisturbed=run.undisturbed, disruption=run.disruption)
     (out / "scenario.resolved.yaml").write_text(dump_resolved_yaml(spec), encoding="utf-8")
     draw_utilisation_map(spec, secs, crossings, out / "map.png",
                          title=f"{spec.name}: utilisation of analytic capacity (seed {res.seed})",
                          yards=results.yard_rows(spec, res))
+    draw_backlog(daily_balances(spec, res), run.undisturbed, episodes(spec), out / "backlog.png",
+                 warmup_days=spec.settings.warmup_days,
+                 title=f"{spec.name}: trains in the network, day by day (seed {res.seed})")
+    draw_queues(spec, res, episodes(spec), out / "queues.png",
+                title=f"{spec.name}: trains waiting at the busiest elements, day by day (seed {res.seed})")
     results.write_json(out / "run.json", results.run_metadata(spec, wall_time_s=wall_s))
     return doc
 

@@ -3,17 +3,22 @@
 Output folder of ``corridors run`` (keys of ``summary.json`` are a contract)::
 
     summary.json             scenario, seed, sim_days, trains{...}, regions{R: {inbound, outbound}}, ...,
-                             warnings[...] (refusals, a growing backlog, a short horizon: run_warnings)
+                             warnings[...] (refusals, a growing backlog, a short horizon: run_warnings),
+                             disruption{...} (backlog, recovery, delays against the undisturbed twin, or null)
     sections.csv / .gpkg     per rail section: trains/day each way, occupied share, waits, capacity
     crossings.csv            borders and ferries: throughput, queue, waits, dwell, clearance hold by direction
     yards.csv                nodes with a yard: trains/day (all directions), waits, capacity, utilisation
     nodes.csv                every node: id, name, country, type, region, lon/lat (places named without the network)
     timeseries.csv           per day, for the network and each market: generated, refused, delivered, in the network
+                             (and in the undisturbed twin's network, for a scenario with disruptions)
+    queues.csv               trains waiting at each element at each day's end (rows with none left out)
     trains.csv.gz            one row per train
     corridors.csv            CAREC CPMM indicators per flow (corridor); with replications also their mean and 95 % half-width
     scenario.resolved.yaml   the scenario after extends and changes
     run.json                 version, seed, library versions, wall time, input hashes
-    map.png                  utilisation map (drawn by the CLI through corridors.maps)
+    map.png                  utilisation map (drawn by corridors.figures)
+    backlog.png              trains in the network day by day: the network and the busiest markets (and, for a
+                             scenario with disruptions, the undisturbed twin and the backlog it added)
 
 Everything except ``run.json`` is a pure function of scenario and seed, so a
 rerun with the same seed writes byte-identical files.
@@ -41,6 +46,14 @@ from corridors.elements import (
     region_attribute,
     utilisation,
     yard_capacity_per_day,
+)
+from corridors.daily import (
+    QUEUE_COLUMNS,
+    TIMESERIES_COLUMNS,
+    DailyBalance,
+    daily_balances,
+    queue_rows,
+    timeseries_rows,
 )
 from corridors.model import RunSpec
 from corridors.network import BorderCrossing, FerryLink, RailSection
@@ -257,66 +270,6 @@ def corridor_indicators(res: SimResult) -> list[dict]:
 
 
 #: Columns of ``timeseries.csv``, one row per day, market (or ``all``) and direction (``all`` for the network).
-TIMESERIES_COLUMNS = ("day", "market", "direction", "generated", "refused", "delivered", "in_network",
-                      "in_network_kt")
-
-
-def timeseries_rows(spec: RunSpec, res: SimResult) -> list[dict]:
-    """Daily counts of the whole network and of each market's flows (``timeseries.csv``).
-
-    For each day ``d`` (1 = the first 24 simulated hours; the warm-up included,
-    so a disruption can be followed from its start): trains generated, refused
-    at entry and delivered during the day, and trains (and thousand tonnes)
-    in the network at its end. "In the network" is every train generated and
-    not yet delivered or refused: waiting at its origin, queued or running. A
-    train is counted once for the network (``market`` and ``direction``
-    ``all``) and once for each market its flow goes to (``inbound``) or comes
-    from (``outbound``), as in ``summary.json``.
-
-    Parameters
-    ----------
-    spec
-        The run's scenario (its flows give each train's markets).
-    res
-        The run's result.
-
-    Returns
-    -------
-    list of dict
-        Rows with :data:`TIMESERIES_COLUMNS`, by day, then network first and the markets in
-        :data:`~corridors.REGIONS` order, inbound before outbound (markets without flows left out).
-    """
-    days = max(int(math.ceil(res.sim_days - 1e-9)), 1)
-    edges = np.arange(days + 1) * HOURS_PER_DAY
-    flows = {f.id: f for f in spec.flows}
-    groups: list[tuple[str, str, list]] = [("all", "all", list(res.trains))]
-    for region in REGIONS:
-        for direction in ("inbound", "outbound"):
-            attr = region_attribute(direction)
-            ts = [t for t in res.trains if getattr(flows.get(t.flow), attr, None) == region]
-            if ts:
-                groups.append((region, direction, ts))
-    per_group = []
-    for market, direction, ts in groups:
-        # per day: trains (and tonnes) generated, refused at entry, delivered; those inside = the running balance
-        events = [([t.generated_h for t in ts], [t.tonnes for t in ts]),
-                  ([t.generated_h for t in ts if t.status == "refused"], [t.tonnes for t in ts if t.status == "refused"]),
-                  ([t.arrived_h for t in ts if t.status == "delivered"],
-                   [t.tonnes for t in ts if t.status == "delivered"])]
-        counts = [np.histogram(x, bins=edges)[0] for x, _ in events]
-        kt = [np.histogram(x, bins=edges, weights=w)[0] / 1e3 for x, w in events]
-        inside = np.cumsum(counts[0]) - np.cumsum(counts[1]) - np.cumsum(counts[2])
-        inside_kt = np.cumsum(kt[0]) - np.cumsum(kt[1]) - np.cumsum(kt[2])
-        per_group.append((market, direction, counts, inside, inside_kt))
-    rows = []
-    for d in range(days):
-        for market, direction, counts, inside, kt in per_group:
-            rows.append({"day": d + 1, "market": market, "direction": direction, "generated": int(counts[0][d]),
-                         "refused": int(counts[1][d]), "delivered": int(counts[2][d]), "in_network": int(inside[d]),
-                         "in_network_kt": _r(kt[d], 3)})
-    return rows
-
-
 #: A backlog is reported when more trains are left in the network than this many times a steady flow's number.
 BACKLOG_FACTOR = 1.5
 #: ... and at least this many more (a few trains above a small steady number are noise).
@@ -389,8 +342,12 @@ def run_warnings(res: SimResult) -> list[str]:
     return out
 
 
-def summary(spec: RunSpec, res: SimResult) -> dict:
-    """Build the ``summary.json`` document (its top-level keys are a contract)."""
+def summary(spec: RunSpec, res: SimResult, disruption: dict | None = None) -> dict:
+    """Build the ``summary.json`` document (its top-level keys are a contract).
+
+    ``disruption`` is :func:`corridors.disruption.summary_doc` for a scenario
+    with closures or slowdowns (``None`` otherwise).
+    """
     return {
         "scenario": spec.name,
         "seed": res.seed,
@@ -408,6 +365,7 @@ def summary(spec: RunSpec, res: SimResult) -> dict:
         "corridor_indicators": corridor_indicators(res),
         "route_shares": res.route_shares,
         "warnings": run_warnings(res),
+        "disruption": disruption,
     }
 
 
@@ -526,15 +484,18 @@ def run_metadata(spec: RunSpec, *, wall_time_s: float, extra: dict | None = None
 def write_run(
     out: Path, spec: RunSpec, res: SimResult, *, replications: dict | None = None,
     secs: list[dict] | None = None, crossings: list[dict] | None = None,
+    undisturbed: list[DailyBalance] | None = None, disruption: dict | None = None,
 ) -> dict:
     """Write the tables of one run into ``out`` (an existing, empty folder); return the summary.
 
     ``replications`` (from :func:`replication_stats`) is added to ``summary.json``
     when the scenario asked for more than one run. ``secs`` and ``crossings``
     are the rows of :func:`section_rows` and :func:`crossing_rows` when the
-    caller already has them.
+    caller already has them. ``undisturbed`` (the twin's :func:`daily_balances`)
+    and ``disruption`` (:func:`corridors.disruption.summary_doc`) are given for
+    a scenario with disruptions.
     """
-    doc = summary(spec, res)
+    doc = summary(spec, res, disruption)
     if replications is not None:
         doc["replications"] = replications
     write_json(out / "summary.json", doc)
@@ -544,7 +505,8 @@ def write_run(
     write_csv(out / "crossings.csv", crossing_rows(spec, res) if crossings is None else crossings)
     write_csv(out / "yards.csv", yard_rows(spec, res), columns=YARD_COLUMNS)
     write_csv(out / "nodes.csv", node_rows(spec), columns=NODE_COLUMNS)
-    write_csv(out / "timeseries.csv", timeseries_rows(spec, res), columns=TIMESERIES_COLUMNS)
+    write_csv(out / "timeseries.csv", timeseries_rows(spec, res, undisturbed), columns=TIMESERIES_COLUMNS)
+    write_csv(out / "queues.csv", queue_rows(spec, res), columns=QUEUE_COLUMNS)
     write_csv(out / "trains.csv.gz", train_rows(res), gz=True)
     write_csv(out / "corridors.csv", corridor_rows(doc))
     return doc
@@ -598,7 +560,10 @@ def replication_stats(summaries: list[dict]) -> dict:
         "corridors": {corridor: {key: {"mean", "ci95"}}}}``: regional offered and
         delivered Mt/yr and transit days (mean, 95th percentile), and the CPMM
         indicators of every corridor (:data:`CORRIDOR_KEYS`) over the
-        replications that delivered trains on it.
+        replications that delivered trains on it; with disruptions also
+        ``"disruption": {key: {"mean", "ci95"}, "recovered_in": n}`` over the
+        network's figures (:data:`DISRUPTION_KEYS`; the time to recover over
+        the replications that recovered, ``recovered_in`` of them).
     """
     out: dict = {"n": len(summaries), "seeds": [s["seed"] for s in summaries], "regions": {}, "corridors": {}}
     keys = ("offered_mt", "delivered_mt", "transit_days_mean", "transit_days_p95")
@@ -610,4 +575,13 @@ def replication_stats(summaries: list[dict]) -> dict:
     rows = [{c["corridor"]: c for c in s.get("corridor_indicators") or []} for s in summaries]
     for cid in sorted({c for r in rows for c in r}):
         out["corridors"][cid] = {k: _mean_ci95([r[cid][k] for r in rows if cid in r]) for k in CORRIDOR_KEYS}
+    hit = [s["disruption"]["network"] for s in summaries if s.get("disruption")]
+    if hit:
+        out["disruption"] = {k: _mean_ci95([h[k] for h in hit]) for k in DISRUPTION_KEYS}
+        out["disruption"]["recovered_in"] = sum(h["recovery_days"] is not None for h in hit)
     return out
+
+
+#: Network figures of ``summary.json``'s ``disruption`` block given with intervals over replications.
+DISRUPTION_KEYS = ("peak_backlog_trains", "peak_backlog_mt", "recovery_days", "delayed_trains", "delayed_kt",
+                   "extra_train_hours", "extra_refused")

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from corridors import REGIONS
+from corridors.disruption import describe
 from corridors.elements import border_rate_per_day, flow_label
 from corridors.network import BorderCrossing, FerryLink, Network, RailSection, route_km
 
@@ -92,6 +93,8 @@ def print_run_summary(console, doc: dict) -> None:
     console.print(t)
     for w in doc.get("warnings") or []:
         console.print(f"[yellow]warning:[/] {escape(w)}")
+    for line in describe(doc):
+        console.print(f"[cyan]disruption:[/] {escape(line)}")
 
 
 def _with_ci(value, ci, nd: int = 1, signed: bool = False) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from corridors import REGIONS, __version__
 from corridors.brief.caveats import caveats
 from corridors.brief.charts import market_figures
+from corridors.brief.disruption import disruption_blocks
 from corridors.brief.document import Block, Brief, Bullets, Figure, Heading, Para, Table
 from corridors.brief.glossary import glossary_items
 from corridors.brief.markets import headline_table, market_blocks, markets_with_flows
@@ -140,7 +141,7 @@ def _compare_blocks(result: ResultFolder, names: ElementNames, msgs: list[str],
 
 def _run_blocks(result: ResultFolder, names: ElementNames, msgs: list[str]) -> list[Block]:
     """Build the body of a run brief: key messages, delivery and corridors, bottlenecks with the map, method, appendix."""
-    return [Heading("Key messages"), Bullets(tuple(msgs), css="key"),
+    return [Heading("Key messages"), Bullets(tuple(msgs), css="key"), *disruption_blocks(result),
             Heading("Delivered volume, transit time and corridor indicators"), delivery_table(result),
             Heading("CAREC corridor indicators", 3), corridor_table(result, names),
             Heading("Bottlenecks"), *_figures(result, RUN_FIGURES), *bottleneck_blocks(result, names),
@@ -171,7 +172,8 @@ def build_brief(result: ResultFolder, *, today: datetime.date | None = None,
         market and the change map (the summary page); a section per market (curves, limits, projects); what each
         project adds; transit and corridor indicators; bottlenecks; method and glossary; caveats; the appendix
         (sources, operating rules, input files, software). A run brief: key messages, delivered volume and
-        corridor indicators, bottlenecks with the utilisation map, method, glossary, caveats, appendix.
+        corridor indicators, bottlenecks with the utilisation map, method, glossary, caveats, appendix; with
+        closures or slowdowns, a section on the backlog and the recovery after the key messages.
     """
     today = today or datetime.date.today()
     names = ElementNames(result)

@@ -58,6 +58,16 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("Clearance hold",
      "Time a train spends at a border after handling, for the receiving country's customs and inspections; it "
      "takes time but no handling track."),
+    ("Undisturbed run; backlog",
+     "The same scenario, simulated with the same random numbers but without its closures and slowdowns. The "
+     "backlog is the number of trains in the network above the undisturbed run's on the same day: the trains the "
+     "disruption holds up."),
+    ("Normal band; recovered",
+     "The undisturbed run's backlog plus its usual day-to-day change (the 95th percentile of that change). The "
+     "network has recovered when the backlog stays within the band for 7 days in a row; the time to recover counts "
+     "from the end of the disruption."),
+    ("Extra train-hours",
+     "The hours all trains together spent in the network beyond their hours in the undisturbed run."),
     ("CAREC CPMM",
      "Corridor Performance Measurement and Monitoring of the Central Asia Regional Economic Cooperation programme: "
      "speed without delay (route km over moving time), speed with delay (over door-to-door time), and border "

@@ -23,6 +23,7 @@ from corridors.brief.format import (
 )
 from corridors.brief.names import ElementNames, limit_kind
 from corridors.brief.read import DIRECTIONS, ResultFolder
+from corridors.disruption import describe
 
 __all__ = ["NEAR_CAPACITY", "compare_key_messages", "direction_sentence", "run_key_messages", "transit_corridor"]
 
@@ -257,7 +258,8 @@ def run_key_messages(result: ResultFolder, names: ElementNames) -> list[str]:
     Returns
     -------
     list of str
-        Three to five sentences: trains generated, delivered, refused and under way; delivered Mt/yr and mean
+        Three to six sentences: trains generated, delivered, refused and under way; with disruptions, the peak
+        backlog and the time to recover; delivered Mt/yr and mean
         transit (days) of the three largest flows; the busiest element (utilisation %); the longest mean wait (h);
         the seed.
     """
@@ -267,6 +269,7 @@ def run_key_messages(result: ResultFolder, names: ElementNames) -> list[str]:
     msgs = [(f"Of {fmt_num(tr.get('generated'), 0)} trains generated, {fmt_num(tr.get('delivered'), 0)} were "
              f"delivered, {fmt_num(tr.get('refused'), 0)} refused at entry and {fmt_num(tr.get('in_network'), 0)} "
              f"still under way at the end.")]
+    msgs += describe(s)[:1]  # the backlog and its recovery; the brief's disruption section says the rest
     reps = (s.get("replications") or {}).get("regions") or {}
 
     def delivered(r: str, d: str, x: dict) -> str:

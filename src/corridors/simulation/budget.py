@@ -149,11 +149,13 @@ def estimate_run(spec: RunSpec, *, workers: int = 1) -> Estimate:
     Returns
     -------
     Estimate
-        Every replication's records are kept until the end (for the statistics).
+        Every replication's records are kept until the end (for the statistics). A scenario
+        with closures or slowdowns runs each replication twice: with them and its undisturbed twin
+        (:mod:`corridors.disruption`).
     """
     st = spec.settings
     trains, events = _size([(f, 1.0) for f in spec.flows], route_cycles(spec), st.days)
-    n = st.replications
+    n = st.replications * (2 if spec.disruptions else 1)
     at_once = min(max(workers, 1), n)
     memory = trains * (n * BYTES_PER_TRAIN_KEPT + at_once * BYTES_PER_TRAIN_RUNNING) / 1e6
     return Estimate(f"run of {spec.name}", n, trains, events, events * n, memory)

@@ -112,6 +112,10 @@ class Element:
         """Estimate the extra wait, hours, of a train deciding now to pass in direction ``d`` (route choice)."""
         return 0.0
 
+    def queued(self, d: str) -> int:
+        """Trains waiting now in direction ``d`` for a block, a gate, a handling track or a yard track."""
+        return self.waiting[d]
+
     def traverse(self, t: Train, forward: bool) -> Iterator:  # pragma: no cover - abstract
         """SimPy generator that takes train ``t`` through the element (``forward``: ``from_node`` first).
 
@@ -476,6 +480,14 @@ class Ferry(Element):
                 if entry[3] == 0:
                     entry[2].succeed()
             d = other[d]
+
+    def queued(self, d: str) -> int:
+        """Trains at the port in direction ``d`` not yet wholly loaded onto a vessel.
+
+        A train counts from its arrival at the port until its last wagon has
+        been loaded (a part-loaded train still waits for the next vessel).
+        """
+        return len(self.queue[d])
 
     def result(self, measured_h: float) -> ElementResult:
         """Per-direction statistics plus sailings and wagons of both directions."""

@@ -133,6 +133,7 @@ class Simulation:
         self.waiting_at_origin: Counter = Counter()
         self.route_shares: dict[str, Counter] = defaultdict(Counter)
         self._leg_cache: dict[int, tuple] = {}
+        self.queue_days: list[tuple[int, ...]] = []
         self._ids = itertools.count()
 
     # -- time rules -------------------------------------------------------------------
@@ -308,6 +309,17 @@ class Simulation:
         t.arrived_h = self.env.now
         t.where = route.nodes[-1]
 
+    def _sampler(self) -> Iterator:
+        """At each day's end, note the trains waiting at every element, per direction (yards: all directions).
+
+        It reads counts and draws no random number, so the run is the same with or without it.
+        """
+        keys = [(el, d) for el in self.elements.values() for d in ("ab", "ba")]
+        keys += [(y, "ab") for y in self.yards.values()]
+        while True:
+            yield self.env.timeout(HOURS_PER_DAY)
+            self.queue_days.append(tuple(el.queued(d) for el, d in keys))
+
     def _ticker(self) -> Iterator:
         day = 0
         while True:
@@ -324,51 +336,58 @@ class Simulation:
             self.env.process(self._source(flow))
         if self.progress is not None:
             self.env.process(self._ticker())
+        self.env.process(self._sampler())
         with _paced_collector():
             self.env.run(until=self.env.any_of([self.env.timeout(self.end_h), self.aborted]))
-        return self._result()
+        return _collect(self)
 
-    def _result(self) -> SimResult:
-        records, where = [], Counter()
-        n_del = n_in = 0
-        for t in self.trains:
-            if t.id in self.refused:
-                status, loc = "refused", self.refused[t.id]
-            elif not math.isnan(t.arrived_h):
-                status, loc = "delivered", t.where
-                n_del += 1
-            else:
-                status, loc = "in_network", t.where
-                where[loc] += 1
-                n_in += 1
-            records.append(
-                TrainRecord(
-                    t.id, t.flow.id, t.cargo.name, t.flow.origin, t.flow.destination, status, loc,
-                    t.route_label, round(t.route_km, 3), t.tonnes, t.generated_h, t.entered_h,
-                    t.arrived_h, t.wait_h, t.border_h, t.ferry_h, t.moving_h, t.crossings,
-                )
+
+def _collect(sim: Simulation) -> SimResult:
+    """Gather a finished run's :class:`SimResult`: one record per train, element statistics, queues."""
+    records, where = [], Counter()
+    n_del = n_in = 0
+    for t in sim.trains:
+        if t.id in sim.refused:
+            status, loc = "refused", sim.refused[t.id]
+        elif not math.isnan(t.arrived_h):
+            status, loc = "delivered", t.where
+            n_del += 1
+        else:
+            status, loc = "in_network", t.where
+            where[loc] += 1
+            n_in += 1
+        records.append(
+            TrainRecord(
+                t.id, t.flow.id, t.cargo.name, t.flow.origin, t.flow.destination, status, loc,
+                t.route_label, round(t.route_km, 3), t.tonnes, t.generated_h, t.entered_h,
+                t.arrived_h, t.wait_h, t.border_h, t.ferry_h, t.moving_h, t.crossings,
             )
-        measured_h = max(self.end_h - self.warmup_h, 1e-9)
-        elements = {lid: el.result(measured_h) for lid, el in self.elements.items()}
-        yards = {nid: y.stats_all(measured_h) for nid, y in self.yards.items()}
-        refused_by = Counter(self.refused.values())
-        return SimResult(
-            name=self.spec.name,
-            seed=self.spec.settings.seed,
-            sim_days=self.spec.settings.days,
-            warmup_days=self.spec.settings.warmup_days,
-            generated=len(self.trains),
-            delivered=n_del,
-            in_network=n_in,
-            refused=len(self.refused),
-            refused_by_reason=dict(sorted(refused_by.items())),
-            trains=tuple(records),
-            elements=elements,
-            route_shares={f: dict(sorted(c.items())) for f, c in sorted(self.route_shares.items())},
-            in_network_where=dict(sorted(where.items())),
-            trace=tuple(self.trace or ()),
-            yards=yards,
         )
+    measured_h = max(sim.end_h - sim.warmup_h, 1e-9)
+    elements = {lid: el.result(measured_h) for lid, el in sim.elements.items()}
+    yards = {nid: y.stats_all(measured_h) for nid, y in sim.yards.items()}
+    refused_by = Counter(sim.refused.values())
+    keys = [(lid, d) for lid in sim.elements for d in ("ab", "ba")] + [(nid, "all") for nid in sim.yards]
+    days = list(zip(*sim.queue_days)) if sim.queue_days else [()] * len(keys)
+    queues = {k: v for k, v in zip(keys, days) if any(v)}
+    return SimResult(
+        name=sim.spec.name,
+        seed=sim.spec.settings.seed,
+        sim_days=sim.spec.settings.days,
+        warmup_days=sim.spec.settings.warmup_days,
+        generated=len(sim.trains),
+        delivered=n_del,
+        in_network=n_in,
+        refused=len(sim.refused),
+        refused_by_reason=dict(sorted(refused_by.items())),
+        trains=tuple(records),
+        elements=elements,
+        route_shares={f: dict(sorted(c.items())) for f, c in sorted(sim.route_shares.items())},
+        in_network_where=dict(sorted(where.items())),
+        trace=tuple(sim.trace or ()),
+        yards=yards,
+        queues=queues,
+    )
 
 
 def _elements(sim: Simulation, spec: RunSpec) -> tuple[dict[str, Element], dict[str, Yard]]:

@@ -219,6 +219,10 @@ class SimResult:
     yards
         Per node id with a yard: its statistics, all trains together
         (measured after warm-up).
+    queues
+        Per ``(element id, direction)`` (``ab``, ``ba``; a yard's is ``all``):
+        trains waiting at the end of each day, shape ``(days,)``, day 1
+        first; elements where no train ever waited at a day's end are left out.
     """
 
     name: str
@@ -236,3 +240,4 @@ class SimResult:
     in_network_where: dict[str, int]
     trace: tuple[tuple[int, str, bool, float, float], ...] = ()
     yards: dict[str, DirectionStats] = field(default_factory=dict)
+    queues: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
