@@ -305,6 +305,35 @@ def _congestion_weight():
     later(share_direct, 1.0, 0.0)
 
 
+def _reroute_net(ab_tracks=1):
+    """a-b-c with a way round b-d-c twice as long from b (tests/test_reroute.py)."""
+    ab = (rail("ab", "a", "b", 60.0, tracks=2, headway_min=5.0) if ab_tracks == 2 else
+          rail("ab", "a", "b", 60.0, loop_spacing_km=100.0))
+    return make_network([node("a", 70.0), node("b", 70.5), node("c", 71.0), node("d", 70.75, 44.5)],
+                        [ab, rail("bc", "b", "c", 60.0, loop_spacing_km=100.0),
+                         rail("bd", "b", "d", 60.0, loop_spacing_km=100.0),
+                         rail("dc", "d", "c", 60.0, loop_spacing_km=100.0)])
+
+
+def _reroute_on_closure():
+    """b-c closes after the train left a: with the rule it goes round over d, without it waits for day 5."""
+    def arrival(flag):
+        spec = make_spec(_reroute_net(), [flow("f", "a", "c", departures_h=(0.0,))], reroute_on_closure=flag,
+                         meet_overhead_min=0.0)
+        res = simulate(dataclasses.replace(spec, disruptions=(Disruption("bc", 0.5 / 24, 5.0),)))
+        return max(t.arrived_h for t in res.trains)
+    later(arrival, True, False)
+
+
+def _reroute_gain():
+    """Trains queue at b for single-track b-c: with a 1 h threshold the later ones turn over d, with 0 none do."""
+    def arrival(gain_h):
+        spec = make_spec(_reroute_net(ab_tracks=2), [flow("f", "a", "c", departures_h=(0.0,) * 12)],
+                         reroute_gain_h=gain_h, meet_overhead_min=0.0)
+        return max(t.arrived_h for t in simulate(spec).trains)
+    later(arrival, 1.0, 0.0)
+
+
 def _backlog():
     def refused(days):
         net = one(border("l", "a", "b"), XB)
@@ -500,6 +529,8 @@ EFFECTS: dict[str, Entry] = {
     "Operations.route_overlap_max": _route_overlap_max,
     "Operations.gateway_detour": _gateway_detour,
     "Operations.congestion_weight": _congestion_weight,
+    "Operations.reroute_on_closure": _reroute_on_closure,
+    "Operations.reroute_gain_h": _reroute_gain,
     "Operations.max_origin_backlog_days": _backlog,
     "Operations.wagons_per_train_reference": _wagons_reference,
     "Operations.routing": "routing: adaptive or the LP's route shares (tests/test_bound.py::"
@@ -549,7 +580,8 @@ EFFECTS: dict[str, Entry] = {
         ("maintenance_h", 2, 3), ("maintenance_start_h", 10, 11), ("meet_overhead_min", 20, 25),
         ("double_track_occupancy", 0.6, 0.75),
         ("k_routes", 2, 3), ("max_detour", 1.5, 2), ("route_overlap_max", 0.5, 1),
-        ("gateway_detour", 2, 3), ("congestion_weight", 0, 1),
+        ("gateway_detour", 2, 3), ("congestion_weight", 0, 1), ("reroute_on_closure", "true", "false"),
+        ("reroute_gain_h", 0, 24),
         ("max_origin_backlog_days", 5, 10), ("wagons_per_train_reference", 50, 57)]},
     "OperationsSpec.routing": _loads("", "operations: {routing: assigned}\n", lambda s: s.operations.routing),
     "OperationsSpec.priorities": _loads("", "operations: {priorities: {grain: 0}}\n",

@@ -204,6 +204,13 @@ class Operations:
         crossing when one is congested.
     congestion_weight
         Weight of the current queue estimate in a train's route choice (0 = static).
+    reroute_on_closure
+        A train that finds the leg ahead closed compares, at the node where it
+        stands, the rest of its route with the other routes from there and takes
+        the fastest (:mod:`corridors.simulation.reroute`).
+    reroute_gain_h
+        At a junction, a train also switches to a route expected to be more than
+        this many hours faster (0: never, the default).
     max_origin_backlog_days
         A train is refused at entry when its flow already has more than this many
         days of trains waiting to enter at the origin.
@@ -225,6 +232,8 @@ class Operations:
     route_overlap_max: float = DEFAULT_ROUTE_OVERLAP_MAX
     gateway_detour: float = 2.5
     congestion_weight: float = 1.0
+    reroute_on_closure: bool = True
+    reroute_gain_h: float = 0.0
     max_origin_backlog_days: float = 10.0
     wagons_per_train_reference: float = 57.0
     routing: str = "adaptive"

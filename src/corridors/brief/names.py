@@ -59,6 +59,8 @@ OPERATION_LABEL = {
     "route_overlap_max": "Largest share a candidate route may share with a shorter one",
     "gateway_detour": "Longest detour to a market's gateway (times the nearest)",
     "congestion_weight": "Weight of queues in route choice (1: like running time)",
+    "reroute_on_closure": "Trains go round a closure met on the way when another way is faster",
+    "reroute_gain_h": "Hours a train must save to leave its route for a queue on the way (0: never)",
     "max_origin_backlog_days": "Trains held at origin before refusing more (days of demand)",
     "wagons_per_train_reference": "Reference train length (wagons)",
     "routing": "Route choice (adaptive: by the queues met; assigned: the upper bound's shares)",

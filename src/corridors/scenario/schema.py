@@ -97,6 +97,9 @@ class OperationsSpec(_Strict):
     gateway_detour: Detour = _OPS.gateway_detour
     congestion_weight: number(0, 100, "0 routes statically; 1 weighs queues like running time") = (
         _OPS.congestion_weight)
+    reroute_on_closure: bool = _OPS.reroute_on_closure
+    reroute_gain_h: number(0, 1000, "hours a route must save to be worth leaving the booked one; 0 never "
+                           "reroutes on queues", unit="h") = _OPS.reroute_gain_h
     max_origin_backlog_days: number(0.1, MAX_DAYS, "at least a few hours of trains, at most the longest "
                                     "horizon", unit="days") = _OPS.max_origin_backlog_days
     wagons_per_train_reference: number(*_WAGONS) = _OPS.wagons_per_train_reference

@@ -38,6 +38,8 @@ What occupies what
   with a winter-heavy season and a long-run share ``weather_downtime_share``.
 * **Closures and slowdowns** (scenario disruptions) stop entry into an element,
   or divide its speed or handling rate by ``1 / factor``, for their interval.
+  A train that finds the link ahead closed may take another way from the node
+  where it stands (:mod:`~corridors.simulation.reroute`).
 
 Deadlock freedom
 ----------------
@@ -59,6 +61,7 @@ three counts, and they add up by construction and by test.
 Layout
 ------
 ``engine`` (the run: demand, routes, :class:`Simulation`, :func:`simulate`),
+``reroute`` (the rule for changing route on the way),
 ``elements_sim`` (one SimPy class per element type), ``resources`` (the block
 resource, disruption schedules, the calendar), ``records`` (the result
 records), ``streams`` (one random stream per purpose and object). The element rules shared

@@ -25,6 +25,7 @@ from corridors.network import BorderCrossing, RailSection
 from corridors.routing import Route, candidate_routes, route_graph
 from corridors.simulation.elements_sim import Border, DoubleTrack, Element, Ferry, SingleTrack, Yard
 from corridors.simulation.records import SimResult, TrainRecord
+from corridors.simulation.reroute import Rerouter, joined, leg_terms, route_cost_h
 from corridors.simulation.resources import NO_DISRUPTION, Schedule, poisson_times
 from corridors.simulation.streams import Streams
 
@@ -45,6 +46,7 @@ class Train:
         "generated_h",
         "id",
         "moving_h",
+        "reroutes",
         "route",
         "route_km",
         "route_label",
@@ -68,6 +70,7 @@ class Train:
         self.where = f"origin:{flow.origin}"
         self.wait_h = self.border_h = self.ferry_h = self.moving_h = 0.0
         self.crossings = 0
+        self.reroutes = 0
         self.sim = sim
 
     def entered(self, now: float) -> None:
@@ -135,6 +138,7 @@ class Simulation:
         self._leg_cache: dict[int, tuple] = {}
         self.queue_days: list[tuple[int, ...]] = []
         self._ids = itertools.count()
+        self.rerouter = Rerouter(self)
 
     # -- time rules -------------------------------------------------------------------
 
@@ -249,26 +253,20 @@ class Simulation:
         return routes[k]
 
     def choose_route(self, routes: list[Route]) -> Route:
-        """Pick the candidate with the least free time plus current expected delay."""
+        """Pick the candidate with the least free time plus current expected delay (:func:`route_cost_h`)."""
         w = self.spec.operations.congestion_weight
         if len(routes) == 1 or w == 0:
             return routes[0]
         now = self.env.now
         best, best_cost = routes[0], math.inf
         for r in routes:
-            cost = r.free_h
-            for estimate_h, d, schedule in self._legs(r):
-                cost += w * estimate_h(d)
-                if schedule is not None:
-                    closed = schedule.closed_until(now)
-                    if closed is not None:
-                        cost += closed - now
+            cost = route_cost_h(r.free_h, self._legs(r), now, w)
             if cost < best_cost - 1e-9:
                 best, best_cost = r, cost
         return best
 
     def _legs(self, route: Route) -> tuple:
-        """``(delay estimate, direction, schedule or None)`` of each leg of ``route``, cached per route.
+        """Return the cost terms of ``route`` (:func:`~corridors.simulation.reroute.leg_terms`), cached per route.
 
         Route choice runs once per train over every leg of every candidate: the
         elements and directions are looked up once per route, and the closures
@@ -276,13 +274,7 @@ class Simulation:
         """
         got = self._leg_cache.get(id(route))
         if got is None or got[0] is not route:
-            legs = []
-            for lid, fwd in route.legs:
-                el = self.elements[lid]
-                legs.append((el.delay_estimate_h, "ab" if fwd else "ba",
-                             None if el.schedule is NO_DISRUPTION else el.schedule))
-            legs += [(self.yards[n].delay_estimate_h, "ab", None) for n in route.nodes if n in self.yards]
-            got = self._leg_cache[id(route)] = (route, tuple(legs))  # the route kept alive: its id stays its own
+            got = self._leg_cache[id(route)] = (route, tuple(leg_terms(route, self)))  # kept alive: its id stays its own
         return got[1]
 
     def _run_train(self, t: Train, routes: list[Route]) -> Iterator:
@@ -293,8 +285,14 @@ class Simulation:
         t.route, t.route_label, t.route_km = route, route.label, route.km
         if t.generated_h >= self.warmup_h:
             self.route_shares[t.flow.id][t.route_label] += 1
-        yards = self.yards
-        for here, (lid, fwd) in zip(route.nodes, route.legs):
+        yards, rerouter = self.yards, self.rerouter
+        pos = 0
+        while pos < len(route.legs):
+            if pos and rerouter.active:
+                rest = rerouter.replan(t, route, pos)
+                if rest is not None:
+                    route = self._rerouted(t, route, pos, rest)
+            here, (lid, fwd) = route.nodes[pos], route.legs[pos]
             if here in yards:
                 t.where = here
                 yield from yards[here].traverse(t)
@@ -303,6 +301,7 @@ class Simulation:
             yield from self.elements[lid].traverse(t, fwd)
             if self.trace is not None:
                 self.trace.append((t.id, lid, fwd, start, self.env.now))
+            pos += 1
         if route.nodes[-1] in yards:
             t.where = route.nodes[-1]
             yield from yards[route.nodes[-1]].traverse(t)
@@ -319,6 +318,19 @@ class Simulation:
         while True:
             yield self.env.timeout(HOURS_PER_DAY)
             self.queue_days.append(tuple(el.queued(d) for el, d in keys))
+
+    def _rerouted(self, t: Train, route: Route, pos: int, rest: Route) -> Route:
+        """Put ``t`` on ``rest`` from node ``pos`` of ``route``; its route (and the route shares) become the new one."""
+        new = joined(route, pos, rest, self)
+        if t.generated_h >= self.warmup_h:
+            shares = self.route_shares[t.flow.id]
+            shares[t.route_label] -= 1
+            if not shares[t.route_label]:
+                del shares[t.route_label]
+            shares[new.label] += 1
+        t.route, t.route_label, t.route_km = new, new.label, new.km
+        t.reroutes += 1
+        return new
 
     def _ticker(self) -> Iterator:
         day = 0
@@ -360,7 +372,7 @@ def _collect(sim: Simulation) -> SimResult:
             TrainRecord(
                 t.id, t.flow.id, t.cargo.name, t.flow.origin, t.flow.destination, status, loc,
                 t.route_label, round(t.route_km, 3), t.tonnes, t.generated_h, t.entered_h,
-                t.arrived_h, t.wait_h, t.border_h, t.ferry_h, t.moving_h, t.crossings,
+                t.arrived_h, t.wait_h, t.border_h, t.ferry_h, t.moving_h, t.crossings, t.reroutes,
             )
         )
     measured_h = max(sim.end_h - sim.warmup_h, 1e-9)

@@ -38,6 +38,8 @@ class TrainRecord:
         Hours spent waiting, at borders, on ferries and moving.
     border_crossings
         Borders passed.
+    reroutes
+        Times the train changed route on the way (:mod:`corridors.simulation.reroute`).
     """
 
     train_id: int
@@ -58,6 +60,7 @@ class TrainRecord:
     ferry_h: float
     moving_h: float
     border_crossings: int
+    reroutes: int = 0
 
 
 @dataclass
