@@ -159,6 +159,9 @@ def test_the_cli_run_states_the_backlog_and_keeps_the_indicators(tmp_path):
     excess = [int(x["in_network"]) - int(x["in_network_undisturbed"]) for x in rows]
     assert max(excess) == net["peak_backlog_trains"] and excess.index(max(excess)) + 1 == net["peak_day"]
     assert all(e == 0 for e in excess[:60])  # the twins agree until the closure starts
+    with (tmp_path / "out" / "disruption.csv").open() as fh:
+        table = list(csv.DictReader(fh))
+    assert table[0]["market"] == "all" and int(table[0]["peak_backlog_trains"]) == net["peak_backlog_trains"]
     # the brief says it in words, with the table and the chart
     r = CliRunner().invoke(main, ["brief", str(tmp_path / "out"), "--format", "md", "--out", str(tmp_path / "b")])
     assert r.exit_code == 0, r.output

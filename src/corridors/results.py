@@ -12,6 +12,7 @@ Output folder of ``corridors run`` (keys of ``summary.json`` are a contract)::
     timeseries.csv           per day, for the network and each market: generated, refused, delivered, in the network
                              (and in the undisturbed twin's network, for a scenario with disruptions)
     queues.csv               trains waiting at each element at each day's end (rows with none left out)
+    disruption.csv           with closures or slowdowns: peak backlog, time to recover, delays, per market
     trains.csv.gz            one row per train
     corridors.csv            CAREC CPMM indicators per flow (corridor); with replications also their mean and 95 % half-width
     scenario.resolved.yaml   the scenario after extends and changes
@@ -507,9 +508,25 @@ def write_run(
     write_csv(out / "nodes.csv", node_rows(spec), columns=NODE_COLUMNS)
     write_csv(out / "timeseries.csv", timeseries_rows(spec, res, undisturbed), columns=TIMESERIES_COLUMNS)
     write_csv(out / "queues.csv", queue_rows(spec, res), columns=QUEUE_COLUMNS)
+    if disruption:
+        write_csv(out / "disruption.csv", disruption_rows(disruption), columns=DISRUPTION_COLUMNS)
     write_csv(out / "trains.csv.gz", train_rows(res), gz=True)
     write_csv(out / "corridors.csv", corridor_rows(doc))
     return doc
+
+
+#: Columns of ``disruption.csv``.
+DISRUPTION_COLUMNS = ("market", "direction", "peak_backlog_trains", "peak_backlog_mt", "peak_day", "recovery_days",
+                      "delayed_trains", "delayed_kt", "extra_train_hours", "extra_refused", "tolerance_trains")
+
+
+def disruption_rows(block: dict) -> list[dict]:
+    """Rows of ``disruption.csv``: the network's figures, then each market the disruption touched.
+
+    ``block`` is ``summary.json``'s ``disruption`` (:func:`corridors.disruption.summary_doc`); the
+    figures are those of the worst episode (``recovery_days`` empty: not recovered).
+    """
+    return [{k: e.get(k) for k in DISRUPTION_COLUMNS} for e in [block["network"], *block.get("markets", [])]]
 
 
 def corridor_rows(doc: dict) -> list[dict]:
