@@ -39,6 +39,9 @@ EVENTS_PER_TRAIN = 10.0
 BYTES_PER_TRAIN_RUNNING = 2_000
 #: Memory of one train's record kept after a run (measured ~1.1 kB).
 BYTES_PER_TRAIN_KEPT = 1_200
+#: Memory of a traced run's records per SimPy event (``run --trace``: a passage per element and the times of
+#: each block; a traced baseline year peaks 210 MB above an untraced one, ~65 bytes per event, bench/engine.py).
+BYTES_PER_EVENT_TRACED = 70
 #: At most this many SimPy events in one run: ~16 baseline years, about a quarter of an hour on one core.
 MAX_EVENTS_PER_RUN = 50_000_000
 #: At most this many SimPy events in one command (replications, or every probe of a capacity search):
@@ -136,7 +139,7 @@ def _size(flows: list[tuple[Flow, float]], cycles: dict[str, float], days: float
     return trains, events
 
 
-def estimate_run(spec: RunSpec, *, workers: int = 1) -> Estimate:
+def estimate_run(spec: RunSpec, *, workers: int = 1, trace: bool = False) -> Estimate:
     """Estimate ``corridors run``: ``simulation.replications`` runs of ``simulation.days``.
 
     Parameters
@@ -145,6 +148,8 @@ def estimate_run(spec: RunSpec, *, workers: int = 1) -> Estimate:
         The resolved scenario (horizon and replications from its settings).
     workers
         Runs in progress at once.
+    trace
+        The first replication is traced (its passages are kept too).
 
     Returns
     -------
@@ -158,6 +163,8 @@ def estimate_run(spec: RunSpec, *, workers: int = 1) -> Estimate:
     n = st.replications * (2 if spec.disruptions else 1)
     at_once = min(max(workers, 1), n)
     memory = trains * (n * BYTES_PER_TRAIN_KEPT + at_once * BYTES_PER_TRAIN_RUNNING) / 1e6
+    if trace:
+        memory += events * BYTES_PER_EVENT_TRACED / 1e6
     return Estimate(f"run of {spec.name}", n, trains, events, events * n, memory)
 
 

@@ -34,6 +34,7 @@ from corridors.simulation.records import (
     ElementResult,
     ElementStats,
     FerryStats,
+    Passage,
     SingleTrackStats,
 )
 from corridors.simulation.resources import NO_DISRUPTION, Block, Schedule, Tracks, month_of
@@ -179,6 +180,7 @@ class SingleTrack(Element):
         timeout = env.timeout
         arrived = now = env.now  # the clock is read once after each yield
         waited = moving = busy = 0.0
+        traced = [] if sim.passages is not None else None  # each block's entry and exit times
         for progress, i in enumerate(order):
             block = blocks[i]
             req_t = now
@@ -212,15 +214,21 @@ class SingleTrack(Element):
             block_busy[i] += hold
             if now >= warm:
                 busy += hold
+            if traced is not None:
+                traced.append(now)
             yield timeout(run_h)
             now = env.now
             moving += run_h
             block.release(now + overhead_h)
+            if traced is not None:
+                traced.append(now)
         t.wait_h += waited
         t.moving_h += moving
         self.stats[d].busy_h += busy / self.n_blocks
         self._waited(d, arrived, arrived + waited)
         self._passed(d)
+        if traced is not None:
+            sim.passages.append(Passage(t.id, self.id, self.kind, forward, arrived, traced[0], now, tuple(traced)))
 
 
 class DoubleTrack(Element):
@@ -264,6 +272,7 @@ class DoubleTrack(Element):
                 yield env.timeout(delay)
             elapsed_h = self.sim.through_windows_h(run_h)
         t.entered(env.now)
+        start = env.now
         t.wait_h += env.now - arrived
         self._waited(d, arrived, env.now)
         self._busy(d, env.now, self.headway_h)
@@ -274,6 +283,8 @@ class DoubleTrack(Element):
         t.wait_h += exit_at - env.now - run_h
         yield env.timeout(exit_at - env.now)
         self._passed(d)
+        if self.sim.passages is not None:
+            self.sim.passages.append(Passage(t.id, self.id, self.kind, forward, arrived, start, env.now))
 
 
 class Border(Element):
@@ -334,6 +345,7 @@ class Border(Element):
                     break
                 yield env.timeout((day + 1) * HOURS_PER_DAY - env.now)
         t.entered(env.now)
+        start = env.now
         self._waited(d, arrived, env.now)
         dwell = self.dwell_h(d) / self.schedule.factor(env.now)
         self._busy(d, env.now, dwell)
@@ -347,6 +359,8 @@ class Border(Element):
         t.border_h += env.now - arrived
         t.crossings += 1
         self._passed(d)
+        if self.sim.passages is not None:
+            self.sim.passages.append(Passage(t.id, self.id, self.kind, forward, arrived, start, env.now))
 
 
 class Yard(Element):
@@ -376,10 +390,13 @@ class Yard(Element):
         self.waiting["ab"] -= 1
         self._waited("ab", arrived, env.now)
         t.wait_h += env.now - arrived
+        start = env.now
         self._busy("ab", env.now, self.stop_h)
         yield env.timeout(self.stop_h)
         self.tracks.release()
         self._passed("ab")
+        if self.sim.passages is not None:
+            self.sim.passages.append(Passage(t.id, self.id, self.kind, True, arrived, start, env.now))
 
     def stats_all(self, measured_h: float) -> DirectionStats:
         """Summarise the yard's measured statistics over ``measured_h`` hours (> 0), all trains together."""
@@ -520,4 +537,7 @@ class Ferry(Element):
         t.wait_h += max(0.0, total - transit_h)
         self._waited(d, arrived, env.now - transit_h)
         self._passed(d)
+        if self.sim.passages is not None:
+            self.sim.passages.append(Passage(t.id, self.id, self.kind, forward, arrived,
+                                             max(arrived, env.now - transit_h), env.now))
 

@@ -117,6 +117,8 @@ class Simulation:
         self.split = split or {}
         self._assigned: dict[str, list[int]] = {}
         self.trace: list | None = [] if trace else None
+        #: Traced: the elements add one Passage per train and element left (records.Passage); else None.
+        self.passages: list | None = [] if trace else None
         self.stop_on_refusal = stop_on_refusal
         st = spec.settings
         self.streams = Streams(st.seed)
@@ -399,6 +401,7 @@ def _collect(sim: Simulation) -> SimResult:
         trace=tuple(sim.trace or ()),
         yards=yards,
         queues=queues,
+        passages=tuple(sim.passages or ()),
     )
 
 
@@ -480,7 +483,9 @@ def simulate(
         Called with the simulated day number once a day.
     trace
         Also record ``(train_id, link_id, forward, enter_h, leave_h)`` for every
-        link every train passes (for tests and time-space diagrams).
+        link every train passes (for tests), and a
+        :class:`~corridors.simulation.records.Passage` for every link and yard
+        (with the block times on single track), for time-space diagrams.
     stop_on_refusal
         Flow ids whose first refusal at entry ends the run early (the capacity
         search only needs to know that demand outran capacity). The result then

@@ -5,15 +5,58 @@ row of ``trains.csv``; :class:`ElementResult` holds one link's measured
 statistics, per direction (:class:`DirectionStats`) and, for single track and
 ferries, per element (:class:`SingleTrackStats`, :class:`FerryStats`).
 :class:`ElementStats` is the mutable accumulator the engine fills while it runs.
+:class:`Passage` is one train's pass through one element, kept when a run is
+traced (time--space diagrams).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from corridors.elements import HOURS_PER_DAY
+
+
+class Passage(NamedTuple):
+    """One train's pass through one element, recorded when the run is traced. Times in hours.
+
+    Attributes
+    ----------
+    train_id
+        The train (as :attr:`TrainRecord.train_id`).
+    element
+        Link id, or node id for a yard.
+    kind
+        ``single``, ``double``, ``border``, ``ferry`` or ``yard``.
+    forward
+        ``True`` from the link's ``from_node`` to its ``to_node`` (``True`` for yards).
+    arrive_h
+        When the train reached the element and asked to enter it.
+    start_h
+        When it was let in: entered its first block (single track), passed the
+        entry gate (double track), got a handling track and the day's exchange
+        slot (border), got a yard track (yard); on a ferry, its arrival at the
+        far port less the crossing's free transit time. ``start_h - arrive_h``
+        is the wait before the element.
+    leave_h
+        When it left the element.
+    blocks_h
+        Single track only (else empty): the times the train entered and left
+        each block, in the order passed: ``(enter 1, leave 1, enter 2, ...)``.
+        It left block ``k`` when it reached the loop at its end, so ``enter k+1
+        - leave k`` is its wait in that loop.
+    """
+
+    train_id: int
+    element: str
+    kind: str
+    forward: bool
+    arrive_h: float
+    start_h: float
+    leave_h: float
+    blocks_h: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +269,9 @@ class SimResult:
         Per ``(element id, direction)`` (``ab``, ``ba``; a yard's is ``all``):
         trains waiting at the end of each day, shape ``(days,)``, day 1
         first; elements where no train ever waited at a day's end are left out.
+    passages
+        When traced, one :class:`Passage` per element (link or yard) a train
+        has left, in the order they were left; empty otherwise.
     """
 
     name: str
@@ -244,3 +290,4 @@ class SimResult:
     trace: tuple[tuple[int, str, bool, float, float], ...] = ()
     yards: dict[str, DirectionStats] = field(default_factory=dict)
     queues: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
+    passages: tuple[Passage, ...] = ()
