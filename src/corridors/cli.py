@@ -251,10 +251,13 @@ def _day_progress(spec):
 @click.option("--workers", type=click.IntRange(1, 64), default=machine_workers(), show_default=True,
               help=_WORKERS_HELP)
 @click.option("--scheduler", metavar="ADDRESS", callback=_scheduler_address, help=_SCHEDULER_HELP)
+@click.option("--trace", is_flag=True,
+              help="Also write trace.csv.gz and trace-links.csv: every train's pass through every link and yard "
+                   "(block by block on single track), for 'corridors timeline'. First replication only.")
 @click.option("-q", "--quiet", is_flag=True, help=_QUIET_HELP)
 @_friendly
 def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None,
-            replications: int | None, workers: int, scheduler: str | None, quiet: bool) -> None:
+            replications: int | None, workers: int, scheduler: str | None, trace: bool, quiet: bool) -> None:
     """Simulate SCENARIO and write its results."""
     from corridors.pipeline import run_pipeline
     from corridors.screen import print_run_summary
@@ -265,14 +268,15 @@ def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None
     if n > 1:
         with Reporter(err_console, quiet=quiet) as report:
             doc, wall = run_pipeline(spec, folder, workers=workers, scheduler=scheduler_for(scheduler, workers),
-                                     report=report)
+                                     report=report, trace=trace)
     elif err_console.is_terminal and not quiet:
         with _day_progress(spec) as progress:
-            doc, wall = run_pipeline(spec, folder, progress=progress)
+            doc, wall = run_pipeline(spec, folder, progress=progress, trace=trace)
     else:
         days = int(spec.settings.days)
         with Reporter(err_console, quiet=quiet) as report:
-            doc, wall = run_pipeline(spec, folder, progress=lambda day: report("simulation", int(day), days, "days"))
+            doc, wall = run_pipeline(spec, folder, progress=lambda day: report("simulation", int(day), days, "days"),
+                                     trace=trace)
     print_run_summary(console, doc)
     console.print(f"results written to {escape(str(folder))}/ ({wall:.1f} s simulated time {spec.settings.days:g} days)")
 

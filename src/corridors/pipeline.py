@@ -39,6 +39,7 @@ from corridors.scenario import compose, dump_resolved_yaml
 from corridors.search import FIRST_LOADS, MAX_SCALE, REFINE_ROUNDS, search_many
 from corridors.simulation import SimResult, flow_routes, simulate
 from corridors.simulation.budget import Estimate, check_budget, estimate_run, estimate_search
+from corridors.trace import write_trace
 from corridors.workers import executor as open_executor
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,8 @@ def replication_specs(spec: RunSpec, replications: int | None = None) -> list[Ru
     return [spec.with_settings(seed=spec.settings.seed + i, replications=1) for i in range(n)]
 
 
-def simulate_scenario(spec: RunSpec, progress: Callable[[float], None] | None = None) -> SimResult:
+def simulate_scenario(spec: RunSpec, progress: Callable[[float], None] | None = None,
+                      trace: bool = False) -> SimResult:
     """Simulate ``spec`` under its routing rule: adaptive, or the LP's route shares (``operations.routing``).
 
     Parameters
@@ -120,15 +122,17 @@ def simulate_scenario(spec: RunSpec, progress: Callable[[float], None] | None = 
         The resolved scenario.
     progress
         Called with the simulated day once a day.
+    trace
+        Record every train's passages (:func:`corridors.simulation.simulate`).
 
     Returns
     -------
     SimResult
     """
     if spec.operations.routing != "assigned":
-        return simulate(spec, progress=progress)
+        return simulate(spec, progress=progress, trace=trace)
     routes = flow_routes(spec)
-    return simulate(spec, progress=progress, routes=routes, split=route_split(spec, routes))
+    return simulate(spec, progress=progress, routes=routes, split=route_split(spec, routes), trace=trace)
 
 
 @dataclass(frozen=True)
@@ -155,13 +159,14 @@ class Observed:
         return results.summary(spec, self.simulated, self.disruption)
 
 
-def observe(spec: RunSpec, progress: Callable[[float], None] | None = None) -> Observed:
+def observe(spec: RunSpec, progress: Callable[[float], None] | None = None, trace: bool = False) -> Observed:
     """Simulate ``spec`` and, when it has closures or slowdowns, its undisturbed twin (same seed).
 
     The twin doubles the cost of a disrupted run; it is what the backlog, the
     time to recover and the delays are measured against (:mod:`corridors.disruption`).
+    ``trace`` traces the run (never the twin).
     """
-    res = simulate_scenario(spec, progress=progress)
+    res = simulate_scenario(spec, progress=progress, trace=trace)
     if not episodes(spec):
         return Observed(res)
     log.info("%s: simulating the undisturbed twin (no closures or slowdowns, seed %d)", spec.name,
@@ -175,7 +180,8 @@ def run_summary(spec: RunSpec) -> dict:
     return observe(spec).summary(spec)
 
 
-def start_replications(spec: RunSpec, executor: Executor | None, replications: int | None = None) -> list:
+def start_replications(spec: RunSpec, executor: Executor | None, replications: int | None = None,
+                       trace: bool = False) -> list:
     """Start every replication of ``spec``: the first returns its :class:`SimResult`, the others their summaries.
 
     Parameters
@@ -186,6 +192,8 @@ def start_replications(spec: RunSpec, executor: Executor | None, replications: i
         Runs them in parallel; ``None`` runs them here, now.
     replications
         How many (default: ``simulation.replications``).
+    trace
+        Trace the first replication (:func:`simulate_scenario`).
 
     Returns
     -------
@@ -197,8 +205,8 @@ def start_replications(spec: RunSpec, executor: Executor | None, replications: i
     """
     specs = replication_specs(spec, replications)
     if executor is None:
-        return [observe(specs[0]), *(run_summary(s) for s in specs[1:])]
-    return [executor.submit(observe, specs[0]), *(executor.submit(run_summary, s) for s in specs[1:])]
+        return [observe(specs[0], None, trace), *(run_summary(s) for s in specs[1:])]
+    return [executor.submit(observe, specs[0], None, trace), *(executor.submit(run_summary, s) for s in specs[1:])]
 
 
 def finish_replications(spec: RunSpec, started: list, replications: int | None = None) -> tuple[Observed, list[dict]]:
@@ -215,8 +223,8 @@ def finish_replications(spec: RunSpec, started: list, replications: int | None =
 
 
 def simulate_replications(spec: RunSpec, *, workers: int = 2, replications: int | None = None,
-                          progress: Callable[[float], None] | None = None,
-                          scheduler: str | None = None, report: Report | None = None) -> tuple[Observed, dict | None]:
+                          progress: Callable[[float], None] | None = None, scheduler: str | None = None,
+                          report: Report | None = None, trace: bool = False) -> tuple[Observed, dict | None]:
     """Simulate ``spec`` once, or once per replication with seeds seed, seed+1, ...
 
     Parameters
@@ -234,6 +242,8 @@ def simulate_replications(spec: RunSpec, *, workers: int = 2, replications: int 
         for this machine's process pool, ``"local"`` or a Dask scheduler's address.
     report
         Progress of the replications (:data:`Report`, stage :data:`STAGE_REPLICATIONS`).
+    trace
+        Trace the first replication (its passages, for ``trace.csv.gz``).
 
     Returns
     -------
@@ -244,9 +254,9 @@ def simulate_replications(spec: RunSpec, *, workers: int = 2, replications: int 
     """
     n = replications or spec.settings.replications
     if n <= 1:
-        return observe(spec.with_settings(replications=1), progress=progress), None
+        return observe(spec.with_settings(replications=1), progress=progress, trace=trace), None
     with open_executor(min(workers, n), scheduler) as pool:
-        started = start_replications(spec, pool, n)
+        started = start_replications(spec, pool, n, trace=trace)
         count_done(started, STAGE_REPLICATIONS, report)
         first, sums = finish_replications(spec, started, n)
     return first, results.replication_stats(sums)
@@ -254,7 +264,7 @@ def simulate_replications(spec: RunSpec, *, workers: int = 2, replications: int 
 
 def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, replications: int | None = None,
                  progress: Callable[[float], None] | None = None, scheduler: str | None = None,
-                 report: Report | None = None) -> tuple[dict, float]:
+                 report: Report | None = None, trace: bool = False) -> tuple[dict, float]:
     """``corridors run``: simulate and write the run folder.
 
     Parameters
@@ -265,6 +275,9 @@ def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, replications:
         The result folder (see :mod:`corridors.outdir`).
     workers, replications, progress, scheduler, report
         See :func:`simulate_replications`.
+    trace
+        Also write the first replication's trace (``trace.csv.gz`` and
+        ``trace-links.csv``, :mod:`corridors.trace`).
 
     Returns
     -------
@@ -278,13 +291,15 @@ def run_pipeline(spec: RunSpec, folder: Path, *, workers: int = 2, replications:
     """
     if replications:
         spec = spec.with_settings(replications=replications)
-    check_budget(estimate_run(spec, workers=workers))
+    check_budget(estimate_run(spec, workers=workers, trace=trace))
     with staged_dir(folder) as tmp:
         t0 = time.perf_counter()
         res, stats = simulate_replications(spec, workers=workers, progress=progress, scheduler=scheduler,
-                                           report=report)
+                                           report=report, trace=trace)
         wall_s = time.perf_counter() - t0
         doc = write_run_files(tmp, spec, res, wall_s=wall_s, replications=stats)
+        if trace:
+            write_trace(tmp, spec, res.simulated.passages)
     return doc, wall_s
 
 
