@@ -1,4 +1,4 @@
-"""Command-line interface: ``corridors network | validate | show | run | capacity | compare | sweep | check-history | brief``.
+"""Command-line interface: ``corridors network | validate | show | run | timeline | capacity | compare | sweep | check-history | brief``.
 
 The CLI only parses arguments, configures logging, orchestrates the stages and
 maps errors to exit codes: a :class:`~corridors.errors.CorridorsError` prints
@@ -279,6 +279,35 @@ def run_cmd(scenario: str, out: str | None, seed: int | None, days: float | None
                                      trace=trace)
     print_run_summary(console, doc)
     console.print(f"results written to {escape(str(folder))}/ ({wall:.1f} s simulated time {spec.settings.days:g} days)")
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+@main.command("timeline")
+@click.argument("run_dir", type=click.Path())
+@click.option("--line", required=True, metavar="ID[,ID...]",
+              help="Link ids separated by commas, in the order a train passes them (each may be run either way); "
+                   "distance is measured along them from the first.")
+@click.option("--from", "from_day", required=True, metavar="DAY",
+              help="First day of the window (day 0 is 1 January of the first simulated year; fractions allowed).")
+@click.option("--days", required=True, metavar="N", help="Length of the window, days (> 0).")
+@click.option("--out", type=click.Path(),
+              help="File stem: writes STEM.png and STEM.svg (default "
+                   "RUN_DIR/timeline-<first node>-<last node>-day<DAY>-<N>d).")
+@_friendly
+def timeline_cmd(run_dir: str, line: str, from_day: str, days: str, out: str | None) -> None:
+    """Draw the time-space diagram of a line: every train's distance along it against time (PNG and SVG).
+
+    RUN_DIR is the folder of 'corridors run SCENARIO --trace'. Flat stretches are trains standing: in a passing loop
+    (a meet, or waiting for the block ahead), at a station or in a yard; waits for crossings and yards are shaded.
+    """
+    from corridors.timeline import write_timeline
+
+    done = write_timeline(run_dir, line, from_day, days, out)
+    console.print(f"{escape(done.title)} ({done.trains} trains)", highlight=False)
+    for p in done.files:
+        console.print(f"written {escape(str(p))}", highlight=False)
 
 
 # --------------------------------------------------------------------------- capacity / compare
