@@ -15,11 +15,12 @@ PKG = Path(__file__).resolve().parents[1] / "src" / "corridors"
 #: The dependency order: a unit may import only units that stand before it (or itself).
 #: A unit is a top-level module or sub-package of ``corridors``. Keep in step with docs/architecture.md.
 ORDER = [
-    "__init__", "errors", "statistics", "workers", "outdir", "ranges", "elements", "network", "model", "routing", "scenario", "simulation",
+    "__init__", "errors", "statistics", "workers", "outdir", "ranges", "elements", "network", "model", "availability", "routing", "scenario", "simulation",
     "daily", "results", "disruption", "trace", "bound", "curve", "search", "capacity", "comparison", "viz", "figures", "pipeline", "sweep", "history", "brief", "timeline", "screen", "progress", "cli",
 ]
 #: Units that must run without the geospatial and plotting stack (process pools, clusters).
-CORE = ["statistics", "simulation", "trace", "bound", "curve", "search", "scenario", "elements", "routing", "model"]
+CORE = ["statistics", "simulation", "trace", "bound", "curve", "search", "scenario", "elements", "routing", "model",
+        "availability"]
 
 MAX_MODULE_LINES, MAX_CLASS_LINES, MAX_FUNCTION_LINES = 700, 300, 80
 

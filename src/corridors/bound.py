@@ -18,6 +18,9 @@ capacity search. Constraints:
   train's block occupation by its cargo speed
   (:func:`corridors.elements.single_track_coef`, on the engine's blocks);
 * ferries: ``sum_c wagons_c x[c, dir] <= wagons/day``;
+* every capacity is the element's average over the measured period, less
+  what closures and slowdowns take (:mod:`corridors.availability`): a link
+  closed throughout carries nothing;
 * yards: every train that enters, leaves or passes a node with a yard, all
   directions together, ``<= yard_tracks * 24 / yard_dwell_h``;
 * a flow with a corridor constraint (``via``) is carried on its candidate
@@ -39,9 +42,9 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, vstack
 
 from corridors import REGIONS
+from corridors.availability import available_capacities
 from corridors.elements import (
     element_kind_of,
-    link_capacity,
     region_attribute,
     single_track_coef,
     yard_capacity_per_day,
@@ -220,19 +223,15 @@ class _LP:
     def __init__(self, spec: RunSpec) -> None:
         self.spec = spec
         net = spec.network
-        ops = spec.operations
         self.nodes = sorted(net.nodes)
         self.arcs: list[tuple[str, str, str | None, str]] = []  # (u, v, link_id, dir)
         for lid in sorted(net.links):
             lk = net.links[lid]
             self.arcs.append((lk.from_node, lk.to_node, lid, "ab"))
             self.arcs.append((lk.to_node, lk.from_node, lid, "ba"))
-        self.caps = {
-            lid: link_capacity(lk, maintenance_h=ops.maintenance_h, meet_overhead_min=ops.meet_overhead_min,
-                               double_track_occupancy=ops.double_track_occupancy,
-                               wagons_per_train=ops.wagons_per_train_reference)
-            for lid, lk in net.links.items()
-        }
+        # Over the measured period, less what closures and slowdowns take (an average: still an upper bound;
+        # a single track's slowdown is taken for the fastest cargo class, whose share is the largest).
+        self.caps = available_capacities(spec, speed_factor=max(c.speed_factor for c in spec.cargo.values()))
         #: Trains/day each node's yard takes, all directions together (nodes with a yard only).
         self.yard_caps = {nid: cap for nid, node in net.nodes.items()
                           if (cap := yard_capacity_per_day(node)) is not None}

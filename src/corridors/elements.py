@@ -584,8 +584,12 @@ def utilisation(link: Link, cap: Capacity, ab_trains_per_day: float, ba_trains_p
     -------
     float
         Single track: both directions on one budget, ``(ab + ba) / (2 pairs)``;
-        otherwise the busier direction over the per-direction capacity.
+        otherwise the busier direction over the per-direction capacity. 0 for
+        an element closed over the whole period (capacity 0): the few trains
+        that finish a block or a sailing as it closes are no load on it.
     """
+    if cap.trains_per_day <= 0.0:
+        return 0.0
     if link.kind == "rail" and link.tracks == 1:
         return (ab_trains_per_day + ba_trains_per_day) / (2 * cap.trains_per_day)
     return max(ab_trains_per_day, ba_trains_per_day) / cap.trains_per_day

@@ -40,10 +40,10 @@ from pathlib import Path
 import numpy as np
 
 from corridors import REGIONS, __version__
+from corridors.availability import available_capacities
 from corridors.elements import (
     Capacity,
     ferry_transit_h,
-    link_capacity,
     region_attribute,
     utilisation,
     yard_capacity_per_day,
@@ -79,22 +79,17 @@ def capacities(spec: RunSpec) -> dict[str, Capacity]:
     ----------
     spec
         The scenario (its network and ``operations``: maintenance window,
-        meeting overhead, reference wagons per train).
+        meeting overhead, reference wagons per train; its closures and
+        slowdowns over the measured period).
 
     Returns
     -------
     dict of str to Capacity
-        :func:`corridors.elements.link_capacity` per link id.
+        :func:`corridors.availability.available_capacities`: per link id,
+        :func:`corridors.elements.link_capacity` times the share of it that
+        closures and slowdowns leave over the measured period.
     """
-    ops = spec.operations
-    return {
-        lid: link_capacity(
-            lk, maintenance_h=ops.maintenance_h, meet_overhead_min=ops.meet_overhead_min,
-            double_track_occupancy=ops.double_track_occupancy,
-            wagons_per_train=ops.wagons_per_train_reference,
-        )
-        for lid, lk in spec.network.links.items()
-    }
+    return available_capacities(spec)
 
 
 def section_rows(spec: RunSpec, res: SimResult) -> list[dict]:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 import simpy
 
 from corridors import REGIONS
+from corridors.availability import link_disruptions
 from corridors.elements import HOURS_PER_DAY, yard_dwell_h
 from corridors.model import CargoClass, Flow, RunSpec
 from corridors.network import BorderCrossing, RailSection
@@ -450,18 +451,9 @@ def _paced_collector() -> Iterator[None]:
 
 
 def _schedules(spec: RunSpec) -> dict[str, Schedule]:
-    """Disruption intervals per link id (a node target applies to every link touching it)."""
-    per: dict[str, list] = defaultdict(list)
-    links = spec.network.links
-    for dis in spec.disruptions:
-        a, b = dis.start_day * HOURS_PER_DAY, dis.end_day * HOURS_PER_DAY
-        if dis.target in links:
-            targets = [dis.target]
-        else:
-            targets = [lid for lid, lk in links.items() if dis.target in lk.ends]
-        for lid in targets:
-            per[lid].append((a, b, dis.factor))
-    return {k: Schedule(v) for k, v in per.items()}
+    """Disruption intervals per link id, hours (a node target applies to every link touching it)."""
+    return {lid: Schedule([(a * HOURS_PER_DAY, b * HOURS_PER_DAY, f) for a, b, f in intervals])
+            for lid, intervals in link_disruptions(spec).items()}
 
 
 def simulate(
