@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import replace
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from corridors.elements import (
@@ -152,7 +153,7 @@ def capacity_shares(spec: RunSpec, *, speed_factor: float = 1.0) -> dict[str, fl
         cuts = sorted({lo, hi, *(min(max(t, lo), hi) for a, b, _ in intervals for t in (a, b))})
         kept = sum((b - a) * slowed_capacity_share(link, _factor_at(intervals, (a + b) / 2),
                                                    meet_overhead_min=tau, speed_factor=speed_factor)
-                   for a, b in zip(cuts, cuts[1:]) if b > a)
+                   for a, b in pairwise(cuts) if b > a)
         out[lid] = kept / (hi - lo) if hi > lo else 1.0
     return out
 

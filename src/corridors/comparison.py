@@ -11,6 +11,13 @@
     C' = MeasuredCapacity: C (:mod:`corridors.capacity`) + {"delivered_mt", "delivered_ci_mt",
          "transit_days_mean", "transit_days_ci", "delivered_by_replication_mt"}
 
+When ALT closes something BASE does not (a shutdown, :func:`closures_between`), the document also
+holds ``"closures": [{"id", "closed_days", "from_day", "to_day", "reason"}]`` and each K
+``"carried_via_before"``, ``"carried_via_after"``: [{"id", "kind", "share"}] (the border crossings and
+ferries the market's trains pass, by share of its tonnes) and ``"routes_after"``: [{"crossings",
+"share"}] (the corridors, a route told by the crossings it passes), from each side's runs at demand
+(:func:`carried_via`). Other comparisons write none of these keys.
+
 Changes are paired: replication ``i`` of both scenarios has the same seed, and
 the interval is that of the mean of the differences (:mod:`corridors.statistics`).
 Volumes are in Mt/yr, rounded to 3 decimals; shares to 4.
@@ -18,12 +25,23 @@ Volumes are in Mt/yr, rounded to 3 decimals; shares to 4.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, fields, replace
+from itertools import pairwise
 
 from corridors import REGIONS, __version__
 from corridors.bound import Bound
 from corridors.capacity import DIRECTIONS, CapacityDoc, MeasuredCapacity, ci_list, mean_of, rounded
+from corridors.elements import element_kind, region_attribute
+from corridors.model import RunSpec
 from corridors.statistics import Estimate, excludes_zero, paired
+
+#: A crossing is listed as carrying a market when at least this share of the market's tonnes passes it.
+VIA_MIN_SHARE = 0.01
+#: A corridor (the crossings a route passes) is listed when it carries at least this share of the market.
+ROUTE_MIN_SHARE = 0.05
+#: Keys of :class:`ChangeRecord` written only for a shutdown (absent from other comparisons' files).
+SHUTDOWN_KEYS = ("carried_via_before", "carried_via_after", "routes_after")
 
 
 def _change(a, b):
@@ -69,6 +87,10 @@ class ChangeRecord:
         Its 95 % paired interval.
     bottleneck_before, bottleneck_after : str or None
         The limiting element of each side (:attr:`CapacityRecord.limit`).
+    carried_via_before, carried_via_after : list of dict or None
+        For a shutdown: the crossings the market's trains pass on each side (:func:`carried_via`).
+    routes_after : list of dict or None
+        For a shutdown: the corridors that carry the market after the change (:func:`carried_via`).
     """
 
     before: MeasuredCapacity
@@ -84,6 +106,9 @@ class ChangeRecord:
     max_throughput_change_ci_mt: list[float] | None
     bottleneck_before: str | None
     bottleneck_after: str | None
+    carried_via_before: list[dict] | None = None
+    carried_via_after: list[dict] | None = None
+    routes_after: list[dict] | None = None
 
     @classmethod
     def between(cls, before: MeasuredCapacity, after: MeasuredCapacity) -> ChangeRecord:
@@ -101,7 +126,8 @@ class ChangeRecord:
 
     def to_dict(self) -> dict:
         """Return the record as in ``comparison.json``."""
-        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d = {f.name: getattr(self, f.name) for f in fields(self)
+             if f.name not in SHUTDOWN_KEYS or getattr(self, f.name) is not None}
         d["before"], d["after"] = self.before.to_dict(), self.after.to_dict()
         return d
 
@@ -114,7 +140,7 @@ class ChangeRecord:
         KeyError
             When a key is missing.
         """
-        kw = {f.name: d[f.name] for f in fields(cls)}
+        kw = {f.name: d[f.name] if f.name not in SHUTDOWN_KEYS else d.get(f.name) for f in fields(cls)}
         kw["before"], kw["after"] = MeasuredCapacity.from_dict(d["before"]), MeasuredCapacity.from_dict(d["after"])
         return cls(**kw)
 
@@ -133,6 +159,9 @@ class ComparisonDoc:
         ``{region: {"inbound": ChangeRecord, "outbound": ChangeRecord}}``.
     checks : tuple of str
         What :func:`coherence_problems` found (empty when every figure agrees with the others).
+    closures : tuple of dict
+        What the alternative closes and the base does not (:func:`closures_between`); empty unless it is a
+        shutdown, and then written to the file.
     """
 
     base: str
@@ -140,12 +169,16 @@ class ComparisonDoc:
     version: str
     regions: dict[str, dict[str, ChangeRecord]]
     checks: tuple[str, ...] = ()
+    closures: tuple[dict, ...] = ()
 
     def to_dict(self) -> dict:
         """Return the document as in ``comparison.json``."""
-        return {"base": self.base, "alt": self.alt, "version": self.version,
-                "regions": {r: {d: k.to_dict() for d, k in ds.items()} for r, ds in self.regions.items()},
-                "checks": list(self.checks)}
+        d = {"base": self.base, "alt": self.alt, "version": self.version,
+             "regions": {r: {d: k.to_dict() for d, k in ds.items()} for r, ds in self.regions.items()},
+             "checks": list(self.checks)}
+        if self.closures:
+            d["closures"] = [dict(c) for c in self.closures]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> ComparisonDoc:
@@ -158,7 +191,7 @@ class ComparisonDoc:
         """
         return cls(d["base"], d["alt"], d["version"],
                    {r: {k: ChangeRecord.from_dict(x) for k, x in ds.items()} for r, ds in d["regions"].items()},
-                   tuple(d["checks"]))
+                   tuple(d["checks"]), tuple(d.get("closures") or ()))
 
     def csv_rows(self) -> list[dict]:
         """Return the rows of ``comparison.csv``, one per region and direction."""
@@ -187,11 +220,15 @@ class ComparisonDoc:
                     "transit_days_before": b.transit_days_mean, "transit_days_after": a.transit_days_mean,
                     "bottleneck_before": k.bottleneck_before, "bottleneck_after": k.bottleneck_after,
                 })
+                if self.closures:  # a shutdown: which crossings carry the market after it
+                    rows[-1]["carried_via_after"] = " ".join(
+                        f"{v['id']}:{v['share']:.2f}" for v in k.carried_via_after or ())
         return rows
 
 
 def compare_docs(base_cap: CapacityDoc, alt_cap: CapacityDoc, base_sums: list[dict],
-                 alt_sums: list[dict]) -> ComparisonDoc:
+                 alt_sums: list[dict], *, base_spec: RunSpec | None = None,
+                 alt_spec: RunSpec | None = None) -> ComparisonDoc:
     """Compare two scenarios' capacities, with their runs' delivered volumes and transit times.
 
     Parameters
@@ -201,12 +238,18 @@ def compare_docs(base_cap: CapacityDoc, alt_cap: CapacityDoc, base_sums: list[di
     base_sums, alt_sums : list of dict
         Each scenario's runs' ``summary.json`` documents, one per replication,
         in replication order (the same seeds on both sides).
+    base_spec, alt_spec : RunSpec, optional
+        The two scenarios. When given and ALT closes something BASE does not
+        (:func:`closures_between`), the document says what closes and, per
+        region and direction, which crossings and corridors carry the market
+        before and after (:func:`carried_via`).
 
     Returns
     -------
     ComparisonDoc
         Named after the capacity documents' scenarios.
     """
+    closures = closures_between(base_spec, alt_spec) if base_spec is not None and alt_spec is not None else []
     regions: dict[str, dict[str, ChangeRecord]] = {}
     for r in REGIONS:
         regions[r] = {}
@@ -214,8 +257,97 @@ def compare_docs(base_cap: CapacityDoc, alt_cap: CapacityDoc, base_sums: list[di
             before = base_cap.regions[r][d].measured([s["regions"][r][d] for s in base_sums])
             after = alt_cap.regions[r][d].measured([s["regions"][r][d] for s in alt_sums])
             regions[r][d] = ChangeRecord.between(before, after)
-    doc = ComparisonDoc(base_cap.scenario, alt_cap.scenario, __version__, regions)
+            if closures:
+                via_before, _ = carried_via(base_spec, base_sums, r, d)
+                via_after, routes = carried_via(alt_spec, alt_sums, r, d)
+                regions[r][d] = replace(regions[r][d], carried_via_before=via_before, carried_via_after=via_after,
+                                        routes_after=routes)
+    doc = ComparisonDoc(base_cap.scenario, alt_cap.scenario, __version__, regions, closures=tuple(closures))
     return replace(doc, checks=tuple(coherence_problems(doc)))
+
+
+def closures_between(base_spec: RunSpec, alt_spec: RunSpec) -> list[dict]:
+    """List what ``alt_spec`` closes that ``base_spec`` does not: one entry per closed link or node.
+
+    Parameters
+    ----------
+    base_spec, alt_spec : RunSpec
+        The two scenarios (their ``close`` changes, expanded over each horizon).
+
+    Returns
+    -------
+    list of dict
+        ``{"id", "closed_days", "from_day", "to_day", "reason"}`` per element in the order the alternative
+        names them: the days closed within its horizon (overlaps counted once), the first and last day, and
+        the first reason given; empty when the alternative closes nothing new (slowdowns are not closures).
+    """
+    known = {(d.target, d.start_day, d.end_day) for d in base_spec.disruptions if d.factor == 0.0}
+    per: dict[str, list] = {}
+    for dis in alt_spec.disruptions:
+        if dis.factor == 0.0 and (dis.target, dis.start_day, dis.end_day) not in known:
+            per.setdefault(dis.target, []).append(dis)
+    out = []
+    for eid, ds in per.items():
+        spans = sorted((d.start_day, d.end_day) for d in ds)
+        days, reach = 0.0, -1.0
+        for a, b in spans:  # the union's length
+            days += max(0.0, b - max(a, reach))
+            reach = max(reach, b)
+        out.append({"id": eid, "closed_days": rounded(days), "from_day": rounded(spans[0][0]),
+                    "to_day": rounded(max(b for _, b in spans)), "reason": ds[0].reason})
+    return out
+
+
+def carried_via(spec: RunSpec, summaries: list[dict], region: str, direction: str) -> tuple[list[dict], list[dict]]:
+    """Which crossings and corridors carry a market's trains in a scenario's runs at its demand.
+
+    Every train of the market's flows generated in the measured period that took a route (refused trains
+    did not) counts with its tonnes, over all replications (``route_shares`` of ``summary.json``). A route is
+    told by the border crossings and ferries it passes, in order: that is its corridor.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The scenario (its flows and network).
+    summaries : list of dict
+        Its runs' ``summary.json`` documents.
+    region, direction : str
+        The market and ``inbound`` (to it) or ``outbound`` (from it).
+
+    Returns
+    -------
+    tuple of list of dict
+        The crossings, ``{"id", "kind", "share"}`` with ``share`` of the market's tonnes passing them (at
+        least :data:`VIA_MIN_SHARE`), and the corridors, ``{"crossings": [ids in route order], "share"}`` (at
+        least :data:`ROUTE_MIN_SHARE`); each largest share first, then by id. Empty without such trains.
+    """
+    attr = region_attribute(direction)
+    flows = {f.id: f for f in spec.flows if getattr(f, attr) == region and f.trains_per_year > 0}
+    net = spec.network
+    link_of = {frozenset(lk.ends): lid for lid, lk in net.links.items()}
+    by_element: Counter = Counter()
+    by_route: Counter = Counter()
+    for s in summaries:
+        for fid, routes in (s.get("route_shares") or {}).items():
+            f = flows.get(fid)
+            if f is None:
+                continue
+            for label, n in routes.items():
+                nodes = label.split(">")
+                legs = [link_of.get(frozenset(pair)) for pair in pairwise(nodes)]
+                crossings = tuple(lid for lid in legs if lid is not None and net.links[lid].kind != "rail")
+                w = n * f.tonnes_per_year / f.trains_per_year
+                by_route[crossings] += w
+                for lid in dict.fromkeys(crossings):
+                    by_element[lid] += w
+    total = sum(by_route.values())
+    if total <= 0:
+        return [], []
+    via = [{"id": lid, "kind": element_kind(net.links[lid]), "share": rounded(w / total, 4)}
+           for lid, w in sorted(by_element.items(), key=lambda kv: (-kv[1], kv[0])) if w / total >= VIA_MIN_SHARE]
+    corridors = [{"crossings": list(c), "share": rounded(w / total, 4)}
+                 for c, w in sorted(by_route.items(), key=lambda kv: (-kv[1], kv[0])) if w / total >= ROUTE_MIN_SHARE]
+    return via, corridors
 
 
 def _low(ci: list | None, v: float | None) -> float | None:

@@ -498,7 +498,7 @@ def _compare_into(tmp: Path, base_spec: RunSpec, alt_spec: RunSpec, *, executor:
                                     on_run=_stage(report, STAGE_SEARCH))
     (base_res, base_sums), (alt_res, alt_sums) = (finish_replications(s, f) for s, f in zip((base_spec, alt_spec),
                                                                                             started))
-    doc = compare_docs(base_cap, alt_cap, base_sums, alt_sums)
+    doc = compare_docs(base_cap, alt_cap, base_sums, alt_sums, base_spec=base_spec, alt_spec=alt_spec)
     regions = attributed_regions(doc) if attribute_capacity and projects else []
     skipped = regions and _over_project_budget(stages, list(projects.values()), set(regions), rounds, search_days,
                                                workers)

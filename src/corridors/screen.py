@@ -128,17 +128,23 @@ def print_comparison(console, doc: ComparisonDoc) -> None:
     """Screen table of ``comparison.json``: practical capacity before, after and its paired change."""
     t = Table(title=f"{escape(doc.base)} -> {escape(doc.alt)}: capacity per region (Mt/yr; [95 % interval])",
               title_justify="left")
+    shutdown = bool(doc.closures)  # then also: over which crossings each market is carried after it
     for c in ["flows", "bound before", "bound after", "practical before", "practical after",
-              "change (paired)", "limit before", "limit after"]:
-        t.add_column(c, justify="left" if c == "flows" or "limit" in c else "right")
+              "change (paired)", "limit before", "limit after"] + (["carried via after"] if shutdown else []):
+        t.add_column(c, justify="left" if c == "flows" or "limit" in c or "via" in c else "right")
     for r in REGIONS:
         for d in ("inbound", "outbound"):
             k = doc.regions[r][d]
+            via = [" ".join(f"{v['id']} {v['share']:.0%}" for v in (k.carried_via_after or [])[:3]) or "-"]
             t.add_row(flow_label(r, d), _fmt(k.before.bound_mt, 1), _fmt(k.after.bound_mt, 1),
                       _with_ci(k.before.simulated_mt, k.before.simulated_ci_mt),
                       _with_ci(k.after.simulated_mt, k.after.simulated_ci_mt),
                       _with_ci(k.simulated_change_mt, k.simulated_change_ci_mt, signed=True),
-                      escape(k.bottleneck_before or "-"), escape(k.bottleneck_after or "-"))
+                      escape(k.bottleneck_before or "-"), escape(k.bottleneck_after or "-"),
+                      *(map(escape, via) if shutdown else ()))
+    if shutdown:
+        console.print("closed in " + escape(doc.alt) + ": " + escape(", ".join(
+            f"{c['id']} ({c['closed_days']:g} days)" for c in doc.closures)))
     console.print(t)
 
 

@@ -89,6 +89,21 @@ def _disruption_caveats(result: ResultFolder, names: ElementNames, label: _Label
             for run, texts in dis if texts]
 
 
+def _window_caveats(result: ResultFolder, names: ElementNames) -> list[str]:
+    """Say which closures of a shutdown fall outside the days the capacity search simulates (``[]``: none)."""
+    closures = (result.comparison or {}).get("closures") or []
+    days = result.meta.get("search_days")
+    if not closures or not days:
+        return []
+    warm = min(result.runs[0].summary.get("warmup_days") or 0.0, days / 3)
+    outside = [names.name(str(c["id"])) for c in closures if c["to_day"] <= warm or c["from_day"] >= days]
+    if not outside:
+        return []
+    return [(f"The practical capacities come from runs of days {fmt_num(warm, 0)}–{fmt_num(days, 0)} of the year "
+             f"(the capacity search, after its warm-up), and the closure of {', '.join(outside)} lies outside them: "
+             "only the upper bound, which averages closures over the whole year, and the runs at demand see it.")]
+
+
 def _search_caveats(comparison: dict) -> list[str]:
     """Report wide intervals, capacities the search could not find, and the searches' own notes."""
     items = []
@@ -156,7 +171,8 @@ def caveats(result: ResultFolder, names: ElementNames) -> list[str]:
     label: _Label = (lambda run: f"the {run.name} run") if len(result.runs) > 1 else (lambda run: "the run")
     # A compare brief names the busiest elements in its bottleneck table; a caveat would repeat them.
     items = [*([] if result.comparison else _load_caveats(result, names, label)),
-             *_train_caveats(result, names, label), *_disruption_caveats(result, names, label)]
+             *_train_caveats(result, names, label), *_disruption_caveats(result, names, label),
+             *_window_caveats(result, names)]
     if result.comparison:
         items += _search_caveats(result.comparison)
     items.append(_seed_caveat(result))

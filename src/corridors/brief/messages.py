@@ -25,7 +25,8 @@ from corridors.brief.names import ElementNames, limit_kind
 from corridors.brief.read import DIRECTIONS, ResultFolder
 from corridors.disruption import describe
 
-__all__ = ["NEAR_CAPACITY", "compare_key_messages", "direction_sentence", "run_key_messages", "transit_corridor"]
+__all__ = ["NEAR_CAPACITY", "compare_key_messages", "direction_sentence", "run_key_messages", "shutdown_sentence",
+           "transit_corridor"]
 
 #: Utilisation (carried over analytic capacity) above which an element counts as near capacity.
 NEAR_CAPACITY = 0.9
@@ -63,7 +64,144 @@ def _change_clause(k: dict) -> str:
     return f"a change of {'+' if ch > 0 else ''}{fmt_mt(ch)} Mt/yr{pct}{interval}"
 
 
-def direction_sentence(result: ResultFolder, names: ElementNames, r: str, d: str) -> str:
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _date(day: float) -> tuple[int, str]:
+    """Day of the year, ``(day of month, month name)``, of simulation day ``day`` (0 = 1 January; 365-day years)."""
+    rest = int(day) % 365
+    for month, n in zip(_MONTHS, _MONTH_DAYS):
+        if rest < n:
+            return rest + 1, month
+        rest -= n
+    return 31, "December"  # unreachable: the months add up to 365
+
+
+def _when_closed(c: dict, horizon_days: float | None) -> str:
+    """Say how long an element closes: ``all year``, ``for 7 days (1–7 March)``, ``for 28 days (31 January – 27 February)``."""
+    days = c.get("closed_days") or 0
+    if horizon_days and days >= min(365.0, horizon_days) - 1e-9:
+        return "all year" if horizon_days <= 365 else "throughout the run"
+    (d1, m1), (d2, m2) = _date(c["from_day"]), _date(max(c["from_day"], c["to_day"] - 1))
+    span = f"{d1}–{d2} {m1}" if m1 == m2 else f"{d1} {m1} – {d2} {m2}"
+    return f"for {fmt_num(days, 0)} day{'s' if days != 1 else ''}" + (f" ({span})" if c["to_day"] - c["from_day"] <= 365 else "")
+
+
+def _closed_what(result: ResultFolder, names: ElementNames) -> str:
+    """Say what the alternative closes and for how long, by name: ``Brest – Małaszewicze closes all year``."""
+    closures = result.comparison.get("closures") or []
+    horizon = result.runs[-1].summary.get("sim_days")
+    groups: dict[str, list[str]] = {}
+    for c in closures:
+        eid = str(c["id"])
+        name = names.name(eid) if result.element(eid) else f"{names.place(eid)} (every line through it)"
+        groups.setdefault(_when_closed(c, horizon), []).append(name)
+    parts = []
+    for when, items in groups.items():
+        parts.append(f"{_together(items)} {'closes' if len(items) == 1 else 'close'} {when}")
+    return " and ".join(parts)
+
+
+def _together(items: list[str]) -> str:
+    """Name several elements at once, their shared first words once and in the plural.
+
+    ``Caspian rail ferry Aktau – Alat`` and ``Caspian rail ferry Kuryk – Alat`` give ``the Caspian rail ferries
+    Aktau – Alat and Kuryk – Alat``.
+    """
+    if len(items) == 1:
+        return items[0]
+    words = [x.split(" ") for x in items]
+    n = 0
+    while all(len(w) > n + 1 for w in words) and len({tuple(w[: n + 1]) for w in words}) == 1:
+        n += 1
+    if n:
+        last = words[0][n - 1]
+        plural = last[:-1] + "ies" if last.endswith("y") and last[-2:-1] not in "aeiou" else last + "s"
+        head = "the " + " ".join([*words[0][: n - 1], plural]) + " "
+        items = [" ".join(w[n:]) for w in words]
+    else:
+        head = ""
+    return head + ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _trains_a_day(rec: dict) -> float | None:
+    """Return a record's practical capacity in trains a day, by the ratio of its probed loads (``None``: none)."""
+    value = rec.get("simulated_mt")
+    for p in rec.get("probes") or []:
+        if value and p.get("mt") and p.get("trains_per_day"):
+            return value * p["trains_per_day"] / p["mt"]
+    return None
+
+
+def _carried_via(names: ElementNames, k: dict) -> str:
+    """Say over which crossings a market is carried after a shutdown (``""`` when the runs carried none of it).
+
+    Ferries first: across the Caspian is the Middle Corridor whatever else the route passes; else the two
+    border crossings whose share grew most, else the two busiest.
+    """
+    after = [v for v in k.get("carried_via_after") or [] if (v.get("share") or 0) >= 0.05]
+    before = {v["id"]: v.get("share") or 0 for v in k.get("carried_via_before") or []}
+    if not after:
+        return ""
+    ferries = [v for v in after if v.get("kind") == "ferry"][:3]
+    if ferries:
+        return ("carried over the Middle Corridor across the Caspian, "
+                + ", ".join(f"{fmt_pct(v['share'])} of it by the {names.name(v['id'])}" for v in ferries))
+    grew = [v for v in after if v["share"] - before.get(v["id"], 0.0) >= 0.1]
+    grew.sort(key=lambda v: -(v["share"] - before.get(v["id"], 0.0)))
+    top = (grew or after)[:2]
+    return "carried " + " and ".join(f"{fmt_pct(v['share'])} through {names.name(v['id'])}" for v in top)
+
+
+def shutdown_sentence(result: ResultFolder, names: ElementNames, r: str, d: str) -> str:
+    """Write the key message of a shutdown for one market: what closes, the capacity before and after, and the way.
+
+    ``If Brest – Małaszewicze closes all year, the practical capacity to Europe falls from 6.1 to 2.0 Mt/yr
+    (about 17 to 6 trains a day; a change of −4.1 Mt/yr, −67%; paired 95 % CI −4.5 to −3.7), carried over
+    the Middle Corridor across the Caspian, 55% of it by the Caspian rail ferry Kuryk – Alat (Baku), ...``
+
+    Parameters
+    ----------
+    result
+        A compare folder whose ``comparison.json`` lists ``closures``.
+    names
+        Element names of ``result``.
+    r, d
+        Market and direction.
+
+    Returns
+    -------
+    str
+        Falls or rises when the paired change is significant; otherwise before and after with "no significant
+        change"; then the crossings that carry the market after it, and where the limit moves.
+    """
+    k = result.comparison["regions"][r][d]
+    b, a = k["before"], k["after"]
+    head = f"If {_closed_what(result, names)}, the practical capacity {flow_label(r, d)}"
+    if a.get("simulated_mt") is None or b.get("simulated_mt") is None:
+        return direction_sentence(result, names, r, d, shutdown=False)
+    ci, limit = k.get("simulated_change_ci_mt"), limit_word(b, a)
+    tb, ta = (None, None) if limit else (_trains_a_day(b), _trains_a_day(a))
+    per_day = f"about {fmt_num(tb, 0)} to {fmt_num(ta, 0)} trains a day" if tb and ta else ""
+    change = _change_clause(k)
+    if significant(ci) and not limit:
+        s = (f"{head} {'falls' if k['simulated_change_mt'] < 0 else 'rises'} from {fmt_mt(b['simulated_mt'])} to "
+             f"{cap_phrase(a, ci=False)} ({per_day + '; ' if per_day else ''}{change})")
+    else:
+        s = (f"{head} is {cap_phrase(b, ci=False)} before and {cap_phrase(a, ci=False)} after"
+             f"{f' ({per_day})' if per_day else ''}{'; ' + change if change else ''}")
+    via = _carried_via(names, k)
+    if via:
+        s += f", {via}"
+    lb, la = k.get("bottleneck_before"), k.get("bottleneck_after")
+    if la and la != lb:
+        s += f"; the limit is now {names.describe(la, limit_kind(a, la))}"
+    return s + "."
+
+
+def direction_sentence(result: ResultFolder, names: ElementNames, r: str, d: str, *, shutdown: bool = True) -> str:
     """Write one sentence on the practical capacity to or from a market, before and after, with intervals.
 
     Parameters
@@ -80,8 +218,11 @@ def direction_sentence(result: ResultFolder, names: ElementNames, r: str, d: str
     str
         Before and after (Mt/yr; their intervals are in the headline table beside the key messages), the paired
         change with its 95 % interval or "no significant change", demand above capacity in words, and where the
-        limit is.
+        limit is. For a shutdown (``closures`` in ``comparison.json``, unless ``shutdown`` is false),
+        :func:`shutdown_sentence`.
     """
+    if shutdown and result.comparison.get("closures"):
+        return shutdown_sentence(result, names, r, d)
     k = result.comparison["regions"][r][d]
     b, a = k["before"], k["after"]
     who = f"Practical capacity {flow_label(r, d)}"

@@ -81,8 +81,9 @@ def _cited(result: ResultFolder, net_file: Path, flows_map: dict,
     unmapped: list[tuple[str, str]] = []
     for run in result.runs:
         # A flow inherited through extends is mapped under the scenario that defines it: look in the run's own
-        # input files only, so a user's flow that happens to share a shipped id does not borrow its sources.
-        chain = [run.name, *(Path(f).stem for f in (run.meta.get("input_sha256") or {}))]
+        # input files only, so a user's flow that happens to share a shipped id does not borrow its sources;
+        # the last file first, as a later definition of a flow (an overlay's) replaces an earlier one.
+        chain = [run.name, *reversed([Path(f).stem for f in (run.meta.get("input_sha256") or {})])]
         for f in run.scenario.get("demand") or []:
             fid = str(f.get("id"))
             mapped = next((flows_map[(s, fid)] for s in chain if (s, fid) in flows_map), None)
