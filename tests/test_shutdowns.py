@@ -133,3 +133,35 @@ def test_the_brief_says_the_shutdown_in_names(shutdown_dir):
     assert "carried over the Middle Corridor across the Caspian, 100% of it by the Aktau – Baku ferry" in europe
     assert europe.endswith("the limit is now the Aktau – Baku ferry.")
     assert not any(i in m for m in msgs for i in ("brest_malaszewicze", "aktau_baku", "alashankou_dostyk"))
+
+
+def test_the_screen_says_what_closes_and_the_way_after(shutdown_dir):
+    from rich.console import Console
+
+    from corridors.screen import print_comparison
+
+    console = Console(record=True, width=250)
+    print_comparison(console, ComparisonDoc.from_dict(json.loads((shutdown_dir / "comparison.json").read_text())))
+    text = console.export_text()
+    assert "closed in mini-shutdown: brest_malaszewicze (365 days)" in text
+    assert "carried via after" in text and "aktau_baku 100% alashankou_dostyk 100%" in text
+
+
+def test_the_way_after_names_the_ferries_only_when_they_carry_most(shutdown_dir):
+    """Under half by ferry: the crossings whose share grew most (by 10 points or more), else the busiest."""
+    from corridors.brief.messages import _carried_via
+
+    names = ElementNames(read_result(shutdown_dir))
+    k = {"carried_via_before": [{"id": "alashankou_dostyk", "kind": "border", "share": 1.0},
+                                {"id": "brest_malaszewicze", "kind": "border", "share": 0.9},
+                                {"id": "aktau_baku", "kind": "ferry", "share": 0.1}],
+         "carried_via_after": [{"id": "alashankou_dostyk", "kind": "border", "share": 1.0},
+                               {"id": "brest_malaszewicze", "kind": "border", "share": 0.7},
+                               {"id": "aktau_baku", "kind": "ferry", "share": 0.3}]}
+    assert _carried_via(names, k) == "carried 30% through the Aktau – Baku ferry"
+    k["carried_via_after"][2]["share"] = 0.12  # grew by 2 points only: the two busiest
+    assert _carried_via(names, k) == ("carried 100% through the border crossing Alashankou – Dostyk and 70% through "
+                                      "the border crossing Brest – Malaszewicze")
+    k["carried_via_after"][2]["share"] = 0.6
+    assert _carried_via(names, k) == ("carried over the Middle Corridor across the Caspian, 60% of it by the "
+                                      "Aktau – Baku ferry")

@@ -138,21 +138,23 @@ def _trains_a_day(rec: dict) -> float | None:
 def _carried_via(names: ElementNames, k: dict) -> str:
     """Say over which crossings a market is carried after a shutdown (``""`` when the runs carried none of it).
 
-    Ferries first: across the Caspian is the Middle Corridor whatever else the route passes; else the two
-    border crossings whose share grew most, else the two busiest.
+    When the ferries carry at least half of it, the Middle Corridor across the Caspian, by ferry (a route
+    takes one ferry at most, so their shares add up); else the two crossings whose share grew most, else the
+    two busiest.
     """
     after = [v for v in k.get("carried_via_after") or [] if (v.get("share") or 0) >= 0.05]
     before = {v["id"]: v.get("share") or 0 for v in k.get("carried_via_before") or []}
     if not after:
         return ""
     ferries = [v for v in after if v.get("kind") == "ferry"][:3]
-    if ferries:
+    if sum(v["share"] for v in ferries) >= 0.5:
         return ("carried over the Middle Corridor across the Caspian, "
                 + ", ".join(f"{fmt_pct(v['share'])} of it by the {names.name(v['id'])}" for v in ferries))
     grew = [v for v in after if v["share"] - before.get(v["id"], 0.0) >= 0.1]
     grew.sort(key=lambda v: -(v["share"] - before.get(v["id"], 0.0)))
     top = (grew or after)[:2]
-    return "carried " + " and ".join(f"{fmt_pct(v['share'])} through {names.name(v['id'])}" for v in top)
+    return "carried " + " and ".join(f"{fmt_pct(v['share'])} through {names.describe(v['id'], v.get('kind'))}"
+                                     for v in top)
 
 
 def shutdown_sentence(result: ResultFolder, names: ElementNames, r: str, d: str) -> str:
