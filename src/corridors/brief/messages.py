@@ -23,7 +23,7 @@ from corridors.brief.format import (
 )
 from corridors.brief.names import ElementNames, limit_kind
 from corridors.brief.read import DIRECTIONS, ResultFolder
-from corridors.disruption import describe
+from corridors.disruption import day_date, describe
 
 __all__ = ["NEAR_CAPACITY", "compare_key_messages", "direction_sentence", "run_key_messages", "shutdown_sentence",
            "transit_corridor"]
@@ -64,29 +64,17 @@ def _change_clause(k: dict) -> str:
     return f"a change of {'+' if ch > 0 else ''}{fmt_mt(ch)} Mt/yr{pct}{interval}"
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
-_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def _date(day: float) -> tuple[int, str]:
-    """Day of the year, ``(day of month, month name)``, of simulation day ``day`` (0 = 1 January; 365-day years)."""
-    rest = int(day) % 365
-    for month, n in zip(_MONTHS, _MONTH_DAYS):
-        if rest < n:
-            return rest + 1, month
-        rest -= n
-    return 31, "December"  # unreachable: the months add up to 365
-
-
 def _when_closed(c: dict, horizon_days: float | None) -> str:
-    """Say how long an element closes: ``all year``, ``for 7 days (1–7 March)``, ``for 28 days (31 January – 27 February)``."""
+    """Say how long an element closes: ``all year``, ``for 7 days (1 Mar – 7 Mar)``.
+
+    The dates follow the calendar of :func:`corridors.disruption.day_date`; they are left out when the
+    closure recurs over several years.
+    """
     days = c.get("closed_days") or 0
     if horizon_days and days >= min(365.0, horizon_days) - 1e-9:
         return "all year" if horizon_days <= 365 else "throughout the run"
-    (d1, m1), (d2, m2) = _date(c["from_day"]), _date(max(c["from_day"], c["to_day"] - 1))
-    span = f"{d1}–{d2} {m1}" if m1 == m2 else f"{d1} {m1} – {d2} {m2}"
-    return f"for {fmt_num(days, 0)} day{'s' if days != 1 else ''}" + (f" ({span})" if c["to_day"] - c["from_day"] <= 365 else "")
+    span = f" ({day_date(c['from_day'])} – {day_date(max(c['from_day'], c['to_day'] - 1))})"
+    return f"for {fmt_num(days, 0)} day{'s' if days != 1 else ''}" + (span if c["to_day"] - c["from_day"] <= 365 else "")
 
 
 def _closed_what(result: ResultFolder, names: ElementNames) -> str:
