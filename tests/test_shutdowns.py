@@ -165,3 +165,18 @@ def test_the_way_after_names_the_ferries_only_when_they_carry_most(shutdown_dir)
     k["carried_via_after"][2]["share"] = 0.6
     assert _carried_via(names, k) == ("carried over the Middle Corridor across the Caspian, 60% of it by the "
                                       "Aktau – Baku ferry")
+
+
+def test_a_capacity_that_falls_with_the_bound_at_one_common_scaling_is_no_check():
+    """A shutdown rebooks a flow over a narrower route: the max-flow bound may rise while the bound at one common
+    scaling (the search's reference) falls, and then a falling practical capacity contradicts nothing."""
+    from dataclasses import replace
+
+    from test_capacity_documents import doc, summaries
+
+    before, after = doc("b", 21.4, [12.0, 11.5, 12.2]), doc("a", 22.9, [9.6, 9.0, 10.1])
+    sums = summaries([1.0] * 3)
+    assert any("practical capacity falls" in c for c in compare_docs(before, after, sums, sums).checks)
+    narrower = replace(after, regions={r: {d: replace(x, bound_uniform_mt=2.8) for d, x in ds.items()}
+                                       for r, ds in after.regions.items()})
+    assert compare_docs(before, narrower, sums, sums).checks == ()

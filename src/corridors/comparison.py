@@ -366,7 +366,10 @@ def coherence_problems(doc: ComparisonDoc) -> list[str]:
     runs deliver; the maximum throughput reaches the delivered volume and the
     practical capacity; the practical capacity stays within the LP bound. For
     each region and direction: with the same demand on both sides and a bound
-    that does not fall, neither capacity falls beyond its paired interval. (The
+    that does not fall (neither the max flow nor the bound at one common
+    scaling, the search's reference: a shutdown that sends a flow over a
+    narrower route lowers the second), neither capacity falls beyond its
+    paired interval. (The
     maximum throughput may exceed the bound: beyond capacity the region's trains
     take the other flows' share, which the bound holds at demand.) Two figures
     contradict each other only when their intervals do not meet.
@@ -411,6 +414,8 @@ def _falls(who: str, k: ChangeRecord) -> list[str]:
     b, a = k.before, k.after
     if b.demand_mt != a.demand_mt or k.bound_change_mt is None or k.bound_change_mt < 0:
         return []
+    if b.bound_uniform_mt is not None and a.bound_uniform_mt is not None and a.bound_uniform_mt < b.bound_uniform_mt:
+        return []  # the bound at one common scaling, the search's like-for-like reference, falls: that explains it
     out = []
     for what, change, ci in (("practical capacity", k.simulated_change_mt, k.simulated_change_ci_mt),
                              ("maximum throughput", k.max_throughput_change_mt, k.max_throughput_change_ci_mt)):

@@ -25,8 +25,8 @@ from corridors.brief.names import ElementNames, limit_kind
 from corridors.brief.read import DIRECTIONS, ResultFolder
 from corridors.disruption import day_date, describe
 
-__all__ = ["NEAR_CAPACITY", "compare_key_messages", "direction_sentence", "run_key_messages", "shutdown_sentence",
-           "transit_corridor"]
+__all__ = ["NEAR_CAPACITY", "closure_items", "compare_key_messages", "direction_sentence", "run_key_messages",
+           "shutdown_sentence", "transit_corridor"]
 
 #: Utilisation (carried over analytic capacity) above which an element counts as near capacity.
 NEAR_CAPACITY = 0.9
@@ -92,6 +92,31 @@ def _closed_what(result: ResultFolder, names: ElementNames) -> str:
     return " and ".join(parts)
 
 
+def closure_items(result: ResultFolder, names: ElementNames) -> list[str]:
+    """List what a shutdown's alternative closes, one item per element: name, how long, why (``[]``: none).
+
+    Parameters
+    ----------
+    result
+        A compare folder (``closures`` of ``comparison.json``).
+    names
+        Element names of ``result``.
+
+    Returns
+    -------
+    list of str
+        ``Brest – Małaszewicze: closed all year (Northern route closed ...)``.
+    """
+    horizon = result.runs[-1].summary.get("sim_days")
+    out = []
+    for c in (result.comparison or {}).get("closures") or []:
+        eid = str(c["id"])
+        name = names.name(eid) if result.element(eid) else f"{names.place(eid)} (every line through it)"
+        why = f" ({c['reason']})" if c.get("reason") else ""
+        out.append(f"{name}: closed {_when_closed(c, horizon)}{why}")
+    return out
+
+
 def _together(items: list[str]) -> str:
     """Name several elements at once, their shared first words once and in the plural.
 
@@ -136,8 +161,10 @@ def _carried_via(names: ElementNames, k: dict) -> str:
         return ""
     ferries = [v for v in after if v.get("kind") == "ferry"][:3]
     if sum(v["share"] for v in ferries) >= 0.5:
+        parts = [f"{fmt_pct(v['share'])}{' of it' if i == 0 else ''} by the {names.name(v['id'])}"
+                 for i, v in enumerate(ferries)]
         return ("carried over the Middle Corridor across the Caspian, "
-                + ", ".join(f"{fmt_pct(v['share'])} of it by the {names.name(v['id'])}" for v in ferries))
+                + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]))
     grew = [v for v in after if v["share"] - before.get(v["id"], 0.0) >= 0.1]
     grew.sort(key=lambda v: -(v["share"] - before.get(v["id"], 0.0)))
     top = (grew or after)[:2]
@@ -359,7 +386,17 @@ def compare_key_messages(result: ResultFolder, names: ElementNames) -> list[str]
         b, a = k["before"].get("simulated_mt"), k["after"].get("simulated_mt")
         return (abs((a or 0) - (b or 0)), max(a or 0, b or 0))
 
-    pairs.sort(key=weight, reverse=True)
+    closed = {str(c["id"]) for c in result.comparison.get("closures") or []}
+
+    def shutdown_weight(rd):
+        # a shutdown leads with the markets whose freight crossed what closes, then the changes that are
+        # significant (and determined), then the largest
+        k = regs[rd[0]][rd[1]]
+        crossed = sum(v.get("share") or 0 for v in k.get("carried_via_before") or [] if v.get("id") in closed)
+        firm = significant(k.get("simulated_change_ci_mt")) and not limit_word(k["before"], k["after"])
+        return (crossed >= 0.05, firm, *weight(rd))
+
+    pairs.sort(key=shutdown_weight if closed else weight, reverse=True)
     msgs = []
     if not pairs:
         msgs.append(f"No region has flows in {result.runs[0].name} or {result.runs[1].name}: there is no "

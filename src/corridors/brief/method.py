@@ -14,6 +14,7 @@ from pathlib import Path
 from corridors import REGIONS
 from corridors.brief.document import Block, Bullets, Heading, Para
 from corridors.brief.format import arrow, clean_name, fmt_num, fmt_value
+from corridors.brief.messages import closure_items
 from corridors.brief.names import ElementNames, field_label, operation_label
 from corridors.brief.read import DIRECTIONS, ResultFolder, locate_input
 from corridors.brief.sources import sources_blocks
@@ -143,7 +144,7 @@ def method_blocks(result: ResultFolder, names: ElementNames) -> list[Block]:
     """
     blocks: list[Block] = [Bullets(tuple(_method_items(result)))]
     if result.kind == "compare":
-        ch = _changes(result, names)
+        ch = _changes(result, names) + closure_items(result, names)  # a shutdown: what closes, how long, why
         blocks.append(Heading("What the after scenario changes", 3))
         blocks.append(Bullets(tuple(ch), css="columns") if ch else Para("No network element differs between the two scenarios; "
                                                          "only demand or operations change."))
