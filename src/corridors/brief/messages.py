@@ -112,7 +112,7 @@ def closure_items(result: ResultFolder, names: ElementNames) -> list[str]:
     for c in (result.comparison or {}).get("closures") or []:
         eid = str(c["id"])
         name = names.name(eid) if result.element(eid) else f"{names.place(eid)} (every line through it)"
-        why = f" ({c['reason']})" if c.get("reason") else ""
+        why = f"; {c['reason']}" if c.get("reason") else ""  # a reason may hold brackets of its own
         out.append(f"{name}: closed {_when_closed(c, horizon)}{why}")
     return out
 
