@@ -150,18 +150,21 @@ def test_the_cli_run_states_the_backlog_and_keeps_the_indicators(tmp_path):
     assert doc["disruption"]["episodes"] == [{"start_day": 60.0, "end_day": 81.0}]
     assert net["peak_backlog_trains"] > 0 and net["delayed_trains"] > 0
     reps = doc["replications"]["disruption"]
-    assert reps["peak_backlog_trains"]["ci95"] is not None and reps["recovered_in"] in (0, 1, 2)
+    # both replications see the backlog; the words give the means with their intervals
+    assert reps["n"] == 2 and reps["network"]["touched_in"] == 2
+    assert reps["network"]["peak_backlog_trains"]["ci95"] is not None
     printed = " ".join(r.output.split())
     assert printed.count("disruption:") == len(describe(doc)) >= 2
-    assert "the backlog peaked at" in printed and "(95 % interval ±" in printed
+    mean = reps["network"]["peak_backlog_trains"]["mean"]
+    assert f"mean over 2 replications" in printed and f"the backlog peaked at {mean:,.0f} (±" in printed
     with (tmp_path / "out" / "timeseries.csv").open() as fh:
         rows = [x for x in csv.DictReader(fh) if x["market"] == "all"]
     excess = [int(x["in_network"]) - int(x["in_network_undisturbed"]) for x in rows]
-    assert max(excess) == net["peak_backlog_trains"] and excess.index(max(excess)) + 1 == net["peak_day"]
+    assert max(excess) == net["peak_backlog_trains"] and excess.index(max(excess)) + 1 == net["peak_day"]  # 1st run
     assert all(e == 0 for e in excess[:60])  # the twins agree until the closure starts
     with (tmp_path / "out" / "disruption.csv").open() as fh:
         table = list(csv.DictReader(fh))
-    assert table[0]["market"] == "all" and int(table[0]["peak_backlog_trains"]) == net["peak_backlog_trains"]
+    assert table[0]["market"] == "all" and float(table[0]["peak_backlog_trains_mean"]) == mean
     # the brief says it in words, with the table and the chart
     r = CliRunner().invoke(main, ["brief", str(tmp_path / "out"), "--format", "md", "--out", str(tmp_path / "b")])
     assert r.exit_code == 0, r.output
@@ -169,3 +172,69 @@ def test_the_cli_run_states_the_backlog_and_keeps_the_indicators(tmp_path):
     assert "## Disruption: backlog and recovery" in md and "| All trains | " in md and "backlog.png" in md
     assert describe(doc)[0] in md  # the key message
     assert "**Undisturbed run; backlog.**" in md and "**Normal band; recovered.**" in md  # in the glossary
+
+
+def _excess_case(excess, spans, days):
+    """Run the episode rule on a given daily backlog (no simulation): one group, tolerance 0."""
+    from corridors.disruption import _episode
+
+    x = np.asarray(excess, dtype=float)
+    bounds = [a for a, _ in spans[1:]] + [days]
+    return [_episode(x, x * 1.0, 0.0, a, e, until, days) for (a, e), until in zip(spans, bounds)]
+
+
+def test_an_episode_ends_where_the_next_begins():
+    # the reviewer's case: [10, 12), next from 20.5; a backlog of 3 on day 12 and of 50 on day 21 (the next one's)
+    excess = [0] * 11 + [3] + [0] * 8 + [50] + [0] * 19
+    first, second = _excess_case(excess, [(10.0, 12.0), (20.5, 22.0)], 40.0)
+    assert first["peak_backlog_trains"] == 3 and first["peak_day"] == 12 and first["recovery_days"] == 1.0
+    assert second["peak_backlog_trains"] == 50 and second["peak_day"] == 21
+
+
+def test_recovery_needs_seven_calm_days_unless_the_run_ends():
+    # calm for one day before the next episode: not recovered; calm for the last three days of the run: recovered
+    excess = [0] * 10 + [8] * 9 + [0] + [8] * 17 + [0] * 3
+    first, second = _excess_case(excess, [(10.0, 12.0), (20.0, 22.0)], 40.0)
+    assert first["recovery_days"] is None and second["recovery_days"] == pytest.approx(38 - 22.0)  # day-end 38
+
+
+def test_a_closure_to_the_end_of_the_run_is_ongoing_and_said_so():
+    spec, _ = _crossing_spec(closed=(10.0, DAYS))
+    doc = {"disruption": summary_doc(spec, effects(spec, simulate(spec), simulate(undisturbed(spec))))}
+    net = doc["disruption"]["network"]
+    assert net["ongoing"] and net["recovery_days"] is None
+    assert "still in force at the end of the run" in describe(doc)[0]
+
+
+def test_refused_trains_count_as_refusals_not_as_shorter_times():
+    # the reviewer's case: a closure that refuses trains at the origin must not lower the extra train-hours
+    net = make_network([node("x", 70.0), node("y", 70.1, country="CN", gauge=1435)],
+                       [border("xy", "x", "y", dwell_h=4.0, cv=0.5)])
+    spec = replace(make_spec(net, [flow("f", "x", "y", trains_per_year=4 * 365)], days=60.0, warmup_days=5.0,
+                             max_origin_backlog_days=1.0), disruptions=(Disruption("xy", 10.0, 14.5),))
+    res, twin = simulate(spec), simulate(undisturbed(spec))
+    e = effects(spec, res, twin)[0]
+    refused = {t.train_id for t in res.trains if t.status == "refused"} | {
+        t.train_id for t in twin.trains if t.status == "refused"}
+    assert e.extra_refused > 0
+    end_h = 60.0 * 24
+    expected = sum((min(a.arrived_h if a.status == "delivered" else end_h, end_h) - a.generated_h)
+                   - (min(b.arrived_h if b.status == "delivered" else end_h, end_h) - b.generated_h)
+                   for a, b in zip(res.trains, twin.trains) if a.train_id not in refused)
+    assert e.extra_train_hours == pytest.approx(expected, abs=0.1) and e.extra_train_hours > 0
+
+
+def test_the_words_use_the_means_over_replications():
+    # three replications: the text gives their means and intervals, and how many recovered
+    spec, _ = _crossing_spec()
+    blocks = []
+    for seed in (1, 2, 3):
+        s = spec.with_settings(seed=seed)
+        blocks.append(summary_doc(s, effects(s, simulate(s), simulate(undisturbed(s)))))
+    from corridors.disruption import replication_figures
+
+    reps = replication_figures(blocks)
+    doc = {"disruption": blocks[0], "replications": {"n": 3, "disruption": reps}}
+    words = describe(doc)
+    assert words[0].startswith("Disruptions (11 Jan–15 Jan; mean over 3 replications")
+    assert f"peaked at {reps['network']['peak_backlog_trains']['mean']:,.0f}" in words[0]

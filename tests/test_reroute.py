@@ -108,3 +108,15 @@ def test_a_closure_that_ends_before_the_train_gets_there_is_ignored():
     # b-c reopens at 1.5 h; from j the train would reach it at 2 h: it stays on its route
     (t,) = simulate(_junction_spec(1.5)).trains
     assert t.route == "a>j>b>c" and t.reroutes == 0 and t.arrived_h == pytest.approx(3.0)
+
+
+def test_a_train_never_turns_back_over_track_it_has_run():
+    # the reviewer's case: a-b-c, and a way round a-e-c; b-c closes while the train is on a-b. From b the only
+    # other way is back through a: the train waits at b for the reopening instead of running a>b>a>e>c.
+    net = make_network([node("a", 70.0), node("b", 70.5), node("c", 71.0), node("e", 70.5, 44.5)],
+                       [rail(lid, u, v, km, loop_spacing_km=100.0) for lid, u, v, km in
+                        (("ab", "a", "b", 60.0), ("bc", "b", "c", 60.0), ("ae", "a", "e", 70.0),
+                         ("ec", "e", "c", 70.0))])
+    spec = make_spec(net, [flow("f", "a", "c", departures_h=(0.0,))], days=10.0, meet_overhead_min=0.0)
+    (t,) = simulate(replace(spec, disruptions=(Disruption("bc", 0.5 / 24, 2.0),))).trains
+    assert t.route == "a>b>c" and t.reroutes == 0 and t.arrived_h == pytest.approx(48.0 + 1.0)

@@ -96,8 +96,10 @@ def shutdown_dir(tmp_path_factory) -> Path:
 def test_a_shutdown_comparison_says_what_closes_and_which_way_each_market_goes(shutdown_dir):
     """Every China–Europe train passes Dostyk, and either Brest or the ferry before; after, all take the ferry."""
     doc = json.loads((shutdown_dir / "comparison.json").read_text(encoding="utf-8"))
-    assert doc["closures"] == [{"id": "brest_malaszewicze", "closed_days": 365.0, "from_day": 0.0, "to_day": 365.0,
-                                "reason": "test shutdown"}]
+    # closed all year, counted within the alternative's horizon (the test runs 60 days)
+    horizon = json.loads((shutdown_dir / "alt" / "summary.json").read_text(encoding="utf-8"))["sim_days"]
+    assert doc["closures"] == [{"id": "brest_malaszewicze", "closed_days": horizon, "from_day": 0.0,
+                                "to_day": horizon, "reason": "test shutdown"}]
     k = doc["regions"]["Europe"]["inbound"]
     before = {v["id"]: v["share"] for v in k["carried_via_before"]}
     assert before["alashankou_dostyk"] == 1.0 and 0 < before["brest_malaszewicze"] < 1
@@ -127,7 +129,8 @@ def test_the_brief_says_the_shutdown_in_names(shutdown_dir):
     result = read_result(shutdown_dir)
     msgs = compare_key_messages(result, ElementNames(result))
     (europe,) = [m for m in msgs if "to Europe" in m]
-    assert europe.startswith("If Brest – Malaszewicze closes all year, the practical capacity to Europe falls from "
+    # the test comparison runs 60 days: closed throughout them ("all year" is for a year's run, tests below)
+    assert europe.startswith("If Brest – Malaszewicze closes throughout the run, the practical capacity to Europe falls from "
                              "3.1 to 1.1 Mt/yr (about 6 to 2 trains a day; a change of \u22122.0 Mt/yr, \u221265%; "
                              "paired 95 % CI \u22122.0 to \u22122.0)"), europe
     assert "carried over the Middle Corridor across the Caspian, 100% of it by the Aktau – Baku ferry" in europe
@@ -143,7 +146,7 @@ def test_the_screen_says_what_closes_and_the_way_after(shutdown_dir):
     console = Console(record=True, width=250)
     print_comparison(console, ComparisonDoc.from_dict(json.loads((shutdown_dir / "comparison.json").read_text())))
     text = console.export_text()
-    assert "closed in mini-shutdown: brest_malaszewicze (365 days)" in text
+    assert "closed in mini-shutdown: brest_malaszewicze (60 days)" in text
     assert "carried via after" in text and "aktau_baku 100% alashankou_dostyk 100%" in text
 
 
@@ -180,3 +183,15 @@ def test_a_capacity_that_falls_with_the_bound_at_one_common_scaling_is_no_check(
     narrower = replace(after, regions={r: {d: replace(x, bound_uniform_mt=2.8) for d, x in ds.items()}
                                        for r, ds in after.regions.items()})
     assert compare_docs(before, narrower, sums, sums).checks == ()
+
+
+@pytest.mark.parametrize(("closure", "horizon", "words"), [
+    ({"closed_days": 365.0, "from_day": 0.0, "to_day": 365.0}, 365.0, "all year"),
+    ({"closed_days": 60.0, "from_day": 0.0, "to_day": 60.0}, 60.0, "throughout the run"),
+    ({"closed_days": 730.0, "from_day": 0.0, "to_day": 730.0}, 730.0, "throughout the run"),
+    ({"closed_days": 7.0, "from_day": 59.0, "to_day": 66.0}, 365.0, "for 7 days (1 Mar – 7 Mar)"),
+])
+def test_how_long_a_closure_lasts_is_said_against_the_horizon(closure, horizon, words):
+    from corridors.brief.messages import _when_closed
+
+    assert _when_closed(closure, horizon) == words

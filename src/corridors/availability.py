@@ -206,3 +206,32 @@ def available_capacities(spec: RunSpec, *, speed_factor: float = 1.0) -> dict[st
                                      wagons_per_train=ops.wagons_per_train_reference), shares.get(lid, 1.0))
         for lid, lk in spec.network.links.items()
     }
+
+
+def merge_spans(spans, end: float | None = None) -> list[tuple[float, float]]:
+    """Merge intervals ``(start, stop)`` that overlap or touch, in time order, clipped to ``[.., end)``.
+
+    The one rule for joining closures and slowdowns (the disruption
+    episodes, the days a comparison's alternative closes an element).
+
+    Parameters
+    ----------
+    spans
+        Intervals ``(start, stop)``, any order, in one unit (days).
+    end
+        Where the horizon ends (``None``: no clipping); intervals that start
+        there or later are dropped.
+
+    Returns
+    -------
+    list of (float, float)
+        Disjoint, non-empty intervals, earliest first.
+    """
+    merged: list[list[float]] = []
+    for a, b in sorted((a, b if end is None else min(b, end)) for a, b in spans if end is None or a < end):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return [(a, b) for a, b in merged if b > a]
+

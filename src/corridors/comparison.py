@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, fields, replace
 from itertools import pairwise
 
 from corridors import REGIONS, __version__
+from corridors.availability import merge_spans
 from corridors.bound import Bound
 from corridors.capacity import DIRECTIONS, CapacityDoc, MeasuredCapacity, ci_list, mean_of, rounded
 from corridors.elements import element_kind, region_attribute
@@ -288,13 +289,11 @@ def closures_between(base_spec: RunSpec, alt_spec: RunSpec) -> list[dict]:
             per.setdefault(dis.target, []).append(dis)
     out = []
     for eid, ds in per.items():
-        spans = sorted((d.start_day, d.end_day) for d in ds)
-        days, reach = 0.0, -1.0
-        for a, b in spans:  # the union's length
-            days += max(0.0, b - max(a, reach))
-            reach = max(reach, b)
-        out.append({"id": eid, "closed_days": rounded(days), "from_day": rounded(spans[0][0]),
-                    "to_day": rounded(max(b for _, b in spans)), "reason": ds[0].reason})
+        spans = merge_spans(((d.start_day, d.end_day) for d in ds), alt_spec.settings.days)
+        if not spans:
+            continue  # closed only after the alternative's horizon
+        out.append({"id": eid, "closed_days": rounded(sum(b - a for a, b in spans)), "from_day": rounded(spans[0][0]),
+                    "to_day": rounded(spans[-1][1]), "reason": ds[0].reason})
     return out
 
 

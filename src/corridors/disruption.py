@@ -26,17 +26,20 @@ normal band
     deterministic service).
 time to recover
     Days from the episode's end until the first day's end from which
-    ``excess <= tol`` holds for :data:`HOLD_DAYS` days in a row (or to the
-    end of the run); ``None`` when it never does before the next episode starts
-    or the run ends (said in words). For one element with deterministic
+    ``excess <= tol`` holds for :data:`HOLD_DAYS` days in a row (only the end
+    of the run may cut the stretch short); ``None`` when that does not happen
+    before the next episode starts or the run ends, and for an episode that
+    lasts to the end of the run (``ongoing``); both said in words. For one element with deterministic
     service at ``mu`` trains a day, arrivals at ``lambda < mu`` and a closure
     of ``N`` days this is ``lambda N / (mu - lambda)``, the peak ``lambda N``
     (``tests/test_disruption.py`` checks both).
 delayed trains
     Trains whose time in the network (generation to delivery, or to the end of
-    the run) is more than :data:`DELAY_MIN_H` longer than in the twin.
+    the run) is more than :data:`DELAY_MIN_H` longer than in the twin; trains
+    refused in either run are left out (they have no time in the network).
 extra train-hours
-    The sum over all trains of that difference (negative parts included).
+    The sum of that difference over the same trains (negative parts included:
+    a train the disruption sped up, by taking queues off its way, counts less).
 extra refused
     Trains refused at entry in the run beyond those refused in the twin.
 """
@@ -49,10 +52,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from corridors import REGIONS
+from corridors.availability import merge_spans
+from corridors.daily import DailyBalance, daily_balances
 from corridors.elements import flow_label
 from corridors.model import RunSpec
-from corridors.daily import DailyBalance, daily_balances
 from corridors.simulation import HOURS_PER_DAY, SimResult
+from corridors.statistics import estimate
 
 #: Days in a row the backlog must stay within its normal band to count as recovered.
 HOLD_DAYS = 7
@@ -74,15 +80,7 @@ def episodes(spec: RunSpec) -> list[tuple[float, float]]:
     episode; intervals past the end of the run are clipped to it and dropped
     when nothing is left.
     """
-    end = spec.settings.days
-    spans = sorted((d.start_day, min(d.end_day, end)) for d in spec.disruptions if d.start_day < end)
-    merged: list[list[float]] = []
-    for a, b in spans:
-        if merged and a <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
-    return [(a, b) for a, b in merged if b > a]
+    return merge_spans(((d.start_day, d.end_day) for d in spec.disruptions), spec.settings.days)
 
 
 @dataclass(frozen=True)
@@ -97,7 +95,8 @@ class Effect:
         The normal band's tolerance above the twin's backlog, trains.
     episodes
         Per episode: ``start_day``, ``end_day``, ``peak_backlog_trains``, ``peak_day``,
-        ``peak_backlog_mt``, ``recovery_days`` (``None``: not recovered in the window).
+        ``peak_backlog_mt`` (the backlog's tonnage on the peak day), ``recovery_days`` (``None``: not
+        recovered in the window), ``ongoing`` (the episode lasts to the end of the run).
     delayed_trains, delayed_kt, extra_train_hours, extra_refused
         Train by train against the twin (see the module docstring).
     """
@@ -112,6 +111,14 @@ class Effect:
     extra_refused: int
 
     @property
+    def touched(self) -> bool:
+        """Whether the disruption touched this group: a peak backlog above the tolerance, or more refusals.
+
+        Delays alone are not enough: reordered service delays a few trains everywhere.
+        """
+        return self.worst["peak_backlog_trains"] > self.tolerance_trains or self.extra_refused > 0
+
+    @property
     def worst(self) -> dict:
         """The episode with the largest peak backlog (the first among equals)."""
         return max(self.episodes, key=lambda e: (e["peak_backlog_trains"], -e["start_day"]))
@@ -121,8 +128,8 @@ class Effect:
         w = self.worst
         return {"market": self.market, "direction": self.direction,
                 "peak_backlog_trains": w["peak_backlog_trains"], "peak_backlog_mt": w["peak_backlog_mt"],
-                "peak_day": w["peak_day"], "recovery_days": w["recovery_days"],
-                "delayed_trains": self.delayed_trains, "delayed_kt": self.delayed_kt,
+                "peak_day": w["peak_day"], "recovery_days": w["recovery_days"], "ongoing": w["ongoing"],
+                "touched": self.touched, "delayed_trains": self.delayed_trains, "delayed_kt": self.delayed_kt,
                 "extra_train_hours": self.extra_train_hours, "extra_refused": self.extra_refused,
                 "tolerance_trains": self.tolerance_trains, "episodes": list(self.episodes)}
 
@@ -130,30 +137,39 @@ class Effect:
 def _tolerance(twin: DailyBalance, warmup_days: float) -> float:
     """Return the 95th percentile of the twin's day-to-day change of trains in the network, measured days only."""
     first = min(int(math.ceil(warmup_days)), len(twin.in_network) - 1)
-    steps = np.abs(np.diff(twin.in_network[max(first, 0):]))
+    # the change into the first measured day-end counts too: start from the day-end before it
+    steps = np.abs(np.diff(twin.in_network[max(first - 1, 0):]))
     return float(np.percentile(steps, BAND_PERCENTILE)) if len(steps) else 0.0
 
 
 def _episode(excess: np.ndarray, excess_kt: np.ndarray, tol: float, start: float, end: float,
-             until: float) -> dict:
-    """Peak and recovery of one episode ``[start, end)`` whose window runs until day ``until`` (exclusive)."""
+             until: float, run_days: float) -> dict:
+    """Peak and recovery of one episode ``[start, end)`` whose window runs until day ``until`` (exclusive).
+
+    The window holds the day-ends ``d`` with ``start < d <= until`` (day-end
+    ``d`` is index ``d - 1``). Recovery needs :data:`HOLD_DAYS` day-ends in a
+    row within the band, all inside the window; only the end of the run may
+    cut that stretch short. An episode that lasts to the end of the run has
+    no recovery (``ongoing`` is true).
+    """
     days = len(excess)
-    # day-end d (1-based) is index d - 1; the window holds the day-ends after the start up to `until`
-    lo, hi = int(math.floor(start)), min(int(math.ceil(until)), days)
+    lo, hi = int(math.floor(start)), min(int(math.floor(until + 1e-9)), days)
     window = excess[lo:hi]
     k = int(np.argmax(window)) if len(window) else 0
     peak = int(window[k]) if len(window) else 0
-    peak_kt = float(np.max(excess_kt[lo:hi])) if hi > lo else 0.0
+    ongoing = end >= run_days - 1e-9
     recovery = None
     first = int(math.ceil(end - 1e-9))  # the first day-end at or after the episode's end
-    for d in range(max(first, 1), hi + 1):
+    for d in range(max(first, 1), 0 if ongoing else hi + 1):
         stretch = excess[d - 1:min(d - 1 + HOLD_DAYS, hi)]
-        if len(stretch) and np.all(stretch <= tol + 1e-9):
+        long_enough = len(stretch) == HOLD_DAYS or d - 1 + len(stretch) >= days  # or it reaches the run's end
+        if long_enough and np.all(stretch <= tol + 1e-9):
             recovery = round(d - end, 3)
             break
     return {"start_day": start, "end_day": end, "peak_backlog_trains": max(peak, 0),
             "peak_day": lo + k + 1 if peak > 0 else None,
-            "peak_backlog_mt": round(max(peak_kt, 0.0) / 1e3, 4), "recovery_days": recovery}
+            "peak_backlog_mt": round(max(float(excess_kt[lo + k]), 0.0) / 1e3, 4) if peak > 0 else 0.0,
+            "recovery_days": recovery, "ongoing": ongoing}
 
 
 def _time_in_network_h(res: SimResult) -> dict[int, tuple[float, str, float]]:
@@ -209,8 +225,11 @@ def effects(spec: RunSpec, res: SimResult, twin: SimResult) -> list[Effect]:
         excess, excess_kt = b.in_network - u.in_network, b.in_network_kt - u.in_network_kt
         tol = _tolerance(u, spec.settings.warmup_days)
         bounds = [a for a, _ in eps[1:]] + [spec.settings.days]
-        per = tuple(_episode(excess, excess_kt, tol, a, e, until) for (a, e), until in zip(eps, bounds))
-        extra = [(mine[i][0] - theirs[i][0], mine[i][2]) for i in sorted(b.train_ids)]
+        per = tuple(_episode(excess, excess_kt, tol, a, e, until, spec.settings.days)
+                    for (a, e), until in zip(eps, bounds))
+        # a train refused in either run has no time in the network to compare: it counts under extra_refused only
+        extra = [(mine[i][0] - theirs[i][0], mine[i][2]) for i in sorted(b.train_ids)
+                 if mine[i][1] != "refused" and theirs[i][1] != "refused"]
         delayed = [(dh, t) for dh, t in extra if dh > DELAY_MIN_H]
         refused = (sum(1 for i in b.train_ids if mine[i][1] == "refused")
                    - sum(1 for i in b.train_ids if theirs[i][1] == "refused"))
@@ -224,21 +243,79 @@ def summary_doc(spec: RunSpec, found: list[Effect]) -> dict | None:
     """Build the ``disruption`` block of ``summary.json`` (``None`` for a scenario without disruptions).
 
     ``network`` holds the network's figures (worst episode at the top, every
-    episode under ``episodes``); ``markets`` the same per market and direction,
-    for the markets the disruption touched: a peak backlog above the
-    tolerance, or trains refused beyond the twin's (delays alone are not
-    enough: reordered service delays a few trains everywhere).
+    episode under ``episodes``); ``markets`` the same for every market and
+    direction with flows, each saying whether the disruption ``touched`` it
+    (:attr:`Effect.touched`).
     """
     if not found:
         return None
-    net, rest = found[0], found[1:]
-    touched = [e.to_dict() for e in rest if e.worst["peak_backlog_trains"] > e.tolerance_trains or e.extra_refused > 0]
     return {"definition": "backlog and delays against the undisturbed twin (same seed, no disruptions); "
                           f"recovered when the backlog stays within the twin's plus its {BAND_PERCENTILE:g}th "
                           f"percentile day-to-day change for {HOLD_DAYS} days; delayed = over {DELAY_MIN_H:g} h "
-                          "longer in the network",
+                          "longer in the network (trains refused in either run left out)",
             "episodes": [{"start_day": a, "end_day": b} for a, b in episodes(spec)],
-            "network": net.to_dict(), "markets": touched}
+            "network": found[0].to_dict(), "markets": [e.to_dict() for e in found[1:]]}
+
+
+#: Figures of a ``disruption`` block given with intervals over replications.
+FIGURE_KEYS = ("peak_backlog_trains", "peak_backlog_mt", "recovery_days", "delayed_trains", "delayed_kt",
+               "extra_train_hours", "extra_refused")
+
+
+def replication_figures(blocks: list[dict]) -> dict:
+    """Mean and 95 % half-width of each group's figures over replications (``replications.disruption``).
+
+    Parameters
+    ----------
+    blocks
+        Each replication's ``disruption`` block (:func:`summary_doc`), in replication order.
+
+    Returns
+    -------
+    dict
+        ``{"n", "network": G, "markets": [G, ...]}`` with ``G`` = ``{"market", "direction", "<key>": {"mean",
+        "ci95"}, ..., "recovered_in", "ongoing_in", "touched_in"}`` for every key of :data:`FIGURE_KEYS`. The
+        time to recover is averaged over the replications that recovered (``recovered_in`` of them).
+    """
+    def group(recs: list[dict]) -> dict:
+        out = {"market": recs[0]["market"], "direction": recs[0]["direction"]}
+        for k in FIGURE_KEYS:
+            e = estimate([r[k] for r in recs])
+            out[k] = None if e is None else {"mean": round(e.mean, 4),
+                                             "ci95": None if e.low is None else round((e.high - e.low) / 2, 4)}
+        out["recovered_in"] = sum(r["recovery_days"] is not None for r in recs)
+        out["ongoing_in"] = sum(bool(r.get("ongoing")) for r in recs)
+        out["touched_in"] = sum(bool(r.get("touched", True)) for r in recs)
+        return out
+
+    keys = sorted({(m["market"], m["direction"]) for b in blocks for m in b["markets"]},
+                  key=lambda md: (REGIONS.index(md[0]) if md[0] in REGIONS else 99, md[1]))
+    markets = [group([m for b in blocks for m in b["markets"] if (m["market"], m["direction"]) == key])
+               for key in keys]
+    return {"n": len(blocks), "network": group([b["network"] for b in blocks]), "markets": markets}
+
+
+def figures(doc: dict) -> tuple[int, dict, list[dict]]:
+    """Return the disruption figures a reader is shown: over replications when there are several, else the run's.
+
+    Parameters
+    ----------
+    doc
+        A run's ``summary.json`` with a ``disruption`` block.
+
+    Returns
+    -------
+    tuple
+        ``(n, network, markets)``: the number of replications, then groups as in
+        :func:`replication_figures` (one run: each figure's ``mean`` is the run's own, ``ci95`` ``None``), the
+        markets only those the disruption touched in at least one replication, highest peak first.
+    """
+    reps = (doc.get("replications") or {}).get("disruption")
+    if not reps:
+        reps = replication_figures([doc["disruption"]])
+    touched = [m for m in reps["markets"] if m["touched_in"] > 0]
+    touched.sort(key=lambda m: -(m["peak_backlog_trains"] or {}).get("mean", 0.0))
+    return reps["n"], reps["network"], touched
 
 
 def day_date(day: float) -> str:
@@ -247,28 +324,32 @@ def day_date(day: float) -> str:
     return f"{d.day} {d:%b}"
 
 
-def _figure(value, stats: dict | None, nd: int, unit: str = "") -> str:
-    """Write a figure with its 95 % interval over replications when there is one (the mean then, not the first run)."""
-    if stats and stats.get("mean") is not None:
-        value = stats["mean"]
-        if stats.get("ci95") is not None:
-            return f"{value:,.{nd}f}{unit} (95 % interval ±{stats['ci95']:,.{nd}f})"
-    return f"{value:,.{nd}f}{unit}"
+def _figure(stats: dict | None, nd: int, scale: float = 1.0) -> str:
+    """Write a figure ``{"mean", "ci95"}`` (times ``scale``) with its 95 % interval when it has one."""
+    if not stats or stats.get("mean") is None:
+        return "–"
+    text = f"{stats['mean'] * scale:,.{nd}f}"
+    return text + (f" (±{stats['ci95'] * scale:,.{nd}f})" if stats.get("ci95") is not None else "")
 
 
-def _scaled(stats: dict | None, factor: float) -> dict | None:
-    """Interval statistics ``{"mean", "ci95"}`` times ``factor`` (e.g. kt to Mt)."""
-    return None if not stats else {k: None if v is None else v * factor for k, v in stats.items()}
+def recovery_words(g: dict, n: int) -> str:
+    """Say how a group recovered: ``after 9.5 days``, ``not within the run``, with how many replications did."""
+    if g["ongoing_in"] == n:
+        return "still in force at the end of the run"
+    if not g["recovered_in"]:
+        return "not recovered within the run"
+    text = f"after {_figure(g['recovery_days'], 1)} days"
+    return text if g["recovered_in"] == n else f"{text} in {g['recovered_in']} of {n} replications, never in the rest"
 
 
 def describe(doc: dict) -> list[str]:
     """Say a run's disruption indicators in words (``[]`` for a run without disruptions).
 
-    One sentence for the network (peak backlog, when, time to recover) and one
-    for the delays, then one for the market whose backlog peaked highest.
-    With replications (``doc["replications"]["disruption"]``) the network's
-    figures are their means with 95 % intervals; otherwise the run's own, said
-    to be one run. The CLI prints these and the brief quotes them.
+    One sentence for the network's backlog and its recovery, one for the
+    delays and refusals, one for the market whose backlog peaked highest. Every
+    figure is the mean over the replications with its 95 % interval (±
+    half-width) when the run has several, else the one run's (said so). The
+    CLI prints these and the brief quotes them.
 
     Parameters
     ----------
@@ -282,35 +363,26 @@ def describe(doc: dict) -> list[str]:
     block = doc.get("disruption")
     if not block:
         return []
-    net = block["network"]
-    reps = (doc.get("replications") or {}).get("disruption") or {}
-    n = (doc.get("replications") or {}).get("n", 1)
+    n, net, markets = figures(doc)
     spans = ", ".join(f"{day_date(e['start_day'])}–{day_date(e['end_day'] - 1e-9)}" for e in block["episodes"])
-    if net["peak_backlog_trains"] <= net["tolerance_trains"]:
-        return [f"Disruptions ({spans}): no backlog beyond the normal day-to-day variation of the undisturbed run."]
-    peak = (f"the backlog peaked at {_figure(net['peak_backlog_trains'], reps.get('peak_backlog_trains'), 0)} "
-            f"trains ({_figure(net['peak_backlog_mt'], reps.get('peak_backlog_mt'), 2)} Mt) above the undisturbed "
-            f"run, on {day_date(net['peak_day'] - 1)}")
-    if net["recovery_days"] is None:
-        back = "it had not returned to its normal band by the end of the run (or of the next disruption)"
+    over = f"mean over {n} replications (± 95 % interval)" if n > 1 else "one run, no interval"
+    peak = net["peak_backlog_trains"]["mean"]
+    when = block["network"]["peak_day"]
+    out = []
+    if peak <= block["network"]["tolerance_trains"] and not net["extra_refused"]["mean"]:
+        out.append(f"Disruptions ({spans}; {over}): no backlog beyond the normal day-to-day variation of the "
+                   "undisturbed run.")
     else:
-        back = (f"it was back within its normal band (the undisturbed backlog + {net['tolerance_trains']:g} trains) "
-                f"{_figure(net['recovery_days'], reps.get('recovery_days'), 1)} days after the disruption ended")
-        if reps and reps.get("recovered_in", n) < n:
-            back += f" (in the {reps['recovered_in']} of {n} replications that recovered)"
-    out = [f"Disruptions ({spans}): {peak}; {back}."]
+        date = "" if when is None else (f", on {day_date(when - 1)}" + (" in the first replication" if n > 1 else ""))
+        out.append(f"Disruptions ({spans}; {over}): the backlog peaked at {_figure(net['peak_backlog_trains'], 0)} "
+                   f"trains ({_figure(net['peak_backlog_mt'], 2)} Mt) above the undisturbed run{date}; back within its "
+                   f"normal band {recovery_words(net, n)}.")
     refused = net["extra_refused"]
-    out.append(f"{_figure(net['delayed_trains'], reps.get('delayed_trains'), 0)} trains "
-               f"({_figure(net['delayed_kt'] / 1e3, _scaled(reps.get('delayed_kt'), 1e-3), 2)} Mt) "
-               f"were delayed by more than {DELAY_MIN_H:g} h, "
-               f"{_figure(net['extra_train_hours'], reps.get('extra_train_hours'), 0)} extra train-hours in all; "
-               + (f"{refused:,} more trains were refused at entry." if refused > 0 else "no more trains were refused."))
-    if not reps and n == 1:
-        out[-1] += " (One run: no interval; run with --replications for one.)"
-    markets = sorted(block.get("markets") or [], key=lambda m: -m["peak_backlog_trains"])
-    if markets and markets[0]["peak_backlog_trains"] > 0:
+    out.append(f"{_figure(net['delayed_trains'], 0)} trains ({_figure(net['delayed_kt'], 2, 1e-3)} Mt) were delayed "
+               f"by more than {DELAY_MIN_H:g} h, {_figure(net['extra_train_hours'], 0)} extra train-hours in all; "
+               f"{_figure(refused, 0)} more trains were refused at entry.")
+    if markets:
         m = markets[0]
         out.append(f"Most affected: the flows {flow_label(m['market'], m['direction'])}, whose backlog peaked at "
-                   f"{m['peak_backlog_trains']:,} trains on {day_date(m['peak_day'] - 1)}"
-                   + ("." if m["recovery_days"] is None else f" and recovered {m['recovery_days']:g} days after."))
+                   f"{_figure(m['peak_backlog_trains'], 0)} trains; recovered {recovery_words(m, n)}.")
     return out

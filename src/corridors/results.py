@@ -13,6 +13,7 @@ Output folder of ``corridors run`` (keys of ``summary.json`` are a contract)::
                              (and in the undisturbed twin's network, for a scenario with disruptions)
     queues.csv               trains waiting at each element at each day's end (rows with none left out)
     disruption.csv           with closures or slowdowns: peak backlog, time to recover, delays, per market
+                             (means and 95 % half-widths over replications)
     trains.csv.gz            one row per train
     corridors.csv            CAREC CPMM indicators per flow (corridor); with replications also their mean and 95 % half-width
     scenario.resolved.yaml   the scenario after extends and changes
@@ -41,20 +42,20 @@ import numpy as np
 
 from corridors import REGIONS, __version__
 from corridors.availability import available_capacities
+from corridors.daily import (
+    QUEUE_COLUMNS,
+    TIMESERIES_COLUMNS,
+    DailyBalance,
+    queue_rows,
+    timeseries_rows,
+)
+from corridors.disruption import FIGURE_KEYS, replication_figures
 from corridors.elements import (
     Capacity,
     ferry_transit_h,
     region_attribute,
     utilisation,
     yard_capacity_per_day,
-)
-from corridors.daily import (
-    QUEUE_COLUMNS,
-    TIMESERIES_COLUMNS,
-    DailyBalance,
-    daily_balances,
-    queue_rows,
-    timeseries_rows,
 )
 from corridors.model import RunSpec
 from corridors.network import BorderCrossing, FerryLink, RailSection
@@ -504,24 +505,33 @@ def write_run(
     write_csv(out / "timeseries.csv", timeseries_rows(spec, res, undisturbed), columns=TIMESERIES_COLUMNS)
     write_csv(out / "queues.csv", queue_rows(spec, res), columns=QUEUE_COLUMNS)
     if disruption:
-        write_csv(out / "disruption.csv", disruption_rows(disruption), columns=DISRUPTION_COLUMNS)
+        write_csv(out / "disruption.csv", disruption_rows(doc), columns=DISRUPTION_COLUMNS)
     write_csv(out / "trains.csv.gz", train_rows(res), gz=True)
     write_csv(out / "corridors.csv", corridor_rows(doc))
     return doc
 
 
-#: Columns of ``disruption.csv``.
-DISRUPTION_COLUMNS = ("market", "direction", "peak_backlog_trains", "peak_backlog_mt", "peak_day", "recovery_days",
-                      "delayed_trains", "delayed_kt", "extra_train_hours", "extra_refused", "tolerance_trains")
+#: Columns of ``disruption.csv``: per group, each figure's mean and 95 % half-width over replications.
+DISRUPTION_COLUMNS = ("market", "direction", "touched_in", "recovered_in", "ongoing_in", "replications",
+                      *(f"{k}_{x}" for k in FIGURE_KEYS for x in ("mean", "ci95")))
 
 
-def disruption_rows(block: dict) -> list[dict]:
-    """Rows of ``disruption.csv``: the network's figures, then each market the disruption touched.
+def disruption_rows(doc: dict) -> list[dict]:
+    """Rows of ``disruption.csv``: the network's figures, then every market's, over the run's replications.
 
-    ``block`` is ``summary.json``'s ``disruption`` (:func:`corridors.disruption.summary_doc`); the
-    figures are those of the worst episode (``recovery_days`` empty: not recovered).
+    ``doc`` is the run's ``summary.json`` (its ``disruption`` block and, with several replications,
+    ``replications.disruption``); with one run each ``_ci95`` is empty. ``recovery_days`` is averaged over
+    the ``recovered_in`` replications that recovered.
     """
-    return [{k: e.get(k) for k in DISRUPTION_COLUMNS} for e in [block["network"], *block.get("markets", [])]]
+    reps = (doc.get("replications") or {}).get("disruption") or replication_figures([doc["disruption"]])
+    rows = []
+    for g in [reps["network"], *reps["markets"]]:
+        row = {"market": g["market"], "direction": g["direction"], "touched_in": g["touched_in"],
+               "recovered_in": g["recovered_in"], "ongoing_in": g["ongoing_in"], "replications": reps["n"]}
+        for k in FIGURE_KEYS:
+            row[f"{k}_mean"], row[f"{k}_ci95"] = ((g[k] or {}).get("mean"), (g[k] or {}).get("ci95"))
+        rows.append(row)
+    return rows
 
 
 def corridor_rows(doc: dict) -> list[dict]:
@@ -573,9 +583,7 @@ def replication_stats(summaries: list[dict]) -> dict:
         delivered Mt/yr and transit days (mean, 95th percentile), and the CPMM
         indicators of every corridor (:data:`CORRIDOR_KEYS`) over the
         replications that delivered trains on it; with disruptions also
-        ``"disruption": {key: {"mean", "ci95"}, "recovered_in": n}`` over the
-        network's figures (:data:`DISRUPTION_KEYS`; the time to recover over
-        the replications that recovered, ``recovered_in`` of them).
+        ``"disruption"``: :func:`corridors.disruption.replication_figures`.
     """
     out: dict = {"n": len(summaries), "seeds": [s["seed"] for s in summaries], "regions": {}, "corridors": {}}
     keys = ("offered_mt", "delivered_mt", "transit_days_mean", "transit_days_p95")
@@ -587,13 +595,10 @@ def replication_stats(summaries: list[dict]) -> dict:
     rows = [{c["corridor"]: c for c in s.get("corridor_indicators") or []} for s in summaries]
     for cid in sorted({c for r in rows for c in r}):
         out["corridors"][cid] = {k: _mean_ci95([r[cid][k] for r in rows if cid in r]) for k in CORRIDOR_KEYS}
-    hit = [s["disruption"]["network"] for s in summaries if s.get("disruption")]
-    if hit:
-        out["disruption"] = {k: _mean_ci95([h[k] for h in hit]) for k in DISRUPTION_KEYS}
-        out["disruption"]["recovered_in"] = sum(h["recovery_days"] is not None for h in hit)
+    blocks = [s["disruption"] for s in summaries if s.get("disruption")]
+    if blocks:
+        out["disruption"] = replication_figures(blocks)
     return out
 
 
-#: Network figures of ``summary.json``'s ``disruption`` block given with intervals over replications.
-DISRUPTION_KEYS = ("peak_backlog_trains", "peak_backlog_mt", "recovery_days", "delayed_trains", "delayed_kt",
-                   "extra_train_hours", "extra_refused")
+

@@ -72,7 +72,7 @@ def _when_closed(c: dict, horizon_days: float | None) -> str:
     """
     days = c.get("closed_days") or 0
     if horizon_days and days >= min(365.0, horizon_days) - 1e-9:
-        return "all year" if horizon_days <= 365 else "throughout the run"
+        return "all year" if abs(horizon_days - 365.0) < 1e-6 else "throughout the run"
     span = f" ({day_date(c['from_day'])} – {day_date(max(c['from_day'], c['to_day'] - 1))})"
     return f"for {fmt_num(days, 0)} day{'s' if days != 1 else ''}" + (span if c["to_day"] - c["from_day"] <= 365 else "")
 

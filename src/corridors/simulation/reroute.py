@@ -25,8 +25,10 @@ Before each leg after its first, a train looks at the way ahead:
   China--Europe train runs on paths and border documents booked for its
   route, and operators divert such trains on closures, not on queue lengths.
 
-Flows with a ``via`` constraint keep their route (a corridor fixed by the
-scenario). A rerouted train keeps its identity: it is counted once, and the
+A train never turns back over the track it has run (the candidates leave out
+the nodes it passed): one that has nowhere else to go waits for the reopening.
+A train still waiting at its origin keeps the route it chose there. Flows with
+a ``via`` constraint keep their route (a corridor fixed by the scenario). A rerouted train keeps its identity: it is counted once, and the
 route it reports is the one it travelled.
 """
 
@@ -70,10 +72,18 @@ def route_cost_h(free_h: float, legs, now: float, weight: float) -> float:
     for estimate_h, d, schedule, offset_h in legs:
         cost += weight * estimate_h(d)
         if schedule is not None:
-            closed = schedule.closed_until(now)
-            if closed is not None and closed > now + offset_h:
-                cost += closed - now - offset_h
+            cost += closed_at_arrival_h(schedule, now, offset_h)
     return cost
+
+
+def closed_at_arrival_h(schedule, now: float, offset_h: float) -> float:
+    """Hours a closure in force now will still last when a train gets there ``offset_h`` from now (0: open).
+
+    The one rule of what a train knows of a closure: only closures in force
+    now are known, each lasts to its scheduled end.
+    """
+    closed = schedule.closed_until(now)
+    return closed - now - offset_h if closed is not None and closed > now + offset_h else 0.0
 
 
 def leg_terms(route: Route, sim: Simulation) -> list:
@@ -82,11 +92,12 @@ def leg_terms(route: Route, sim: Simulation) -> list:
     Each is ``(delay estimate, direction, schedule or None, offset_h)``: the
     element's queue estimate, the direction, its closures (``None`` for an
     undisturbed element, most of them) and the free time from the start of the
-    route to the leg, hours.
+    route to the leg (running, handling and yard stops), hours.
     """
-    links = sim.spec.network.links
+    links, graph = sim.spec.network.links, sim.G
     terms, offset_h = [], 0.0
-    for lid, fwd in route.legs:
+    for here, (lid, fwd) in zip(route.nodes, route.legs):
+        offset_h += graph.nodes[here].get("yard_h", 0.0)  # the stop at the yard before the leg
         el = sim.elements[lid]
         terms.append((el.delay_estimate_h, "ab" if fwd else "ba",
                       None if el.schedule is NO_DISRUPTION else el.schedule, offset_h))
@@ -114,11 +125,13 @@ class Rerouter:
         self._from: dict[tuple, list[Route]] = {}
 
     def _alternatives(self, t: Train, here: str, leave_out: tuple[str, ...]) -> list[Route]:
-        """Candidate routes from ``here`` to the train's destination without the links ``leave_out`` (cached).
+        """Candidate routes from ``here`` to the train's destination without ``leave_out`` (cached).
 
-        Without them (the closed links, or the link ahead) the detour limit
-        counts from the best other way, so a way round a closure or a queue is
-        a candidate however short the route it replaces.
+        ``leave_out`` holds the closed links (or the link ahead) and the nodes
+        the train has passed. Without the links the detour limit counts from the
+        best other way, so a way round a closure or a queue is a candidate
+        however short the route it replaces; without the nodes no train turns
+        back over track it has run, and the journey stays loop-free.
         """
         avoid = t.flow.avoid + leave_out
         key = (here, t.flow.destination, avoid)
@@ -158,15 +171,15 @@ class Rerouter:
         closed: tuple[str, ...] = ()
         if self.on_closure and self.disrupted:
             # closures in force when the train would get there: the next leg always, further ones from a junction
-            closed = tuple(lid for (lid, _), (_, _, sch, off) in zip(rest.legs, terms)
-                           if sch is not None and (junction or off == 0.0)
-                           and (sch.closed_until(now) or -1.0) > now + off)
+            closed = tuple(lid for k, ((lid, _), (_, _, sch, off)) in enumerate(zip(rest.legs, terms))
+                           if sch is not None and (junction or k == 0) and closed_at_arrival_h(sch, now, off) > 0)
         if not closed and not (self.gain_h > 0 and junction):
             return None
         w = sim.spec.operations.congestion_weight
         current = route_cost_h(rest.free_h, terms, now, w)
         best, best_cost = None, current - (0.0 if closed else self.gain_h)
-        for alt in self._alternatives(t, here, closed or (rest.legs[0][0],)):
+        passed = route.nodes[:pos]  # never back over track already run: candidates stay clear of it
+        for alt in self._alternatives(t, here, (closed or (rest.legs[0][0],)) + passed):
             if alt.legs == rest.legs:
                 continue
             cost = route_cost_h(alt.free_h, leg_terms(alt, sim), now, w)
