@@ -79,9 +79,11 @@ def test_a_train_under_way_counts_the_legs_it_has_reached():
 def test_every_train_of_a_run_that_entered_is_counted():
     spec = make_spec(_net(), [flow("f", "a", "e", departures_h=(0.0, 1.0))], days=10.0)
     res = simulate(spec)
-    out = run_emissions(spec, res, F)
-    assert [e.train_id for e in out] == [t.train_id for t in res.trains if t.status != "refused"]
-    assert all(e.co2e_kg > 0 for e in out)
+    out = run_emissions(spec, res.trains, F)
+    assert list(out) == [t.train_id for t in res.trains if t.status != "refused"]
+    assert all(e.co2e_kg > 0 for e in out.values())
+    # the cache of legs per route and cargo gives what each train alone gives
+    assert list(out.values()) == [train_emissions(spec, t, F) for t in res.trains]
 
 
 def test_missing_factors_and_broken_routes_are_named():
@@ -155,3 +157,28 @@ def test_missing_factors_unknown_keys_and_a_bad_grid_are_all_reported_at_once(tm
     text = "\n".join(err.value.problems)
     for words in ("rail.idle_l_per_h: missing", "idle_l_per_hour", "grid_g_co2e_per_kwh.KZ", "standard"):
         assert words in text, text
+
+
+def test_a_run_reports_emissions_per_market_and_corridor_that_add_up(tmp_path):
+    # summary.json's emissions block and corridors.csv's columns are contracts; the corridors sum to the network
+    import csv
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from corridors.cli import main
+
+    base = Path(__file__).parent / "data" / "scenario" / "base.yaml"
+    r = CliRunner().invoke(main, ["run", str(base), "--days", "90", "--out", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "out" / "summary.json").read_text())
+    em = doc["emissions"]
+    assert em["standard"].startswith("ISO 14083:2023") and set(em["network"]) == {
+        "co2e_t_per_year", "g_co2e_per_tkm", "road_g_co2e_per_tkm"}
+    with (tmp_path / "out" / "corridors.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    total = sum(float(x["co2e_t_per_year"]) for x in rows)
+    assert total == pytest.approx(em["network"]["co2e_t_per_year"], rel=1e-3)
+    # rail well below road on every corridor, and the road figure is the factor's
+    assert all(0 < float(x["g_co2e_per_tkm"]) < float(x["road_g_co2e_per_tkm"]) for x in rows)

@@ -24,6 +24,7 @@ module imports neither geopandas nor matplotlib.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from pathlib import Path
@@ -222,7 +223,7 @@ class TrainEmissions:
     road_co2e_kg: float
 
 
-def train_emissions(spec: RunSpec, t: TrainRecord, f: EmissionFactors) -> TrainEmissions:
+def train_emissions(spec: RunSpec, t: TrainRecord, f: EmissionFactors, cache: dict | None = None) -> TrainEmissions:
     """Add up the emissions of one train over the legs of its route and its waiting (module docstring).
 
     A train still under way counts the legs it has finished and is on; a
@@ -236,30 +237,46 @@ def train_emissions(spec: RunSpec, t: TrainRecord, f: EmissionFactors) -> TrainE
         The train's record (route, cargo, hours waited).
     f
         The factors.
+    cache
+        Legs already worked out, per route and cargo class (a run has a few hundred routes and many thousand
+        trains); filled as it goes.
 
     Returns
     -------
     TrainEmissions
     """
     cargo = spec.cargo[t.cargo]
-    legs = [leg_energy(lk, fwd, cargo, f) for lk, fwd in train_legs(spec.network, t.route)] if t.route else []
+    key = (t.route, t.cargo)
+    legs = None if cache is None else cache.get(key)
+    if legs is None:
+        legs = [(lk.id, leg_energy(lk, fwd, cargo, f)) for lk, fwd in train_legs(spec.network, t.route)] \
+            if t.route else []
+        if cache is not None:
+            cache[key] = legs
     if t.status == "in_network" and t.where in spec.network.links:
-        # still under way: the legs up to the one it is on
-        ids = [lk.id for lk, _ in train_legs(spec.network, t.route)]
+        ids = [lid for lid, _ in legs]  # still under way: the legs up to the one it is on
         legs = legs[:ids.index(t.where) + 1] if t.where in ids else legs
+    energy = [e for _, e in legs]
     idle_l = f.idle_l_per_h * t.wait_h
-    net_tkm = sum(e.net_tkm for e in legs)
+    net_tkm = sum(e.net_tkm for e in energy)
     return TrainEmissions(
         train_id=t.train_id, flow=t.flow, net_tkm=net_tkm,
-        electric_kwh=sum(e.electric_kwh for e in legs), diesel_l=sum(e.diesel_l for e in legs), idle_l=idle_l,
-        ferry_kg_co2e=sum(e.ferry_kg_co2e for e in legs),
-        co2e_kg=sum(e.co2e_kg for e in legs) + idle_l * f.diesel_kg_co2e_per_l,
+        electric_kwh=sum(e.electric_kwh for e in energy), diesel_l=sum(e.diesel_l for e in energy), idle_l=idle_l,
+        ferry_kg_co2e=sum(e.ferry_kg_co2e for e in energy),
+        co2e_kg=sum(e.co2e_kg for e in energy) + idle_l * f.diesel_kg_co2e_per_l,
         road_co2e_kg=net_tkm * f.road_g_co2e_per_tkm / 1e3)
 
 
-def run_emissions(spec: RunSpec, res: SimResult, f: EmissionFactors) -> list[TrainEmissions]:
-    """Return :func:`train_emissions` of every train of a run that entered the network, in id order."""
-    return [train_emissions(spec, t, f) for t in res.trains if t.status != "refused"]
+def run_emissions(spec: RunSpec, trains, f: EmissionFactors) -> dict[int, TrainEmissions]:
+    """Return :func:`train_emissions` of the given trains that entered the network, by train id."""
+    cache: dict = {}
+    return {t.train_id: train_emissions(spec, t, f, cache) for t in trains if t.status != "refused"}
+
+
+@functools.lru_cache(maxsize=4)
+def shipped_factors(path: str = str(FACTORS_FILE)) -> EmissionFactors:
+    """Return :func:`load_factors` of ``path`` (the shipped file), read once per process."""
+    return load_factors(path)
 
 
 def load_factors(path: str | Path = FACTORS_FILE) -> EmissionFactors:

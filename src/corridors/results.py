@@ -4,7 +4,8 @@ Output folder of ``corridors run`` (keys of ``summary.json`` are a contract)::
 
     summary.json             scenario, seed, sim_days, trains{...}, regions{R: {inbound, outbound}}, ...,
                              warnings[...] (refusals, a growing backlog, a short horizon: run_warnings),
-                             disruption{...} (backlog, recovery, delays against the undisturbed twin, or null)
+                             disruption{...} (backlog, recovery, delays against the undisturbed twin, or null),
+                             emissions{...} (well-to-wheel t CO2e a year and g CO2e/tkm, network and markets)
     sections.csv / .gpkg     per rail section: trains/day each way, occupied share, waits, capacity
     crossings.csv            borders and ferries: throughput, queue, waits, dwell, clearance hold by direction
     yards.csv                nodes with a yard: trains/day (all directions), waits, capacity, utilisation
@@ -15,7 +16,8 @@ Output folder of ``corridors run`` (keys of ``summary.json`` are a contract)::
     disruption.csv           with closures or slowdowns: peak backlog, time to recover, delays, per market
                              (means and 95 % half-widths over replications)
     trains.csv.gz            one row per train
-    corridors.csv            CAREC CPMM indicators per flow (corridor); with replications also their mean and 95 % half-width
+    corridors.csv            CAREC CPMM indicators per flow (corridor), with its t CO2e a year and g CO2e/tkm by rail and
+                             by road; with replications also their mean and 95 % half-width
     scenario.resolved.yaml   the scenario after extends and changes
     run.json                 version, seed, library versions, wall time, input hashes
     map.png                  utilisation map (drawn by corridors.figures)
@@ -57,6 +59,7 @@ from corridors.elements import (
     utilisation,
     yard_capacity_per_day,
 )
+from corridors.emissions import run_emissions, shipped_factors
 from corridors.model import RunSpec
 from corridors.network import BorderCrossing, FerryLink, RailSection
 from corridors.simulation import HOURS_PER_DAY, SimResult
@@ -238,12 +241,15 @@ def cpmm_speeds_kmh(trains: list) -> tuple[float, float]:
     return float((km / np.maximum(moving, 1e-9)).mean()), float((km / np.maximum(total, 1e-9)).mean())
 
 
-def corridor_indicators(res: SimResult) -> list[dict]:
+def corridor_indicators(res: SimResult, co2: dict | None = None) -> list[dict]:
     """CAREC CPMM rail indicators per flow, from trains delivered in the measured period.
 
     Speed without delay = route km / moving hours; speed with delay = route km /
     door-to-door hours (:func:`cpmm_speeds_kmh`); border crossing time = mean
-    hours per crossing (queue, dwell and clearance hold).
+    hours per crossing (queue, dwell and clearance hold). With ``co2`` (per
+    train id, :func:`corridors.emissions.run_emissions`) also the flow's
+    well-to-wheel emissions a year (t CO2e) and per tonne-km (g CO2e), by rail
+    and for the same tonne-km by road.
     """
     by_flow: dict[str, list] = {}
     for t in delivered_in_window(res):
@@ -262,11 +268,50 @@ def corridor_indicators(res: SimResult) -> list[dict]:
             "speed_with_delay_kmh": _r(with_delay, 2),
             "border_crossing_time_h": _r(sum(t.border_h for t in ts) / crossings, 2) if crossings else None,
             "transit_days_mean": _r(total.mean() / HOURS_PER_DAY, 3),
+            **({} if co2 is None else _co2_figures([co2[t.train_id] for t in ts], _years(res))),
         })
     return rows
 
 
-#: Columns of ``timeseries.csv``, one row per day, market (or ``all``) and direction (``all`` for the network).
+def _years(res: SimResult) -> float:
+    """Return the measured period in years (365 days)."""
+    return max((res.sim_days - res.warmup_days) / 365.0, 1e-9)
+
+
+def _co2_figures(trains: list, years: float) -> dict:
+    """Emissions of a sample of trains: t CO2e a year, g CO2e per tonne-km by rail and by road (``None``: no tkm)."""
+    tkm = sum(e.net_tkm for e in trains)
+    kg = sum(e.co2e_kg for e in trains)
+    return {"co2e_t_per_year": _r(kg / 1e3 / years, 1),
+            "g_co2e_per_tkm": _r(kg * 1e3 / tkm, 2) if tkm else None,
+            "road_g_co2e_per_tkm": _r(sum(e.road_co2e_kg for e in trains) * 1e3 / tkm, 2) if tkm else None}
+
+
+def emission_stats(spec: RunSpec, res: SimResult, co2: dict) -> dict:
+    """Build the ``emissions`` block of ``summary.json``: the network's and each market's, by direction.
+
+    From the trains delivered in the measured period (the sample of every
+    indicator), annualised; ``co2`` is :func:`corridors.emissions.run_emissions`.
+
+    Returns
+    -------
+    dict
+        ``{"standard", "network": F, "regions": {R: {direction: F}}}`` with ``F`` = ``co2e_t_per_year``,
+        ``g_co2e_per_tkm`` and ``road_g_co2e_per_tkm`` (by road, the same tonne-km).
+    """
+    years = _years(res)
+    delivered = [co2[t.train_id] for t in delivered_in_window(res)]
+    flows = {f.id: f for f in spec.flows}
+    regions = {}
+    for region in REGIONS:
+        regions[region] = {}
+        for direction in ("inbound", "outbound"):
+            attr = region_attribute(direction)
+            regions[region][direction] = _co2_figures(
+                [e for e in delivered if getattr(flows.get(e.flow), attr, None) == region], years)
+    return {"standard": shipped_factors().standard, "network": _co2_figures(delivered, years), "regions": regions}
+
+
 #: A backlog is reported when more trains are left in the network than this many times a steady flow's number.
 BACKLOG_FACTOR = 1.5
 #: ... and at least this many more (a few trains above a small steady number are noise).
@@ -345,6 +390,7 @@ def summary(spec: RunSpec, res: SimResult, disruption: dict | None = None) -> di
     ``disruption`` is :func:`corridors.disruption.summary_doc` for a scenario
     with closures or slowdowns (``None`` otherwise).
     """
+    co2 = run_emissions(spec, delivered_in_window(res), shipped_factors())
     return {
         "scenario": spec.name,
         "seed": res.seed,
@@ -359,10 +405,11 @@ def summary(spec: RunSpec, res: SimResult, disruption: dict | None = None) -> di
         "refused_by_reason": res.refused_by_reason,
         "in_network_where": res.in_network_where,
         "regions": region_stats(spec, res),
-        "corridor_indicators": corridor_indicators(res),
+        "corridor_indicators": corridor_indicators(res, co2),
         "route_shares": res.route_shares,
         "warnings": run_warnings(res),
         "disruption": disruption,
+        "emissions": emission_stats(spec, res, co2),
     }
 
 
@@ -564,7 +611,7 @@ def _mean_ci95(values: list) -> dict | None:
 
 #: CAREC CPMM indicators of ``corridors.csv`` given with intervals over replications.
 CORRIDOR_KEYS = ("trains", "speed_without_delay_kmh", "speed_with_delay_kmh", "border_crossing_time_h",
-                 "transit_days_mean")
+                 "transit_days_mean", "co2e_t_per_year", "g_co2e_per_tkm")
 
 
 def replication_stats(summaries: list[dict]) -> dict:
@@ -583,7 +630,8 @@ def replication_stats(summaries: list[dict]) -> dict:
         delivered Mt/yr and transit days (mean, 95th percentile), and the CPMM
         indicators of every corridor (:data:`CORRIDOR_KEYS`) over the
         replications that delivered trains on it; with disruptions also
-        ``"disruption"``: :func:`corridors.disruption.replication_figures`.
+        ``"disruption"``: :func:`corridors.disruption.replication_figures`; and ``"emissions": {R: {direction:
+        {key: {"mean", "ci95"}}}}`` of each market's ``co2e_t_per_year`` and ``g_co2e_per_tkm``.
     """
     out: dict = {"n": len(summaries), "seeds": [s["seed"] for s in summaries], "regions": {}, "corridors": {}}
     keys = ("offered_mt", "delivered_mt", "transit_days_mean", "transit_days_p95")
@@ -595,6 +643,10 @@ def replication_stats(summaries: list[dict]) -> dict:
     rows = [{c["corridor"]: c for c in s.get("corridor_indicators") or []} for s in summaries]
     for cid in sorted({c for r in rows for c in r}):
         out["corridors"][cid] = {k: _mean_ci95([r[cid][k] for r in rows if cid in r]) for k in CORRIDOR_KEYS}
+    if all(s.get("emissions") for s in summaries):
+        out["emissions"] = {r: {d: {k: _mean_ci95([s["emissions"]["regions"][r][d][k] for s in summaries])
+                                    for k in ("co2e_t_per_year", "g_co2e_per_tkm")}
+                                for d in ("inbound", "outbound")} for r in REGIONS}
     blocks = [s["disruption"] for s in summaries if s.get("disruption")]
     if blocks:
         out["disruption"] = replication_figures(blocks)
