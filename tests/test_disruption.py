@@ -171,7 +171,7 @@ def test_the_cli_run_states_the_backlog_and_keeps_the_indicators(tmp_path):
     md = (tmp_path / "b.md").read_text(encoding="utf-8")
     assert "## Disruption: backlog and recovery" in md and "| All trains | " in md and "backlog.png" in md
     assert describe(doc)[0] in md  # the key message
-    assert "**Undisturbed run; backlog.**" in md and "**Normal band; recovered.**" in md  # in the glossary
+    assert "**Undisturbed run.**" in md and "**Normal band.**" in md  # in the glossary
 
 
 def _excess_case(excess, spans, days):

@@ -58,11 +58,12 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("Clearance hold",
      "Time a train spends at a border after handling, for the receiving country's customs and inspections; it "
      "takes time but no handling track."),
-    ("Undisturbed run; backlog",
-     "The same scenario, simulated with the same random numbers but without its closures and slowdowns. The "
-     "backlog is the number of trains in the network above the undisturbed run's on the same day: the trains the "
-     "disruption holds up."),
-    ("Normal band; recovered",
+    # named by the words only a disruption section uses: "backlog" and "recovered" are common words elsewhere
+    ("Undisturbed run",
+     "The same scenario, simulated with the same random numbers but without its closures and slowdowns. A "
+     "disruption's backlog is the number of trains in the network above the undisturbed run's on the same day: "
+     "the trains the disruption holds up."),
+    ("Normal band",
      "The undisturbed run's backlog plus its usual day-to-day change (the 95th percentile of that change). The "
      "network has recovered when the backlog stays within the band for 7 days in a row; the time to recover counts "
      "from the end of the disruption."),

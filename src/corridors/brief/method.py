@@ -39,7 +39,7 @@ def _ops_items(result: ResultFolder) -> Bullets:
     runs = result.runs
     ops = [run.scenario.get("operations") or {} for run in runs]
     keys = list(dict.fromkeys(k for o in ops for k in o))
-    cells = [[fmt_value(o.get(k)) for o in ops] for k in keys]
+    cells = [[_field_value(o.get(k)) for o in ops] for k in keys]  # flags as yes/no
     return Bullets(tuple(f"{operation_label(k)}: {arrow(*c) if len(c) > 1 else c[0]}" for k, c in zip(keys, cells)),
                    css="columns")
 
