@@ -203,7 +203,7 @@ def test_a_closure_to_the_end_of_the_run_is_ongoing_and_said_so():
     doc = {"disruption": summary_doc(spec, effects(spec, simulate(spec), simulate(undisturbed(spec))))}
     net = doc["disruption"]["network"]
     assert net["ongoing"] and net["recovery_days"] is None
-    assert "still in force at the end of the run" in describe(doc)[0]
+    assert describe(doc)[0].endswith("; the disruption lasts to the end of the run.")
 
 
 def test_refused_trains_count_as_refusals_not_as_shorter_times():

@@ -333,13 +333,26 @@ def _figure(stats: dict | None, nd: int, scale: float = 1.0) -> str:
 
 
 def recovery_words(g: dict, n: int) -> str:
-    """Say how a group recovered: ``after 9.5 days``, ``not within the run``, with how many replications did."""
+    """Say briefly how a group recovered (a table cell): ``after 9.5 days``, ``not within the run``, ...
+
+    With several replications, how many of them recovered when not all did.
+    """
     if g["ongoing_in"] == n:
-        return "still in force at the end of the run"
+        return "disrupted to the end of the run"
     if not g["recovered_in"]:
-        return "not recovered within the run"
+        return "not within the run"
     text = f"after {_figure(g['recovery_days'], 1)} days"
     return text if g["recovered_in"] == n else f"{text} in {g['recovered_in']} of {n} replications, never in the rest"
+
+
+def _recovery_clause(g: dict, n: int) -> str:
+    """Say how a group recovered as the end of a sentence about its backlog."""
+    words = recovery_words(g, n)
+    if words.startswith("disrupted"):
+        return "the disruption lasts to the end of the run"
+    if words.startswith("not"):
+        return "it was not back within its normal band by the end of the run"
+    return f"it was back within its normal band {words}"
 
 
 def describe(doc: dict) -> list[str]:
@@ -375,8 +388,8 @@ def describe(doc: dict) -> list[str]:
     else:
         date = "" if when is None else (f", on {day_date(when - 1)}" + (" in the first replication" if n > 1 else ""))
         out.append(f"Disruptions ({spans}; {over}): the backlog peaked at {_figure(net['peak_backlog_trains'], 0)} "
-                   f"trains ({_figure(net['peak_backlog_mt'], 2)} Mt) above the undisturbed run{date}; back within its "
-                   f"normal band {recovery_words(net, n)}.")
+                   f"trains ({_figure(net['peak_backlog_mt'], 2)} Mt) above the undisturbed run{date}; "
+                   f"{_recovery_clause(net, n)}.")
     refused = net["extra_refused"]
     out.append(f"{_figure(net['delayed_trains'], 0)} trains ({_figure(net['delayed_kt'], 2, 1e-3)} Mt) were delayed "
                f"by more than {DELAY_MIN_H:g} h, {_figure(net['extra_train_hours'], 0)} extra train-hours in all; "
@@ -384,5 +397,5 @@ def describe(doc: dict) -> list[str]:
     if markets:
         m = markets[0]
         out.append(f"Most affected: the flows {flow_label(m['market'], m['direction'])}, whose backlog peaked at "
-                   f"{_figure(m['peak_backlog_trains'], 0)} trains; recovered {recovery_words(m, n)}.")
+                   f"{_figure(m['peak_backlog_trains'], 0)} trains; {_recovery_clause(m, n)}.")
     return out
