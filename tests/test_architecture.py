@@ -16,10 +16,10 @@ PKG = Path(__file__).resolve().parents[1] / "src" / "corridors"
 #: A unit is a top-level module or sub-package of ``corridors``. Keep in step with docs/architecture.md.
 ORDER = [
     "__init__", "errors", "statistics", "workers", "outdir", "ranges", "elements", "network", "model", "availability", "routing", "scenario", "simulation",
-    "emissions", "daily", "disruption", "results", "trace", "bound", "curve", "search", "capacity", "comparison", "viz", "figures", "pipeline", "sweep", "history", "brief", "timeline", "screen", "progress", "cli",
+    "emissions", "costs", "footprint", "daily", "disruption", "results", "trace", "bound", "curve", "search", "capacity", "comparison", "viz", "figures", "pipeline", "sweep", "history", "brief", "timeline", "screen", "progress", "cli",
 ]
 #: Units that must run without the geospatial and plotting stack (process pools, clusters).
-CORE = ["statistics", "simulation", "emissions", "trace", "bound", "curve", "search", "scenario", "elements", "routing", "model",
+CORE = ["statistics", "simulation", "emissions", "costs", "footprint", "trace", "bound", "curve", "search", "scenario", "elements", "routing", "model",
         "availability"]
 
 MAX_MODULE_LINES, MAX_CLASS_LINES, MAX_FUNCTION_LINES = 700, 300, 80

@@ -39,9 +39,9 @@ needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
     reason="poppler-utils (pdftotext, pdfinfo) not installed")
 SECTIONS = ["Key messages", "Market by market", "Transit times and corridor indicators",
-            "Bottlenecks", "Method", "Caveats", "Appendix"]
-RUN_SECTIONS = ["Key messages", "Delivered volume, transit time and corridor indicators", "Bottlenecks", "Method",
-                "Caveats", "Appendix"]
+            "Time, cost and CO2 per market", "Bottlenecks", "Method", "Caveats", "Appendix"]
+RUN_SECTIONS = ["Key messages", "Delivered volume, transit time and corridor indicators",
+                "Time, cost and CO2 per market", "Bottlenecks", "Method", "Caveats", "Appendix"]
 FIGURES = ["capacity-change.png"]
 NUM = r"[+\u2212-]?\d[\d,]*(?:\.\d+)?"
 KIND = r"(?:single-track section|double-track section|border crossing|ferry link)"
@@ -414,6 +414,29 @@ def test_capacity_table_matches_comparison_json(compare_dir, brief):
     with_data = {(r, "to" if d == "inbound" else "from") for r in REGIONS for d in ("inbound", "outbound")
                  if any(cmp["regions"][r][d][w]["simulated_mt"] is not None for w in ("before", "after"))}
     assert seen == with_data
+
+
+def test_time_cost_and_co2_per_market_match_the_comparison(compare_dir, brief):
+    # issue 16 item 5: each market's cost and CO2 before and after, and the network's paired change, from the files
+    fp = json.loads((compare_dir / "comparison.json").read_text())["footprint"]
+    sec = _md_section(brief["md"].read_text(), "Time, cost and CO2 per market")
+    rows = [[c.strip() for c in line.strip("|").split(" | ")] for line in sec.splitlines()
+            if line.startswith("| ") and not line.startswith("| Flows")]
+    assert rows
+    for row in rows:
+        word, region = row[0].split(" ", 1)
+        g = fp["regions"][region]["inbound" if word == "To" else "outbound"]
+        for cell, key in ((row[2], "usd_per_t"), (row[4], "g_co2e_per_tkm")):
+            sides = cell.split(" → ")
+            want = [g[key][w]["mean"] for w in ("before", "after")]
+            for x, v in zip(sides, want if len(sides) == 2 else want[1:]):
+                assert (v is None) if x == "–" else _same(x.lstrip("$"), v), (row, g)
+        change = g["co2e_t_per_year"]["change"]
+        assert row[5] == "–" if change is None else _same(row[5].split(" (")[0], change, scale=1e-3), (row, g)
+    net = fp["network"]["usd_per_t"]
+    m = re.search(r"The change: ([+\u2212]?\$[\d.,]+)", sec)
+    assert m and _same(m.group(1).replace("$", ""), net["change"]), (m and m.group(1), net)
+    assert "CAREC CPMM" in sec and "Hummels and Schaur" in sec
 
 
 def test_other_sections_come_from_the_run_files(compare_dir, brief):

@@ -10,7 +10,15 @@ from __future__ import annotations
 import pytest
 from conftest import border, ferry, flow, make_network, make_spec, node, rail
 
-from corridors.emissions import EmissionFactors, gross_t, run_emissions, train_emissions, train_legs
+from corridors.emissions import (
+    EmissionFactors,
+    gross_t,
+    leg_energy,
+    load_factors,
+    run_emissions,
+    train_emissions,
+    train_legs,
+)
 from corridors.model import DEFAULT_CARGO
 from corridors.network import RailSection
 from corridors.simulation import TrainRecord, simulate
@@ -182,3 +190,31 @@ def test_a_run_reports_emissions_per_market_and_corridor_that_add_up(tmp_path):
     assert total == pytest.approx(em["network"]["co2e_t_per_year"], rel=1e-3)
     # rail well below road on every corridor, and the road figure is the factor's
     assert all(0 < float(x["g_co2e_per_tkm"]) < float(x["road_g_co2e_per_tkm"]) for x in rows)
+
+
+def test_an_electrification_overlay_changes_traction_and_emissions_not_running_time(tmp_path):
+    # item 4: upgrade {electrified: true} runs the section under wires at its country's grid, at the same speed
+    from pathlib import Path
+
+    from corridors.elements import running_time_h
+    from corridors.scenario import load_scenario
+
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    scenario = tmp_path / "electrified.yaml"
+    overlay = root / "overlays" / "electrify-moyinty-aktogay.yaml"
+    scenario.write_text(f"extends: [{root / 'baseline-2023.yaml'}, {overlay}]\nname: electrified\n", encoding="utf-8")
+    before, after = load_scenario(root / "baseline-2023.yaml"), load_scenario(scenario)
+    f = load_factors()
+    cargo = DEFAULT_CARGO["general"]
+    for lid in ("aktogay_balkhash", "balkhash_moyinty"):
+        b, a = before.network.links[lid], after.network.links[lid]
+        assert not b.electrified and a.electrified
+        assert running_time_h(a.length_km, a) == running_time_h(b.length_km, b)
+        gtkm = gross_t(cargo, f) * a.length_km
+        by_rule = f.electric_kwh_per_gtkm * gtkm / (1 - f.grid_loss_share) * f.grid("KZ") / 1e3
+        assert leg_energy(a, True, cargo, f).co2e_kg == pytest.approx(by_rule)
+        diesel = f.diesel_l_per_gtkm * gtkm * f.diesel_kg_co2e_per_l
+        assert leg_energy(b, True, cargo, f).co2e_kg == pytest.approx(diesel)
+    # every other link is unchanged
+    assert {k: v for k, v in after.network.links.items() if k not in ("aktogay_balkhash", "balkhash_moyinty")} == {
+        k: v for k, v in before.network.links.items() if k not in ("aktogay_balkhash", "balkhash_moyinty")}

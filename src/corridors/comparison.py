@@ -3,7 +3,10 @@
 ``comparison.json`` (:class:`ComparisonDoc`)::
 
     {"base": str, "alt": str, "version", "regions": {R: {"inbound": K, "outbound": K}},
-     "checks": [str] (figures that contradict each other, :func:`coherence_problems`; empty when none)}
+     "checks": [str] (figures that contradict each other, :func:`coherence_problems`; empty when none),
+     "footprint": each market's cost (USD per t, per 20 t per 500 km), time cost (share of value) and
+                  emissions (t CO2e a year, g per tkm) before and after, with the paired change
+                  (:func:`corridors.footprint.footprint_changes`; null for runs without them)}
     K = ChangeRecord: {"before": C', "after": C', "bound_change_mt", "bound_change_rel",
          "simulated_change_mt", "simulated_change_ci_mt", "simulated_change_rel",
          "delivered_change_mt", "delivered_change_ci_mt", "max_throughput_change_mt",
@@ -34,6 +37,7 @@ from corridors.availability import merge_spans
 from corridors.bound import Bound
 from corridors.capacity import DIRECTIONS, CapacityDoc, MeasuredCapacity, ci_list, mean_of, rounded
 from corridors.elements import element_kind, region_attribute
+from corridors.footprint import footprint_changes
 from corridors.model import RunSpec
 from corridors.statistics import Estimate, excludes_zero, paired
 
@@ -163,6 +167,9 @@ class ComparisonDoc:
     closures : tuple of dict
         What the alternative closes and the base does not (:func:`closures_between`); empty unless it is a
         shutdown, and then written to the file.
+    footprint : dict or None
+        Each market's cost, time cost and emissions before and after with the paired change
+        (:func:`corridors.footprint.footprint_changes`); ``None`` for runs written without them.
     """
 
     base: str
@@ -171,6 +178,7 @@ class ComparisonDoc:
     regions: dict[str, dict[str, ChangeRecord]]
     checks: tuple[str, ...] = ()
     closures: tuple[dict, ...] = ()
+    footprint: dict | None = None
 
     def to_dict(self) -> dict:
         """Return the document as in ``comparison.json``."""
@@ -179,6 +187,7 @@ class ComparisonDoc:
              "checks": list(self.checks)}
         if self.closures:
             d["closures"] = [dict(c) for c in self.closures]
+        d["footprint"] = self.footprint
         return d
 
     @classmethod
@@ -192,7 +201,7 @@ class ComparisonDoc:
         """
         return cls(d["base"], d["alt"], d["version"],
                    {r: {k: ChangeRecord.from_dict(x) for k, x in ds.items()} for r, ds in d["regions"].items()},
-                   tuple(d["checks"]), tuple(d.get("closures") or ()))
+                   tuple(d["checks"]), tuple(d.get("closures") or ()), d.get("footprint"))
 
     def csv_rows(self) -> list[dict]:
         """Return the rows of ``comparison.csv``, one per region and direction."""
@@ -221,6 +230,12 @@ class ComparisonDoc:
                     "transit_days_before": b.transit_days_mean, "transit_days_after": a.transit_days_mean,
                     "bottleneck_before": k.bottleneck_before, "bottleneck_after": k.bottleneck_after,
                 })
+                fp = ((self.footprint or {}).get("regions") or {}).get(r, {}).get(d) or {}
+                for key in ("usd_per_t", "co2e_t_per_year", "g_co2e_per_tkm"):
+                    g = fp.get(key) or {}
+                    rows[-1][f"{key}_before"] = (g.get("before") or {}).get("mean")
+                    rows[-1][f"{key}_after"] = (g.get("after") or {}).get("mean")
+                    rows[-1][f"{key}_change"] = g.get("change")
                 if self.closures:  # a shutdown: which crossings carry the market after it
                     rows[-1]["carried_via_after"] = " ".join(
                         f"{v['id']}:{v['share']:.2f}" for v in k.carried_via_after or ())
@@ -263,7 +278,8 @@ def compare_docs(base_cap: CapacityDoc, alt_cap: CapacityDoc, base_sums: list[di
                 via_after, routes = carried_via(alt_spec, alt_sums, r, d)
                 regions[r][d] = replace(regions[r][d], carried_via_before=via_before, carried_via_after=via_after,
                                         routes_after=routes)
-    doc = ComparisonDoc(base_cap.scenario, alt_cap.scenario, __version__, regions, closures=tuple(closures))
+    doc = ComparisonDoc(base_cap.scenario, alt_cap.scenario, __version__, regions, closures=tuple(closures),
+                        footprint=footprint_changes(base_sums, alt_sums))
     return replace(doc, checks=tuple(coherence_problems(doc)))
 
 

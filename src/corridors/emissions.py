@@ -30,12 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corridors.elements import clearance_h
-from corridors.errors import ValidationError
 from corridors.model import CargoClass, RunSpec
 from corridors.network import BorderCrossing, FerryLink, Network, RailSection, default_network_path
-from corridors.scenario.load import read_located
-from corridors.scenario.problems import Problems
-from corridors.scenario.reader import KeyReader
+from corridors.scenario.factors import read_factors
 from corridors.simulation import SimResult, TrainRecord
 
 #: The shipped factors (sources in docs/emissions.md), beside the shipped network.
@@ -297,36 +294,12 @@ def load_factors(path: str | Path = FACTORS_FILE) -> EmissionFactors:
     corridors.errors.ValidationError
         Every problem of the file at once, each at its line (``file:line: path: got ..., expected ...``).
     """
-    display = str(path)
-    problems = Problems(display)
-    read = read_located(display, problems)
-    if read is None:
-        raise ValidationError(problems.lines, what=display)
-    data, lines = read
-    r = KeyReader(display, lines, problems)
-    r.mapping(data, (), ("standard", "rail", "ferry", "road", "grid_g_co2e_per_kwh"))
-    values: dict = {}
-    for section in ("rail", "ferry", "road"):
-        keys = tuple(k[-1] for k, _, _, _ in FACTOR_KEYS if k[0] == section)
-        got = r.mapping(data.get(section), (section,), keys)
-        if not got:
-            r.err((section,), f"missing, expected a mapping with keys {', '.join(keys)}")
-    for key, name, low, high in FACTOR_KEYS:
-        section = data.get(key[0])
-        value = section.get(key[1]) if isinstance(section, dict) else None
-        if isinstance(section, dict) and key[1] not in section:
-            r.err(key, f"missing, expected a number between {low:g} and {high:g}")
-        elif isinstance(section, dict):
-            values[name] = r.number(value, key, low, high)
-    grid = data.get("grid_g_co2e_per_kwh")
+    ff = read_factors(path, FACTOR_KEYS, extra=("grid_g_co2e_per_kwh",))
+    grid = ff.data.get("grid_g_co2e_per_kwh")
     if not isinstance(grid, dict) or not grid:
-        r.err(("grid_g_co2e_per_kwh",), f"got {grid!r}, expected a mapping of country codes to g CO2e per kWh")
+        ff.reader.err(("grid_g_co2e_per_kwh",),
+                      f"got {grid!r}, expected a mapping of country codes to g CO2e per kWh")
         grid = {}
-    values["grid_g_co2e_per_kwh"] = {str(c): r.number(v, ("grid_g_co2e_per_kwh", c), *GRID_RANGE)
-                                     for c, v in grid.items()}
-    standard = data.get("standard")
-    if not isinstance(standard, str) or not standard.strip():
-        r.err(("standard",), f"got {standard!r}, expected the standard and framework the factors follow")
-    if problems:
-        raise ValidationError(problems.lines, what=display)
-    return EmissionFactors(standard=standard, **values)
+    ff.values["grid_g_co2e_per_kwh"] = {
+        str(c): ff.reader.number(v, ("grid_g_co2e_per_kwh", c), *GRID_RANGE) for c, v in grid.items()}
+    return EmissionFactors(**ff.finish())

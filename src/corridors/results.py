@@ -5,7 +5,8 @@ Output folder of ``corridors run`` (keys of ``summary.json`` are a contract)::
     summary.json             scenario, seed, sim_days, trains{...}, regions{R: {inbound, outbound}}, ...,
                              warnings[...] (refusals, a growing backlog, a short horizon: run_warnings),
                              disruption{...} (backlog, recovery, delays against the undisturbed twin, or null),
-                             emissions{...} (well-to-wheel t CO2e a year and g CO2e/tkm, network and markets)
+                             emissions{...} (well-to-wheel t CO2e a year and g CO2e/tkm, network and markets),
+                             costs{...} (USD per t and per 20 t per 500 km as CAREC CPMM, time as a share of value)
     sections.csv / .gpkg     per rail section: trains/day each way, occupied share, waits, capacity
     crossings.csv            borders and ferries: throughput, queue, waits, dwell, clearance hold by direction
     yards.csv                nodes with a yard: trains/day (all directions), waits, capacity, utilisation
@@ -17,7 +18,8 @@ Output folder of ``corridors run`` (keys of ``summary.json`` are a contract)::
                              (means and 95 % half-widths over replications)
     trains.csv.gz            one row per train
     corridors.csv            CAREC CPMM indicators per flow (corridor), with its t CO2e a year and g CO2e/tkm by rail and
-                             by road; with replications also their mean and 95 % half-width
+                             by road and its cost (USD per t, per 20 t per 500 km); with replications also their mean
+                             and 95 % half-width
     scenario.resolved.yaml   the scenario after extends and changes
     run.json                 version, seed, library versions, wall time, input hashes
     map.png                  utilisation map (drawn by corridors.figures)
@@ -59,7 +61,9 @@ from corridors.elements import (
     utilisation,
     yard_capacity_per_day,
 )
+from corridors.costs import cost_figures, run_costs, shipped_costs
 from corridors.emissions import run_emissions, shipped_factors
+from corridors.footprint import co2_figures, cost_stats, emission_stats
 from corridors.model import RunSpec
 from corridors.network import BorderCrossing, FerryLink, RailSection
 from corridors.simulation import HOURS_PER_DAY, SimResult
@@ -241,7 +245,7 @@ def cpmm_speeds_kmh(trains: list) -> tuple[float, float]:
     return float((km / np.maximum(moving, 1e-9)).mean()), float((km / np.maximum(total, 1e-9)).mean())
 
 
-def corridor_indicators(res: SimResult, co2: dict | None = None) -> list[dict]:
+def corridor_indicators(res: SimResult, co2: dict | None = None, costs: dict | None = None) -> list[dict]:
     """CAREC CPMM rail indicators per flow, from trains delivered in the measured period.
 
     Speed without delay = route km / moving hours; speed with delay = route km /
@@ -249,7 +253,9 @@ def corridor_indicators(res: SimResult, co2: dict | None = None) -> list[dict]:
     hours per crossing (queue, dwell and clearance hold). With ``co2`` (per
     train id, :func:`corridors.emissions.run_emissions`) also the flow's
     well-to-wheel emissions a year (t CO2e) and per tonne-km (g CO2e), by rail
-    and for the same tonne-km by road.
+    and for the same tonne-km by road; with ``costs`` (per train id,
+    :func:`corridors.costs.run_costs`) its cost per tonne and in the CPMM form
+    (USD per 20 t per 500 km, :func:`corridors.costs.cost_figures`).
     """
     by_flow: dict[str, list] = {}
     for t in delivered_in_window(res):
@@ -268,48 +274,21 @@ def corridor_indicators(res: SimResult, co2: dict | None = None) -> list[dict]:
             "speed_with_delay_kmh": _r(with_delay, 2),
             "border_crossing_time_h": _r(sum(t.border_h for t in ts) / crossings, 2) if crossings else None,
             "transit_days_mean": _r(total.mean() / HOURS_PER_DAY, 3),
-            **({} if co2 is None else _co2_figures([co2[t.train_id] for t in ts], _years(res))),
+            **({} if co2 is None else co2_figures([co2[t.train_id] for t in ts], _years(res))),
+            **({} if costs is None else _corridor_cost([costs[t.train_id] for t in ts], _years(res))),
         })
     return rows
+
+
+def _corridor_cost(costs: list, years: float) -> dict:
+    """Return the cost figures of ``corridors.csv``: USD per tonne and per 20 t per 500 km (CPMM TFI3 form)."""
+    got = cost_figures(costs, years, shipped_costs())
+    return {k: got[k] for k in ("usd_per_t", "usd_per_20t_500km")}
 
 
 def _years(res: SimResult) -> float:
     """Return the measured period in years (365 days)."""
     return max((res.sim_days - res.warmup_days) / 365.0, 1e-9)
-
-
-def _co2_figures(trains: list, years: float) -> dict:
-    """Emissions of a sample of trains: t CO2e a year, g CO2e per tonne-km by rail and by road (``None``: no tkm)."""
-    tkm = sum(e.net_tkm for e in trains)
-    kg = sum(e.co2e_kg for e in trains)
-    return {"co2e_t_per_year": _r(kg / 1e3 / years, 1),
-            "g_co2e_per_tkm": _r(kg * 1e3 / tkm, 2) if tkm else None,
-            "road_g_co2e_per_tkm": _r(sum(e.road_co2e_kg for e in trains) * 1e3 / tkm, 2) if tkm else None}
-
-
-def emission_stats(spec: RunSpec, res: SimResult, co2: dict) -> dict:
-    """Build the ``emissions`` block of ``summary.json``: the network's and each market's, by direction.
-
-    From the trains delivered in the measured period (the sample of every
-    indicator), annualised; ``co2`` is :func:`corridors.emissions.run_emissions`.
-
-    Returns
-    -------
-    dict
-        ``{"standard", "network": F, "regions": {R: {direction: F}}}`` with ``F`` = ``co2e_t_per_year``,
-        ``g_co2e_per_tkm`` and ``road_g_co2e_per_tkm`` (by road, the same tonne-km).
-    """
-    years = _years(res)
-    delivered = [co2[t.train_id] for t in delivered_in_window(res)]
-    flows = {f.id: f for f in spec.flows}
-    regions = {}
-    for region in REGIONS:
-        regions[region] = {}
-        for direction in ("inbound", "outbound"):
-            attr = region_attribute(direction)
-            regions[region][direction] = _co2_figures(
-                [e for e in delivered if getattr(flows.get(e.flow), attr, None) == region], years)
-    return {"standard": shipped_factors().standard, "network": _co2_figures(delivered, years), "regions": regions}
 
 
 #: A backlog is reported when more trains are left in the network than this many times a steady flow's number.
@@ -390,7 +369,9 @@ def summary(spec: RunSpec, res: SimResult, disruption: dict | None = None) -> di
     ``disruption`` is :func:`corridors.disruption.summary_doc` for a scenario
     with closures or slowdowns (``None`` otherwise).
     """
-    co2 = run_emissions(spec, delivered_in_window(res), shipped_factors())
+    delivered = delivered_in_window(res)
+    co2 = run_emissions(spec, delivered, shipped_factors())
+    costs = run_costs(spec, delivered, shipped_costs())
     return {
         "scenario": spec.name,
         "seed": res.seed,
@@ -405,11 +386,12 @@ def summary(spec: RunSpec, res: SimResult, disruption: dict | None = None) -> di
         "refused_by_reason": res.refused_by_reason,
         "in_network_where": res.in_network_where,
         "regions": region_stats(spec, res),
-        "corridor_indicators": corridor_indicators(res, co2),
+        "corridor_indicators": corridor_indicators(res, co2, costs),
         "route_shares": res.route_shares,
         "warnings": run_warnings(res),
         "disruption": disruption,
-        "emissions": emission_stats(spec, res, co2),
+        "emissions": emission_stats(spec, [co2[t.train_id] for t in delivered], _years(res)),
+        "costs": cost_stats(spec, [costs[t.train_id] for t in delivered], _years(res)),
     }
 
 
@@ -611,7 +593,7 @@ def _mean_ci95(values: list) -> dict | None:
 
 #: CAREC CPMM indicators of ``corridors.csv`` given with intervals over replications.
 CORRIDOR_KEYS = ("trains", "speed_without_delay_kmh", "speed_with_delay_kmh", "border_crossing_time_h",
-                 "transit_days_mean", "co2e_t_per_year", "g_co2e_per_tkm")
+                 "transit_days_mean", "co2e_t_per_year", "g_co2e_per_tkm", "usd_per_t", "usd_per_20t_500km")
 
 
 def replication_stats(summaries: list[dict]) -> dict:
@@ -631,7 +613,8 @@ def replication_stats(summaries: list[dict]) -> dict:
         indicators of every corridor (:data:`CORRIDOR_KEYS`) over the
         replications that delivered trains on it; with disruptions also
         ``"disruption"``: :func:`corridors.disruption.replication_figures`; and ``"emissions": {R: {direction:
-        {key: {"mean", "ci95"}}}}`` of each market's ``co2e_t_per_year`` and ``g_co2e_per_tkm``.
+        {key: {"mean", "ci95"}}}}`` of each market's ``co2e_t_per_year`` and ``g_co2e_per_tkm``, and
+        ``"costs"`` alike of its ``usd_per_t`` and ``usd_per_20t_500km``.
     """
     out: dict = {"n": len(summaries), "seeds": [s["seed"] for s in summaries], "regions": {}, "corridors": {}}
     keys = ("offered_mt", "delivered_mt", "transit_days_mean", "transit_days_p95")
@@ -647,6 +630,10 @@ def replication_stats(summaries: list[dict]) -> dict:
         out["emissions"] = {r: {d: {k: _mean_ci95([s["emissions"]["regions"][r][d][k] for s in summaries])
                                     for k in ("co2e_t_per_year", "g_co2e_per_tkm")}
                                 for d in ("inbound", "outbound")} for r in REGIONS}
+    if all(s.get("costs") for s in summaries):
+        out["costs"] = {r: {d: {k: _mean_ci95([s["costs"]["regions"][r][d][k] for s in summaries])
+                                for k in ("usd_per_t", "usd_per_20t_500km")}
+                            for d in ("inbound", "outbound")} for r in REGIONS}
     blocks = [s["disruption"] for s in summaries if s.get("disruption")]
     if blocks:
         out["disruption"] = replication_figures(blocks)

@@ -146,6 +146,28 @@ def print_comparison(console, doc: ComparisonDoc) -> None:
         console.print("closed in " + escape(doc.alt) + ": " + escape(", ".join(
             f"{c['id']} ({c['closed_days']:g} days)" for c in doc.closures)))
     console.print(t)
+    if doc.footprint:
+        print_footprint(console, doc)
+
+
+def print_footprint(console, doc: ComparisonDoc) -> None:
+    """Screen table of ``comparison.json`` ``footprint``: cost and CO2e per market, before, after, paired change."""
+    t = Table(title=f"{escape(doc.base)} -> {escape(doc.alt)}: cost (USD/t) and emissions (g CO2e/tkm, kt CO2e/yr) "
+              "per region, means; change paired [95 % interval]", title_justify="left")
+    for c in ["flows", "USD/t before", "USD/t after", "change", "g/tkm before", "g/tkm after", "kt/yr change"]:
+        t.add_column(c, justify="left" if c == "flows" else "right")
+    groups = [("network", doc.footprint["network"])] + [
+        (flow_label(r, d), doc.footprint["regions"][r][d]) for r in REGIONS for d in ("inbound", "outbound")]
+    for label, g in groups:
+        usd, gt, kt = g["usd_per_t"], g["g_co2e_per_tkm"], g["co2e_t_per_year"]
+        if usd["before"]["mean"] is None and usd["after"]["mean"] is None:
+            continue
+        kt_ci = None if kt["change_ci"] is None else [x / 1e3 for x in kt["change_ci"]]
+        t.add_row(label, _fmt(usd["before"]["mean"], 1), _fmt(usd["after"]["mean"], 1),
+                  _with_ci(usd["change"], usd["change_ci"], 2, signed=True), _fmt(gt["before"]["mean"], 1),
+                  _fmt(gt["after"]["mean"], 1),
+                  _with_ci(None if kt["change"] is None else kt["change"] / 1e3, kt_ci, 1, signed=True))
+    console.print(t)
 
 
 def _setting_text(value) -> str:

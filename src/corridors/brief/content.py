@@ -18,6 +18,7 @@ from corridors.brief.caveats import caveats
 from corridors.brief.charts import market_figures
 from corridors.brief.disruption import disruption_blocks
 from corridors.brief.document import Block, Brief, Bullets, Figure, Heading, Para, Table
+from corridors.brief.footprint import footprint_blocks
 from corridors.brief.glossary import glossary_items
 from corridors.brief.markets import headline_table, market_blocks, markets_with_flows
 from corridors.brief.messages import compare_key_messages, run_key_messages, transit_corridor
@@ -131,6 +132,7 @@ def _compare_blocks(result: ResultFolder, names: ElementNames, msgs: list[str],
         blocks += [Heading("What each project adds"), attribution]
     blocks += [Heading("Transit times and corridor indicators"), delivery_table(result),
                corridor_table(result, names, top=5, include=tuple(filter(None, [transit_corridor(result)]))),
+               *footprint_blocks(result),
                Heading("Bottlenecks"), *bottleneck_blocks(result, names),
                Heading("Method"), *method_blocks(result, names),
                Heading("Glossary", 3), GLOSSARY_SLOT,
@@ -143,7 +145,7 @@ def _run_blocks(result: ResultFolder, names: ElementNames, msgs: list[str]) -> l
     """Build the body of a run brief: key messages, delivery and corridors, bottlenecks with the map, method, appendix."""
     return [Heading("Key messages"), Bullets(tuple(msgs), css="key"), *disruption_blocks(result),
             Heading("Delivered volume, transit time and corridor indicators"), delivery_table(result),
-            Heading("CAREC corridor indicators", 3), corridor_table(result, names),
+            Heading("CAREC corridor indicators", 3), corridor_table(result, names), *footprint_blocks(result),
             Heading("Bottlenecks"), *_figures(result, RUN_FIGURES), *bottleneck_blocks(result, names),
             Heading("Method"), *method_blocks(result, names),
             Heading("Glossary", 3), GLOSSARY_SLOT,
@@ -170,9 +172,9 @@ def build_brief(result: ResultFolder, *, today: datetime.date | None = None,
     Brief
         Title, header and the sections in order. A compare brief: key messages, the practical capacity of every
         market and the change map (the summary page); a section per market (curves, limits, projects); what each
-        project adds; transit and corridor indicators; bottlenecks; method and glossary; caveats; the appendix
+        project adds; transit and corridor indicators; time, cost and CO2 per market; bottlenecks; method and glossary; caveats; the appendix
         (sources, operating rules, input files, software). A run brief: key messages, delivered volume and
-        corridor indicators, bottlenecks with the utilisation map, method, glossary, caveats, appendix; with
+        corridor indicators, time, cost and CO2 per market, bottlenecks with the utilisation map, method, glossary, caveats, appendix; with
         closures or slowdowns, a section on the backlog and the recovery after the key messages.
     """
     today = today or datetime.date.today()

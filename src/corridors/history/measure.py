@@ -9,6 +9,7 @@ trains of the measured period (after warm-up), the way ``summary.json`` and
 
 from __future__ import annotations
 
+from corridors.costs import country_cpmm_usd, shipped_costs
 from corridors.elements import free_time_h
 from corridors.history.observed import Measure, Observation, directions, side_of
 from corridors.model import RunSpec
@@ -58,6 +59,8 @@ def simulated(spec: RunSpec, res: SimResult, m: Measure) -> float | None:
         door-to-door hours (``with``), as CAREC CPMM. ``tonnage_share``:
         delivered tonnes whose route touches ``via`` over those touching
         ``among``. ``delivered_mt``: delivered Mt a year whose route touches ``via``.
+        ``cpmm_cost_usd``: USD per 20 t per 500 km by rail in ``countries``, border crossings included
+        (CAREC CPMM TFI3; :func:`corridors.costs.country_cpmm_usd` at the shipped cost factors).
     """
     q = m.quantity
     if q in ("trains_per_day", "border_time_h"):
@@ -84,6 +87,8 @@ def simulated(spec: RunSpec, res: SimResult, m: Measure) -> float | None:
             return None
         without, with_delay = cpmm_speeds_kmh(trains)
         return without if m.delay == "without" else with_delay
+    if q == "cpmm_cost_usd":
+        return country_cpmm_usd(spec, trains, shipped_costs(), m.countries)
     if q == "tonnage_share":
         among = sum(t.tonnes for t in trains if _touches(t.route, m.among))
         via = sum(t.tonnes for t in trains if _touches(t.route, m.via))

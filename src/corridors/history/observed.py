@@ -37,6 +37,7 @@ QUANTITIES: dict[str, tuple[str, ...]] = {
     "speed_kmh": ("delay", "cargo", "through"),
     "tonnage_share": ("via", "among"),
     "delivered_mt": ("via", "cargo"),
+    "cpmm_cost_usd": ("countries",),
 }
 #: Quantities that need a simulation run (the others are analytic).
 SIMULATED = frozenset(QUANTITIES) - {"capacity"}
@@ -80,6 +81,9 @@ class Measure:
         ``speed_kmh``: ``with`` (door to door) or ``without`` (moving only), as CAREC CPMM.
     through, via, among
         Node ids a train's route must touch (any of them).
+    countries
+        ``cpmm_cost_usd``: ISO country codes; the rail sections in them and the border crossings with a side
+        in them count (:func:`corridors.costs.country_cpmm_usd`).
     """
 
     quantity: str
@@ -93,6 +97,7 @@ class Measure:
     through: tuple[str, ...] = ()
     via: tuple[str, ...] = ()
     among: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -228,6 +233,10 @@ def problems_of(spec: RunSpec, m: Measure) -> list[tuple[str, str]]:
         for nid in getattr(m, key):
             if nid not in spec.network.nodes:
                 out.append((key, f"got '{nid}', expected a node of scenario {m.scenario}"))
+    known = sorted({n.country for n in spec.network.nodes.values()})
+    for c in m.countries:
+        if c not in known:
+            out.append(("countries", f"got '{c}', expected a country of scenario {m.scenario}: {', '.join(known)}"))
     if m.cargo and m.cargo not in spec.cargo:
         out.append(("cargo", f"got '{m.cargo}', expected a cargo class: {', '.join(sorted(spec.cargo))}"))
     if set(m.via) - set(m.among) and m.quantity == "tonnage_share":
@@ -259,7 +268,7 @@ def _measure(r: KeyReader, raw: Any, path: tuple, scenarios: dict) -> Measure | 
               f"{', '.join(scenarios) or '(none)'}")
         return None
     kw: dict[str, Any] = {}
-    for key in ("links", "through", "via", "among"):
+    for key in ("links", "through", "via", "among", "countries"):
         if key in data:
             kw[key] = _strings(r, data[key], (*path, key))
     for key, choices in (("into", None), ("out_of", None), ("side", None), ("cargo", None),
@@ -271,7 +280,7 @@ def _measure(r: KeyReader, raw: Any, path: tuple, scenarios: dict) -> Measure | 
             else:
                 kw[key] = v
     need = {"capacity": "links", "trains_per_day": "links", "border_time_h": "links", "speed_kmh": "delay",
-            "tonnage_share": "among", "delivered_mt": "via"}[q]
+            "tonnage_share": "among", "delivered_mt": "via", "cpmm_cost_usd": "countries"}[q]
     if need not in kw:
         r.err(path, f"{q} needs {need}")
         return None
