@@ -5,7 +5,8 @@ Usage (from the project folder)::
     python dev/results_tables.py outputs/compare-baseline-2023-vs-buildout-1300km
 
 It prints Markdown: the capacity table (the one tests/test_shipped_results.py checks against comparison.json),
-the per-project table from attribution.csv, and the delivered volume and transit time at demand. The prose around
+the per-project table from attribution.csv, the delivered volume and transit time at demand, and each market's
+cost, time cost and emissions before and after (comparison.json ``footprint``). The prose around
 them is written by hand.
 """
 
@@ -122,12 +123,45 @@ def demand_table(cmp: dict) -> list[str]:
     return out
 
 
+def footprint_table(cmp: dict) -> list[str]:
+    """Each market's cost, time cost and emissions before → after, with the paired changes (comparison.json)."""
+    out = ["| flows | cost, USD/t (paired change) | time cost, % of value | g CO2e/tkm | kt CO2e/yr (paired change) |",
+           "|---|---|---|---|---|"]
+    fp = cmp.get("footprint")
+    if not fp:
+        return ["(no footprint in this comparison.json)"]
+
+    def side(g, w, nd=1):
+        return _f((g[w] or {}).get("mean"), nd)
+
+    def paired(g, nd, scale=1.0):
+        ci = g.get("change_ci")
+        if g.get("change") is None or not ci:
+            return "–"
+        lo, hi = ci[0] * scale, ci[1] * scale
+        return "n.s." if lo <= 0 <= hi else f"{_sign(g['change'] * scale, nd)}, {_sign(lo, nd)} to {_sign(hi, nd)}"
+
+    groups = [("all", "markets", fp["network"])] + [(w, r, fp["regions"][r][d]) for r in REGIONS
+                                                    for d, w in DIRECTIONS]
+    for word, r, g in groups:
+        if g["usd_per_t"]["before"]["mean"] is None and g["usd_per_t"]["after"]["mean"] is None:
+            continue
+        t = [f"{_f(100 * (g[k][w]['mean'] or 0), 0)}" for w in ("before", "after")
+             for k in ("time_cost_share_low", "time_cost_share_high")]
+        kt = [_f((g["co2e_t_per_year"][w]["mean"] or 0) / 1e3, 0) for w in ("before", "after")]
+        out.append(f"| {word} {r} | {side(g['usd_per_t'], 'before')} → {side(g['usd_per_t'], 'after')} "
+                   f"({paired(g['usd_per_t'], 2)}) | {t[0]}–{t[1]} → {t[2]}–{t[3]} | "
+                   f"{side(g['g_co2e_per_tkm'], 'before')} → {side(g['g_co2e_per_tkm'], 'after')} | "
+                   f"{kt[0]} → {kt[1]} ({paired(g['co2e_t_per_year'], 1, 1e-3)}) |")
+    return out
+
+
 def main() -> None:
-    """Print the three tables."""
+    """Print the four tables."""
     folder = Path(sys.argv[1])
     cmp = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
     for title, lines in (("capacity", capacity_table(cmp, folder)), ("each project", attribution_table(folder)),
-                         ("at demand", demand_table(cmp))):
+                         ("at demand", demand_table(cmp)), ("time, cost and CO2", footprint_table(cmp))):
         print(f"<!-- {title} -->")
         print("\n".join(lines))
         print()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import border, flow, make_network, make_spec, node, rail
-from test_emissions import _net, _record
+from test_emissions import _factor_file, _net, _record
 
 from corridors.costs import (
     COST_KEYS,
@@ -127,17 +127,9 @@ def test_a_comparison_pairs_each_figure_by_replication():
 
 
 def _cost_file(tmp_path, edit):
-    from ruamel.yaml import YAML
-
     from corridors.costs import FACTORS_FILE
 
-    yaml = YAML()
-    data = yaml.load(FACTORS_FILE.read_text(encoding="utf-8"))
-    edit(data)
-    path = tmp_path / "costs.yaml"
-    with path.open("w", encoding="utf-8") as fh:
-        yaml.dump(data, fh)
-    return path
+    return _factor_file(tmp_path, edit, FACTORS_FILE)
 
 
 def _every_cost_factor():

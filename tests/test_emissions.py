@@ -114,13 +114,14 @@ def test_the_shipped_factors_cover_every_electrified_country_of_the_network():
     assert f.standard.startswith("ISO 14083:2023")
 
 
-def _factor_file(tmp_path, edit):
+def _factor_file(tmp_path, edit, source=None):
+    """Write a copy of a factor file (the shipped emission factors by default) with ``edit`` applied."""
     from ruamel.yaml import YAML
 
     from corridors.emissions import FACTORS_FILE
 
     yaml = YAML()
-    data = yaml.load(FACTORS_FILE.read_text(encoding="utf-8"))
+    data = yaml.load((source or FACTORS_FILE).read_text(encoding="utf-8"))
     edit(data)
     path = tmp_path / "factors.yaml"
     with path.open("w", encoding="utf-8") as fh:

@@ -33,7 +33,7 @@ from corridors.elements import clearance_h
 from corridors.model import CargoClass, RunSpec
 from corridors.network import BorderCrossing, FerryLink, Network, RailSection, default_network_path
 from corridors.scenario.factors import read_factors
-from corridors.simulation import SimResult, TrainRecord
+from corridors.simulation import TrainRecord
 
 #: The shipped factors (sources in docs/emissions.md), beside the shipped network.
 FACTORS_FILE = default_network_path().parent / "emission-factors.yaml"

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corridors.errors import ValidationError
-from corridors.scenario.load import read_located
-from corridors.scenario.problems import Problems, show
-from corridors.scenario.reader import KeyReader
+from corridors.scenario.problems import show
+from corridors.scenario.reader import KeyReader, open_located
 from corridors.scenario.schema import is_id, is_number
 
 if TYPE_CHECKING:
@@ -371,13 +370,8 @@ def read_observed(path: str | Path) -> Observed:
     ObservedError
         Any problem, each as ``file:line: key.path: what, expected ...``.
     """
-    display = str(path)
-    problems = Problems(display)
-    read = read_located(display, problems)
-    if read is None:
-        raise ObservedError(problems.lines, "the observed figures")
-    data, lines = read
-    r = KeyReader(display, lines, problems)
+    data, r = open_located(path, ObservedError, "the observed figures")
+    display, problems = str(path), r.problems
     top = r.mapping(data, (), TOP_KEYS)
     scenarios: dict[str, str] = {}
     raw_scenarios = top.get("scenarios")

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from corridors.errors import ValidationError
-from corridors.scenario.load import read_located
 from corridors.scenario.problems import Problems
-from corridors.scenario.reader import KeyReader
+from corridors.scenario.reader import KeyReader, open_located
 
 #: One factor: its key path in the file, the field it fills, and the lowest and highest plausible value.
 FactorKey = tuple[tuple[str, str], str, float, float]
@@ -81,13 +80,8 @@ def read_factors(path: str | Path, keys: tuple[FactorKey, ...], extra: tuple[str
     corridors.errors.ValidationError
         When the file cannot be read as plain YAML at all.
     """
-    display = str(path)
-    problems = Problems(display)
-    read = read_located(display, problems)
-    if read is None:
-        raise ValidationError(problems.lines, what=display)
-    data, lines = read
-    r = KeyReader(display, lines, problems)
+    data, r = open_located(path)
+    problems = r.problems
     sections = tuple(dict.fromkeys(k[0][0] for k in keys))
     r.mapping(data, (), ("standard", *sections, *extra))
     for section in sections:

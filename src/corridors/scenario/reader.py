@@ -11,6 +11,8 @@ import math
 import os
 from typing import Any
 
+from corridors.errors import ValidationError
+from corridors.scenario.load import read_located
 from corridors.scenario.plain_yaml import YAML_SUFFIXES, file_problem
 from corridors.scenario.problems import KeyPath, Problems, show, unknown_key
 from corridors.scenario.schema import is_number
@@ -96,3 +98,35 @@ class KeyReader:
             self.err(path, f"'{value}': {why}, expected a scenario or overlay file (relative to this file)")
             return None
         return name
+
+
+def open_located(path, error: type[ValidationError] = ValidationError, what: str | None = None) -> tuple[Any, KeyReader]:
+    """Read a plain YAML file whose keys are checked one by one (factor files, sweeps, observed figures).
+
+    Parameters
+    ----------
+    path
+        The file, as messages show it.
+    error
+        The error raised when the file cannot be read as plain YAML at all.
+    what
+        The heading of that error (default: the path).
+
+    Returns
+    -------
+    data, reader
+        The file's top-level value and a :class:`KeyReader` collecting every further problem at its line
+        (``reader.problems``); the caller raises them once it has read the whole file.
+
+    Raises
+    ------
+    corridors.errors.ValidationError
+        ``error``: a missing or unreadable file, or text that is not plain YAML (with its line).
+    """
+    display = str(path)
+    problems = Problems(display)
+    read = read_located(display, problems)
+    if read is None:
+        raise error(problems.lines, what=what or display)
+    data, lines = read
+    return data, KeyReader(display, lines, problems)

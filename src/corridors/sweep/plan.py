@@ -26,9 +26,8 @@ from corridors import SEARCH_DAYS
 from corridors.errors import ValidationError
 from corridors.model import RunSpec
 from corridors.scenario import LocatedDoc, compose
-from corridors.scenario.load import read_located
-from corridors.scenario.problems import KeyPath, Problems, did_you_mean, show, unknown_key
-from corridors.scenario.reader import KeyReader
+from corridors.scenario.problems import KeyPath, did_you_mean, show, unknown_key
+from corridors.scenario.reader import KeyReader, open_located
 from corridors.scenario.schema import is_id
 from corridors.search import REFINE_ROUNDS
 from corridors.sweep.columns import KINDS, METRICS, default_headline, default_metrics, metric_columns
@@ -300,13 +299,8 @@ def read_sweep(path: str | Path) -> Sweep:
         Listing every problem of the file and of every point (``file:line: path: what``),
         each once; a point's bad setting is located at the line of the sweep file that set it.
     """
-    display = str(path)
-    problems = Problems(display)
-    read = read_located(display, problems)
-    if read is None:
-        raise SweepError(problems.lines, what=display)
-    data, lines = read
-    r = KeyReader(display, lines, problems)
+    data, r = open_located(path, SweepError)
+    display, problems = str(path), r.problems
     top = _top(r, data)
     vary = r.mapping(data.get("vary"), ("vary",), VARY_KEYS)
     dims = _levels(r, vary)
