@@ -35,26 +35,26 @@ def test_a_consignment_over_every_kind_of_leg_matches_the_hand_computation():
     c = train_cost(spec, _record(), F)
     by_hand = (0.05 * 20 * 100  # a-b: 100 USD of line haul for 20 t over 100 km
                + 0.05 * 20 * 200  # b-c: 200 USD
-               + 300  # the crossing's fees
+               + 0.05 * 20 * 1 + 300  # the crossing: 1 USD over its 1 km of track, and its fees
                + 1000)  # the ferry
-    assert c.usd_per_20t == pytest.approx(by_hand) and c.usd_per_20t == pytest.approx(1600.0)
+    assert c.usd_per_20t == pytest.approx(by_hand) and c.usd_per_20t == pytest.approx(1601.0)
     assert c.border_usd_per_20t == 300.0 and c.crossings == 1
     assert c.km == pytest.approx(100 + 200 + 1 + 300) and c.transit_days == pytest.approx(50 / 24)
     got = cost_figures([c], 1.0, F)
     assert set(got) == set(COST_KEYS)
-    assert got["usd_per_t"] == 80.0  # 1,600 USD per 20 t
-    assert got["usd_per_20t_500km"] == pytest.approx(round(1600 * 500 / 601, 1))  # 1,331.1: CPMM's TFI3 form
+    assert got["usd_per_t"] == 80.05  # 1,601 USD per 20 t
+    assert got["usd_per_20t_500km"] == pytest.approx(round(1601 * 500 / 601, 1))  # 1,331.9: CPMM's TFI3 form
     assert got["border_usd_per_t"] == 15.0
     assert got["road_usd_per_t"] == pytest.approx(round(1500 * 601 / 500 / 20, 2))  # 90.15
-    assert got["cost_musd_per_year"] == pytest.approx(80 * 2850 / 1e6, abs=1e-3)  # one 2,850 t train a year
+    assert got["cost_musd_per_year"] == pytest.approx(80.05 * 2850 / 1e6, abs=1e-3)  # one 2,850 t train a year
     assert got["time_cost_share_low"] == pytest.approx(round(50 / 24 * 0.01, 4))
     assert got["time_cost_share_high"] == pytest.approx(round(50 / 24 * 0.02, 4))
 
 
 def test_a_country_is_priced_on_its_own_rail_and_the_crossings_with_a_side_in_it():
     spec = _spec()
-    # Kazakhstan: a-b (100 USD over 100 km) and the KZ-CN crossing (300 USD): 2,000 USD per 500 km
-    assert country_cpmm_usd(spec, [_record()], F, ("KZ",)) == pytest.approx(2000.0)
+    # Kazakhstan: a-b (100 USD over 100 km) and the KZ-CN crossing (301 USD over 1 km): 401 x 500 / 101
+    assert country_cpmm_usd(spec, [_record()], F, ("KZ",)) == pytest.approx(401 * 500 / 101)
     # Uzbekistan: b-c alone, the tariff itself: 0.05 x 20 t x 500 km
     assert country_cpmm_usd(spec, [_record()], F, ("UZ",)) == pytest.approx(500.0)
     # the ferry is no rail: Azerbaijan has no rail km here
@@ -66,15 +66,15 @@ def test_a_gauge_change_inside_one_country_charges_no_border_fee():
     inland = type(inland)(**{**inland.model_dump(), "countries": "KG-KG"})
     net = make_network([node("a", 60.0), node("b", 61.0)], [inland])
     c = leg_cost(net.links["gc"], net, F)
-    assert c.usd == 0.0 and c.crossings == 0
-    assert leg_cost(border("x", "a", "b"), net, F).usd == 300.0
+    assert c.usd == pytest.approx(1.0) and c.border_usd == 0.0 and c.crossings == 0  # its 1 km of track only
+    assert leg_cost(border("x", "a", "b"), net, F).border_usd == 300.0
 
 
 def test_costs_scale_with_each_factor():
     # each factor moves the cost of exactly its own legs (the rule of one kind changes nothing else)
     spec = _spec()
     base = train_cost(spec, _record(), F).usd_per_20t
-    for field, delta in (("rail_usd_per_tkm", 0.01 * 20 * 300), ("border_usd_per_crossing", 1.0),
+    for field, delta in (("rail_usd_per_tkm", 0.01 * 20 * 301), ("border_usd_per_crossing", 1.0),
                          ("ferry_usd_per_20t", 1.0)):
         step = {"rail_usd_per_tkm": 0.01, "border_usd_per_crossing": 1.0, "ferry_usd_per_20t": 1.0}[field]
         moved = CostFactors(**{**F.__dict__, field: getattr(F, field) + step})
@@ -101,8 +101,9 @@ def test_a_run_of_a_section_only_network_matches_its_tariff():
 
 
 def _summary(usd: float | None, co2: float) -> dict:
-    group = {"usd_per_t": usd, "usd_per_20t_500km": usd, "time_cost_share_low": 0.1, "time_cost_share_high": 0.2}
-    em = {"co2e_t_per_year": co2, "g_co2e_per_tkm": co2 / 10}
+    group = {"usd_per_t": usd, "usd_per_20t_500km": usd, "road_usd_per_t": 300.0, "time_cost_share_low": 0.1,
+             "time_cost_share_high": 0.2}
+    em = {"co2e_t_per_year": co2, "g_co2e_per_tkm": co2 / 10, "road_g_co2e_per_tkm": 107.0}
     regions = {r: {d: group for d in ("inbound", "outbound")} for r in
                ("China", "Europe", "Russia", "South Asia", "Central Asia")}
     return {"costs": {"network": group, "regions": regions},
@@ -120,10 +121,20 @@ def test_a_comparison_pairs_each_figure_by_replication():
     lo, hi = usd["change_ci"]
     assert (hi - lo) / 2 == pytest.approx(4.303 * 3.2146 / 3 ** 0.5, rel=1e-3)
     assert doc["regions"]["Europe"]["outbound"]["co2e_t_per_year"]["change"] == pytest.approx(-4.6667, abs=1e-3)
-    # a replication without a figure is left out of the pairs; files without the blocks give None
+    # a replication without a figure is left out of the pairs, on both sides: the change is the difference of
+    # the means shown
     after[0] = _summary(None, 45.0)
-    assert footprint_changes(before, after)["network"]["usd_per_t"]["change"] == pytest.approx(-12.0)
-    assert footprint_changes(before, [{}, {}, {}]) is None
+    got = footprint_changes(before, after)["network"]["usd_per_t"]
+    assert got["n"] == 2 and got["change"] == pytest.approx(-12.0)
+    assert got["after"]["mean"] - got["before"]["mean"] == pytest.approx(got["change"])
+    # a market served on one side only has its means and no change
+    one_sided = footprint_changes([_summary(None, 0.0)] * 2, [_summary(90.0, 1.0), _summary(92.0, 1.0)])
+    assert one_sided["network"]["usd_per_t"] == {"before": {"mean": None, "ci95": None},
+                                                "after": {"mean": 91.0, "ci95": pytest.approx(12.7062, abs=1e-3)},
+                                                "n": 0, "change": None, "change_ci": None}
+    assert footprint_changes(before, [{}, {}, {}]) is None  # files without the blocks
+    with pytest.raises(ValueError, match="not paired"):
+        footprint_changes(before, after[:2])
 
 
 def _cost_file(tmp_path, edit):

@@ -51,16 +51,18 @@ def test_a_train_over_every_kind_of_leg_matches_the_hand_computation():
     assert gross_t(DEFAULT_CARGO["general"], F) == 4418.0
     e = train_emissions(spec, _record(), F)
     assert e.electric_kwh == pytest.approx(0.01 * 4418 * 100)  # 4,418 kWh on a-b
-    assert e.diesel_l == pytest.approx(0.003 * 4418 * 200 + 20.0 * (2.0 + 1.0))  # b-c, and idling at the crossing
+    # b-c, and at the crossing idling through dwell and hold and running its 1 km
+    assert e.diesel_l == pytest.approx(0.003 * 4418 * 200 + 20.0 * (2.0 + 1.0) + 0.003 * 4418 * 1)
     assert e.idle_l == pytest.approx(20.0 * 5.0)  # five hours waiting
     assert e.ferry_kg_co2e == pytest.approx(0.1 * 2850 * 300)  # 2,850 t over the 300 km crossing
     by_hand = (4418 * 600 / 1e3  # a-b: 2,650.8 kg at the Kazakh grid's 600 g/kWh
                + 2650.8 * 3.2  # b-c: 2,650.8 l of diesel
                + 60 * 3.2  # 60 l idling through the crossing's dwell and clearance hold
+               + 13.254 * 3.2  # 13.254 l running the crossing's 1 km
                + 85500  # the ferry: 0.1 kg for each of 2,850 t x 300 km
                + 100 * 3.2)  # 100 l idling while waiting
-    assert e.co2e_kg == pytest.approx(by_hand) and e.co2e_kg == pytest.approx(97145.36)
-    assert e.net_tkm == 2850 * 300 and e.road_co2e_kg == pytest.approx(2850 * 300 * 80 / 1e3)
+    assert e.co2e_kg == pytest.approx(by_hand) and e.co2e_kg == pytest.approx(97187.7728)
+    assert e.net_tkm == 2850 * 301 and e.road_co2e_kg == pytest.approx(2850 * 301 * 80 / 1e3)
 
 
 def test_grid_losses_raise_the_electricity_generated():

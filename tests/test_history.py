@@ -175,6 +175,10 @@ def _write(tmp_path, text: str) -> Path:
     ("scenario: mini", "scenario: maxi", "observations[0].model.scenario: got 'maxi', expected one of the file's "
                                          "scenarios: mini"),
     (", links: [alashankou_dostyk]", "", ":11: observations[0].model: capacity needs links"),
+    ("quantity: capacity, scenario: mini, links: [alashankou_dostyk]", "quantity: cpmm_cost_usd, scenario: mini",
+     ":11: observations[0].model: cpmm_cost_usd needs countries"),
+    ("quantity: capacity, scenario: mini, links: [alashankou_dostyk]",
+     "quantity: cpmm_cost_usd, scenario: mini, countries: []", "observations[0].model.countries: got a list of 0"),
     ("id: one", "id: 'one two'", "observations[0].id: got 'one two', expected an id"),
     ("    tolerance:", "    fails: ''\n    tolerance:", "observations[0].fails: got '', expected a sentence"),
     ("    tolerance:", "    colour: red\n    tolerance:", "observations[0].colour: unknown key"),
@@ -238,6 +242,10 @@ def test_all_problems_at_once_and_a_duplicate_id(tmp_path):
     ("{{quantity: speed_kmh, scenario: mini, delay: with, cargo: gold}}", "cargo: got 'gold', expected a cargo class"),
     ("{{quantity: tonnage_share, scenario: mini, via: [dostyk], among: [aktogay]}}",
      "via: got nodes missing from among"),
+    ("{{quantity: cpmm_cost_usd, scenario: mini, countries: [XX]}}",
+     "countries: got 'XX', expected a country of scenario mini"),
+    ("{{quantity: cpmm_cost_usd, scenario: mini, countries: [kz]}}",
+     "countries: got 'kz', expected a country of scenario mini"),
 ])
 def test_a_figure_naming_what_its_scenario_lacks_is_an_error_at_its_line(tmp_path, model, expected):
     """Checked as the file is read (every figure, fast or not), at the key's line, beside the file's other problems."""

@@ -8,9 +8,11 @@ travelling a corridor section (TFI3, USD per 20-tonne consignment per
 leg, one rule per element kind (:func:`leg_cost`):
 
 * **Rail section**: the line-haul tariff ``rail_usd_per_tkm x 20 t x km``.
-* **Border crossing** between two countries: ``border_usd_per_crossing``
-  (fees and payments at the crossing, CPMM TFI2); a gauge-change facility
-  inside one country charges none.
+* **Border crossing**: the line haul over its track (some crossing links
+  run tens of km between the two border stations) and, between two
+  countries (:func:`corridors.elements.international`),
+  ``border_usd_per_crossing`` (fees and payments at the crossing, CPMM
+  TFI2); a gauge-change facility inside one country charges no fee.
 * **Ferry**: ``ferry_usd_per_20t`` a crossing.
 
 The cost of the time a consignment spends is told apart from what it pays:
@@ -33,6 +35,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+from corridors.elements import international
 from corridors.emissions import train_legs
 from corridors.model import RunSpec
 from corridors.network import BorderCrossing, FerryLink, Network, RailSection, default_network_path
@@ -91,8 +94,10 @@ class LegCost:
     ----------
     usd
         USD for 20 t.
+    border_usd
+        Of which border fees, USD.
     rail_km
-        Rail kilometres (0 on a crossing or a ferry).
+        Rail kilometres (sections and the track of a crossing; 0 on a ferry).
     km
         Kilometres travelled (rail and sea).
     crossings
@@ -102,6 +107,7 @@ class LegCost:
     """
 
     usd: float
+    border_usd: float
     rail_km: float
     km: float
     crossings: int
@@ -126,15 +132,17 @@ def leg_cost(link, net: Network, f: CostFactors) -> LegCost:
     LegCost
     """
     if isinstance(link, RailSection):
-        return LegCost(f.rail_usd_per_tkm * CPMM_T * link.length_km, link.length_km, link.length_km, 0,
+        return LegCost(f.rail_usd_per_tkm * CPMM_T * link.length_km, 0.0, link.length_km, link.length_km, 0,
                        (link.country,))
     if isinstance(link, BorderCrossing):
-        sides = tuple(dict.fromkeys(link.countries.split("-")))
-        charged = len(sides) > 1  # a gauge change inside one country is no border
-        return LegCost(f.border_usd_per_crossing if charged else 0.0, 0.0, link.length_km, int(charged), sides)
+        fee = international(link)
+        haul = f.rail_usd_per_tkm * CPMM_T * link.length_km  # the track between the two border stations
+        border = f.border_usd_per_crossing if fee else 0.0
+        return LegCost(haul + border, border, link.length_km, link.length_km, int(fee),
+                       tuple(dict.fromkeys(link.countries.split("-"))))
     if isinstance(link, FerryLink):
         sides = tuple(dict.fromkeys(net.nodes[n].country for n in link.ends))
-        return LegCost(f.ferry_usd_per_20t, 0.0, link.length_km, 0, sides)
+        return LegCost(f.ferry_usd_per_20t, 0.0, 0.0, link.length_km, 0, sides)
     raise TypeError(f"no cost rule for {type(link).__name__}")
 
 
@@ -185,8 +193,8 @@ def train_cost(spec: RunSpec, t: TrainRecord, f: CostFactors, cache: dict | None
     legs = route_costs(spec, t.route, f, cache)
     return TrainCost(
         train_id=t.train_id, flow=t.flow, tonnes=t.tonnes, usd_per_20t=sum(c.usd for c in legs),
-        border_usd_per_20t=sum(c.usd for c in legs if c.crossings), km=sum(c.km for c in legs),
-        crossings=sum(c.crossings for c in legs), transit_days=(t.arrived_h - t.generated_h) / HOURS_PER_DAY)
+        border_usd_per_20t=sum(c.border_usd for c in legs), km=sum(c.km for c in legs),
+        crossings=sum(c.crossings for c in legs), transit_days=t.transit_h / HOURS_PER_DAY)
 
 
 def run_costs(spec: RunSpec, delivered, f: CostFactors) -> dict[int, TrainCost]:
@@ -200,8 +208,9 @@ def country_cpmm_usd(spec: RunSpec, delivered, f: CostFactors, countries: tuple[
 
     As CPMM measures a country's rail corridors: the line haul of the rail
     sections in those countries and the border crossings with one side in
-    them, over the rail kilometres in them, weighted by tonnes. Ferries are
-    left out (CPMM's rail indicators are by rail).
+    them (their track and fee), over the rail kilometres of those legs,
+    weighted by tonnes. Ferries are left out (CPMM's rail indicators are by
+    rail).
 
     Returns
     -------
@@ -212,7 +221,7 @@ def country_cpmm_usd(spec: RunSpec, delivered, f: CostFactors, countries: tuple[
     usd = km = 0.0
     for t in delivered:
         for c in route_costs(spec, t.route, f, cache):
-            if set(c.countries) & set(countries) and (c.rail_km or c.crossings):
+            if set(c.countries) & set(countries) and c.rail_km:
                 usd += t.tonnes * c.usd
                 km += t.tonnes * c.rail_km
     return usd * CPMM_KM / km if km > 0 else None
@@ -227,34 +236,29 @@ def cost_figures(costs: list[TrainCost], years: float, f: CostFactors) -> dict:
         ``usd_per_t`` (tonne-weighted, door to door), ``usd_per_20t_500km`` (CPMM TFI3 form over the whole
         route, ferries included), ``border_usd_per_t``, ``road_usd_per_t`` (a truck over the same km),
         ``cost_musd_per_year`` (every delivered tonne, annualised), ``time_cost_share_low`` and
-        ``time_cost_share_high`` (the days door to door as a share of the cargo's value); each ``None`` when
-        the sample is empty.
+        ``time_cost_share_high`` (the trains' mean days door to door, the ``transit_days_mean`` of
+        ``summary.json``, as a share of the cargo's value); each ``None`` when the sample is empty.
     """
     tonnes = sum(c.tonnes for c in costs)
     if not tonnes:
         return dict.fromkeys(COST_KEYS)
-    per_t = sum(c.tonnes * c.usd_per_20t for c in costs) / CPMM_T
+    usd_total = sum(c.tonnes * c.usd_per_20t for c in costs) / CPMM_T
     tkm = sum(c.tonnes * c.km for c in costs)
-    days = sum(c.tonnes * c.transit_days for c in costs) / tonnes
+    days = sum(c.transit_days for c in costs) / len(costs)  # the mean transit of the trains, as summary.json's
     return {
-        "usd_per_t": _r(per_t / tonnes, 2),
-        "usd_per_20t_500km": _r(per_t * CPMM_T * CPMM_KM / tkm, 1) if tkm else None,
-        "border_usd_per_t": _r(sum(c.tonnes * c.border_usd_per_20t for c in costs) / CPMM_T / tonnes, 2),
-        "road_usd_per_t": _r(f.road_usd_per_20t_500km * tkm / CPMM_KM / CPMM_T / tonnes, 2),
-        "cost_musd_per_year": _r(per_t / 1e6 / years, 3),
-        "time_cost_share_low": _r(days * f.time_share_per_day_low, 4),
-        "time_cost_share_high": _r(days * f.time_share_per_day_high, 4),
+        "usd_per_t": round(usd_total / tonnes, 2),
+        "usd_per_20t_500km": round(usd_total * CPMM_T * CPMM_KM / tkm, 1) if tkm else None,
+        "border_usd_per_t": round(sum(c.tonnes * c.border_usd_per_20t for c in costs) / CPMM_T / tonnes, 2),
+        "road_usd_per_t": round(f.road_usd_per_20t_500km * tkm / CPMM_KM / CPMM_T / tonnes, 2),
+        "cost_musd_per_year": round(usd_total / 1e6 / years, 3),
+        "time_cost_share_low": round(days * f.time_share_per_day_low, 4),
+        "time_cost_share_high": round(days * f.time_share_per_day_high, 4),
     }
 
 
 #: The keys of :func:`cost_figures`.
 COST_KEYS = ("usd_per_t", "usd_per_20t_500km", "border_usd_per_t", "road_usd_per_t", "cost_musd_per_year",
              "time_cost_share_low", "time_cost_share_high")
-
-
-def _r(x: float, nd: int) -> float:
-    """Round for the files."""
-    return round(float(x), nd)
 
 
 @functools.lru_cache(maxsize=4)

@@ -631,6 +631,15 @@ def calibrate_meet_overhead(
 # --------------------------------------------------------------------------- regions
 
 
+def international(link: BorderCrossing) -> bool:
+    """Tell whether a border-crossing link joins two countries (``KZ-CN``), not a gauge change inside one (``GE-GE``).
+
+    Only an international crossing has customs and border posts: a border fee (:mod:`corridors.costs`) and a
+    count in CAREC CPMM's border-crossing time per crossing.
+    """
+    return len(set(link.countries.split("-"))) > 1
+
+
 def region_attribute(direction: str) -> str:
     """Return the flow attribute that places a flow in a region for ``direction``.
 

@@ -9,8 +9,11 @@ leg's energy follows from the element and the train, one rule per kind
   generated, at the life-cycle grid intensity of the section's country.
 * **Rail section, not electrified**: ``diesel_l_per_gtkm x gross t x km`` of
   diesel, at its well-to-wheel factor.
-* **Border crossing**: no running; the locomotive idles through the typical
-  dwell and clearance hold of the crossing in that direction.
+* **Border crossing**: the locomotive idles through the typical dwell and
+  clearance hold of the crossing in that direction, and runs the crossing's
+  track (some crossing links run tens of km between the two border
+  stations) on diesel: the network does not say whether a crossing is
+  under wires.
 * **Ferry**: ``ferry_kg_co2e_per_tkm`` for every tonne of cargo over the
   crossing's length (GLEC's RoPax default, well-to-wheel, per cargo tonne-km).
 * **Waiting** anywhere (a queue at a block, a gate, a crossing, a yard or a
@@ -26,7 +29,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-
 from pathlib import Path
 
 from corridors.elements import clearance_h
@@ -120,7 +122,7 @@ class LegEnergy:
     co2e_kg
         Well-to-wheel greenhouse gases of the leg, kg CO2e.
     net_tkm
-        Cargo tonne-km by rail on the leg (0 on a crossing or a ferry).
+        Cargo tonne-km by rail on the leg (a section or a crossing's track; 0 on a ferry).
     """
 
     electric_kwh: float = 0.0
@@ -164,8 +166,10 @@ def leg_energy(link, forward: bool, cargo: CargoClass, f: EmissionFactors) -> Le
         litres = f.diesel_l_per_gtkm * gtkm
         return LegEnergy(diesel_l=litres, co2e_kg=litres * f.diesel_kg_co2e_per_l, net_tkm=net_tkm)
     if isinstance(link, BorderCrossing):
-        litres = f.idle_l_per_h * (link.dwell_h + clearance_h(link, forward))
-        return LegEnergy(diesel_l=litres, co2e_kg=litres * f.diesel_kg_co2e_per_l)
+        litres = (f.idle_l_per_h * (link.dwell_h + clearance_h(link, forward))
+                  + f.diesel_l_per_gtkm * gross_t(cargo, f) * link.length_km)
+        return LegEnergy(diesel_l=litres, co2e_kg=litres * f.diesel_kg_co2e_per_l,
+                         net_tkm=cargo.net_t_per_train * link.length_km)
     if isinstance(link, FerryLink):
         kg = f.ferry_kg_co2e_per_tkm * cargo.net_t_per_train * link.length_km
         return LegEnergy(ferry_kg_co2e=kg, co2e_kg=kg)

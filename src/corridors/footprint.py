@@ -12,16 +12,15 @@ from __future__ import annotations
 
 from corridors import REGIONS
 from corridors.costs import COST_KEYS, TrainCost, cost_figures, shipped_costs
-from corridors.elements import region_attribute
 from corridors.emissions import TrainEmissions, shipped_factors
 from corridors.model import RunSpec
-from corridors.statistics import estimate, paired
+from corridors.statistics import mean_ci95, paired
 
 DIRECTIONS = ("inbound", "outbound")
 #: The figures of a market set side by side before and after in ``comparison.json`` ``footprint``.
-CHANGE_KEYS = (("costs", "usd_per_t"), ("costs", "usd_per_20t_500km"), ("costs", "time_cost_share_low"),
-               ("costs", "time_cost_share_high"), ("emissions", "co2e_t_per_year"),
-               ("emissions", "g_co2e_per_tkm"))
+CHANGE_KEYS = (("costs", "usd_per_t"), ("costs", "usd_per_20t_500km"), ("costs", "road_usd_per_t"),
+               ("costs", "time_cost_share_low"), ("costs", "time_cost_share_high"),
+               ("emissions", "co2e_t_per_year"), ("emissions", "g_co2e_per_tkm"), ("emissions", "road_g_co2e_per_tkm"))
 
 
 def co2_figures(trains: list[TrainEmissions], years: float) -> dict:
@@ -35,14 +34,12 @@ def co2_figures(trains: list[TrainEmissions], years: float) -> dict:
 
 def _by_market(spec: RunSpec, records: list, figures) -> dict:
     """Apply ``figures`` to the network's records and to each market's and direction's (by the record's flow)."""
-    flows = {f.id: f for f in spec.flows}
     regions = {}
     for region in REGIONS:
         regions[region] = {}
         for direction in DIRECTIONS:
-            attr = region_attribute(direction)
-            regions[region][direction] = figures(
-                [e for e in records if getattr(flows.get(e.flow), attr, None) == region])
+            ids = spec.market_flows(region, direction)
+            regions[region][direction] = figures([e for e in records if e.flow in ids])
     return {"network": figures(records), "regions": regions}
 
 
@@ -90,19 +87,26 @@ def cost_stats(spec: RunSpec, costs: list[TrainCost], years: float) -> dict:
             **_by_market(spec, costs, lambda cs: cost_figures(cs, years, f))}
 
 
-def _side(values: list) -> dict:
-    e = estimate(values)
-    if e is None:
-        return {"mean": None, "ci95": None}
-    return {"mean": round(e.mean, 4), "ci95": None if e.low is None else round((e.high - e.low) / 2, 4)}
-
-
 def _figure_change(before: list, after: list) -> dict:
-    """One figure before and after (mean and 95 % half-width over replications) and the paired change."""
-    d = paired(before, after) if len(before) == len(after) else None
-    return {"before": _side(before), "after": _side(after),
-            "change": None if d is None else round(d.mean, 4),
-            "change_ci": None if d is None or d.low is None else [round(d.low, 4), round(d.high, 4)]}
+    """One figure before and after (mean and 95 % half-width over replications) and the paired change.
+
+    Where some replications give the figure on both sides, the means are taken over those pairs only, so
+    that the change is the difference of the means shown; ``n`` counts them. Where no replication does (a
+    market served on one side only), each side's mean is over its own replications and there is no change.
+
+    Raises
+    ------
+    ValueError
+        When the two sides hold different numbers of replications (they are not paired).
+    """
+    if len(before) != len(after):
+        raise ValueError(f"{len(before)} replications before and {len(after)} after: not paired")
+    pairs = [(b, a) for b, a in zip(before, after) if b is not None and a is not None]
+    if not pairs:
+        return {"before": mean_ci95(before), "after": mean_ci95(after), "n": 0, "change": None, "change_ci": None}
+    d = paired([b for b, _ in pairs], [a for _, a in pairs])
+    return {"before": mean_ci95([b for b, _ in pairs]), "after": mean_ci95([a for _, a in pairs]), "n": len(pairs),
+            "change": round(d.mean, 4), "change_ci": None if d.low is None else [round(d.low, 4), round(d.high, 4)]}
 
 
 def _values(sums: list[dict], block: str, key: str, region: str | None, direction: str | None) -> list:
@@ -126,8 +130,8 @@ def footprint_changes(base_sums: list[dict], alt_sums: list[dict]) -> dict | Non
     -------
     dict or None
         ``{"network": G, "regions": {R: {direction: G}}}``, ``G = {key: {"before": {"mean", "ci95"}, "after":
-        {...}, "change", "change_ci"}}`` for each key of :data:`CHANGE_KEYS`; ``None`` when a side's runs
-        carry no cost or emissions blocks (files written before they existed).
+        {...}, "n", "change", "change_ci"}}`` for each key of :data:`CHANGE_KEYS` (:func:`_figure_change`);
+        ``None`` when a side's runs carry no cost or emissions blocks (files written before they existed).
     """
     if not all(s.get("costs") and s.get("emissions") for s in [*base_sums, *alt_sums]):
         return None

@@ -11,7 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from corridors import REGIONS
-from corridors.elements import DEFAULT_DOUBLE_TRACK_OCCUPANCY, DEFAULT_MAINTENANCE_H, DEFAULT_MEET_OVERHEAD_MIN
+from corridors.elements import (
+    DEFAULT_DOUBLE_TRACK_OCCUPANCY,
+    DEFAULT_MAINTENANCE_H,
+    DEFAULT_MEET_OVERHEAD_MIN,
+    region_attribute,
+)
 from corridors.network import Network
 
 #: Replications of every run and of every load the capacity search probes: with
@@ -292,6 +297,11 @@ class RunSpec:
     def with_flows(self, flows) -> RunSpec:
         """Return a copy with other flows."""
         return replace(self, flows=tuple(flows))
+
+    def market_flows(self, region: str, direction: str) -> frozenset[str]:
+        """Return the ids of the flows of a market: ending in ``region`` (``inbound``) or starting there (``outbound``)."""
+        attr = region_attribute(direction)
+        return frozenset(f.id for f in self.flows if getattr(f, attr) == region)
 
 
 def region_of(place: str, network: Network) -> str | None:

@@ -46,6 +46,7 @@ import numpy as np
 
 from corridors import REGIONS, __version__
 from corridors.availability import available_capacities
+from corridors.costs import cost_figures, run_costs, shipped_costs
 from corridors.daily import (
     QUEUE_COLUMNS,
     TIMESERIES_COLUMNS,
@@ -57,17 +58,15 @@ from corridors.disruption import FIGURE_KEYS, replication_figures
 from corridors.elements import (
     Capacity,
     ferry_transit_h,
-    region_attribute,
     utilisation,
     yard_capacity_per_day,
 )
-from corridors.costs import cost_figures, run_costs, shipped_costs
 from corridors.emissions import run_emissions, shipped_factors
 from corridors.footprint import co2_figures, cost_stats, emission_stats
 from corridors.model import RunSpec
 from corridors.network import BorderCrossing, FerryLink, RailSection
 from corridors.simulation import HOURS_PER_DAY, SimResult
-from corridors.statistics import estimate
+from corridors.statistics import mean_ci95
 
 #: Format version of result folders; ``corridors brief`` refuses other majors.
 RESULT_FORMAT = "2.0"  # 2.0: a fifth market (Central Asia) in every regions block; yards.csv
@@ -203,19 +202,16 @@ def region_stats(spec: RunSpec, res: SimResult) -> dict:
     is. Volumes are trains generated (offered) or delivered in the measured
     period, annualised.
     """
-    flows = {f.id: f for f in spec.flows}
     warm = res.warmup_days * HOURS_PER_DAY
-    end = res.sim_days * HOURS_PER_DAY
-    years = max((end - warm) / (365 * HOURS_PER_DAY), 1e-9)
+    years = _years(res)
     out = {}
     for region in REGIONS:
         out[region] = {}
         for direction in ("inbound", "outbound"):
-            attr = region_attribute(direction)
-            ids = {f.id for f in flows.values() if getattr(f, attr) == region}
+            ids = spec.market_flows(region, direction)
             offered = [t for t in res.trains if t.flow in ids and t.generated_h >= warm]
             delivered = [t for t in delivered_in_window(res) if t.flow in ids]
-            transit = np.array([(t.arrived_h - t.generated_h) / HOURS_PER_DAY for t in delivered])
+            transit = np.array([t.transit_h / HOURS_PER_DAY for t in delivered])
             out[region][direction] = {
                 "offered_mt": _r(sum(t.tonnes for t in offered) / 1e6 / years),
                 "delivered_mt": _r(sum(t.tonnes for t in delivered) / 1e6 / years),
@@ -241,7 +237,7 @@ def cpmm_speeds_kmh(trains: list) -> tuple[float, float]:
     """
     km = np.array([t.route_km for t in trains])
     moving = np.array([t.moving_h for t in trains])
-    total = np.array([t.arrived_h - t.generated_h for t in trains])
+    total = np.array([t.transit_h for t in trains])
     return float((km / np.maximum(moving, 1e-9)).mean()), float((km / np.maximum(total, 1e-9)).mean())
 
 
@@ -263,7 +259,7 @@ def corridor_indicators(res: SimResult, co2: dict | None = None, costs: dict | N
     rows = []
     for fid, ts in sorted(by_flow.items()):
         km = np.array([t.route_km for t in ts])
-        total = np.array([t.arrived_h - t.generated_h for t in ts])
+        total = np.array([t.transit_h for t in ts])
         crossings = sum(t.border_crossings for t in ts)
         without, with_delay = cpmm_speeds_kmh(ts)
         rows.append({
@@ -337,7 +333,7 @@ def run_warnings(res: SimResult) -> list[str]:
     warm = res.warmup_days * HOURS_PER_DAY
     measured_h = max(res.sim_days * HOURS_PER_DAY - warm, 1e-9)
     delivered = delivered_in_window(res)
-    transit_h = np.array([t.arrived_h - t.generated_h for t in delivered])
+    transit_h = np.array([t.transit_h for t in delivered])
     steady = len(delivered) / measured_h * float(transit_h.mean()) if len(delivered) else 0.0
     if res.in_network > BACKLOG_FACTOR * steady and res.in_network - steady >= BACKLOG_MIN_TRAINS:
         out.append(f"{res.in_network:,} trains were still in the network at the end, where a steady flow would "
@@ -345,7 +341,7 @@ def run_warnings(res: SimResult) -> list[str]:
                    "the run, so demand is above what the network carries or the horizon is too short to drain it.")
     by_flow: dict[str, list[float]] = {}
     for t in delivered:
-        by_flow.setdefault(t.flow, []).append((t.arrived_h - t.generated_h) / HOURS_PER_DAY)
+        by_flow.setdefault(t.flow, []).append(t.transit_h / HOURS_PER_DAY)
     offered = sorted({t.flow for t in res.trains if t.generated_h >= warm and t.status != "refused"})
     silent = [f for f in offered if f not in by_flow]
     if by_flow:
@@ -584,11 +580,9 @@ def corridor_rows(doc: dict) -> list[dict]:
 
 
 def _mean_ci95(values: list) -> dict | None:
-    """``{"mean", "ci95"}`` (the interval's half-width, ``None`` from one value) of the values that are not ``None``."""
-    e = estimate(values)
-    if e is None:
-        return None
-    return {"mean": _r(e.mean), "ci95": None if e.low is None else _r((e.high - e.low) / 2)}
+    """``{"mean", "ci95"}`` (:func:`corridors.statistics.mean_ci95`), ``None`` when no value is given."""
+    got = mean_ci95(values)
+    return None if got["mean"] is None else got
 
 
 #: CAREC CPMM indicators of ``corridors.csv`` given with intervals over replications.

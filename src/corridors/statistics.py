@@ -116,3 +116,14 @@ def paired(before: Sequence[float | None], after: Sequence[float | None]) -> Est
         raise ValueError(f"paired differences need as many replications on both sides ({len(before)} != "
                          f"{len(after)})")
     return estimate([None if b is None or a is None else a - b for b, a in zip(before, after)])
+
+
+def mean_ci95(values: Sequence[float | None], nd: int = 4) -> dict:
+    """Return ``{"mean", "ci95"}`` of the values that are not ``None``: the mean and the 95 % interval's half-width.
+
+    Both rounded to ``nd`` decimals; ``ci95`` is ``None`` from one value, both are ``None`` from none.
+    """
+    e = estimate(values)
+    if e is None:
+        return {"mean": None, "ci95": None}
+    return {"mean": round(e.mean, nd), "ci95": None if e.low is None else round((e.high - e.low) / 2, nd)}

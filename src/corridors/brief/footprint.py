@@ -49,7 +49,8 @@ def _compare_rows(result: ResultFolder) -> list[tuple[str, ...]]:
     for r in REGIONS:
         for d in DIRECTIONS:
             g = fp["regions"][r][d]
-            transit = [run.summary["regions"].get(r, {}).get(d, {}).get("transit_days_mean") for run in result.runs]
+            k = result.comparison["regions"][r][d]  # transit: means over the replications, as the other columns
+            transit = [k[w].get("transit_days_mean") for w in ("before", "after")]
             if _mean(g["usd_per_t"], "before") is None and _mean(g["usd_per_t"], "after") is None:
                 continue
             rows.append((
@@ -84,7 +85,8 @@ def _sentence(result: ResultFolder) -> str:
     cost, em = dict(s["costs"]["network"]), dict(s["emissions"]["network"])
     fp = (result.comparison or {}).get("footprint") if result.kind == "compare" else None
     if fp:  # the means over the replications after the change, where the first run's figures stood
-        for key, block in (("usd_per_t", cost), ("usd_per_20t_500km", cost), ("g_co2e_per_tkm", em)):
+        for key, block in (("usd_per_t", cost), ("usd_per_20t_500km", cost), ("road_usd_per_t", cost),
+                           ("g_co2e_per_tkm", em), ("road_g_co2e_per_tkm", em)):
             block[key] = _mean(fp["network"].get(key), "after")
     text = (f"Across the network a tonne pays {_usd(cost['usd_per_t'])} by rail door to door "
             f"({_usd(cost['usd_per_20t_500km'])} per 20 t per 500 km, the CAREC CPMM form), against "
@@ -100,18 +102,20 @@ def _sentence(result: ResultFolder) -> str:
             "(95 % intervals in brackets).")
 
 
-def _note(f: dict) -> str:
-    """Say where the table's figures come from, with the factors the runs applied."""
+def _note(summary: dict) -> str:
+    """Say where the table's figures come from: the factors the runs applied and the standards they follow."""
+    f = summary["costs"].get("factors") or {}
+
     def usd(key: str, nd: int = 0) -> str:
         return "–" if f.get(key) is None else f"${fmt_num(f[key], nd)}"
 
     per_day = _range(f.get("time_share_per_day_low"), f.get("time_share_per_day_high"), 1)
-    return (f"Cost: what a tonne pays door to door: line haul at {usd('rail_usd_per_tkm', 4)} a tonne-km (one "
-            f"tariff, fitted to CAREC CPMM 2022 for Kazakhstan by rail), {usd('border_usd_per_crossing')} per 20 t "
-            f"a border crossing (CPMM 2022), {usd('ferry_usd_per_20t')} per 20 t a Caspian ferry (assumed). Time "
-            f"cost: the days door to door at {per_day} "
-            "of the goods' value a day (Hummels and Schaur 2013), not added to the dollars. CO2e: well to wheel, "
-            "ISO 14083 with GLEC defaults and each country's grid (docs/emissions.md).")
+    return (f"Cost: what a tonne pays door to door: line haul at {usd('rail_usd_per_tkm', 4)} a tonne-km, "
+            f"{usd('border_usd_per_crossing')} per 20 t a border crossing, {usd('ferry_usd_per_20t')} per 20 t a "
+            f"Caspian ferry ({summary['costs']['standard']}; the tariff is fitted, the ferry fare assumed: "
+            f"docs/emissions.md). Time cost: the mean days door to door at {per_day} of the goods' value a day, "
+            f"not added to the dollars. CO2e: well to wheel, {summary['emissions']['standard']}, each country's "
+            "grid.")
 
 
 def footprint_blocks(result: ResultFolder) -> list[Block]:
@@ -141,7 +145,7 @@ def footprint_blocks(result: ResultFolder) -> list[Block]:
         rows = _run_rows(result)
         last = "CO2e (kt/yr)"
     cols = ("Flows", "Transit, mean (days)", "Cost (USD/t)", "Time cost (% of value)", "CO2e (g/tkm)", last)
-    note = _note(result.runs[-1].summary["costs"].get("factors") or {})
+    note = _note(result.runs[-1].summary)
     if result.kind == "compare":
         note = "Cells read before → after; means over the replications. " + note
     return [Heading(HEADING), Para(_sentence(result)),

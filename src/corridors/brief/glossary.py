@@ -75,8 +75,8 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "crossing time, and the cost of moving 20 t 500 km, border costs included (USD per 20 t per 500 km)."),
     ("Time cost",
      "What the days door to door cost the owner of the goods, as a share of their value: each day weighs like a "
-     "tariff on them (Hummels and Schaur 2013 estimate 0.6–2.1 % a day). Shown beside the dollars, never added "
-     "to them."),
+     "tariff on them (Hummels and Schaur 2013, from traders' choices between fast and slow transport). Shown "
+     "beside the dollars, never added to them."),
     ("Well to wheel; CO2e",
      "Greenhouse gases in CO2 equivalents counted from producing the fuel or electricity to using it in the "
      "locomotive or ship (ISO 14083)."),

@@ -86,7 +86,8 @@ def read_factors(path: str | Path, keys: tuple[FactorKey, ...], extra: tuple[str
     r.mapping(data, (), ("standard", *sections, *extra))
     for section in sections:
         names = tuple(k[0][1] for k in keys if k[0][0] == section)
-        if not r.mapping(data.get(section), (section,), names):
+        r.mapping(data.get(section), (section,), names)  # reports a value that is no mapping
+        if data.get(section) is None:
             r.err((section,), f"missing, expected a mapping with keys {', '.join(names)}")
     values: dict[str, Any] = {}
     for (section, key), name, low, high in keys:

@@ -105,6 +105,11 @@ class TrainRecord:
     border_crossings: int
     reroutes: int = 0
 
+    @property
+    def transit_h(self) -> float:
+        """Hours door to door: from generation to arrival (``nan`` while under way)."""
+        return self.arrived_h - self.generated_h
+
 
 @dataclass
 class ElementStats:
