@@ -74,7 +74,7 @@ def test_a_handover_limit_moves_the_bound_a_clearance_hold_does_not(base, tmp_pa
     raised = region_bounds(_with(tmp_path, "altynkol-exchange-15"))
     assert raised["China"]["inbound"].bound_mt > before["China"]["inbound"].bound_mt + 5
     assert raised["China"]["outbound"].bound_mt > before["China"]["outbound"].bound_mt + 5
-    for overlay in ("china-import-clearance-2025", "e-transit-pre-arrival", "grain-priority-lane"):
+    for overlay in ("china-import-clearance-2025", "e-transit-pre-arrival"):
         after = region_bounds(_with(tmp_path, overlay))
         for d in ("inbound", "outbound"):
             assert after["China"][d].bound_mt == pytest.approx(before["China"][d].bound_mt, abs=0.05), overlay
