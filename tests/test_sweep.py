@@ -126,10 +126,17 @@ def test_a_point_is_the_same_run_as_corridors_run_with_that_seed(run_sweep_folde
     assert r.exit_code == 0, r.output
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     row = pd.read_csv(run_sweep_folder / "sweep.csv").set_index(["point", "replication"]).loc[(3, 1)]
+    emitted = 0.0
     for region in REGIONS:
         for d in ("inbound", "outbound"):
             want = summary["regions"][region][d]["delivered_mt"]
             assert row[column("delivered_mt", region, d)] == pytest.approx(want, abs=1e-9)
+            for key in ("co2e_t_per_year", "g_co2e_per_tkm"):  # the emissions block, not the regions block
+                want = summary["emissions"]["regions"][region][d][key]
+                got = row[column(key, region, d)]
+                assert (math.isnan(got) if want is None else got == pytest.approx(want, abs=1e-9)), (key, region, d)
+            emitted += row[column("co2e_t_per_year", region, d)] if d == "inbound" else 0.0
+    assert emitted > 0, "the test scenario delivers trains, so they emit"
 
 
 def test_the_headline_estimate_per_point_is_the_mean_and_t_interval_of_its_rows(run_sweep_folder):

@@ -35,11 +35,15 @@ class Metric:
         What it is, in words.
     source
         ``run`` (a full-horizon run's ``summary.json``) or ``capacity`` (the capacity search).
+    block
+        Where a ``run`` metric stands in ``summary.json``: ``""`` its ``regions`` block,
+        ``"emissions"`` the ``regions`` of its ``emissions`` block.
     """
 
     unit: str
     meaning: str
     source: str
+    block: str = ""
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -58,6 +62,12 @@ METRICS: dict[str, Metric] = {
                  "service level (docs/capacity.md); empty where the search found none", "capacity"),
     "max_throughput_mt": Metric("Mt/yr", "maximum throughput of this replication: the most delivered at any "
                                          "load the search probed", "capacity"),
+    "co2e_t_per_year": Metric(
+        "t CO2e/yr", "well-to-wheel emissions of the trains delivered in the measured period, annualised "
+                     "(summary.json emissions, docs/emissions.md)", "run", "emissions"),
+    "g_co2e_per_tkm": Metric(
+        "g CO2e/tkm", "well-to-wheel emissions per net tonne-km of the trains delivered in the measured period",
+        "run", "emissions"),
     "bound_mt": Metric("Mt/yr", "LP max-flow bound (no randomness: the same in every replication)", "capacity"),
     "demand_mt": Metric("Mt/yr", "the point's demand of the region's flows", "capacity"),
 }

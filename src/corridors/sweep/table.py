@@ -53,8 +53,10 @@ class Found:
             The figure in the column's unit; a flag's true or false; None where
             the model gives no figure (no train delivered, no crossing found).
         """
-        if METRICS[c.metric].source == "run":
-            v = self.summaries[id(spec)][rep]["regions"][c.region][c.direction][c.metric]
+        m = METRICS[c.metric]
+        if m.source == "run":
+            summary = self.summaries[id(spec)][rep]
+            v = (summary[m.block] if m.block else summary)["regions"][c.region][c.direction][c.metric]
         else:
             rec = self.capacities[id(spec)].regions[c.region][c.direction]
             if c.flag:
