@@ -131,8 +131,9 @@ def test_a_point_is_the_same_run_as_corridors_run_with_that_seed(run_sweep_folde
         for d in ("inbound", "outbound"):
             want = summary["regions"][region][d]["delivered_mt"]
             assert row[column("delivered_mt", region, d)] == pytest.approx(want, abs=1e-9)
-            for key in ("co2e_t_per_year", "g_co2e_per_tkm"):  # the emissions block, not the regions block
-                want = summary["emissions"]["regions"][region][d][key]
+            for block, key in (("emissions", "co2e_t_per_year"), ("emissions", "g_co2e_per_tkm"),
+                               ("costs", "usd_per_t"), ("costs", "usd_per_20t_500km")):  # not the regions block
+                want = summary[block]["regions"][region][d][key]
                 got = row[column(key, region, d)]
                 assert (math.isnan(got) if want is None else got == pytest.approx(want, abs=1e-9)), (key, region, d)
             emitted += row[column("co2e_t_per_year", region, d)] if d == "inbound" else 0.0

@@ -68,6 +68,11 @@ METRICS: dict[str, Metric] = {
     "g_co2e_per_tkm": Metric(
         "g CO2e/tkm", "well-to-wheel emissions per net tonne-km of the trains delivered in the measured period",
         "run", "emissions"),
+    "usd_per_t": Metric(
+        "USD/t", "what a tonne of the trains delivered in the measured period pays door to door: line haul, "
+                 "border fees and ferries (summary.json costs, CAREC CPMM form, docs/emissions.md)", "run", "costs"),
+    "usd_per_20t_500km": Metric(
+        "USD per 20 t per 500 km", "the same cost in CAREC CPMM's TFI3 form, over the whole route", "run", "costs"),
     "bound_mt": Metric("Mt/yr", "LP max-flow bound (no randomness: the same in every replication)", "capacity"),
     "demand_mt": Metric("Mt/yr", "the point's demand of the region's flows", "capacity"),
 }
