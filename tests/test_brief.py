@@ -38,8 +38,8 @@ needs_chromium = pytest.mark.skipif(
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
     reason="poppler-utils (pdftotext, pdfinfo) not installed")
-SECTIONS = ["Key messages", "Market by market", "Transit times and corridor indicators",
-            "Time, cost and CO2 per market", "Bottlenecks", "Method", "Caveats", "Appendix"]
+SECTIONS = ["Key messages", "Market by market", "Time, cost and CO2 per market", "Bottlenecks", "Method", "Caveats",
+            "Appendix"]
 RUN_SECTIONS = ["Key messages", "Delivered volume, transit time and corridor indicators",
                 "Time, cost and CO2 per market", "Bottlenecks", "Method", "Caveats", "Appendix"]
 FIGURES = ["capacity-change.png"]
@@ -419,30 +419,30 @@ def test_capacity_table_matches_comparison_json(compare_dir, brief):
 def test_time_cost_and_co2_per_market_match_the_comparison(compare_dir, brief):
     # issue 16 item 5: each market's cost and CO2 before and after, and the network's paired change, from the files
     fp = json.loads((compare_dir / "comparison.json").read_text())["footprint"]
-    sec = _md_section(brief["md"].read_text(), "Time, cost and CO2 per market")
+    sec = _md_section(brief["md"].read_text(), "Time, cost and CO2 per market").split("\n### ")[0]
     rows = [[c.strip() for c in line.strip("|").split(" | ")] for line in sec.splitlines()
             if line.startswith("| ") and not line.startswith("| Flows")]
     assert rows
     for row in rows:
         word, region = row[0].split(" ", 1)
         g = fp["regions"][region]["inbound" if word == "To" else "outbound"]
-        for cell, key in ((row[2], "usd_per_t"), (row[4], "g_co2e_per_tkm")):
+        for cell, key in ((row[3], "usd_per_t"), (row[5], "g_co2e_per_tkm")):
             sides = cell.split(" → ")
             want = [g[key][w]["mean"] for w in ("before", "after")]
             for x, v in zip(sides, want if len(sides) == 2 else want[1:]):
                 assert (v is None) if x == "–" else _same(x.lstrip("$"), v), (row, g)
         change = g["co2e_t_per_year"]["change"]
-        assert row[5] == "–" if change is None else _same(row[5].split(" (")[0], change, scale=1e-3), (row, g)
+        assert row[6] == "–" if change is None else _same(row[6].split(" ±")[0], change, scale=1e-3), (row, g)
     net = fp["network"]["usd_per_t"]
-    m = re.search(r"The change: ([+\u2212]?\$[\d.,]+)", sec)
+    m = re.search(r"paired change \(95 % interval\): ([+\u2212]?\$[\d.,]+)", sec)
     assert m and _same(m.group(1).replace("$", ""), net["change"]), (m and m.group(1), net)
-    assert "CAREC CPMM" in sec and "Hummels and Schaur" in sec
+    assert "CAREC CPMM" in sec and "docs/emissions.md" in sec
 
 
 def test_other_sections_come_from_the_run_files(compare_dir, brief):
     md = brief["md"].read_text()
     alt = json.loads((compare_dir / "alt" / "summary.json").read_text())
-    ind = _md_section(md, "Transit times and corridor indicators")
+    ind = _md_section(md, "Time, cost and CO2 per market")
     labels = ElementNames(read_result(compare_dir))
     top = sorted(alt["corridor_indicators"], key=lambda c: -c["trains"])[:8]
     for c in top:  # corridors by their ends and cargo, never by id

@@ -116,3 +116,22 @@ def test_the_attribution_file_pairs_each_project_with_the_base(cmp):
     for row in searched:
         k = cmp["regions"][row["region"]][row["direction"]]
         assert float(row["practical_all_projects_mt"]) == pytest.approx(k["simulated_change_mt"], abs=1e-3)
+
+
+def test_the_cost_and_co2_table_in_docs_quotes_the_files(cmp):
+    # issue 16: the shipped comparison reports cost and CO2e per market before and after, from comparison.json
+    fp = cmp["footprint"]
+    lines = (DOCS / "results.md").read_text(encoding="utf-8").splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("| flows | cost, USD/t"))
+    rows = [_cells(line) for line in lines[head + 2:] if line.startswith("|")]
+    rows = rows[: next((i for i, row in enumerate(rows) if not row[0].startswith(("to ", "from ", "all "))),
+                       len(rows))]
+    assert len(rows) >= 8
+    for row in rows:
+        way, region = row[0].split(" ", 1)
+        g = fp["network"] if way == "all" else fp["regions"][region]["inbound" if way == "to" else "outbound"]
+        for cell, key in ((row[1], "usd_per_t"), (row[3], "g_co2e_per_tkm")):
+            shown = _numbers(cell)[:2]
+            assert shown == [round(g[key][w]["mean"], 1) for w in ("before", "after")], (row, key)
+        kt = _numbers(row[4])[:2]
+        assert kt == [round(g["co2e_t_per_year"][w]["mean"] / 1e3) for w in ("before", "after")], row

@@ -130,9 +130,11 @@ def _compare_blocks(result: ResultFolder, names: ElementNames, msgs: list[str],
     attribution = practical_attribution_table(result, projects) or attribution_table(result, projects)
     if attribution is not None:
         blocks += [Heading("What each project adds"), attribution]
-    blocks += [Heading("Transit times and corridor indicators"), delivery_table(result),
-               corridor_table(result, names, top=5, include=tuple(filter(None, [transit_corridor(result)]))),
-               *footprint_blocks(result),
+    # delivered volume and transit per market are in the time, cost and CO2 table (or, for results written
+    # without cost, in the delivery table)
+    blocks += footprint_blocks(result) or [Heading("Transit times and corridor indicators"), delivery_table(result)]
+    blocks += [Heading("CAREC corridor indicators", 3),
+               corridor_table(result, names, top=4, include=tuple(filter(None, [transit_corridor(result)]))),
                Heading("Bottlenecks"), *bottleneck_blocks(result, names),
                Heading("Method"), *method_blocks(result, names),
                Heading("Glossary", 3), GLOSSARY_SLOT,
@@ -172,7 +174,7 @@ def build_brief(result: ResultFolder, *, today: datetime.date | None = None,
     Brief
         Title, header and the sections in order. A compare brief: key messages, the practical capacity of every
         market and the change map (the summary page); a section per market (curves, limits, projects); what each
-        project adds; transit and corridor indicators; time, cost and CO2 per market; bottlenecks; method and glossary; caveats; the appendix
+        project adds; delivered volume, transit, cost and CO2 per market with the corridor indicators; bottlenecks; method and glossary; caveats; the appendix
         (sources, operating rules, input files, software). A run brief: key messages, delivered volume and
         corridor indicators, time, cost and CO2 per market, bottlenecks with the utilisation map, method, glossary, caveats, appendix; with
         closures or slowdowns, a section on the backlog and the recovery after the key messages.

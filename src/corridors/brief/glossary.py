@@ -72,14 +72,7 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("CAREC CPMM",
      "Corridor Performance Measurement and Monitoring of the Central Asia Regional Economic Cooperation programme: "
      "speed without delay (route km over moving time), speed with delay (over door-to-door time), border "
-     "crossing time, and the cost of moving 20 t 500 km, border costs included (USD per 20 t per 500 km)."),
-    ("Time cost",
-     "What the days door to door cost the owner of the goods, as a share of their value: each day weighs like a "
-     "tariff on them (Hummels and Schaur 2013, from traders' choices between fast and slow transport). Shown "
-     "beside the dollars, never added to them."),
-    ("Well to wheel; CO2e",
-     "Greenhouse gases in CO2 equivalents counted from producing the fuel or electricity to using it in the "
-     "locomotive or ship (ISO 14083)."),
+     "crossing time and cost (USD per 20 t per 500 km)."),
 )
 
 
