@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import border, flow, make_network, make_spec, node, rail
-from test_emissions import _factor_file, _net, _record
+from test_emissions import _assert_located, _factor_file, _net, _record
 
 from corridors.costs import (
     COST_KEYS,
@@ -152,17 +152,9 @@ def _every_cost_factor():
 @pytest.mark.parametrize("key", _every_cost_factor(), ids=lambda k: ".".join(k))
 @pytest.mark.parametrize("bad", ["cheap", -1.0, 1e9, None, True])
 def test_every_cost_factor_out_of_range_or_not_a_number_is_a_located_error(tmp_path, key, bad):
-    from corridors.costs import load_costs
-    from corridors.errors import ValidationError
+    from corridors.costs import FACTORS_FILE, load_costs
 
-    def edit(data):
-        data[key[0]][key[1]] = bad
-
-    path = _cost_file(tmp_path, edit)
-    with pytest.raises(ValidationError) as err:
-        load_costs(path)
-    (line,) = [x for x in err.value.problems if f"{key[0]}.{key[1]}" in x]
-    assert line.startswith(f"{path}:") and "expected a number between" in line
+    _assert_located(tmp_path, load_costs, FACTORS_FILE, key, bad)
 
 
 def test_missing_and_unknown_cost_factors_and_a_reversed_range_are_all_reported_at_once(tmp_path):

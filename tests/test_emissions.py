@@ -141,14 +141,21 @@ def _every_factor():
 @pytest.mark.parametrize("bad", ["fast", -1.0, 1e9, None])
 def test_every_factor_out_of_range_or_not_a_number_is_a_located_error(tmp_path, key, bad):
     from corridors.emissions import load_factors
+
+    _assert_located(tmp_path, load_factors, None, key, bad)
+
+
+def _assert_located(tmp_path, load, source, key, bad):
+    """A factor file (``source``, the shipped emission factors by default) with ``key`` set to ``bad`` is refused by
+    ``load`` with one line at the key, saying the range expected."""
     from corridors.errors import ValidationError
 
     def edit(data):
         data[key[0]][key[1]] = bad
 
-    path = _factor_file(tmp_path, edit)
+    path = _factor_file(tmp_path, edit, source)
     with pytest.raises(ValidationError) as err:
-        load_factors(path)
+        load(path)
     (line,) = [x for x in err.value.problems if f"{key[0]}.{key[1]}" in x]
     assert line.startswith(f"{path}:") and "expected a number between" in line
 

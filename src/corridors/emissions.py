@@ -184,10 +184,7 @@ def train_legs(net: Network, route: str) -> list[tuple[object, bool]]:
     KeyError
         If two consecutive nodes are joined by no link.
     """
-    by_ends = {}
-    for lk in net.links.values():
-        by_ends[(lk.from_node, lk.to_node)] = (lk, True)
-        by_ends[(lk.to_node, lk.from_node)] = (lk, False)
+    by_ends = net.links_by_ends  # built once per network, shared by every route priced
     nodes = route.split(">") if route else []
     try:
         return [by_ends[(a, b)] for a, b in zip(nodes, nodes[1:])]

@@ -28,6 +28,7 @@ simulation. Two links may not join the same pair of nodes.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -189,6 +190,15 @@ class Network:
     def existing(self) -> Network:
         """Return the network as it stood at ``as_of``: only links with status ``existing``."""
         return self.with_links({k: v for k, v in self.links.items() if v.status == "existing"})
+
+    @functools.cached_property
+    def links_by_ends(self) -> dict[tuple[str, str], tuple[Link, bool]]:
+        """Each link under its two ends in both orders, with True where the order is its own (``from_node`` first)."""
+        out: dict[tuple[str, str], tuple[Link, bool]] = {}
+        for lk in self.links.values():
+            out[(lk.from_node, lk.to_node)] = (lk, True)
+            out[(lk.to_node, lk.from_node)] = (lk, False)
+        return out
 
     def gateways(self, region: str) -> list[str]:
         """Node ids tagged with ``region``, in id order."""
